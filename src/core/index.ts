@@ -1,0 +1,26 @@
+/**
+ * Core: the error class and codes, ids, clock, logger and the ToolSource contract.
+ * Imports nothing internal; every other layer may import it.
+ */
+export { ERROR_CODES } from './error-codes.js';
+export type { ErrorCode } from './error-codes.js';
+export { ToolportError, createError, validationError, isToolportError } from './errors.js';
+export type { ValidationIssue, ErrorDetails } from './errors.js';
+export { SLUG_PATTERN, isSlug, createId, createUuid, createToken, sha256 } from './ids.js';
+export { systemClock, isoTime } from './clock.js';
+export type { Clock } from './clock.js';
+export { silentLogger, createJsonLogger } from './logger.js';
+export type { Logger, LogLevel } from './logger.js';
+export { textResult } from './tool-source.js';
+export type {
+  JsonSchema,
+  ToolAnnotations,
+  ToolDefinition,
+  ContentBlock,
+  ToolCallResult,
+  ToolProgress,
+  InvokeContext,
+  CheckResult,
+  SourceInfo,
+  ToolSource,
+} from './tool-source.js';

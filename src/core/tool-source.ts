@@ -1,0 +1,91 @@
+/** A JSON Schema object (draft 2020-12 subset used for tool input/output). */
+export type JsonSchema = Record<string, unknown>;
+
+/** MCP tool annotations passed through to clients. */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** A tool as a source exposes it, under its original name. */
+export interface ToolDefinition {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: JsonSchema;
+  outputSchema?: JsonSchema;
+  annotations?: ToolAnnotations;
+}
+
+/** One MCP content block (text, image, audio, resource link, embedded resource). */
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; data: string; mimeType: string }
+  | { type: 'audio'; data: string; mimeType: string }
+  | { type: 'resource_link'; uri: string; name: string; mimeType?: string; description?: string }
+  | { type: 'resource'; resource: { uri: string; mimeType?: string; text?: string; blob?: string } };
+
+/** The result of a tool call, in MCP shape. Tool failures are `isError: true` results, not exceptions. */
+export interface ToolCallResult {
+  content: ContentBlock[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: Record<string, unknown>;
+}
+
+/** Progress reported by a running tool call. */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/** Per-call context handed to a source. */
+export interface InvokeContext {
+  /** Aborted when the client cancels or the gateway gives up. */
+  signal?: AbortSignal;
+  /** Called for progress updates when the client asked for them. */
+  onProgress?: (progress: ToolProgress) => void;
+  /** Correlates logs and traces. */
+  requestId?: string;
+}
+
+/** The outcome of a health check of a source. */
+export interface CheckResult {
+  ok: boolean;
+  latencyMs: number;
+  message?: string;
+  /** Extra facts (HTTP status, probe tool, per-tool health …). Never secrets. */
+  details?: Record<string, unknown>;
+}
+
+/** Observable facts about a running source (shown in connector status). */
+export type SourceInfo = Record<string, unknown>;
+
+/**
+ * A kind of tool source (HTTP, Python, upstream MCP). The registry creates one per
+ * connector version and talks to it only through this interface.
+ */
+export interface ToolSource {
+  readonly kind: string;
+  /** Starts the source if needed and returns its tools. Throws ToolportError on failure. */
+  load(): Promise<ToolDefinition[]>;
+  /** Calls a tool by its original name. Tool-level failures resolve as `isError` results. */
+  invoke(tool: string, args: Record<string, unknown>, ctx?: InvokeContext): Promise<ToolCallResult>;
+  /** Checks health by really exercising the source. */
+  check(): Promise<CheckResult>;
+  /** Releases processes, sockets and timers. Idempotent. */
+  close(): Promise<void>;
+  /** Facts for status displays (e.g. `{sandboxed: true, workers: 2}`). */
+  info?(): SourceInfo;
+  /** Subscribes to the source's own tool list changes (upstream MCP); returns an unsubscribe function. */
+  onToolsChanged?(listener: () => void): () => void;
+}
+
+/** Wraps plain text as a tool result. */
+export function textResult(text: string, isError = false): ToolCallResult {
+  return isError ? { content: [{ type: 'text', text }], isError: true } : { content: [{ type: 'text', text }] };
+}
