@@ -24,3 +24,4 @@ export type {
   SourceInfo,
   ToolSource,
 } from './tool-source.js';
+export type { Scope, Principal, Authenticate } from './principal.js';

@@ -1,0 +1,105 @@
+import type { InvokeContext, ToolCallResult } from '../core/index.js';
+import type {
+  ConnectorRecord,
+  ConnectorVersionRecord,
+  HealthCheckRecord,
+  ProjectRecord,
+  ToolUsageRecord,
+} from '../store/store.js';
+import type { InstallRequest, InstallResult, RegisteredTool, ToolProvider } from './types.js';
+
+/** A connector as the API returns it: no config values, only which keys are set. */
+export interface ConnectorSummary extends Omit<ConnectorRecord, 'config'> {
+  version: string;
+  description?: string;
+  tool_count: number;
+  tools: string[];
+  config_keys: string[];
+  /** Facts from the running source (sandboxed, workers …). */
+  runtime: Record<string, unknown>;
+}
+
+/** A version as the API returns it. */
+export type VersionSummary = Omit<ConnectorVersionRecord, 'manifest'> & { current: boolean; tool_count: number };
+
+/** A tool as the API returns it. */
+export interface ToolSummary {
+  name: string;
+  qualified_name: string;
+  connector: string;
+  enabled: boolean;
+  status: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+  output_schema?: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+  usage: Omit<ToolUsageRecord, 'tenant_id' | 'project_id' | 'connector_name' | 'tool_name' | 'latency_buckets'> & {
+    p50_ms: number | null;
+    p95_ms: number | null;
+    p99_ms: number | null;
+  };
+}
+
+/** Per-project statistics. */
+export interface ProjectStats {
+  project_id: string;
+  connector_count: number;
+  tool_count: number;
+  enabled_connectors: number;
+  by_status: Record<string, number>;
+  by_kind: Record<string, number>;
+  calls: number;
+  errors: number;
+  avg_latency_ms: number | null;
+}
+
+/** What a hot reload pass did per connector. */
+export interface ReloadOutcome {
+  connector: string;
+  file: string;
+  outcome: 'reloaded' | 'unchanged' | 'error' | 'missing';
+  message?: string;
+  version?: number;
+}
+
+/**
+ * The registry as the REST api and the CLI use it. All methods are tenant-scoped and throw
+ * ToolportError (`not_found` for anything outside the tenant, `validation_failed`, `conflict`, `limit_exceeded`).
+ */
+export interface RegistryApi extends ToolProvider {
+  // Projects
+  createProject(tenantId: string, input: { id: string; name?: string; description?: string }): Promise<ProjectRecord>;
+  getProject(tenantId: string, projectId: string): Promise<ProjectRecord>;
+  listProjects(tenantId: string): Promise<ProjectRecord[]>;
+  updateProject(tenantId: string, projectId: string, patch: { name?: string; description?: string }): Promise<ProjectRecord>;
+  deleteProject(tenantId: string, projectId: string): Promise<void>;
+  /** Creates the `default` project (and any missing snapshot) for a new tenant. */
+  ensureTenantDefaults(tenantId: string): Promise<void>;
+
+  // Connectors
+  install(request: InstallRequest): Promise<InstallResult>;
+  listConnectors(tenantId: string, projectId: string): Promise<ConnectorSummary[]>;
+  getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorSummary>;
+  setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary>;
+  uninstall(tenantId: string, projectId: string, name: string): Promise<void>;
+  listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]>;
+  rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorSummary>;
+  /** Replaces config values (merged with the current ones; `null` removes a key). */
+  updateConfig(tenantId: string, projectId: string, name: string, config: Record<string, string | null>): Promise<ConnectorSummary>;
+
+  // Tools
+  listTools(tenantId: string, projectId: string, filter?: { connector?: string; enabled?: boolean }): Promise<ToolSummary[]>;
+  /** Resolves `{connector}__{tool}` or a bare name unique in the project. */
+  resolveTool(tenantId: string, projectId: string, name: string): Promise<RegisteredTool>;
+  /** Validates arguments and calls the tool; `validation_failed` lists issues with JSON pointers. */
+  invokeTool(tenantId: string, projectId: string, name: string, args: unknown, ctx?: InvokeContext): Promise<ToolCallResult>;
+
+  // Stats, reload, health
+  projectStats(tenantId: string, projectId: string): Promise<ProjectStats>;
+  globalStats(tenantId?: string): Promise<Record<string, unknown>>;
+  hotReload(tenantId: string, projectId: string): Promise<ReloadOutcome[]>;
+  checkHealth(tenantId: string, projectId: string, name: string): Promise<HealthCheckRecord>;
+  healthHistory(tenantId: string, projectId: string, name: string, limit?: number): Promise<HealthCheckRecord[]>;
+  /** Installs the bundled samples into a project. */
+  installSamples(tenantId: string, projectId: string): Promise<InstallResult[]>;
+}
