@@ -85,8 +85,8 @@ export interface ToolProvider {
 export interface InstallRequest {
   tenantId: string;
   projectId: string;
-  /** YAML text or an already-parsed object. */
-  manifest: string | Record<string, unknown>;
+  /** YAML text or an already-parsed object; omitted → read from `filePath`. */
+  manifest?: string | Record<string, unknown>;
   /** File the manifest came from (watched for hot reload; base for relative script paths). */
   filePath?: string;
   config?: Record<string, string>;

@@ -1,0 +1,156 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  createError,
+  createId,
+  createToken,
+  isoTime,
+  isSlug,
+  sha256,
+  type Authenticate,
+  type Clock,
+  type Logger,
+  type Principal,
+  type Scope,
+} from '../../core/index.js';
+import type { ApiKeyRecord, ApiKeyScope, Store } from '../../store/store.js';
+
+/** What a route needs from its caller. `read` = admin or invoke; `any` = any valid token. */
+export type RouteScope = 'operator' | 'admin' | 'invoke' | 'read' | 'any';
+
+/** Per-route config the auth hook reads. `public` routes need no token. */
+export interface RouteAuthConfig {
+  scope?: RouteScope;
+  public?: boolean;
+}
+
+/** API keys look like `tp_<43 base64url chars>`; the prefix shown in listings is this long. */
+const KEY_PREFIX = 'tp';
+const SHOWN_PREFIX_LENGTH = 10;
+/** last_used_at is written at most this often per key: a store write per request would be the hot path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Options of `createAuthenticate`. */
+export interface AuthenticateOptions {
+  store: Store;
+  adminToken: string;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Resolves bearer tokens: the operator's admin token (constant-time compare) or a tenant API key (by hash). */
+export function createAuthenticate({ store, adminToken, logger, clock }: AuthenticateOptions): Authenticate {
+  const adminDigest = Buffer.from(sha256(adminToken), 'hex');
+  const lastTouched = new Map<string, number>();
+
+  const touch = (key: ApiKeyRecord): void => {
+    const now = clock.now();
+    const last = lastTouched.get(key.id) ?? (key.last_used_at ? Date.parse(key.last_used_at) : 0);
+    if (now - last < TOUCH_INTERVAL_MS) return;
+    lastTouched.set(key.id, now);
+    // Fire and forget: a failed touch must not fail the request it rides on.
+    store.touchApiKey(key.id, isoTime(now)).catch((err: unknown) => {
+      logger.warn({ key_id: key.id, err: err instanceof Error ? err.message : String(err) }, 'could not record API key use');
+    });
+  };
+
+  return async (token, tenantHeader) => {
+    if (token === '') return null;
+    const digest = sha256(token);
+    // Comparing digests keeps the comparison constant-time regardless of the token's length.
+    if (adminToken !== '' && timingSafeEqual(Buffer.from(digest, 'hex'), adminDigest)) {
+      const requested = tenantHeader?.trim();
+      if (!requested) return { tenantId: 'default', scopes: ['admin', 'invoke'], isOperator: true };
+      if (!isSlug(requested) || !(await store.getTenant(requested))) {
+        throw createError('not_found', 'The tenant named by X-Tenant-Id does not exist.', { header: 'x-tenant-id' });
+      }
+      return { tenantId: requested, scopes: ['admin', 'invoke'], isOperator: true };
+    }
+    if (!token.startsWith(`${KEY_PREFIX}_`)) return null;
+    const key = await store.getApiKeyByHash(digest);
+    if (!key || key.revoked_at !== null) return null;
+    touch(key);
+    return { tenantId: key.tenant_id, scopes: [...key.scopes], isOperator: false, keyId: key.id };
+  };
+}
+
+/** A new API key: the record to store and the key itself, shown to the caller once. */
+export function generateApiKey(tenantId: string, name: string, scopes: ApiKeyScope[], now: number): { record: ApiKeyRecord; key: string } {
+  const key = createToken(KEY_PREFIX);
+  const record: ApiKeyRecord = {
+    id: createId('key'),
+    tenant_id: tenantId,
+    name,
+    prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+    hash: sha256(key),
+    scopes: [...new Set(scopes)],
+    created_at: isoTime(now),
+    last_used_at: null,
+    revoked_at: null,
+  };
+  return { record, key };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function parseBearer(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+/** The principal the auth hook resolved for this request; throws when the route is public. */
+export function getPrincipal(request: FastifyRequest): Principal {
+  const principal = principals.get(request);
+  if (!principal) throw createError('internal', 'No principal on an authenticated route.');
+  return principal;
+}
+
+function allows(principal: Principal, scope: RouteScope): boolean {
+  const has = (s: Scope): boolean => principal.scopes.includes(s);
+  switch (scope) {
+    case 'operator':
+      return principal.isOperator;
+    case 'admin':
+      return has('admin');
+    case 'invoke':
+      return has('invoke');
+    case 'read':
+      return has('admin') || has('invoke');
+    case 'any':
+      return true;
+  }
+}
+
+/** An onRequest hook: resolves the bearer token, checks the route's scope and, for project routes, the project. */
+export function createAuthHook(
+  authenticate: Authenticate,
+  store: Store,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request) => {
+    const config = (request.routeOptions.config ?? {}) as RouteAuthConfig;
+    if (config.public) return;
+    const token = parseBearer(request.headers.authorization);
+    if (!token) throw createError('unauthorized', 'Missing bearer token: send Authorization: Bearer <token>.');
+    const tenantHeader = request.headers['x-tenant-id'];
+    const principal = await authenticate(token, typeof tenantHeader === 'string' ? tenantHeader : undefined);
+    if (!principal) throw createError('unauthorized', 'The bearer token is unknown or revoked.');
+    principals.set(request, principal);
+    const scope = config.scope ?? 'admin';
+    if (!allows(principal, scope)) {
+      const need = scope === 'operator' ? 'the operator admin token' : scope === 'read' ? "scope 'admin' or 'invoke'" : `scope '${scope}'`;
+      throw createError('forbidden', `This action needs ${need}.`, { required: scope });
+    }
+    // Every project route is tenant-scoped here, once, so no handler can forget it:
+    // another tenant's project is indistinguishable from a missing one.
+    const projectId = (request.params as Record<string, string | undefined> | undefined)?.project_id;
+    if (projectId !== undefined && !(isSlug(projectId) && (await store.getProject(principal.tenantId, projectId)))) {
+      throw createError('not_found', `Project '${truncate(projectId)}' not found.`);
+    }
+  };
+}
+
+function truncate(value: string): string {
+  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}

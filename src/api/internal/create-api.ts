@@ -1,0 +1,117 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { createError, silentLogger, systemClock, type Authenticate, type Clock, type Logger } from '../../core/index.js';
+import type { RegistryApi } from '../../registry/registry-api.js';
+import type { Store } from '../../store/store.js';
+import { createAuthenticate, createAuthHook } from './auth.js';
+import type { ApiContext } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { createMetricsRegistry, registerProcessMetrics, type MetricsRegistry } from './metrics.js';
+import { installObservability, requestIdFor } from './observability.js';
+import { createOpenApiCollector } from './openapi.js';
+import { registerConnectorRoutes } from './routes/connectors.js';
+import { registerProjectRoutes } from './routes/projects.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { registerTenantRoutes } from './routes/tenants.js';
+import { registerToolRoutes } from './routes/tools.js';
+import { installValidators } from './validation.js';
+
+/** Options of `createApi`. */
+export interface ApiOptions {
+  store: Store;
+  registry: RegistryApi;
+  /** The operator's admin token (compared in constant time). */
+  adminToken: string;
+  logger?: Logger;
+  /** Largest accepted request body; default 1 MiB (larger → 413). */
+  bodyLimitBytes?: number;
+  /** Reported by /health and in /openapi.json. */
+  version: string;
+  /** Shared registry other layers add series to; a new one (with process metrics) when absent. */
+  metrics?: MetricsRegistry;
+  /** False when the bundled samples are not shipped (install-samples → 422). Default true. */
+  samplesAvailable?: boolean;
+  /** Time source (tests). */
+  clock?: Clock;
+}
+
+/** The built (not listening) app and the token resolver the gateway shares. */
+export interface Api {
+  app: FastifyInstance;
+  authenticate: Authenticate;
+  metrics: MetricsRegistry;
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Builds the Fastify app with the REST routes, auth, errors, metrics and OpenAPI; does not listen. */
+export async function createApi(options: ApiOptions): Promise<Api> {
+  if (options.adminToken.trim() === '') throw createError('config_invalid', 'The admin token must not be empty.');
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const ownsMetrics = options.metrics === undefined;
+  const metrics = options.metrics ?? createMetricsRegistry();
+  registerProcessMetrics(metrics);
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+  if (ownsMetrics) app.addHook('onClose', async () => metrics.close());
+
+  const openapi = createOpenApiCollector({
+    title: 'Toolport',
+    version: options.version,
+    description: 'MCP tool gateway: tenants, projects, connectors, tools.',
+  });
+  app.addHook('onRoute', (route) => openapi.onRoute(route));
+
+  installValidators(app);
+  // Responses go out as plain JSON: response schemas document, they never filter or coerce.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installErrorHandling(app, logger, bodyLimit);
+  installObservability(app, logger, metrics);
+  installJsonParser(app);
+
+  const authenticate = createAuthenticate({ store: options.store, adminToken: options.adminToken, logger, clock });
+  const ctx: ApiContext = {
+    store: options.store,
+    registry: options.registry,
+    logger,
+    clock,
+    metrics,
+    openapi,
+    version: options.version,
+    samplesAvailable: options.samplesAvailable ?? true,
+    maxFileBytes: Math.max(bodyLimit, DEFAULT_BODY_LIMIT),
+  };
+
+  // Authentication lives in this encapsulated scope: routes other layers mount on `app` keep their own.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', createAuthHook(authenticate, options.store));
+    registerSystemRoutes(scope, ctx);
+    registerTenantRoutes(scope, ctx);
+    registerProjectRoutes(scope, ctx);
+    registerConnectorRoutes(scope, ctx);
+    registerToolRoutes(scope, ctx);
+  });
+
+  return { app, authenticate, metrics };
+}
+
+/** JSON bodies: an empty body counts as absent (clients send `Content-Type: application/json` on bodiless POSTs). */
+function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, body: string, done) => {
+    if (body.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parse(request, body, done);
+  });
+}

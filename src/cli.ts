@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/* eslint-disable no-console -- the CLI talks to a terminal */
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, type ConfigInput } from './config/index.js';
+import { isToolportError } from './core/index.js';
+import { runScript } from './cli/run-script.js';
+import { packageVersion, startServer } from './cli/server.js';
+import { runStdioCommand } from './cli/stdio-command.js';
+import { runValidate } from './cli/validate.js';
+
+const version = packageVersion();
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return n;
+}
+
+function fail(err: unknown): never {
+  console.error(`toolport: ${isToolportError(err) || err instanceof Error ? err.message : String(err)}`);
+  process.exit(isToolportError(err, 'config_invalid') ? 2 : 1);
+}
+
+const program = new Command('toolport')
+  .description('MCP tool gateway: HTTP connectors, Python scripts and upstream MCP servers as MCP tools')
+  .version(version, '-v, --version')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('serve the REST API, the MCP gateway and the console')
+  .version(version, '-v, --version')
+  .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+  .option('--port <port>', 'port to listen on (default 8090)', portNumber)
+  .option('--data <dir>', 'data folder for SQLite, keys and scripts (default ./data)')
+  .option('--database-url <url>', 'PostgreSQL URL (postgres://…) instead of SQLite')
+  .option('--config <file>', 'configuration file (YAML or JSON)')
+  .option('--hot-reload', 'watch installed manifest files and reload them on change')
+  .option('--samples', 'create the demo project with the bundled samples installed')
+  .action(async (opts: { host?: string; port?: number; data?: string; databaseUrl?: string; config?: string; hotReload?: boolean; samples?: boolean }) => {
+    const flags: Partial<ConfigInput> = {
+      host: opts.host,
+      port: opts.port,
+      dataDir: opts.data,
+      databaseUrl: opts.databaseUrl,
+      ...(opts.hotReload ? { hotReload: true } : {}),
+    };
+    if (opts.samples && process.env.TOOLPORT_HOT_RELOAD === undefined && !opts.hotReload) flags.hotReload = true;
+    let server;
+    try {
+      const config = loadConfig({ flags, ...(opts.config ? { file: opts.config } : {}) });
+      server = await startServer(config, { samples: opts.samples === true });
+    } catch (err) {
+      fail(err);
+    }
+    console.log(`Toolport ${version} listening on ${server.url}`);
+    console.log(`  store:        ${server.store.driver}`);
+    console.log(`  admin token:  ${server.adminToken}${server.adminTokenFile ? `  (kept in ${server.adminTokenFile})` : ''}`);
+    console.log(`  REST API:     ${server.url}/v1/projects   (OpenAPI: ${server.url}/openapi.json)`);
+    console.log(`  MCP:          ${server.url}/mcp/<project>   e.g. ${server.url}/mcp/demo`);
+    console.log(`  health:       ${server.url}/health`);
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`received ${signal}, shutting down`);
+      const force = setTimeout(() => process.exit(1), 15_000);
+      force.unref();
+      server
+        .close()
+        .then(() => process.exit(0))
+        .catch((err: unknown) => {
+          console.error(`shutdown failed: ${(err as Error).message}`);
+          process.exit(1);
+        });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('validate')
+  .description('check connector manifests; prints file:line:col messages, exits 1 when any is invalid')
+  .version(version, '-v, --version')
+  .argument('<files...>', 'manifest files (YAML or JSON)')
+  .action(async (files: string[]) => {
+    process.exitCode = await runValidate(files, { stdout: process.stdout, stderr: process.stderr });
+  });
+
+program
+  .command('stdio')
+  .description('serve one project over stdio (for desktop clients that launch a command)')
+  .version(version, '-v, --version')
+  .requiredOption('--project <id>', 'project to serve')
+  .option('--connector <name>', 'serve only this connector, under its original tool names')
+  .option('--tenant <id>', 'tenant of the project (with --data)', 'default')
+  .option('--data <dir>', 'data folder of a local Toolport (SQLite)')
+  .option('--database-url <url>', 'PostgreSQL URL of a Toolport store')
+  .option('--url <url>', 'base URL of a running Toolport server, e.g. http://127.0.0.1:8090')
+  .option('--token <token>', 'API key (or admin token) for --url')
+  .action(async (opts: { project: string; connector?: string; tenant: string; data?: string; databaseUrl?: string; url?: string; token?: string }) => {
+    try {
+      await runStdioCommand(opts);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('run-script')
+  .description('run one Python script as a standalone stdio MCP server (the generated wrapper)')
+  .version(version, '-v, --version')
+  .argument('<file>', 'the .py file')
+  .option('--functions <names>', 'comma-separated functions to expose (default: all public functions)')
+  .action(async (file: string, opts: { functions?: string }) => {
+    try {
+      await runScript(file, opts.functions ? { functions: opts.functions.split(',').map((s) => s.trim()) } : {});
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program.parseAsync(process.argv).catch(fail);

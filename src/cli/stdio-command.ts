@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Server } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { loadConfig } from '../config/index.js';
+import { createError, createJsonLogger } from '../core/index.js';
+import { Registry } from '../registry/index.js';
+import { createSecretBox, openStore } from '../store/index.js';
+import { packageVersion } from './server.js';
+import { createSourceFactories } from './sources.js';
+import { runStdio } from './stdio.js';
+
+/** Options of `toolport stdio`. */
+export interface StdioCommandOptions {
+  project: string;
+  connector?: string;
+  tenant: string;
+  data?: string;
+  databaseUrl?: string;
+  url?: string;
+  token?: string;
+}
+
+/**
+ * `toolport stdio`: serves one project over stdio, either from a local store (`--data`/`--database-url`; the
+ * tools run in this process) or by relaying to a running server (`--url` + `--token`). Logs go to stderr only:
+ * stdout is the protocol channel.
+ */
+export async function runStdioCommand(opts: StdioCommandOptions): Promise<void> {
+  if (opts.url) return relayToServer(opts);
+  const config = loadConfig({
+    flags: { ...(opts.data ? { dataDir: opts.data } : {}), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), hotReload: false },
+  });
+  const logger = createJsonLogger({ level: 'warn', stream: process.stderr });
+  const dataDir = resolve(config.dataDir);
+  const store = await openStore({
+    ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+    dataDir,
+    secretBox: createSecretBox({ ...(config.secretKey ? { key: config.secretKey } : {}), keyFile: `${dataDir}/secret.key` }),
+    logger,
+  });
+  const registry = new Registry({
+    store,
+    sources: createSourceFactories({ config, store, dataDir, logger }),
+    logger,
+    nodeId: `stdio-${process.pid}`,
+  });
+  await registry.start();
+  if (!registry.getSnapshot(opts.tenant, opts.project)) {
+    await registry.close();
+    await store.close();
+    throw createError('not_found', `project ${opts.project} not found in tenant ${opts.tenant}`);
+  }
+  const shutdown = async (): Promise<void> => {
+    await registry.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.stdin.on('end', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  await runStdio({
+    provider: registry,
+    tenantId: opts.tenant,
+    projectId: opts.project,
+    ...(opts.connector ? { connector: opts.connector } : {}),
+  });
+}
+
+/** Relays a stdio client to `/mcp/{project}[/{connector}]` of a running Toolport server. */
+async function relayToServer(opts: StdioCommandOptions): Promise<void> {
+  const base = opts.url!.replace(/\/+$/, '');
+  const path = `/mcp/${encodeURIComponent(opts.project)}${opts.connector ? `/${encodeURIComponent(opts.connector)}` : ''}`;
+  const client = new Client({ name: 'toolport-stdio', version: packageVersion() });
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}${path}`), {
+    requestInit: { headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {} },
+  });
+  await client.connect(transport);
+  const server = new Server(
+    { name: 'toolport', version: packageVersion() },
+    { capabilities: { tools: { listChanged: true } } },
+  );
+  server.setRequestHandler('tools/list', (request) => client.listTools(request.params));
+  server.setRequestHandler('tools/call', (request) => client.callTool(request.params));
+  client.setNotificationHandler('notifications/tools/list_changed', () => {
+    void server.sendToolListChanged().catch(() => undefined);
+  });
+  await server.connect(new StdioServerTransport());
+  process.stdin.on('end', () => {
+    void client.close().finally(() => process.exit(0));
+  });
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { envName, loadConfig } from './index.js';
+
+describe('loadConfig', () => {
+  it('fills defaults and freezes the result', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.port).toBe(8090);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.allowPrivateNetworks).toBe(false);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('maps TOOLPORT_* environment variables onto keys', () => {
+    expect(envName('healthIntervalMs')).toBe('TOOLPORT_HEALTH_INTERVAL_MS');
+    const config = loadConfig({
+      env: { TOOLPORT_HOT_RELOAD: '1', TOOLPORT_HEALTH_INTERVAL_MS: '1500', TOOLPORT_ALLOW_PRIVATE_NETWORKS: '1' },
+    });
+    expect(config.hotReload).toBe(true);
+    expect(config.healthIntervalMs).toBe(1500);
+    expect(config.allowPrivateNetworks).toBe(true);
+  });
+
+  it('lets flags override env and env override the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-config-'));
+    const file = join(dir, 'toolport.yaml');
+    writeFileSync(file, 'port: 9001\nhost: 0.0.0.0\nlogLevel: debug\n');
+    const config = loadConfig({ file, env: { TOOLPORT_PORT: '9002' }, flags: { port: 9003 } });
+    expect(config.port).toBe(9003);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('names the bad setting and its origin', () => {
+    expect(() => loadConfig({ env: { TOOLPORT_PORT: 'eighty' } })).toThrow(/TOOLPORT_PORT from environment/);
+    expect(() => loadConfig({ env: {}, flags: { databaseUrl: 'mysql://x' } })).toThrow(/databaseUrl from flags: must be a postgres/);
+  });
+
+  it('rejects unknown keys in the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tp-config-'));
+    const file = join(dir, 'toolport.yaml');
+    writeFileSync(file, 'prot: 1\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/prot/);
+  });
+});

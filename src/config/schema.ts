@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveMs = z.coerce.number().int().min(1);
+const bool = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])]).transform((v) =>
+  typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v),
+);
+const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean),
+);
+
+/** The one configuration schema. Keys are camelCase; env vars are `TOOLPORT_` + SNAKE_CASE of the key. */
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(8090),
+    dataDir: z.string().min(1).default('./data'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    secretKey: z.string().min(1).optional(),
+    hotReload: bool.default(false),
+    healthIntervalMs: positiveMs.default(60_000),
+    healthFailureThreshold: z.coerce.number().int().min(1).default(3),
+    healthSuccessThreshold: z.coerce.number().int().min(1).default(1),
+    healthConcurrency: z.coerce.number().int().min(1).default(4),
+    allowPrivateNetworks: bool.default(false),
+    maxConcurrentConnectors: z.coerce.number().int().min(1).default(100),
+    bodyLimitBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
+    scriptMaxBytes: z.coerce.number().int().min(1024).default(512 * 1024),
+    sessionIdleMs: positiveMs.default(30 * 60_000),
+    allowedHosts: list.default([]),
+    allowedOrigins: list.default([]),
+    python: z.string().min(1).default('python3'),
+    sandbox: z.enum(['auto', 'off', 'required']).default('auto'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    otlpEndpoint: z.string().url().optional(),
+    usageFlushMs: positiveMs.default(2_000),
+    nodeId: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Validated, frozen configuration. */
+export type Config = Readonly<z.infer<typeof configSchema>>;
+/** Raw configuration input, as read from flags, env and file before validation. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,34 @@
+/**
+ * The registry: projects, connectors, versions, live sources, immutable per-project snapshots,
+ * events, hot reload, usage analytics and health checks.
+ *
+ * @example
+ * const registry = new Registry({ store, sources: { http: createHttpFactory() }, nodeId: 'n1' });
+ * await registry.start();
+ * await registry.install({ tenantId: 'default', projectId: 'demo', filePath: 'samples/weather.yaml' });
+ */
+export { Registry } from './registry-service.js';
+export type { RegistryOptions } from './registry-service.js';
+export { RegistryCore } from './registry.js';
+export type { RegistryCoreOptions, CallInterceptor } from './registry.js';
+export type { SourceFactory, SourceFactories, SourceFactoryInput } from './source-factory.js';
+export type {
+  RegistryEvent,
+  RegistryEventType,
+  RegisteredTool,
+  ConnectorView,
+  ProjectSnapshot,
+  ToolProvider,
+  InstallRequest,
+  InstallResult,
+} from './types.js';
+export type {
+  RegistryApi,
+  ConnectorSummary,
+  VersionSummary,
+  ToolSummary,
+  ProjectStats,
+  ReloadOutcome,
+} from './registry-api.js';
+export { evaluateProbe, resolvePointer } from './internal/probe.js';
+export { percentileFromBuckets, LATENCY_BUCKETS_MS } from './internal/usage.js';

@@ -1,0 +1,48 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { JsonSchema, ValidationIssue } from '../../core/index.js';
+
+/**
+ * Compiles tool input schemas once per tool version. Schemas are memoised by their canonical JSON,
+ * so reinstalling an unchanged tool (or 1,000 tools sharing a schema) compiles once.
+ */
+export class ValidatorCache {
+  #ajv: Ajv2020;
+  #cache = new Map<string, (args: unknown) => ValidationIssue[] | null>();
+
+  constructor() {
+    this.#ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+    (addFormats as unknown as (ajv: Ajv2020) => void)(this.#ajv);
+  }
+
+  compile(schema: JsonSchema): (args: unknown) => ValidationIssue[] | null {
+    const key = JSON.stringify(schema);
+    const cached = this.#cache.get(key);
+    if (cached) return cached;
+    let validator: (args: unknown) => ValidationIssue[] | null;
+    try {
+      const fn = this.#ajv.compile(schema);
+      validator = (args) => {
+        if (fn(args)) return null;
+        return (fn.errors ?? []).map((e) => {
+          const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+          const extra =
+            e.keyword === 'additionalProperties'
+              ? `/${String((e.params as { additionalProperty?: string }).additionalProperty)}`
+              : '';
+          return { pointer: `${e.instancePath}${missing || extra}` || '/', message: e.message ?? 'is invalid' };
+        });
+      };
+    } catch (err) {
+      // A schema Ajv cannot compile was already rejected by manifest validation; sources that discover tools
+      // (python, mcp) may still hand one over — accept objects rather than refuse every call.
+      const reason = (err as Error).message;
+      validator = (args) =>
+        args !== null && typeof args === 'object' && !Array.isArray(args)
+          ? null
+          : [{ pointer: '/', message: `must be an object (schema not compilable: ${reason})` }];
+    }
+    this.#cache.set(key, validator);
+    return validator;
+  }
+}

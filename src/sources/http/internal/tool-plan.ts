@@ -1,0 +1,72 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { createError, type ToolDefinition, type ValidationIssue } from '../../../core/index.js';
+import type { ConnectorManifest, HttpConnectorSpec } from '../../../manifest/types.js';
+import { compileRequestPlan, type RequestPlan } from './request-plan.js';
+import { compileTemplate, type Template } from './templates.js';
+
+/** Everything a call of one tool needs that does not depend on its arguments, computed once. */
+export interface ToolPlan {
+  definition: ToolDefinition;
+  request: RequestPlan;
+  /** Connector headers overlaid with the tool's own (lower-case names, templates). */
+  headers: readonly [string, Template][];
+  timeoutMs: number;
+  retries: number;
+  validate?: ValidateFunction;
+}
+
+/** Builds the plans of every tool of an HTTP manifest; throws validation_failed listing each problem. */
+export function compileToolPlans(manifest: ConnectorManifest): { http: HttpConnectorSpec; tools: Map<string, ToolPlan> } {
+  const http = manifest.http;
+  if (manifest.kind !== 'http' || !http) {
+    throw createError('validation_failed', `connector '${manifest.name}' is not an HTTP connector`, {
+      issues: [{ pointer: '/http', message: 'an HTTP connector needs an `http` section' }],
+    });
+  }
+  const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true });
+  (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+  const issues: ValidationIssue[] = [];
+  const tools = new Map<string, ToolPlan>();
+
+  manifest.tools.forEach((tool, index) => {
+    if (!tool.http) {
+      issues.push({ pointer: `/tools/${index}/http`, message: `tool '${tool.name}' has no HTTP mapping` });
+      return;
+    }
+    let validate: ValidateFunction | undefined;
+    if (tool.output_schema) {
+      try {
+        validate = ajv.compile(tool.output_schema);
+      } catch (err) {
+        issues.push({ pointer: `/tools/${index}/output_schema`, message: `invalid JSON Schema: ${(err as Error).message}` });
+        return;
+      }
+    }
+    const headers = new Map<string, Template>();
+    for (const [name, value] of Object.entries({ ...http.headers, ...tool.http.headers })) {
+      headers.set(name.toLowerCase(), compileTemplate(value));
+    }
+    const definition: ToolDefinition = {
+      name: tool.name,
+      inputSchema: tool.input_schema,
+      ...(tool.title === undefined ? {} : { title: tool.title }),
+      ...(tool.description === undefined ? {} : { description: tool.description }),
+      ...(tool.output_schema === undefined ? {} : { outputSchema: tool.output_schema }),
+      ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
+    };
+    tools.set(tool.name, {
+      definition,
+      request: compileRequestPlan(tool.http),
+      headers: [...headers],
+      timeoutMs: tool.http.timeout_ms ?? http.timeout_ms,
+      retries: Math.max(0, tool.http.retries ?? http.retries),
+      ...(validate === undefined ? {} : { validate }),
+    });
+  });
+
+  if (issues.length > 0) {
+    throw createError('validation_failed', `connector '${manifest.name}' has invalid HTTP tools`, { issues });
+  }
+  return { http, tools };
+}

@@ -1,0 +1,212 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+
+import {
+  type CheckResult,
+  createError,
+  type InvokeContext,
+  isToolportError,
+  type Logger,
+  silentLogger,
+  type SourceInfo,
+  type ToolCallResult,
+  type ToolDefinition,
+  type ToolSource,
+} from '../../../core/index.js';
+import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/types.js';
+
+import { WorkerPool } from './pool.js';
+import { runnerPath } from './runner-path.js';
+import { detectBwrap, resolvePython } from './sandbox.js';
+import { configEnv, createSpawnSpec, serveArgs } from './spawn-plan.js';
+import { callOnWorker } from './tool-call.js';
+import { PythonWorker, RpcError, type SpawnSpec } from './worker.js';
+
+/** Options of {@link createPythonSource}. */
+export interface PythonSourceOptions {
+  manifest: ConnectorManifest;
+  config: Record<string, string>;
+  logger?: Logger;
+  /** Interpreter command or path; `python3` by default. */
+  python?: string;
+  /** `auto` uses bubblewrap when it works here; `required` fails without it; `off` never uses it. */
+  sandbox?: 'auto' | 'off' | 'required';
+  /** Parent directory of the per-source scratch directories (the OS temp dir by default). */
+  scratchRoot?: string;
+  /** Pool tuning (tests and operators); defaults suit production. */
+  pool?: { maxQueue?: number; idleMs?: number; crashThreshold?: number; crashWindowMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  /** How long a worker may take to import the script and answer `initialize`. */
+  startTimeoutMs?: number;
+}
+
+const SAFE_NAME = /[^A-Za-z0-9_-]/g;
+
+/** The python ToolSource: a warm, bounded pool of runner processes per connector version. */
+export class PythonSource implements ToolSource {
+  readonly kind = 'python';
+  #options: PythonSourceOptions;
+  #spec: PythonConnectorSpec;
+  #logger: Logger;
+  #started: Promise<WorkerPool> | undefined;
+  #pool: WorkerPool | undefined;
+  #scratch: string | undefined;
+  #sandboxed = false;
+  #tools: ToolDefinition[] | undefined;
+  #closed = false;
+
+  constructor(options: PythonSourceOptions) {
+    const spec = options.manifest.python;
+    if (options.manifest.kind !== 'python' || !spec) {
+      throw createError('validation_failed', 'a python source needs a manifest of kind python with a python section');
+    }
+    if (!spec.script || !isAbsolute(spec.script)) {
+      throw createError('validation_failed', 'python.script must be an absolute path (resolved by the registry)');
+    }
+    this.#options = options;
+    this.#spec = spec;
+    this.#logger = (options.logger ?? silentLogger).child({ source: 'python', connector: options.manifest.name });
+  }
+
+  async load(): Promise<ToolDefinition[]> {
+    const pool = await this.#start();
+    const worker = await pool.acquire();
+    try {
+      const result = await worker.request('tools/list', {}).promise;
+      pool.release(worker, { healthy: true });
+      this.#tools = mergeTools(result.tools, this.#options.manifest);
+      return this.#tools;
+    } catch (err) {
+      pool.release(worker);
+      throw toSourceError(err, 'listing the python tools failed');
+    }
+  }
+
+  async invoke(tool: string, args: Record<string, unknown>, ctx: InvokeContext = {}): Promise<ToolCallResult> {
+    if (this.#tools && !this.#tools.some((t) => t.name === tool)) {
+      throw createError('tool_not_found', `no tool '${tool}' in python connector '${this.#options.manifest.name}'`);
+    }
+    const pool = await this.#start();
+    if (ctx.signal?.aborted) return { content: [{ type: 'text', text: 'cancelled' }], isError: true };
+    const worker = await pool.acquire();
+    return callOnWorker({
+      pool,
+      worker,
+      tool,
+      args,
+      signal: ctx.signal,
+      timeoutMs: this.#spec.timeout_ms,
+      memoryMb: this.#spec.memory_mb,
+      connector: this.#options.manifest.name,
+    });
+  }
+
+  async check(): Promise<CheckResult> {
+    const startedAt = Date.now();
+    const pool = await this.#start();
+    pool.assertServing();
+    const worker = await pool.acquire();
+    const timeoutMs = Math.min(this.#spec.timeout_ms, 10_000);
+    const ping = worker.request('ping', {});
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ping.promise,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`ping not answered within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      pool.release(worker, { healthy: true });
+      return { ok: true, latencyMs: Date.now() - startedAt, details: this.info() };
+    } catch (err) {
+      worker.forget(ping.id);
+      pool.discard(worker);
+      return { ok: false, latencyMs: Date.now() - startedAt, message: (err as Error).message, details: this.info() };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#started?.catch(() => undefined);
+    await this.#pool?.close();
+    if (this.#scratch) rmSync(this.#scratch, { recursive: true, force: true });
+  }
+
+  info(): SourceInfo {
+    const stats = this.#pool?.stats() ?? { workers: 0, busy: 0, queued: 0, crashLoop: false };
+    return { sandboxed: this.#sandboxed, ...stats };
+  }
+
+  #start(): Promise<WorkerPool> {
+    if (this.#closed) return Promise.reject(createError('upstream_unavailable', 'the python source is closed'));
+    this.#started ??= this.#createPool();
+    return this.#started;
+  }
+
+  async #createPool(): Promise<WorkerPool> {
+    const script = this.#spec.script!;
+    let realScript: string;
+    try {
+      realScript = realpathSync(script);
+      if (!statSync(realScript).isFile()) throw new Error('not a file');
+    } catch {
+      throw createError('upstream_unavailable', `python script not found: ${script}`);
+    }
+    const install = await resolvePython(this.#options.python ?? 'python3');
+    const mode = this.#options.sandbox ?? 'auto';
+    if (mode !== 'off') {
+      const bwrap = await detectBwrap();
+      if (!bwrap.available && mode === 'required') {
+        throw createError('upstream_unavailable', `bubblewrap sandbox required but unavailable: ${bwrap.reason ?? 'unknown'}`);
+      }
+      this.#sandboxed = bwrap.available;
+    }
+    const root = this.#options.scratchRoot ?? join(tmpdir(), 'toolport-python');
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    this.#scratch = mkdtempSync(join(root, `${this.#options.manifest.name.replace(SAFE_NAME, '_')}-`));
+    const runner = runnerPath();
+    const spawnSpec: SpawnSpec = createSpawnSpec({
+      install,
+      runner,
+      runnerDir: dirname(runner),
+      script: realScript,
+      scratch: this.#scratch,
+      runnerArgs: serveArgs(this.#options.manifest, this.#spec, realScript),
+      secretsEnv: configEnv(this.#options.manifest, this.#options.config, this.#logger),
+      sandboxed: this.#sandboxed,
+      allowNetwork: this.#spec.allow_network,
+    });
+    const startTimeoutMs = this.#options.startTimeoutMs ?? Math.max(10_000, this.#spec.timeout_ms);
+    this.#pool = new WorkerPool({
+      ...this.#options.pool,
+      start: () => PythonWorker.start(spawnSpec, startTimeoutMs),
+      maxWorkers: this.#spec.max_workers,
+      logger: this.#logger,
+    });
+    return this.#pool;
+  }
+}
+
+/** Discovered tools, with title/description/annotations from the manifest when it lists the tool. */
+function mergeTools(raw: unknown, manifest: ConnectorManifest): ToolDefinition[] {
+  const list = Array.isArray(raw) ? (raw as ToolDefinition[]) : [];
+  return list.map((tool) => {
+    const declared = manifest.tools.find((t) => t.name === tool.name);
+    const merged: ToolDefinition = { name: tool.name, inputSchema: tool.inputSchema ?? { type: 'object' } };
+    const description = declared?.description ?? tool.description;
+    if (description) merged.description = description;
+    if (declared?.title) merged.title = declared.title;
+    if (tool.outputSchema) merged.outputSchema = tool.outputSchema;
+    if (declared?.annotations) merged.annotations = declared.annotations;
+    return merged;
+  });
+}
+
+function toSourceError(err: unknown, message: string): Error {
+  if (isToolportError(err)) return err;
+  if (err instanceof RpcError) return createError('upstream_unavailable', `${message}: ${err.message}`);
+  return createError('upstream_unavailable', `${message}: ${(err as Error).message}`, {}, err);
+}

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
+
+import { createError } from '../../../core/index.js';
+
+/** Where the interpreter really lives (pyenv shims resolved), so the sandbox can bind it. */
+export interface PythonInstall {
+  executable: string;
+  prefixes: string[];
+  version: string;
+}
+
+/** Whether bubblewrap runs here, and why not when it does not. */
+export interface BwrapStatus {
+  available: boolean;
+  reason?: string;
+}
+
+/** How a sandboxed process is allowed to see the machine. */
+export interface SandboxPlan {
+  install: PythonInstall;
+  runnerDir: string;
+  script: string;
+  scratch: string;
+  allowNetwork: boolean;
+  /** Non-secret variables set with `--setenv` (secrets go through the env file). */
+  baseEnv: Record<string, string>;
+}
+
+const installs = new Map<string, Promise<PythonInstall>>();
+let bwrapStatus: Promise<BwrapStatus> | undefined;
+
+const PROBE = [
+  'import json, os, sys',
+  'print(json.dumps({"executable": os.path.realpath(sys.executable),',
+  ' "prefixes": sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), os.path.realpath(sys.exec_prefix)}),',
+  ' "version": sys.version.split()[0]}))',
+].join('\n');
+
+/** Resolves `python` (a command or path) to its real executable and prefixes; cached per command. */
+export function resolvePython(python: string): Promise<PythonInstall> {
+  let install = installs.get(python);
+  if (!install) {
+    install = new Promise<PythonInstall>((resolve, reject) => {
+      execFile(python, ['-c', PROBE], { timeout: 15_000 }, (err, stdout) => {
+        if (err) {
+          reject(createError('upstream_unavailable', `python interpreter '${python}' cannot be started: ${err.message}`));
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout) as PythonInstall);
+        } catch {
+          reject(createError('upstream_unavailable', `python interpreter '${python}' gave an unreadable answer`));
+        }
+      });
+    });
+    installs.set(python, install);
+    install.catch(() => installs.delete(python));
+  }
+  return install;
+}
+
+/** Checks once per process whether `bwrap` can create a sandbox here (user namespaces may be off). */
+export function detectBwrap(): Promise<BwrapStatus> {
+  bwrapStatus ??= new Promise<BwrapStatus>((resolve) => {
+    const args = ['--unshare-all', '--die-with-parent', '--ro-bind', '/usr', '/usr', '--ro-bind-try', '/bin', '/bin',
+      '--ro-bind-try', '/lib', '/lib', '--ro-bind-try', '/lib64', '/lib64', '--proc', '/proc', '--dev', '/dev', 'true'];
+    execFile('bwrap', args, { timeout: 10_000 }, (err, _stdout, stderr) => {
+      if (!err) resolve({ available: true });
+      else resolve({ available: false, reason: (stderr || err.message).trim().split('\n')[0] ?? 'bwrap failed' });
+    });
+  });
+  return bwrapStatus;
+}
+
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64'];
+// The few /etc files an interpreter and TLS/DNS need; the rest of /etc stays invisible.
+const ETC_FILES = [
+  '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/localtime', '/etc/nsswitch.conf',
+  '/etc/passwd', '/etc/group', '/etc/hosts', '/etc/ssl', '/etc/ca-certificates', '/etc/pki', '/etc/mime.types',
+];
+const NETWORK_ETC = ['/etc/resolv.conf', '/etc/gai.conf', '/etc/host.conf'];
+
+/** The bwrap arguments that run a command inside the sandbox described by `plan`. */
+export function bwrapArgs(plan: SandboxPlan): string[] {
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv'];
+  if (plan.allowNetwork) args.push('--share-net');
+  for (const dir of SYSTEM_DIRS) args.push('--ro-bind-try', dir, dir);
+  for (const file of [...ETC_FILES, ...(plan.allowNetwork ? NETWORK_ETC : [])]) args.push('--ro-bind-try', file, file);
+  for (const prefix of plan.install.prefixes) {
+    if (!SYSTEM_DIRS.some((dir) => prefix === dir || prefix.startsWith(`${dir}/`))) args.push('--ro-bind', prefix, prefix);
+  }
+  const exeDir = dirname(plan.install.executable);
+  if (!plan.install.prefixes.some((p) => exeDir.startsWith(`${p}/`))) args.push('--ro-bind', exeDir, exeDir);
+  args.push('--ro-bind', plan.runnerDir, plan.runnerDir);
+  args.push('--ro-bind', plan.script, plan.script);
+  args.push('--bind', plan.scratch, plan.scratch);
+  args.push('--proc', '/proc', '--dev', '/dev', '--chdir', plan.scratch);
+  for (const [key, value] of Object.entries(plan.baseEnv)) args.push('--setenv', key, value);
+  return args;
+}
+
+/** The environment every worker starts from: nothing of the server's own environment leaks in. */
+export function baseEnv(install: PythonInstall, scratch: string): Record<string, string> {
+  return {
+    PATH: `${dirname(install.executable)}:/usr/local/bin:/usr/bin:/bin`,
+    LANG: process.env.LANG && /^[\w.@-]+$/.test(process.env.LANG) ? process.env.LANG : 'C.UTF-8',
+    HOME: scratch,
+    TMPDIR: scratch,
+    PYTHONUNBUFFERED: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
+}

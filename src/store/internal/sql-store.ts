@@ -1,0 +1,365 @@
+import { createError, type Logger } from '../../core/index.js';
+import type { SecretBox } from '../secret-box.js';
+import type {
+  ApiKeyRecord,
+  ChangeNotice,
+  ConnectorRecord,
+  ConnectorVersionRecord,
+  HealthCheckRecord,
+  ProjectRecord,
+  ScriptRecord,
+  Store,
+  TenantRecord,
+  ToolUsageRecord,
+  WebhookDeliveryRecord,
+  WebhookRecord,
+} from '../store.js';
+import { ConnectorQueries } from './connector-queries.js';
+import type { SqlDriver } from './driver.js';
+import { translateError, type ViolationText } from './errors.js';
+import { toApiKey, toDelivery, toJson, toProject, toScript, toTenant, toWebhook, type Row } from './rows.js';
+import { openSealed } from './sealed.js';
+import { likePattern, requireInt } from './validate.js';
+
+const TENANT_MISSING: ViolationText = { foreignKey: 'Tenant does not exist' };
+
+/**
+ * The Store over any SqlDriver: SQL, encryption and error translation live here once; drivers supply
+ * execution, transactions, migrations and cluster coordination.
+ */
+export class SqlStore implements Store {
+  readonly driver: 'sqlite' | 'postgres';
+  readonly #db: SqlDriver;
+  readonly #box: SecretBox;
+  readonly #connectors: ConnectorQueries;
+
+  constructor(db: SqlDriver, box: SecretBox, _logger: Logger) {
+    this.driver = db.name;
+    this.#db = db;
+    this.#box = box;
+    this.#connectors = new ConnectorQueries(db, box, (op, fn, text) => this.#op(op, fn, text));
+  }
+
+  /** Runs one operation, translating driver failures into ToolportErrors. */
+  async #op<T>(operation: string, fn: () => Promise<T>, text?: ViolationText): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw translateError(operation, err, this.#db.dialect, text);
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.#op('migrate', () => this.#db.migrate());
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+
+  // Tenants
+
+  createTenant(t: TenantRecord): Promise<void> {
+    return this.#op(
+      'createTenant',
+      async () => void (await this.#db.run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)', [t.id, t.name, t.created_at])),
+      { unique: 'Tenant already exists', details: { tenant_id: t.id } },
+    );
+  }
+
+  getTenant(id: string): Promise<TenantRecord | null> {
+    return this.#op('getTenant', async () => {
+      const row = await this.#db.get<Row>('SELECT * FROM tenants WHERE id = ?', [id]);
+      return row ? toTenant(row) : null;
+    });
+  }
+
+  listTenants(): Promise<TenantRecord[]> {
+    return this.#op('listTenants', async () => (await this.#db.all<Row>('SELECT * FROM tenants ORDER BY id')).map(toTenant));
+  }
+
+  deleteTenant(id: string): Promise<boolean> {
+    // One statement; ON DELETE CASCADE removes everything below the tenant atomically.
+    return this.#op('deleteTenant', async () => (await this.#db.run('DELETE FROM tenants WHERE id = ?', [id])) > 0);
+  }
+
+  // API keys
+
+  createApiKey(k: ApiKeyRecord): Promise<void> {
+    return this.#op(
+      'createApiKey',
+      async () =>
+        void (await this.#db.run(
+          `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [k.id, k.tenant_id, k.name, k.prefix, k.hash, toJson(k.scopes), k.created_at, k.last_used_at, k.revoked_at],
+        )),
+      { unique: 'API key already exists', ...TENANT_MISSING, details: { tenant_id: k.tenant_id, key_id: k.id } },
+    );
+  }
+
+  getApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    return this.#op('getApiKeyByHash', async () => {
+      const row = await this.#db.get<Row>('SELECT * FROM api_keys WHERE hash = ?', [hash]);
+      return row ? toApiKey(row) : null;
+    });
+  }
+
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
+    return this.#op('listApiKeys', async () =>
+      (await this.#db.all<Row>('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])).map(toApiKey),
+    );
+  }
+
+  revokeApiKey(tenantId: string, keyId: string, at: string): Promise<boolean> {
+    // COALESCE keeps the first revocation time when a key is revoked twice.
+    return this.#op(
+      'revokeApiKey',
+      async () =>
+        (await this.#db.run('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?', [at, tenantId, keyId])) > 0,
+    );
+  }
+
+  touchApiKey(keyId: string, at: string): Promise<void> {
+    // Only moves forward, so out-of-order touches from several nodes cannot rewind it.
+    return this.#op(
+      'touchApiKey',
+      async () =>
+        void (await this.#db.run('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [at, keyId, at])),
+    );
+  }
+
+  // Projects
+
+  createProject(p: ProjectRecord): Promise<void> {
+    return this.#op(
+      'createProject',
+      async () =>
+        void (await this.#db.run(
+          'INSERT INTO projects (tenant_id, id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [p.tenant_id, p.id, p.name, p.description, p.created_at, p.updated_at],
+        )),
+      { unique: 'Project already exists', ...TENANT_MISSING, details: { tenant_id: p.tenant_id, project_id: p.id } },
+    );
+  }
+
+  getProject(tenantId: string, id: string): Promise<ProjectRecord | null> {
+    return this.#op('getProject', async () => {
+      const row = await this.#db.get<Row>('SELECT * FROM projects WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+      return row ? toProject(row) : null;
+    });
+  }
+
+  listProjects(tenantId?: string): Promise<ProjectRecord[]> {
+    return this.#op('listProjects', async () => {
+      const rows =
+        tenantId === undefined
+          ? await this.#db.all<Row>('SELECT * FROM projects ORDER BY tenant_id, id')
+          : await this.#db.all<Row>('SELECT * FROM projects WHERE tenant_id = ? ORDER BY id', [tenantId]);
+      return rows.map(toProject);
+    });
+  }
+
+  updateProject(
+    tenantId: string,
+    id: string,
+    patch: { name?: string; description?: string; updated_at: string },
+  ): Promise<ProjectRecord | null> {
+    return this.#op('updateProject', async () => {
+      const rows = await this.#db.all<Row>(
+        `UPDATE projects SET name = COALESCE(?, name), description = COALESCE(?, description), updated_at = ?
+         WHERE tenant_id = ? AND id = ? RETURNING *`,
+        [patch.name ?? null, patch.description ?? null, patch.updated_at, tenantId, id],
+      );
+      return rows[0] ? toProject(rows[0]) : null;
+    });
+  }
+
+  deleteProject(tenantId: string, id: string): Promise<boolean> {
+    return this.#op('deleteProject', async () => (await this.#db.run('DELETE FROM projects WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0);
+  }
+
+  // Connectors, versions, usage and health: see connector-queries.ts.
+
+  saveConnectorVersion(connector: ConnectorRecord, version: ConnectorVersionRecord): Promise<void> {
+    return this.#connectors.saveVersion(connector, version);
+  }
+  updateConnector(connector: ConnectorRecord): Promise<void> {
+    return this.#connectors.update(connector);
+  }
+  getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
+    return this.#connectors.get(tenantId, projectId, name);
+  }
+  listConnectors(filter?: { tenantId?: string; projectId?: string }): Promise<ConnectorRecord[]> {
+    return this.#connectors.list(filter ?? {});
+  }
+  deleteConnector(tenantId: string, projectId: string, name: string): Promise<boolean> {
+    return this.#connectors.delete(tenantId, projectId, name);
+  }
+  listConnectorVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]> {
+    return this.#connectors.listVersions(tenantId, projectId, name);
+  }
+  getConnectorVersion(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorVersionRecord | null> {
+    return this.#connectors.getVersion(tenantId, projectId, name, seq);
+  }
+  addToolUsage(batch: ToolUsageRecord[]): Promise<void> {
+    return this.#connectors.addUsage(batch);
+  }
+  listToolUsage(filter?: { tenantId?: string; projectId?: string; connectorName?: string }): Promise<ToolUsageRecord[]> {
+    return this.#connectors.listUsage(filter ?? {});
+  }
+  addHealthCheck(check: HealthCheckRecord, keep: number): Promise<void> {
+    return this.#connectors.addHealthCheck(check, keep);
+  }
+  listHealthChecks(tenantId: string, projectId: string, connectorName: string, limit: number): Promise<HealthCheckRecord[]> {
+    return this.#connectors.listHealthChecks(tenantId, projectId, connectorName, limit);
+  }
+
+  // Scripts
+
+  saveScript(s: ScriptRecord): Promise<ScriptRecord> {
+    return this.#op(
+      'saveScript',
+      () =>
+        this.#db.transaction(async (tx) => {
+          await tx.run(
+            `INSERT INTO scripts (tenant_id, id, filename, content, size, analysis, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (tenant_id, id) DO NOTHING`,
+            [s.tenant_id, s.id, s.filename, s.content, s.size, s.analysis === null ? null : toJson(s.analysis), s.created_at],
+          );
+          const row = await tx.get<Row>('SELECT * FROM scripts WHERE tenant_id = ? AND id = ?', [s.tenant_id, s.id]);
+          return toScript(row!);
+        }),
+      { ...TENANT_MISSING, details: { tenant_id: s.tenant_id } },
+    );
+  }
+
+  getScript(tenantId: string, id: string): Promise<ScriptRecord | null> {
+    return this.#op('getScript', async () => {
+      const row = await this.#db.get<Row>('SELECT * FROM scripts WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+      return row ? toScript(row) : null;
+    });
+  }
+
+  listScripts(tenantId: string, search?: string): Promise<Omit<ScriptRecord, 'content'>[]> {
+    return this.#op('listScripts', async () => {
+      const columns = 'tenant_id, id, filename, size, analysis, created_at';
+      const rows =
+        search === undefined || search === ''
+          ? await this.#db.all<Row>(`SELECT ${columns} FROM scripts WHERE tenant_id = ? ORDER BY created_at, id`, [tenantId])
+          : await this.#db.all<Row>(
+              `SELECT ${columns} FROM scripts WHERE tenant_id = ? AND ${this.#db.dialect.ilike('filename')} ORDER BY created_at, id`,
+              [tenantId, likePattern(search)],
+            );
+      return rows.map((r) => {
+        const { content: _content, ...rest } = toScript(r);
+        return rest;
+      });
+    });
+  }
+
+  setScriptAnalysis(tenantId: string, id: string, analysis: Record<string, unknown>): Promise<void> {
+    return this.#op('setScriptAnalysis', async () => {
+      const changed = await this.#db.run('UPDATE scripts SET analysis = ? WHERE tenant_id = ? AND id = ?', [toJson(analysis), tenantId, id]);
+      if (changed === 0) throw createError('not_found', 'Script does not exist', { tenant_id: tenantId, script_id: id });
+    });
+  }
+
+  deleteScript(tenantId: string, id: string): Promise<boolean> {
+    return this.#op('deleteScript', async () => (await this.#db.run('DELETE FROM scripts WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0);
+  }
+
+  // Webhooks
+
+  createWebhook(h: WebhookRecord): Promise<void> {
+    return this.#op(
+      'createWebhook',
+      async () =>
+        void (await this.#db.run(
+          `INSERT INTO webhooks (id, tenant_id, project_id, url, secret_enc, events, enabled, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [h.id, h.tenant_id, h.project_id, h.url, this.#box.encrypt(h.secret), toJson(h.events), h.enabled, h.created_at],
+        )),
+      {
+        unique: 'Webhook already exists',
+        foreignKey: 'Project does not exist',
+        details: { tenant_id: h.tenant_id, project_id: h.project_id, webhook_id: h.id },
+      },
+    );
+  }
+
+  listWebhooks(tenantId: string, projectId?: string): Promise<WebhookRecord[]> {
+    return this.#op('listWebhooks', async () => {
+      const rows =
+        projectId === undefined
+          ? await this.#db.all<Row>('SELECT * FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])
+          : await this.#db.all<Row>('SELECT * FROM webhooks WHERE tenant_id = ? AND project_id = ? ORDER BY created_at, id', [tenantId, projectId]);
+      return rows.map((r) => toWebhook(r, openSealed(this.#box, r.secret_enc, { webhook_id: r.id })));
+    });
+  }
+
+  deleteWebhook(tenantId: string, id: string): Promise<boolean> {
+    return this.#op('deleteWebhook', async () => (await this.#db.run('DELETE FROM webhooks WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0);
+  }
+
+  addWebhookDelivery(d: WebhookDeliveryRecord, keep: number): Promise<void> {
+    return this.#op('addWebhookDelivery', () =>
+      this.#db.transaction(async (tx) => {
+        requireInt('keep', keep, 1);
+        const hook = await tx.get<Row>('SELECT id FROM webhooks WHERE id = ? AND tenant_id = ?', [d.webhook_id, d.tenant_id]);
+        if (!hook) throw createError('not_found', 'Webhook does not exist', { tenant_id: d.tenant_id, webhook_id: d.webhook_id });
+        await tx.run(
+          `INSERT INTO webhook_deliveries (id, webhook_id, tenant_id, event, attempt, status_code, ok, error, delivered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [d.id, d.webhook_id, d.tenant_id, d.event, d.attempt, d.status_code, d.ok, d.error, d.delivered_at],
+        );
+        await tx.run(
+          `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND seq NOT IN (
+             SELECT seq FROM webhook_deliveries WHERE webhook_id = ? ORDER BY delivered_at DESC, seq DESC LIMIT ?)`,
+          [d.webhook_id, d.webhook_id, keep],
+        );
+      }),
+    );
+  }
+
+  listWebhookDeliveries(tenantId: string, webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
+    return this.#op('listWebhookDeliveries', async () => {
+      const rows = await this.#db.all<Row>(
+        'SELECT * FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ? ORDER BY delivered_at DESC, seq DESC LIMIT ?',
+        [tenantId, webhookId, requireInt('limit', limit, 0)],
+      );
+      return rows.map(toDelivery);
+    });
+  }
+
+  // Settings
+
+  getSetting(key: string): Promise<string | null> {
+    return this.#op('getSetting', async () => {
+      const row = await this.#db.get<Row>('SELECT value FROM settings WHERE key = ?', [key]);
+      return row ? String(row.value) : null;
+    });
+  }
+
+  setSetting(key: string, value: string): Promise<void> {
+    return this.#op(
+      'setSetting',
+      async () =>
+        void (await this.#db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value])),
+    );
+  }
+
+  // Cluster coordination is the driver's.
+
+  onChange(listener: (notice: ChangeNotice) => void): () => void {
+    return this.#db.onChange(listener);
+  }
+
+  notify(notice: ChangeNotice): Promise<void> {
+    return this.#op('notify', () => this.#db.notify(notice));
+  }
+
+  withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean> {
+    return this.#db.withLeaderLock(name, fn);
+  }
+}

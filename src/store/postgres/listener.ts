@@ -1,0 +1,127 @@
+import pg from 'pg';
+import type { Logger } from '../../core/index.js';
+import type { ChangeNotice } from '../store.js';
+
+/** The NOTIFY channel every Toolport node listens on. */
+export const CHANGE_CHANNEL = 'toolport_changes';
+
+const MAX_BACKOFF_MS = 5000;
+
+/** True when `value` has the fields a ChangeNotice needs. */
+function isNotice(value: unknown): value is ChangeNotice & { schema?: unknown } {
+  const v = value as Record<string, unknown> | null;
+  return (
+    typeof v === 'object' && v !== null &&
+    typeof v.node === 'string' && typeof v.tenant_id === 'string' && typeof v.project_id === 'string' && typeof v.event === 'string' &&
+    (v.connector_name === undefined || typeof v.connector_name === 'string')
+  );
+}
+
+/**
+ * LISTENs on a dedicated connection (pooled ones are shared and cannot hold a LISTEN), connecting on
+ * the first subscriber and reconnecting with backoff whenever the connection is lost.
+ */
+export class PgListener {
+  readonly #config: pg.ClientConfig;
+  readonly #schema: string;
+  readonly #logger: Logger;
+  readonly #listeners = new Set<(notice: ChangeNotice) => void>();
+  #client: pg.Client | null = null;
+  #connecting = false;
+  #timer: NodeJS.Timeout | null = null;
+  #attempt = 0;
+  #closed = false;
+
+  constructor(config: pg.ClientConfig, schema: string, logger: Logger) {
+    this.#config = config;
+    this.#schema = schema;
+    this.#logger = logger;
+  }
+
+  subscribe(listener: (notice: ChangeNotice) => void): () => void {
+    this.#listeners.add(listener);
+    this.#ensure();
+    return () => void this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const client = this.#client;
+    this.#client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  #ensure(): void {
+    if (this.#closed || this.#client || this.#connecting || this.#timer) return;
+    void this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    this.#connecting = true;
+    const client = new pg.Client(this.#config);
+    client.on('error', (err) => this.#lost(client, err));
+    client.on('end', () => this.#lost(client));
+    client.on('notification', (msg) => this.#deliver(msg.payload));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      if (this.#closed) {
+        await client.end().catch(() => undefined);
+        return;
+      }
+      this.#client = client;
+      this.#attempt = 0;
+    } catch (err) {
+      this.#logger.warn({ err: String(err) }, 'change listener cannot connect; retrying');
+      client.end().catch(() => undefined);
+      this.#schedule();
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  #lost(client: pg.Client, err?: Error): void {
+    if (client !== this.#client) return;
+    this.#client = null;
+    this.#logger.warn({ err: err ? String(err) : 'connection ended' }, 'change listener lost its connection; reconnecting');
+    client.end().catch(() => undefined);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#timer) return;
+    const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** this.#attempt++);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#ensure();
+    }, delay);
+    // A pending reconnect must not keep the process alive on its own.
+    this.#timer.unref();
+  }
+
+  #deliver(payload: string | undefined): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload ?? '');
+    } catch {
+      parsed = undefined;
+    }
+    if (!isNotice(parsed)) {
+      this.#logger.warn({ channel: CHANGE_CHANNEL }, 'ignored a malformed change notice');
+      return;
+    }
+    // Deployments sharing one database in different schemas do not hear each other.
+    if ((parsed.schema ?? 'public') !== this.#schema) return;
+    const { schema: _schema, ...notice } = parsed;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(notice);
+      } catch (err) {
+        this.#logger.error({ err: String(err) }, 'change listener failed');
+      }
+    }
+  }
+}
