@@ -1011,9 +1011,11 @@ class ScriptTool:
             elif values:
                 options.append(flag)
                 options.extend(values)
+        # Positionals first: an option with nargs="*" would otherwise swallow them. Values that
+        # look like options go after "--" instead.
         if any(v.startswith("-") for v in positional):
             return options + ["--"] + positional
-        return options + positional
+        return positional + options
 
     def run(self, arguments):
         argv = self.argv(arguments)
@@ -1381,7 +1383,7 @@ def parse_args(argv):
     options = {"command": argv[0], "script": argv[1]}
     names = {
         "--functions", "--mode", "--params-json", "--tool-name", "--description", "--memory-mb", "--timeout-ms",
-        "--env-file",
+        "--env-file", "--drop-env",
     }
     i = 2
     while i < len(argv):
@@ -1429,6 +1431,8 @@ def main(argv):
     sys.dont_write_bytecode = True
     if options.get("env_file"):
         _load_env_file(options["env_file"])
+    for name in (options.get("drop_env") or "").split(","):
+        os.environ.pop(name.strip(), None)
     if options["command"] == "serve":
         cmd_serve(options)
     else:

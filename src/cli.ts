@@ -28,7 +28,7 @@ const program = new Command('toolport')
 
 program
   .command('serve')
-  .description('serve the REST API, the MCP gateway and the console')
+  .description('serve the REST API and the MCP gateway')
   .version(version, '-v, --version')
   .option('--host <host>', 'interface to bind (default 127.0.0.1)')
   .option('--port <port>', 'port to listen on (default 8090)', portNumber)

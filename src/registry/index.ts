@@ -8,7 +8,7 @@
  * await registry.install({ tenantId: 'default', projectId: 'demo', filePath: 'samples/weather.yaml' });
  */
 export { Registry } from './registry-service.js';
-export type { RegistryOptions } from './registry-service.js';
+export type { RegistryOptions, ConnectorState } from './registry-service.js';
 export { RegistryCore } from './registry.js';
 export type { RegistryCoreOptions, CallInterceptor } from './registry.js';
 export type { SourceFactory, SourceFactories, SourceFactoryInput } from './source-factory.js';
@@ -32,3 +32,23 @@ export type {
 } from './registry-api.js';
 export { evaluateProbe, resolvePointer } from './internal/probe.js';
 export { percentileFromBuckets, LATENCY_BUCKETS_MS } from './internal/usage.js';
+/** Scheduled health checks (leader only), the circuit breaker and per-tool health. */
+export {
+  HealthMonitor,
+  createHealthMonitor,
+  HEALTH_LOCK,
+  CircuitBreaker,
+  ToolHealthTracker,
+  parseProbeInput,
+} from './health/index.js';
+export type {
+  HealthMonitorOptions,
+  HealthMonitorHost,
+  HealthTarget,
+  MonitorTimers,
+  MonitorStats,
+  BreakerOptions,
+  BreakerState,
+  BreakerStatus,
+  ToolHealth,
+} from './health/index.js';

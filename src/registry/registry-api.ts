@@ -17,6 +17,13 @@ export interface ConnectorSummary extends Omit<ConnectorRecord, 'config'> {
   config_keys: string[];
   /** Facts from the running source (sandboxed, workers …). */
   runtime: Record<string, unknown>;
+  /** The connector's circuit breaker (absent when no breaker is installed). */
+  breaker?: {
+    state: 'closed' | 'open' | 'half_open';
+    failures: number;
+    opened_at: string | null;
+    retry_at: string | null;
+  };
 }
 
 /** A version as the API returns it. */
@@ -38,6 +45,8 @@ export interface ToolSummary {
     p95_ms: number | null;
     p99_ms: number | null;
   };
+  /** From the probe's checks and the latest real calls (kept in memory; `unknown` until exercised). */
+  health?: { status: 'ok' | 'failing' | 'unknown'; last_error?: string; last_checked_at?: string };
 }
 
 /** Per-project statistics. */
@@ -100,6 +109,11 @@ export interface RegistryApi extends ToolProvider {
   hotReload(tenantId: string, projectId: string): Promise<ReloadOutcome[]>;
   checkHealth(tenantId: string, projectId: string, name: string): Promise<HealthCheckRecord>;
   healthHistory(tenantId: string, projectId: string, name: string, limit?: number): Promise<HealthCheckRecord[]>;
+  /**
+   * Sets (or with `null` clears) a functional probe that overrides the manifest's; `validation_failed` names
+   * the field. Optional so test doubles need not implement it.
+   */
+  setProbe?(tenantId: string, projectId: string, name: string, probe: unknown): Promise<ConnectorSummary>;
   /** Installs the bundled samples into a project. */
   installSamples(tenantId: string, projectId: string): Promise<InstallResult[]>;
 }

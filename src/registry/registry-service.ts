@@ -2,12 +2,23 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createError,
+  isoTime,
+  systemClock,
   validationError,
+  type Clock,
   type InvokeContext,
   type ToolCallResult,
 } from '../core/index.js';
 import { parseManifest } from '../manifest/index.js';
 import type { HealthCheckRecord, ProjectRecord } from '../store/store.js';
+import {
+  CircuitBreaker,
+  InterceptorChain,
+  parseProbeInput,
+  ToolHealthTracker,
+  type BreakerOptions,
+  type HealthTarget,
+} from './health/index.js';
 import { HealthChecker, type HealthThresholds } from './internal/health-check.js';
 import { toConnectorSummary, toToolSummaries, toVersionSummary } from './internal/summaries.js';
 import type {
@@ -26,7 +37,26 @@ export interface RegistryOptions extends RegistryCoreOptions {
   /** Folder of bundled sample manifests (`install-samples`). */
   samplesDir?: string;
   health?: Partial<HealthThresholds> & { historyKeep?: number };
+  /** Per-connector circuit breaker around tool calls; `false` turns it off. Default 5 failures, 30 s cooldown. */
+  breaker?: Omit<BreakerOptions, 'onChange' | 'clock'> | false;
+  /** Time source of the breaker and per-tool health (tests). */
+  clock?: Clock;
 }
+
+/** One connector's observable state on this node (no secrets). */
+export interface ConnectorState {
+  tenantId: string;
+  projectId: string;
+  name: string;
+  kind: string;
+  enabled: boolean;
+  status: 'active' | 'inactive' | 'error';
+  runtime: Record<string, unknown>;
+  breaker: 'closed' | 'open' | 'half_open';
+}
+
+/** Events after which a connector's circuit and per-tool health start afresh. */
+const RESET_ON = new Set(['connector.installed', 'connector.updated', 'connector.enabled', 'connector.disabled', 'connector.uninstalled', 'connector.reloaded']);
 
 /**
  * The registry as the API, the gateway and the CLI use it: the core's state plus summaries, statistics,
@@ -35,16 +65,43 @@ export interface RegistryOptions extends RegistryCoreOptions {
 export class Registry implements RegistryApi {
   readonly core: RegistryCore;
   readonly health: HealthChecker;
+  /** The circuit breaker, unless turned off. */
+  readonly breaker: CircuitBreaker | undefined;
+  /** Per-tool health from probes and real calls. */
+  readonly toolHealth: ToolHealthTracker;
   readonly #samplesDir: string | undefined;
+  readonly #chain: InterceptorChain;
 
   constructor(options: RegistryOptions) {
     this.core = new RegistryCore(options);
     this.#samplesDir = options.samplesDir;
+    const clock = options.clock ?? systemClock;
+    this.toolHealth = new ToolHealthTracker(clock);
     this.health = new HealthChecker(
       this.core,
       { failures: options.health?.failures ?? 3, successes: options.health?.successes ?? 1 },
       options.health?.historyKeep ?? 100,
+      { onProbe: (t, p, c, tool, ok, message) => this.toolHealth.recordProbe(t, p, c, tool, ok, message) },
     );
+    this.breaker =
+      options.breaker === false
+        ? undefined
+        : new CircuitBreaker({
+            ...options.breaker,
+            clock,
+            onChange: (tenantId, projectId, connector, breaker) => {
+              const status = this.core.liveConnector(tenantId, projectId, connector)?.record.status;
+              this.core.emit('connector.status_changed', tenantId, projectId, connector, { status, breaker });
+            },
+          });
+    // Tool health sits outside the breaker so calls it fails fast still mark the tool failing.
+    this.#chain = new InterceptorChain(this.breaker ? [this.toolHealth, this.breaker] : [this.toolHealth]);
+    this.core.addInterceptor(this.#chain);
+    this.core.subscribe((event) => {
+      if (!event.connector || !RESET_ON.has(event.type)) return;
+      this.breaker?.reset(event.tenant_id, event.project_id, event.connector);
+      this.toolHealth.forget(event.tenant_id, event.project_id, event.connector);
+    });
   }
 
   start(): Promise<void> {
@@ -55,8 +112,9 @@ export class Registry implements RegistryApi {
     return this.core.close();
   }
 
+  /** Adds a wrapper around every tool call; it runs outside the built-in breaker, so it sees fast failures too. */
   addInterceptor(interceptor: CallInterceptor): void {
-    this.core.addInterceptor(interceptor);
+    this.#chain.add(interceptor);
   }
 
   // ToolProvider
@@ -115,11 +173,13 @@ export class Registry implements RegistryApi {
 
   async listConnectors(tenantId: string, projectId: string): Promise<ConnectorSummary[]> {
     const project = await this.#project(tenantId, projectId);
-    return [...project.connectors.values()].sort((a, b) => a.record.name.localeCompare(b.record.name)).map(toConnectorSummary);
+    return [...project.connectors.values()]
+      .sort((a, b) => a.record.name.localeCompare(b.record.name))
+      .map((live) => toConnectorSummary(live, this.breaker?.status(tenantId, projectId, live.record.name)));
   }
 
   async getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorSummary> {
-    return toConnectorSummary(await this.core.requireLive(tenantId, projectId, name));
+    return toConnectorSummary(await this.core.requireLive(tenantId, projectId, name), this.breaker?.status(tenantId, projectId, name));
   }
 
   async setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary> {
@@ -169,7 +229,7 @@ export class Registry implements RegistryApi {
     for (const live of project.connectors.values()) {
       if (filter.connector !== undefined && live.record.name !== filter.connector) continue;
       if (filter.enabled !== undefined && live.record.enabled !== filter.enabled) continue;
-      tools.push(...toToolSummaries(live, this.core.usage));
+      tools.push(...toToolSummaries(live, this.core.usage, (c, t) => this.toolHealth.get(tenantId, projectId, c, t)));
     }
     return tools.sort((a, b) => a.qualified_name.localeCompare(b.qualified_name));
   }
@@ -279,6 +339,52 @@ export class Registry implements RegistryApi {
 
   checkHealth(tenantId: string, projectId: string, name: string): Promise<HealthCheckRecord> {
     return this.health.check(tenantId, projectId, name);
+  }
+
+  /** Sets (or clears with null) a functional probe kept in connector metadata; it overrides the manifest's. */
+  async setProbe(tenantId: string, projectId: string, name: string, probe: unknown): Promise<ConnectorSummary> {
+    const live = await this.core.requireLive(tenantId, projectId, name);
+    const tools = live.source ? live.tools.map((t) => t.name) : live.version.manifest.tools.map((t) => t.name);
+    const parsed = probe === null ? null : parseProbeInput(probe, tools);
+    const { probe: _previous, ...metadata } = live.record.metadata;
+    const record = { ...live.record, metadata: parsed ? { ...metadata, probe: parsed } : metadata, updated_at: isoTime() };
+    await this.core.store.updateConnector(record);
+    // Re-read: an install may have replaced the live connector while the store wrote.
+    const current = this.core.liveConnector(tenantId, projectId, name);
+    if (current) current.record = { ...current.record, metadata: record.metadata };
+    this.health.reset(tenantId, projectId, name);
+    this.core.emit('connector.updated', tenantId, projectId, name, { probe: parsed ? parsed.tool : null });
+    return this.getConnector(tenantId, projectId, name);
+  }
+
+  /** Every connector on this node with its status, runtime facts and circuit (metrics read it at scrape time). */
+  *connectorStates(): Iterable<ConnectorState> {
+    for (const project of this.core.projects.values()) {
+      for (const live of project.connectors.values()) {
+        const { name, kind, enabled, status } = live.record;
+        yield {
+          tenantId: project.tenantId,
+          projectId: project.projectId,
+          name,
+          kind,
+          enabled,
+          status,
+          runtime: live.source?.info?.() ?? {},
+          breaker: this.breaker?.status(project.tenantId, project.projectId, name).state ?? 'closed',
+        };
+      }
+    }
+  }
+
+  /** Every enabled connector with its health interval (the health monitor's schedule). */
+  *healthTargets(): Iterable<HealthTarget> {
+    for (const project of this.core.projects.values()) {
+      for (const live of project.connectors.values()) {
+        if (!live.record.enabled) continue;
+        const intervalMs = live.version.manifest.health?.interval_ms;
+        yield { tenantId: project.tenantId, projectId: project.projectId, name: live.record.name, ...(intervalMs ? { intervalMs } : {}) };
+      }
+    }
   }
 
   async healthHistory(tenantId: string, projectId: string, name: string, limit = 50): Promise<HealthCheckRecord[]> {

@@ -4,11 +4,12 @@
  * (`not_found` outside the tenant) and deliberately leaks `config` in summaries, so the tests prove
  * the api strips secrets itself.
  */
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { createError, isoTime, isSlug, sha256, validationError, type ToolCallResult } from '../../src/core/index.js';
 import type { ConnectorManifest } from '../../src/manifest/types.js';
 import type { ConnectorSummary, RegistryApi, ToolSummary } from '../../src/registry/registry-api.js';
-import type { InstallRequest, InstallResult } from '../../src/registry/types.js';
+import type { InstallRequest, InstallResult, RegistryEvent } from '../../src/registry/types.js';
 import type { ConnectorRecord, ConnectorVersionRecord, Store } from '../../src/store/store.js';
 
 function toManifest(input: string | Record<string, unknown>): ConnectorManifest {
@@ -32,7 +33,8 @@ function toManifest(input: string | Record<string, unknown>): ConnectorManifest 
 }
 
 /** Creates the fake registry; `boom` tools throw a plain Error whose message holds a fake secret. */
-export function createFakeRegistry(store: Store): RegistryApi & { installed: string[] } {
+export function createFakeRegistry(store: Store): RegistryApi & { installed: string[]; emit(event: RegistryEvent): void } {
+  const listeners = new Set<(event: RegistryEvent) => void>();
   const project = async (tenantId: string, projectId: string) => {
     const p = await store.getProject(tenantId, projectId);
     if (!p) throw createError('not_found', `Project '${projectId}' not found.`);
@@ -65,8 +67,9 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
   };
   const installed: string[] = [];
 
-  const api: RegistryApi & { installed: string[] } = {
+  const api: RegistryApi & { installed: string[]; emit(event: RegistryEvent): void } = {
     installed,
+    emit: (event) => listeners.forEach((l) => l(event)),
     async createProject(tenantId, input) {
       const now = isoTime();
       const record = { tenant_id: tenantId, id: input.id, name: input.name ?? input.id, description: input.description ?? '', created_at: now, updated_at: now };
@@ -88,7 +91,7 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
     },
     async install(req: InstallRequest): Promise<InstallResult> {
       await project(req.tenantId, req.projectId);
-      const manifest = toManifest(req.manifest);
+      const manifest = toManifest(req.manifest ?? readFileSync(req.filePath ?? '', 'utf8'));
       const existing = await store.getConnector(req.tenantId, req.projectId, manifest.name);
       const hash = sha256(JSON.stringify(manifest));
       const now = isoTime();
@@ -182,12 +185,24 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
       await connector(t, p, n);
       return store.listHealthChecks(t, p, n, limit);
     },
+    async setProbe(t, p, n, probe) {
+      const c = await connector(t, p, n);
+      if (probe !== null && typeof (probe as { tool?: unknown }).tool !== 'string') {
+        throw validationError('probe.tool is required', [{ pointer: '/probe/tool', message: "field 'probe.tool' is required" }]);
+      }
+      const next = { ...c, metadata: { ...c.metadata, probe } };
+      await store.updateConnector(next);
+      return summary(next);
+    },
     async installSamples(t, p) {
       return [await api.install({ tenantId: t, projectId: p, manifest: { name: 'sample', version: '1.0.0', tools: [{ name: 'echo' }] } })];
     },
     getSnapshot: () => undefined,
     callTool: async () => ({ content: [] }),
-    subscribe: () => () => undefined,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
   return api;
 }

@@ -89,7 +89,7 @@ export function echoManifest(baseUrl: string, version = '1.0.0', tools = ['get_i
       properties:
         id: { type: string }
       required: [id]
-    http: { method: GET, path: /items/{id} }`,
+    http: { method: GET, path: "/items/{id}" }`,
     )
     .join('\n');
   return `name: ${name}

@@ -14,7 +14,7 @@ import { createSqliteStore } from '../../src/store/sqlite/index.js';
 
 /** One fresh database for one test. */
 export interface StoreHarness {
-  /** A migrated store on the fresh database. */
+  /** A store on the fresh database (migrated unless asked otherwise). */
   store: Store;
   /** Opens another, migrated instance on the same database (another "node"). */
   open(secretBox?: SecretBox): Promise<Store>;
@@ -29,7 +29,8 @@ export interface StoreHarness {
 /** A driver under test. */
 export interface StoreDriverFixture {
   name: 'sqlite' | 'postgres';
-  setup(): Promise<StoreHarness>;
+  /** A fresh database; `migrated: false` leaves the first store unmigrated (for migration tests). */
+  setup(options?: { migrated?: boolean }): Promise<StoreHarness>;
 }
 
 /** A fresh random SecretBox key. */
@@ -40,7 +41,7 @@ export function randomKey(): string {
 /** SQLite: each test gets its own temp directory. */
 export const sqliteFixture: StoreDriverFixture = {
   name: 'sqlite',
-  async setup() {
+  async setup({ migrated = true } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'toolport-store-'));
     const box = createSecretBox({ key: randomKey() });
     const opened: Store[] = [];
@@ -49,15 +50,16 @@ export const sqliteFixture: StoreDriverFixture = {
       opened.push(s);
       return s;
     };
-    const store = await open();
+    const openUnmigrated = () => {
+      const s = createSqliteStore({ path: join(dir, SQLITE_FILE_NAME), secretBox: box });
+      opened.push(s);
+      return s;
+    };
+    const store = migrated ? await open() : openUnmigrated();
     return {
       store,
       open,
-      openUnmigrated() {
-        const s = createSqliteStore({ path: join(dir, SQLITE_FILE_NAME), secretBox: box });
-        opened.push(s);
-        return s;
-      },
+      openUnmigrated,
       async raw(sql) {
         const db = new Database(join(dir, SQLITE_FILE_NAME), { readonly: true });
         try {
@@ -95,7 +97,7 @@ export async function isPostgresReachable(): Promise<boolean> {
 /** PostgreSQL: each test gets a fresh random schema, dropped after. */
 export const postgresFixture: StoreDriverFixture = {
   name: 'postgres',
-  async setup() {
+  async setup({ migrated = true } = {}) {
     const schema = `t_store_${randomBytes(6).toString('hex')}`;
     const box = createSecretBox({ key: randomKey() });
     const opened: Store[] = [];
@@ -104,7 +106,12 @@ export const postgresFixture: StoreDriverFixture = {
       opened.push(s);
       return s;
     };
-    const store = await open();
+    const openUnmigrated = () => {
+      const s = createPostgresStore({ url: PG_URL, schema, secretBox: box });
+      opened.push(s);
+      return s;
+    };
+    const store = migrated ? await open() : openUnmigrated();
     const query = async (sql: string) => {
       const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
       await client.connect();
@@ -117,11 +124,7 @@ export const postgresFixture: StoreDriverFixture = {
     return {
       store,
       open,
-      openUnmigrated() {
-        const s = createPostgresStore({ url: PG_URL, schema, secretBox: box });
-        opened.push(s);
-        return s;
-      },
+      openUnmigrated,
       raw: query,
       async cleanup() {
         await Promise.all(opened.map((s) => s.close()));

@@ -9,6 +9,7 @@ import { createMetricsRegistry, registerProcessMetrics, type MetricsRegistry } f
 import { installObservability, requestIdFor } from './observability.js';
 import { createOpenApiCollector } from './openapi.js';
 import { registerConnectorRoutes } from './routes/connectors.js';
+import { registerEventRoutes } from './routes/events.js';
 import { registerProjectRoutes } from './routes/projects.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -98,6 +99,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     registerProjectRoutes(scope, ctx);
     registerConnectorRoutes(scope, ctx);
     registerToolRoutes(scope, ctx);
+    registerEventRoutes(scope, ctx);
   });
 
   return { app, authenticate, metrics };

@@ -53,7 +53,10 @@ export function diffTools(prev: readonly DiffableTool[], next: readonly Diffable
   const after = new Map(next.map((t) => [t.name, fingerprint(t)]));
   const added = [...after.keys()].filter((name) => !before.has(name)).sort();
   const removed = [...before.keys()].filter((name) => !after.has(name)).sort();
-  const changed = [...after.entries()].filter(([name, print]) => before.has(name) && before.get(name) !== print).map(([name]) => name).sort();
+  const changed = [...after.entries()]
+    .filter(([name, print]) => before.has(name) && before.get(name) !== print)
+    .map(([name]) => name)
+    .sort();
   return { added, removed, changed };
 }
 

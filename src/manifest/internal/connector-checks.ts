@@ -1,6 +1,6 @@
+import { child, isPointer } from './pointer.js';
 import type { SchemaChecker } from './schema-check.js';
 import type { RawIssue } from './structure-check.js';
-import { child, isPointer } from './pointer.js';
 import { HEADER_NAME, isRecord, list, rec, str, type Rec } from './values.js';
 
 const KINDS = ['http', 'python', 'mcp'] as const;
@@ -27,13 +27,20 @@ export function checkConnector(data: Rec, kind: string, schemas: SchemaChecker):
   const config = rec(data.config);
   for (const [key, spec] of Object.entries(config)) {
     if (isRecord(spec) && spec.secret === true && spec.default !== undefined) {
-      issues.push({ pointer: child(child('/config', key), 'default'), message: 'a secret should not have a default in the manifest', severity: 'warning' });
+      issues.push({
+        pointer: child(child('/config', key), 'default'),
+        message: 'a secret should not have a default in the manifest',
+        severity: 'warning',
+      });
     }
   }
   // Every string under these sections may reference config; nothing else is resolved at call time.
-  for (const section of ['http', 'mcp'] as const) visitStrings(data[section], `/${section}`, (value, pointer) => checkTemplates(value, pointer, config, issues));
+  for (const section of ['http', 'mcp'] as const)
+    visitStrings(data[section], `/${section}`, (value, pointer) => checkTemplates(value, pointer, config, issues));
   list(data.tools).forEach((tool, i) =>
-    visitStrings(rec(rec(tool).http).headers, `/tools/${i}/http/headers`, (value, pointer) => checkTemplates(value, pointer, config, issues)),
+    visitStrings(rec(rec(tool).http).headers, `/tools/${i}/http/headers`, (value, pointer) =>
+      checkTemplates(value, pointer, config, issues),
+    ),
   );
   if (kind === 'http' && isRecord(data.http)) checkHttp(data.http, config, issues);
   if (kind === 'python' && isRecord(data.python)) checkPython(data.python, issues);
@@ -45,14 +52,17 @@ export function checkConnector(data: Rec, kind: string, schemas: SchemaChecker):
 function visitStrings(node: unknown, pointer: string, visit: (value: string, pointer: string) => void): void {
   if (typeof node === 'string') visit(node, pointer);
   else if (Array.isArray(node)) node.forEach((item, i) => visitStrings(item, child(pointer, i), visit));
-  else if (isRecord(node)) for (const [key, value] of Object.entries(node)) visitStrings(value, child(pointer, key), visit);
+  else if (isRecord(node))
+    for (const [key, value] of Object.entries(node)) visitStrings(value, child(pointer, key), visit);
 }
 
 function checkTemplates(value: string, pointer: string, config: Rec, issues: RawIssue[]): void {
   for (const match of value.matchAll(TEMPLATE)) {
     const ref = CONFIG_REF.exec(match[1]!.trim());
-    if (!ref) issues.push({ pointer, message: `unsupported placeholder '${match[0]}': only \${config.KEY} is supported` });
-    else if (!(ref[1]! in config)) issues.push({ pointer, message: `references undeclared config key '${ref[1]!}' (declare it under config:)` });
+    if (!ref)
+      issues.push({ pointer, message: `unsupported placeholder '${match[0]}': only \${config.KEY} is supported` });
+    else if (!(ref[1]! in config))
+      issues.push({ pointer, message: `references undeclared config key '${ref[1]!}' (declare it under config:)` });
   }
 }
 
@@ -83,26 +93,51 @@ function isHttpUrl(value: string): boolean {
 function checkHttp(http: Rec, config: Rec, issues: RawIssue[]): void {
   checkUrl(str(http.base_url), '/http/base_url', config, issues);
   for (const header of Object.keys(rec(http.headers))) {
-    if (!HEADER_NAME.test(header)) issues.push({ pointer: child('/http/headers', header), message: `'${header}' is not a valid HTTP header name`, at: 'key' });
+    if (!HEADER_NAME.test(header))
+      issues.push({
+        pointer: child('/http/headers', header),
+        message: `'${header}' is not a valid HTTP header name`,
+        at: 'key',
+      });
   }
   const auth = rec(http.auth);
   if (auth.type === 'oauth2_client_credentials') checkUrl(str(auth.token_url), '/http/auth/token_url', config, issues);
-  if (auth.type === 'api_key' && (auth.in ?? 'header') === 'header' && typeof auth.name === 'string' && !HEADER_NAME.test(auth.name)) {
+  if (
+    auth.type === 'api_key' &&
+    (auth.in ?? 'header') === 'header' &&
+    typeof auth.name === 'string' &&
+    !HEADER_NAME.test(auth.name)
+  ) {
     issues.push({ pointer: '/http/auth/name', message: `'${auth.name}' is not a valid HTTP header name` });
   }
   if (auth.type === 'api_key' && auth.scheme !== undefined && auth.in !== undefined && auth.in !== 'header') {
-    issues.push({ pointer: '/http/auth/scheme', message: `scheme is used with in: header only (in is ${String(auth.in)})`, severity: 'warning' });
+    issues.push({
+      pointer: '/http/auth/scheme',
+      message: `scheme is used with in: header only (in is ${String(auth.in)})`,
+      severity: 'warning',
+    });
   }
   for (const field of [...CREDENTIAL_FIELDS, 'client_id', 'username']) {
     const value = str(auth[field]);
     if (value === undefined) continue;
-    const refs = [...value.matchAll(TEMPLATE)].map((m) => CONFIG_REF.exec(m[1]!.trim())?.[1]).filter((k): k is string => !!k);
+    const refs = [...value.matchAll(TEMPLATE)]
+      .map((m) => CONFIG_REF.exec(m[1]!.trim())?.[1])
+      .filter((k): k is string => !!k);
     if (refs.length === 0 && CREDENTIAL_FIELDS.includes(field)) {
-      issues.push({ pointer: `/http/auth/${field}`, message: 'holds a literal credential; reference a secret config key as ${config.KEY}', severity: 'warning' });
+      issues.push({
+        pointer: `/http/auth/${field}`,
+        message: 'holds a literal credential; reference a secret config key as ${config.KEY}',
+        severity: 'warning',
+      });
     }
     for (const key of refs) {
       if (isRecord(config[key]) && config[key].secret !== true && CREDENTIAL_FIELDS.includes(field)) {
-        issues.push({ pointer: child('/config', key), message: `config key '${key}' holds a credential; declare it secret: true`, severity: 'warning', at: 'key' });
+        issues.push({
+          pointer: child('/config', key),
+          message: `config key '${key}' holds a credential; declare it secret: true`,
+          severity: 'warning',
+          at: 'key',
+        });
       }
     }
   }
@@ -111,8 +146,10 @@ function checkHttp(http: Rec, config: Rec, issues: RawIssue[]): void {
 function checkPython(python: Rec, issues: RawIssue[]): void {
   const hasScript = python.script !== undefined;
   const hasId = python.script_id !== undefined;
-  if (!hasScript && !hasId) issues.push({ pointer: '/python/script', message: "missing required field 'script' (or 'script_id')" });
-  if (hasScript && hasId) issues.push({ pointer: '/python/script_id', message: "use either 'script' or 'script_id', not both", at: 'key' });
+  if (!hasScript && !hasId)
+    issues.push({ pointer: '/python/script', message: "missing required field 'script' (or 'script_id')" });
+  if (hasScript && hasId)
+    issues.push({ pointer: '/python/script_id', message: "use either 'script' or 'script_id', not both", at: 'key' });
   const mode = python.mode ?? 'functions';
   if (mode === 'script' && list(python.functions).length > 0) {
     issues.push({ pointer: '/python/functions', message: "'functions' applies to mode functions only", at: 'key' });
@@ -127,7 +164,8 @@ function checkPython(python: Rec, issues: RawIssue[]): void {
   list(python.parameters).forEach((param, i) => {
     const name = str(rec(param).name);
     if (name === undefined) return;
-    if (seen.has(name)) issues.push({ pointer: `/python/parameters/${i}/name`, message: `duplicate parameter name '${name}'` });
+    if (seen.has(name))
+      issues.push({ pointer: `/python/parameters/${i}/name`, message: `duplicate parameter name '${name}'` });
     seen.add(name);
   });
 }
@@ -135,11 +173,21 @@ function checkPython(python: Rec, issues: RawIssue[]): void {
 function checkMcp(mcp: Rec, config: Rec, issues: RawIssue[]): void {
   const hasCommand = mcp.command !== undefined;
   const hasUrl = mcp.url !== undefined;
-  if (!hasCommand && !hasUrl) issues.push({ pointer: '/mcp/command', message: "missing required field 'command' (stdio) or 'url' (remote server)" });
-  if (hasCommand && hasUrl) issues.push({ pointer: '/mcp/url', message: "use either 'command' or 'url', not both", at: 'key' });
+  if (!hasCommand && !hasUrl)
+    issues.push({
+      pointer: '/mcp/command',
+      message: "missing required field 'command' (stdio) or 'url' (remote server)",
+    });
+  if (hasCommand && hasUrl)
+    issues.push({ pointer: '/mcp/url', message: "use either 'command' or 'url', not both", at: 'key' });
   if (hasUrl) checkUrl(str(mcp.url), '/mcp/url', config, issues);
   for (const header of Object.keys(rec(mcp.headers))) {
-    if (!HEADER_NAME.test(header)) issues.push({ pointer: child('/mcp/headers', header), message: `'${header}' is not a valid HTTP header name`, at: 'key' });
+    if (!HEADER_NAME.test(header))
+      issues.push({
+        pointer: child('/mcp/headers', header),
+        message: `'${header}' is not a valid HTTP header name`,
+        at: 'key',
+      });
   }
 }
 
@@ -155,23 +203,37 @@ function checkHealth(data: Rec, schemas: SchemaChecker, issues: RawIssue[]): voi
       if (validate && !validate(probe.arguments ?? {})) {
         const first = validate.errors?.[0];
         const where = first?.instancePath ? ` at ${first.instancePath}` : '';
-        issues.push({ pointer: '/health/probe/arguments', message: `do not match the input_schema of '${toolName}'${where}: ${first?.message ?? 'invalid'}` });
+        issues.push({
+          pointer: '/health/probe/arguments',
+          message: `do not match the input_schema of '${toolName}'${where}: ${first?.message ?? 'invalid'}`,
+        });
       }
     }
   }
   const expect = rec(probe.expect);
   list(expect.equals).forEach((entry, i) => {
     const pointer = str(rec(entry).pointer);
-    if (pointer !== undefined && !isPointer(pointer)) issues.push({ pointer: `/health/probe/expect/equals/${i}/pointer`, message: `'${pointer}' is not a JSON pointer (e.g. /temperature)` });
+    if (pointer !== undefined && !isPointer(pointer))
+      issues.push({
+        pointer: `/health/probe/expect/equals/${i}/pointer`,
+        message: `'${pointer}' is not a JSON pointer (e.g. /temperature)`,
+      });
   });
   list(expect.matches).forEach((entry, i) => {
     const { pointer, pattern } = rec(entry);
-    if (typeof pointer === 'string' && !isPointer(pointer)) issues.push({ pointer: `/health/probe/expect/matches/${i}/pointer`, message: `'${pointer}' is not a JSON pointer (e.g. /status)` });
+    if (typeof pointer === 'string' && !isPointer(pointer))
+      issues.push({
+        pointer: `/health/probe/expect/matches/${i}/pointer`,
+        message: `'${pointer}' is not a JSON pointer (e.g. /status)`,
+      });
     if (typeof pattern === 'string') {
       try {
         new RegExp(pattern);
       } catch {
-        issues.push({ pointer: `/health/probe/expect/matches/${i}/pattern`, message: 'not a valid regular expression' });
+        issues.push({
+          pointer: `/health/probe/expect/matches/${i}/pattern`,
+          message: 'not a valid regular expression',
+        });
       }
     }
   });

@@ -50,8 +50,17 @@ export const legacyJsonSchema: JsonSchema = {
       additionalProperties: false,
       required: ['name', 'version', 'tools'],
       properties: {
-        name: { type: 'string', pattern: SLUG_PATTERN.source, errorMessage: 'must be a slug: lower-case letters, digits, "-" and "_", 1-64 chars, starting and ending alphanumeric' },
-        version: { type: 'string', pattern: SEMVER_PATTERN, errorMessage: 'must be a semantic version such as "1.0.0"' },
+        name: {
+          type: 'string',
+          pattern: SLUG_PATTERN.source,
+          errorMessage:
+            'must be a slug: lower-case letters, digits, "-" and "_", 1-64 chars, starting and ending alphanumeric',
+        },
+        version: {
+          type: 'string',
+          pattern: SEMVER_PATTERN,
+          errorMessage: 'must be a semantic version such as "1.0.0"',
+        },
         description: { type: 'string' },
         base_url: { type: 'string', minLength: 1 },
         auth: legacyAuth,
@@ -67,7 +76,11 @@ export const legacyJsonSchema: JsonSchema = {
               description: { type: 'string' },
               input_schema: { type: 'object' },
               output_schema: { type: 'object' },
-              endpoint: { type: 'string', pattern: ENDPOINT_PATTERN, errorMessage: 'must be "METHOD /path", e.g. "GET /items/{id}"' },
+              endpoint: {
+                type: 'string',
+                pattern: ENDPOINT_PATTERN,
+                errorMessage: 'must be "METHOD /path", e.g. "GET /items/{id}"',
+              },
               auth: legacyAuth,
             },
           },
@@ -98,14 +111,27 @@ export function mapLegacy(legacy: Rec): LegacyMapping {
   // single shared per-tool auth is lifted (differing ones are reported by the caller via authSource).
   const toolAuthIndex = tools.findIndex((t) => t.auth !== undefined && (t.auth as Rec).type !== 'none');
   const connectorAuth = c.auth !== undefined && (c.auth as Rec).type !== 'none';
-  const authSource = connectorAuth ? '/connector/auth' : toolAuthIndex >= 0 ? `/connector/tools/${toolAuthIndex}/auth` : c.auth !== undefined ? '/connector/auth' : undefined;
-  const legacyAuthValue = (connectorAuth ? c.auth : toolAuthIndex >= 0 ? tools[toolAuthIndex]!.auth : undefined) as Rec | undefined;
+  const authSource = connectorAuth
+    ? '/connector/auth'
+    : toolAuthIndex >= 0
+      ? `/connector/tools/${toolAuthIndex}/auth`
+      : c.auth !== undefined
+        ? '/connector/auth'
+        : undefined;
+  const legacyAuthValue = (connectorAuth ? c.auth : toolAuthIndex >= 0 ? tools[toolAuthIndex]!.auth : undefined) as
+    Rec | undefined;
   const config: Rec = {};
   let auth: Rec = { type: 'none' };
   if (legacyAuthValue?.type === 'api_key') {
     config.api_key = { description: 'API key', secret: true, required: true };
-    auth = { type: 'api_key', in: legacyAuthValue.location ?? 'header', name: legacyAuthValue.key_name, value: '${config.api_key}' };
-    if (typeof legacyAuthValue.scheme === 'string' && legacyAuthValue.scheme !== '') auth.scheme = legacyAuthValue.scheme;
+    auth = {
+      type: 'api_key',
+      in: legacyAuthValue.location ?? 'header',
+      name: legacyAuthValue.key_name,
+      value: '${config.api_key}',
+    };
+    if (typeof legacyAuthValue.scheme === 'string' && legacyAuthValue.scheme !== '')
+      auth.scheme = legacyAuthValue.scheme;
   } else if (legacyAuthValue?.type === 'oauth2_client_credentials') {
     config.client_id = { description: 'OAuth2 client id', secret: true, required: true };
     config.client_secret = { description: 'OAuth2 client secret', secret: true, required: true };
@@ -132,14 +158,21 @@ export function mapLegacy(legacy: Rec): LegacyMapping {
     http: { base_url: baseUrl, auth },
     tools: tools.map((t) => {
       const tool: Rec = { name: t.name, endpoint: t.endpoint };
-      for (const key of ['description', 'input_schema', 'output_schema'] as const) if (t[key] !== undefined) tool[key] = t[key];
+      for (const key of ['description', 'input_schema', 'output_schema'] as const)
+        if (t[key] !== undefined) tool[key] = t[key];
       return tool;
     }),
   };
   return { data, toSource: (pointer) => translate(pointer, authSource) };
 }
 
-const AUTH_KEYS: Record<string, string> = { name: 'key_name', in: 'location', scheme: 'scheme', token_url: 'token_url', scopes: 'scopes' };
+const AUTH_KEYS: Record<string, string> = {
+  name: 'key_name',
+  in: 'location',
+  scheme: 'scheme',
+  token_url: 'token_url',
+  scopes: 'scopes',
+};
 
 function translate(pointer: string, authSource: string | undefined): string {
   const [head, ...rest] = splitPointer(pointer);
@@ -176,7 +209,10 @@ export function legacyAuthIssues(legacy: Rec): { pointer: string; message: strin
     const text = JSON.stringify(tool.auth);
     reference ??= text;
     if (text !== reference) {
-      issues.push({ pointer: `/connector/tools/${i}/auth`, message: 'per-tool auth differs from the connector auth; Toolport applies one auth per connector' });
+      issues.push({
+        pointer: `/connector/tools/${i}/auth`,
+        message: 'per-tool auth differs from the connector auth; Toolport applies one auth per connector',
+      });
     }
   });
   return issues;

@@ -178,11 +178,14 @@ export const manifestJsonSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'version'],
+  // `x-` keys are ignored: a place for YAML anchors and tooling notes.
+  patternProperties: { '^x-': {} },
   properties: {
     name: {
       type: 'string',
       pattern: SLUG_PATTERN.source,
-      errorMessage: 'must be a slug: lower-case letters, digits, "-" and "_", 1-64 chars, starting and ending alphanumeric',
+      errorMessage:
+        'must be a slug: lower-case letters, digits, "-" and "_", 1-64 chars, starting and ending alphanumeric',
     },
     version: { type: 'string', pattern: SEMVER_PATTERN, errorMessage: 'must be a semantic version such as "1.0.0"' },
     description: { type: 'string' },
@@ -190,7 +193,10 @@ export const manifestJsonSchema: JsonSchema = {
     config: {
       type: 'object',
       description: 'Config keys the connector needs; values are given at install time.',
-      propertyNames: { pattern: CONFIG_KEY_PATTERN, errorMessage: 'config keys must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
+      propertyNames: {
+        pattern: CONFIG_KEY_PATTERN,
+        errorMessage: 'config keys must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+      },
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -236,7 +242,11 @@ export const manifestJsonSchema: JsonSchema = {
               description: { type: 'string' },
               required: { type: 'boolean', default: false },
               default: {},
-              flag: { type: 'string', pattern: '^--?[A-Za-z0-9][A-Za-z0-9_-]*$', errorMessage: 'must look like --name or -n' },
+              flag: {
+                type: 'string',
+                pattern: '^--?[A-Za-z0-9][A-Za-z0-9_-]*$',
+                errorMessage: 'must look like --name or -n',
+              },
             },
           },
         },
@@ -268,7 +278,10 @@ export const manifestJsonSchema: JsonSchema = {
     metadata: { type: 'object' },
   },
   allOf: [
-    { if: { required: ['kind'], properties: { kind: { const: 'http' } } }, then: { required: ['http', 'tools'], properties: { tools: { minItems: 1 } } } },
+    {
+      if: { required: ['kind'], properties: { kind: { const: 'http' } } },
+      then: { required: ['http', 'tools'], properties: { tools: { minItems: 1 } } },
+    },
     { if: { required: ['kind'], properties: { kind: { const: 'python' } } }, then: { required: ['python'] } },
     { if: { required: ['kind'], properties: { kind: { const: 'mcp' } } }, then: { required: ['mcp'] } },
   ],

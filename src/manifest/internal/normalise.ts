@@ -71,7 +71,12 @@ function normaliseAuth(value: unknown): HttpAuth {
   const auth = rec(value);
   switch (auth.type) {
     case 'api_key': {
-      const out: HttpAuth = { type: 'api_key', in: (auth.in as 'header' | 'query' | 'cookie' | undefined) ?? 'header', name: auth.name as string, value: auth.value as string };
+      const out: HttpAuth = {
+        type: 'api_key',
+        in: (auth.in as 'header' | 'query' | 'cookie' | undefined) ?? 'header',
+        name: auth.name as string,
+        value: auth.value as string,
+      };
       if (typeof auth.scheme === 'string') out.scheme = auth.scheme;
       return out;
     }
@@ -124,7 +129,12 @@ function normaliseToolHttp(tool: Rec, input: JsonSchema): HttpToolSpec | undefin
   for (const name of Object.keys(rec(input.properties))) args[name] = placeholders.has(name) ? 'path' : fallback;
   for (const name of placeholders) args[name] = 'path';
   Object.assign(args, rec(http.args));
-  const out: HttpToolSpec = { method, path, args, body_format: (http.body_format as 'json' | 'form' | undefined) ?? 'json' };
+  const out: HttpToolSpec = {
+    method,
+    path,
+    args,
+    body_format: (http.body_format as 'json' | 'form' | undefined) ?? 'json',
+  };
   if (isRecord(http.rename)) out.rename = http.rename as Record<string, string>;
   if (typeof http.body_arg === 'string') out.body_arg = http.body_arg;
   if (isRecord(http.headers)) out.headers = http.headers as Record<string, string>;
@@ -144,14 +154,19 @@ function normalisePython(python: Rec, baseDir: string | undefined): PythonConnec
     max_workers: (python.max_workers as number | undefined) ?? DEFAULTS.pythonMaxWorkers,
   };
   const script = str(python.script);
-  if (script !== undefined) out.script = baseDir !== undefined && !isAbsolute(script) ? resolve(baseDir, script) : script;
+  if (script !== undefined)
+    out.script = baseDir !== undefined && !isAbsolute(script) ? resolve(baseDir, script) : script;
   if (typeof python.script_id === 'string') out.script_id = python.script_id;
   if (typeof python.tool_name === 'string') out.tool_name = python.tool_name;
   return out;
 }
 
 function normaliseParameter(param: Rec): ScriptParameter {
-  const out: ScriptParameter = { name: param.name as string, type: param.type as ScriptParameter['type'], required: param.required === true };
+  const out: ScriptParameter = {
+    name: param.name as string,
+    type: param.type as ScriptParameter['type'],
+    required: param.required === true,
+  };
   if (typeof param.description === 'string') out.description = param.description;
   if (param.default !== undefined) out.default = param.default;
   if (typeof param.flag === 'string') out.flag = param.flag;
@@ -182,7 +197,8 @@ function normaliseHealth(health: Rec): HealthSpec {
       expect: { no_error: expect.no_error !== false },
     };
     if (Array.isArray(expect.equals)) out.probe.expect.equals = expect.equals as { pointer: string; value: unknown }[];
-    if (Array.isArray(expect.matches)) out.probe.expect.matches = expect.matches as { pointer: string; pattern: string }[];
+    if (Array.isArray(expect.matches))
+      out.probe.expect.matches = expect.matches as { pointer: string; pattern: string }[];
     if (typeof expect.within_ms === 'number') out.probe.expect.within_ms = expect.within_ms;
   }
   return out;

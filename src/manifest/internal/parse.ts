@@ -21,8 +21,7 @@ export interface ParseOptions {
 
 /** The outcome of parseManifest: a normalised manifest with warnings, or every problem found. */
 export type ParseResult =
-  | { ok: true; manifest: ConnectorManifest; warnings: ValidationIssue[] }
-  | { ok: false; issues: ValidationIssue[] };
+  { ok: true; manifest: ConnectorManifest; warnings: ValidationIssue[] } | { ok: false; issues: ValidationIssue[] };
 
 const checkCurrent = createStructureCheck(manifestJsonSchema);
 const checkLegacy = createStructureCheck(legacyJsonSchema);
@@ -45,13 +44,24 @@ export function parseManifest(input: string | Record<string, unknown>, options: 
       // A private copy: normalisation must never alias the caller's object, and cycles must not hang us.
       data = JSON.parse(JSON.stringify(input)) as unknown;
     } catch (err) {
-      return { ok: false, issues: [withFile({ pointer: '', message: `manifest is not JSON-serialisable: ${(err as Error).message}` }, file)] };
+      return {
+        ok: false,
+        issues: [
+          withFile({ pointer: '', message: `manifest is not JSON-serialisable: ${(err as Error).message}` }, file),
+        ],
+      };
     }
   }
   if (!isRecord(data)) {
     const position = locator?.locate('') ?? undefined;
-    const got = data === null || data === undefined ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data;
-    return { ok: false, issues: [withFile({ pointer: '', message: `manifest must be a mapping of fields, got ${got}`, ...position }, file)] };
+    const got =
+      data === null || data === undefined ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data;
+    return {
+      ok: false,
+      issues: [
+        withFile({ pointer: '', message: `manifest must be a mapping of fields, got ${got}`, ...position }, file),
+      ],
+    };
   }
   sharedSchemaChecker ??= createSchemaChecker();
   const schemas = sharedSchemaChecker;
@@ -99,7 +109,10 @@ function locate(raw: RawIssue[], locator: Locator | undefined, file: string | un
   }
   return out
     .map((issue, index) => ({ issue, index }))
-    .sort((a, b) => (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.index - b.index)
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.index - b.index,
+    )
     .map(({ issue }) => issue);
 }
 

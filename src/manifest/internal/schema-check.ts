@@ -43,7 +43,10 @@ export function createSchemaChecker(): SchemaChecker {
     } catch (err) {
       const missing = (err as { missingRef?: string }).missingRef;
       const pointer = missing !== undefined ? (refs.external[0] ?? '') : '';
-      const message = missing !== undefined ? `$ref '${missing}' cannot be resolved` : `invalid JSON Schema: ${(err as Error).message}`;
+      const message =
+        missing !== undefined
+          ? `$ref '${missing}' cannot be resolved`
+          : `invalid JSON Schema: ${(err as Error).message}`;
       return { problems: [{ pointer, message }] };
     } finally {
       // The verdict is cached here; Ajv's own registry would otherwise grow forever and clash on `$id`.
@@ -69,7 +72,12 @@ function metaProblems(ajv: Ajv2020, schema: JsonSchema): SchemaProblem[] {
   try {
     valid = ajv.validateSchema(schema) as boolean;
   } catch {
-    return [{ pointer: '/$schema', message: `unsupported $schema '${String(schema.$schema)}' (use draft 2020-12 or draft-07)` }];
+    return [
+      {
+        pointer: '/$schema',
+        message: `unsupported $schema '${String(schema.$schema)}' (use draft 2020-12 or draft-07)`,
+      },
+    ];
   }
   if (valid) return [];
   const problems: SchemaProblem[] = [];
@@ -90,7 +98,7 @@ function metaMessage(error: ErrorObject): string {
   return error.message ?? 'is invalid';
 }
 
-/** Resolves every local `$ref`; external ones are listed for compile to judge. */
+/** Resolves every local `$ref` (external ones are listed for compile to judge) and checks regular expressions. */
 function refProblems(schema: JsonSchema): { problems: SchemaProblem[]; external: string[] } {
   const problems: SchemaProblem[] = [];
   const external: string[] = [];
@@ -105,6 +113,16 @@ function refProblems(schema: JsonSchema): { problems: SchemaProblem[]; external:
     const obj = node as Record<string, unknown>;
     if (typeof obj.$anchor === 'string') anchors.add(obj.$anchor);
     if (typeof obj.$id === 'string' && obj.$id.startsWith('#')) anchors.add(obj.$id.slice(1));
+    // Ajv compiles patterns with the `u` flag; check them here to name the exact place.
+    if (typeof obj.pattern === 'string' && !isRegExp(obj.pattern))
+      problems.push({ pointer: child(pointer, 'pattern'), message: 'not a valid regular expression' });
+    for (const name of Object.keys(isObject(obj.patternProperties) ? obj.patternProperties : {})) {
+      if (!isRegExp(name))
+        problems.push({
+          pointer: child(child(pointer, 'patternProperties'), name),
+          message: 'not a valid regular expression',
+        });
+    }
     for (const [key, value] of Object.entries(obj)) {
       if (DATA_KEYWORDS.has(key)) continue;
       if (key === '$ref' && typeof value === 'string') refs.push({ pointer: child(pointer, key), ref: value });
@@ -124,8 +142,22 @@ function refProblems(schema: JsonSchema): { problems: SchemaProblem[]; external:
       problems.push({ pointer, message: `$ref '${ref}' is not a valid URI fragment` });
       continue;
     }
-    const found = fragment === '' || (fragment.startsWith('/') ? getAt(schema, fragment) !== undefined : anchors.has(fragment));
+    const found =
+      fragment === '' || (fragment.startsWith('/') ? getAt(schema, fragment) !== undefined : anchors.has(fragment));
     if (!found) problems.push({ pointer, message: `$ref '${ref}' points nowhere` });
   }
   return { problems, external };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -37,7 +37,15 @@ export function createStructureCheck(schema: JsonSchema): (data: unknown) => Raw
 }
 
 function compile(schema: JsonSchema): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true, strictRequired: false, strictTypes: false, strictTuples: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    discriminator: true,
+    strict: true,
+    strictRequired: false,
+    strictTypes: false,
+    strictTuples: false,
+  });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
   return ajv.compile(schema);
 }
@@ -55,21 +63,34 @@ function describe(error: ErrorObject, data: unknown): RawIssue | undefined {
       const key = String(params.additionalProperty);
       const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const guess = closest(key, known);
-      return { pointer: child(at, key), message: `unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`, at: 'key' };
+      return {
+        pointer: child(at, key),
+        message: `unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`,
+        at: 'key',
+      };
     }
     case 'required':
-      return { pointer: child(at, String(params.missingProperty)), message: `missing required field '${String(params.missingProperty)}'` };
+      return {
+        pointer: child(at, String(params.missingProperty)),
+        message: `missing required field '${String(params.missingProperty)}'`,
+      };
     case 'propertyNames': {
       const name = String(params.propertyName);
       const nameMessage = (error.schema as { errorMessage?: string } | undefined)?.errorMessage;
-      return { pointer: child(at, name), message: `invalid key '${name}': ${nameMessage ?? 'not allowed here'}`, at: 'key' };
+      return {
+        pointer: child(at, name),
+        message: `invalid key '${name}': ${nameMessage ?? 'not allowed here'}`,
+        at: 'key',
+      };
     }
     case 'discriminator': {
       const tag = String(params.tag);
       if (params.error === 'tag' && getAt(data, child(at, tag)) === undefined) {
         return { pointer: child(at, tag), message: `missing required field '${tag}'` };
       }
-      const options = ((error.parentSchema as { oneOf?: { properties?: Record<string, { const?: unknown }> }[] })?.oneOf ?? [])
+      const options = (
+        (error.parentSchema as { oneOf?: { properties?: Record<string, { const?: unknown }> }[] })?.oneOf ?? []
+      )
         .map((branch) => branch.properties?.[tag]?.const)
         .filter((v): v is string => typeof v === 'string');
       return { pointer: child(at, tag), message: `must be one of: ${options.join(', ')}` };
@@ -87,7 +108,10 @@ function describe(error: ErrorObject, data: unknown): RawIssue | undefined {
     case 'minLength':
       return { pointer: at, message: 'must not be empty' };
     case 'minItems':
-      return { pointer: at, message: `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
+      return {
+        pointer: at,
+        message: `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`,
+      };
     case 'minimum':
     case 'maximum':
       return { pointer: at, message: `must be ${error.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}` };
@@ -111,17 +135,27 @@ function typeMessage(expected: string, actual: unknown): string {
     .split(',')
     .map((t) => ARTICLES[t] ?? t)
     .join(' or ');
-  const got = actual === null ? 'null' : Array.isArray(actual) ? 'a list' : typeof actual === 'object' ? 'a mapping' : typeof actual;
+  const got =
+    actual === null
+      ? 'null'
+      : Array.isArray(actual)
+        ? 'a list'
+        : typeof actual === 'object'
+          ? 'a mapping'
+          : typeof actual;
   // YAML reads `version: 1.0` as a number; tell the author how to keep it a string.
-  const hint = expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') ? ' (quote the value)' : '';
+  const hint =
+    expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') ? ' (quote the value)' : '';
   return `must be ${wanted}, got ${got}${hint}`;
 }
 
 /** The known key nearest to a misspelt one, when it is near enough to be a likely typo. */
 function closest(key: string, known: string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  let bestDistance = Math.max(2, Math.ceil(key.length / 2)) + 1;
   for (const candidate of known) {
+    // A truncated key (`timeout` for `timeout_ms`) is a likely slip even when the edit distance is large.
+    if (key.length >= 4 && candidate.startsWith(key)) return candidate;
     const d = distance(key.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;

@@ -1,6 +1,6 @@
+import { child } from './pointer.js';
 import type { SchemaChecker } from './schema-check.js';
 import type { RawIssue } from './structure-check.js';
-import { child } from './pointer.js';
 import { HEADER_NAME, isRecord, list, parseEndpoint, rec, str, type Rec } from './values.js';
 
 /** Where a tool's HTTP call is described, resolved from `http` or the `endpoint` shorthand. */
@@ -23,7 +23,11 @@ export function checkTools(data: Rec, kind: string, schemas: SchemaChecker): Raw
     if (name !== undefined) {
       const first = firstIndex.get(name);
       if (first === undefined) firstIndex.set(name, index);
-      else issues.push({ pointer: `${at}/name`, message: `duplicate tool name '${name}' (first defined at /tools/${first})` });
+      else
+        issues.push({
+          pointer: `${at}/name`,
+          message: `duplicate tool name '${name}' (first defined at /tools/${first})`,
+        });
     }
     checkSchemas(value, at, schemas, issues);
     const call = checkCallShape(value, at, kind, issues);
@@ -38,7 +42,10 @@ function checkSchemas(tool: Rec, at: string, schemas: SchemaChecker, issues: Raw
     if (!isRecord(schema)) continue;
     const pointer = child(at, key);
     if (schema.type !== undefined && schema.type !== 'object') {
-      issues.push({ pointer: `${pointer}/type`, message: `${key} must have type "object" (MCP tools exchange JSON objects)` });
+      issues.push({
+        pointer: `${pointer}/type`,
+        message: `${key} must have type "object" (MCP tools exchange JSON objects)`,
+      });
     }
     for (const problem of schemas.check(schema).problems) {
       issues.push({ pointer: pointer + problem.pointer, message: problem.message });
@@ -53,7 +60,11 @@ function checkCallShape(tool: Rec, at: string, kind: string, issues: RawIssue[])
   if (kind !== 'http') {
     if (hasHttp || hasEndpoint) {
       const key = hasHttp ? 'http' : 'endpoint';
-      issues.push({ pointer: `${at}/${key}`, message: `'${key}' applies to http connectors only (kind is ${kind})`, at: 'key' });
+      issues.push({
+        pointer: `${at}/${key}`,
+        message: `'${key}' applies to http connectors only (kind is ${kind})`,
+        at: 'key',
+      });
     }
     return undefined;
   }
@@ -62,7 +73,10 @@ function checkCallShape(tool: Rec, at: string, kind: string, issues: RawIssue[])
     return undefined;
   }
   if (!hasHttp && !hasEndpoint) {
-    issues.push({ pointer: `${at}/http`, message: "missing required field 'http' (or the shorthand 'endpoint: \"GET /path\"')" });
+    issues.push({
+      pointer: `${at}/http`,
+      message: "missing required field 'http' (or the shorthand 'endpoint: \"GET /path\"')",
+    });
     return undefined;
   }
   if (hasEndpoint) {
@@ -83,16 +97,24 @@ function checkHttpMapping(tool: Rec, at: string, call: ResolvedCall, issues: Raw
   const required = new Set(list(input.required).filter((r): r is string => typeof r === 'string'));
   for (const name of placeholders) {
     if (properties && !(name in properties)) {
-      issues.push({ pointer: call.pathPointer, message: `path parameter '{${name}}' is not declared in input_schema.properties` });
+      issues.push({
+        pointer: call.pathPointer,
+        message: `path parameter '{${name}}' is not declared in input_schema.properties`,
+      });
     } else if (properties && !required.has(name)) {
-      issues.push({ pointer: call.pathPointer, message: `path parameter '{${name}}' should be listed in input_schema.required`, severity: 'warning' });
+      issues.push({
+        pointer: call.pathPointer,
+        message: `path parameter '{${name}}' should be listed in input_schema.required`,
+        severity: 'warning',
+      });
     }
   }
   const http = rec(tool.http);
   const declared = (name: string): boolean => !properties || name in properties;
   for (const [name, location] of Object.entries(rec(http.args))) {
     const pointer = child(`${at}/http/args`, name);
-    if (!declared(name)) issues.push({ pointer, message: `argument '${name}' is not declared in input_schema.properties`, at: 'key' });
+    if (!declared(name))
+      issues.push({ pointer, message: `argument '${name}' is not declared in input_schema.properties`, at: 'key' });
     else if (location === 'path' && !placeholders.has(name)) {
       issues.push({ pointer, message: `argument '${name}' is mapped to the path, but the path has no {${name}}` });
     } else if (location !== 'path' && placeholders.has(name)) {
@@ -102,15 +124,30 @@ function checkHttpMapping(tool: Rec, at: string, call: ResolvedCall, issues: Raw
     }
   }
   for (const name of Object.keys(rec(http.rename))) {
-    if (!declared(name)) issues.push({ pointer: child(`${at}/http/rename`, name), message: `argument '${name}' is not declared in input_schema.properties`, at: 'key' });
+    if (!declared(name))
+      issues.push({
+        pointer: child(`${at}/http/rename`, name),
+        message: `argument '${name}' is not declared in input_schema.properties`,
+        at: 'key',
+      });
   }
   const bodyArg = str(http.body_arg);
   if (bodyArg !== undefined) {
-    if (!declared(bodyArg)) issues.push({ pointer: `${at}/http/body_arg`, message: `argument '${bodyArg}' is not declared in input_schema.properties` });
-    else if (NO_BODY.has(call.method)) issues.push({ pointer: `${at}/http/body_arg`, message: `${call.method} requests have no body` });
+    if (!declared(bodyArg))
+      issues.push({
+        pointer: `${at}/http/body_arg`,
+        message: `argument '${bodyArg}' is not declared in input_schema.properties`,
+      });
+    else if (NO_BODY.has(call.method))
+      issues.push({ pointer: `${at}/http/body_arg`, message: `${call.method} requests have no body` });
   }
   for (const header of Object.keys(rec(http.headers))) {
-    if (!HEADER_NAME.test(header)) issues.push({ pointer: child(`${at}/http/headers`, header), message: `'${header}' is not a valid HTTP header name`, at: 'key' });
+    if (!HEADER_NAME.test(header))
+      issues.push({
+        pointer: child(`${at}/http/headers`, header),
+        message: `'${header}' is not a valid HTTP header name`,
+        at: 'key',
+      });
   }
 }
 

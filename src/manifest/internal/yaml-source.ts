@@ -1,4 +1,15 @@
-import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { ValidationIssue } from '../../core/index.js';
 import { joinPointer, splitPointer } from './pointer.js';
 
@@ -27,15 +38,25 @@ const MAX_ALIASES = 100;
 /** Parses YAML (or JSON) keeping node ranges so every later issue can name a line and column. */
 export function readYaml(text: string): SourceDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, merge: true, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, {
+    lineCounter,
+    keepSourceTokens: true,
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
   const toPos = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
   const syntaxIssues: ValidationIssue[] = doc.errors.map((err) => {
     const offset = err.pos[0];
-    const message = err.message.split('\n')[0] ?? err.message;
-    return { pointer: pointerAtOffset(doc, offset), message: `YAML syntax error: ${message}`, ...toPos(offset) };
+    const first = err.message.split('\n')[0] ?? err.message;
+    // `endpoint: GET /a/{id}` inside `{ … }` is the classic slip; say how to fix it.
+    const hint = /flow-(map|seq)/.test(first)
+      ? ' (inside { } or [ ], quote values that contain {, }, [, ] or ${…})'
+      : '';
+    return { pointer: pointerAtOffset(doc, offset), message: `YAML syntax error: ${first}${hint}`, ...toPos(offset) };
   });
   let data: unknown = undefined;
   if (syntaxIssues.length === 0) {
@@ -43,7 +64,12 @@ export function readYaml(text: string): SourceDocument {
       data = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (err) {
       // Alias bombs and similar abuse end here instead of exhausting memory.
-      syntaxIssues.push({ pointer: '', message: `YAML could not be read: ${(err as Error).message}`, line: 1, column: 1 });
+      syntaxIssues.push({
+        pointer: '',
+        message: `YAML could not be read: ${(err as Error).message}`,
+        line: 1,
+        column: 1,
+      });
     }
   }
   const locate = (pointer: string, at: 'key' | 'value' = 'value'): Position | undefined => {
@@ -53,7 +79,7 @@ export function readYaml(text: string): SourceDocument {
     const complete = steps.length === splitPointer(pointer).length + 1;
     const node = last.node;
     // A collection's own range starts at its first entry; its key is where a reader looks.
-    const preferKey = at === 'key' || !complete || node === null || isCollection(node);
+    const preferKey = at === 'key' || !complete || node === null || (isCollection(node) && !node.flow);
     const target = preferKey && last.keyNode ? last.keyNode : node;
     const offset = target?.range?.[0] ?? doc.contents?.range?.[0] ?? 0;
     return toPos(offset);

@@ -1,7 +1,14 @@
 import { isoTime, isToolportError, type CheckResult } from '../../core/index.js';
 import type { HealthCheckRecord } from '../../store/store.js';
+import { metadataProbe } from '../health/index.js';
 import type { RegistryCore } from '../registry.js';
 import { evaluateProbe } from './probe.js';
+
+/** Observers of health checks (per-tool health, metrics). */
+export interface HealthHooks {
+  /** A probe ran: `ok` includes its expectations, not only the call's own outcome. */
+  onProbe?(tenantId: string, projectId: string, connector: string, tool: string, ok: boolean, message?: string): void;
+}
 
 /** Thresholds for status transitions driven by health checks. */
 export interface HealthThresholds {
@@ -21,11 +28,13 @@ export class HealthChecker {
   readonly #historyKeep: number;
   /** Consecutive outcome streak per connector: positive = successes, negative = failures. */
   readonly #streaks = new Map<string, number>();
+  readonly #hooks: HealthHooks;
 
-  constructor(core: RegistryCore, thresholds: HealthThresholds, historyKeep = 100) {
+  constructor(core: RegistryCore, thresholds: HealthThresholds, historyKeep = 100, hooks: HealthHooks = {}) {
     this.#core = core;
     this.#thresholds = thresholds;
     this.#historyKeep = historyKeep;
+    this.#hooks = hooks;
   }
 
   /** Runs one check now, stores it and applies the status transition. */
@@ -38,7 +47,9 @@ export class HealthChecker {
     } else if (!live.source) {
       result = { ok: false, latencyMs: 0, message: live.record.status_reason ?? 'connector is not loaded' };
     } else {
-      result = await this.#exercise(tenantId, projectId, name, live.source.check.bind(live.source), live.version.manifest.health?.probe);
+      // A probe set through the API (connector metadata) overrides the manifest's.
+      const probe = metadataProbe(live.record.metadata) ?? live.version.manifest.health?.probe;
+      result = await this.#exercise(tenantId, projectId, name, live.source.check.bind(live.source), probe);
     }
     const record: HealthCheckRecord = {
       tenant_id: tenantId,
@@ -84,6 +95,7 @@ export class HealthChecker {
       const result = await this.#core.callTool(tenantId, projectId, name, probe.tool, probe.arguments);
       const elapsed = performance.now() - started;
       const failure = evaluateProbe(result, elapsed, probe.expect);
+      this.#hooks.onProbe?.(tenantId, projectId, name, probe.tool, failure === null, failure ?? undefined);
       return {
         ok: failure === null,
         latencyMs: base.latencyMs + elapsed,
@@ -91,6 +103,7 @@ export class HealthChecker {
         details: { ...(base.details ?? {}), probe: probe.tool, probe_ms: Math.round(elapsed * 100) / 100 },
       };
     } catch (err) {
+      this.#hooks.onProbe?.(tenantId, projectId, name, probe.tool, false, (err as Error).message);
       return { ok: false, latencyMs: base.latencyMs, message: `probe ${probe.tool} failed: ${(err as Error).message}` };
     }
   }

@@ -1,11 +1,12 @@
 import { toToolDefinitions } from '../../manifest/index.js';
 import type { ConnectorVersionRecord } from '../../store/store.js';
+import type { BreakerStatus, ToolHealth } from '../health/index.js';
 import type { ConnectorSummary, ToolSummary, VersionSummary } from '../registry-api.js';
 import type { LiveConnector } from './live.js';
 import { percentileFromBuckets, type UsageRecorder } from './usage.js';
 
 /** A connector as the API shows it: config values are replaced by the list of keys that are set. */
-export function toConnectorSummary(live: LiveConnector): ConnectorSummary {
+export function toConnectorSummary(live: LiveConnector, breaker?: BreakerStatus): ConnectorSummary {
   const { config, ...record } = live.record;
   const manifest = live.version.manifest;
   const tools = live.source ? live.tools.map((t) => t.name) : manifest.tools.map((t) => t.name);
@@ -17,6 +18,7 @@ export function toConnectorSummary(live: LiveConnector): ConnectorSummary {
     tools,
     config_keys: Object.keys(config).sort(),
     runtime: live.source?.info?.() ?? {},
+    ...(breaker === undefined ? {} : { breaker }),
   };
 }
 
@@ -27,7 +29,11 @@ export function toVersionSummary(version: ConnectorVersionRecord, currentSeq: nu
 }
 
 /** Every tool a connector has (served tools when running, the descriptor's otherwise), with usage. */
-export function toToolSummaries(live: LiveConnector, usage: UsageRecorder): ToolSummary[] {
+export function toToolSummaries(
+  live: LiveConnector,
+  usage: UsageRecorder,
+  health?: (connector: string, tool: string) => ToolHealth,
+): ToolSummary[] {
   const { tenant_id, project_id, name: connector, enabled, status } = live.record;
   const definitions = live.source ? live.tools.map((t) => t.definition) : toToolDefinitions(live.version.manifest);
   return definitions.map((def) => {
@@ -51,6 +57,7 @@ export function toToolSummaries(live: LiveConnector, usage: UsageRecorder): Tool
         p95_ms: percentileFromBuckets(totals.latency_buckets, 0.95),
         p99_ms: percentileFromBuckets(totals.latency_buckets, 0.99),
       },
+      ...(health === undefined ? {} : { health: health(connector, def.name) }),
     };
   });
 }

@@ -18,9 +18,11 @@ export interface ViolationText {
 export function translateError(operation: string, err: unknown, dialect: SqlDialect, text: ViolationText = {}): ToolportError {
   if (isToolportError(err)) return err;
   const { kind, code } = dialect.classifyError(err);
-  const details: ErrorDetails = { operation, ...text.details };
-  if (kind === 'unique' && text.unique) return createError('conflict', text.unique, details, err);
-  if (kind === 'foreign_key' && text.foreignKey) return createError('not_found', text.foreignKey, details, err);
+  const identified: ErrorDetails = { operation, ...text.details };
+  if (kind === 'unique' && text.unique) return createError('conflict', text.unique, identified, err);
+  if (kind === 'foreign_key' && text.foreignKey) return createError('not_found', text.foreignKey, identified, err);
+  // An unexpected failure carries no values at all: only what failed and the driver's code.
+  const details: ErrorDetails = { operation };
   if (code !== undefined) details.driver_code = code;
   return createError('store_failed', `Store operation ${operation} failed${code ? ` (${code})` : ''}`, details, err);
 }

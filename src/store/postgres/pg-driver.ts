@@ -126,7 +126,8 @@ export class PgDriver implements SqlDriver {
       const done = new Set((await tx.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
       for (const m of POSTGRES_MIGRATIONS) {
         if (done.has(m.version)) continue;
-        for (const statement of m.statements) await tx.run(statement);
+        // One round trip: without parameters pg uses the simple protocol, which accepts several statements.
+        await tx.run(m.statements.join(';\n'));
         await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, isoTime()]);
         this.#logger.info({ version: m.version, name: m.name }, 'applied store migration');
       }

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { validationError } from '../../../core/index.js';
+import { createError, validationError } from '../../../core/index.js';
 import type { InstallRequest } from '../../../registry/types.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
@@ -163,6 +163,24 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       const { tenantId, projectId, name } = scoped(request);
       const { config } = request.body as { config: Record<string, string | null> };
       return publicConnector(await registry.updateConfig(tenantId, projectId, name, config));
+    },
+  });
+
+  addRoute(app, {
+    method: 'PUT', url: `${BASE}/:name/probe`, scope: 'admin', tags: TAGS, summary: "Set (or with null clear) a connector's functional health probe",
+    description: 'Overrides the probe of the manifest: a real tool call with expectations on its result.',
+    params: params('project_id', 'name'),
+    body: object({
+      probe: {
+        type: ['object', 'null'],
+        description: '`{tool, arguments?, expect?: {no_error?, equals?: [{pointer, value}], matches?: [{pointer, pattern}], within_ms?}}`, or null',
+      },
+    }, ['probe']),
+    response: { 200: connectorSchema },
+    handler: async (request) => {
+      const { tenantId, projectId, name } = scoped(request);
+      if (!registry.setProbe) throw createError('unprocessable', 'This registry does not support probes.');
+      return publicConnector(await registry.setProbe(tenantId, projectId, name, (request.body as { probe: unknown }).probe));
     },
   });
 

@@ -47,6 +47,8 @@ export interface HttpSourceOptions {
   backoff?: Partial<BackoffOptions>;
   /** Sockets per origin in the keep-alive pool (default 32). */
   maxSockets?: number;
+  /** Not supported on purpose: the address check and pinning live in this source's own transport. */
+  fetchImpl?: never;
 }
 
 const DEFAULT_HEADERS: readonly [string, string][] = [
@@ -72,6 +74,7 @@ export class HttpSource implements ToolSource {
   readonly #backoff: BackoffOptions;
   #parsedBase: { text: string; url: URL } | undefined;
   #closed = false;
+  #closing: Promise<void> = Promise.resolve();
 
   constructor(options: HttpSourceOptions) {
     const { http, tools } = compileToolPlans(options.manifest);
@@ -286,8 +289,8 @@ export class HttpSource implements ToolSource {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#transport.close();
+      this.#closing = this.#transport.close();
     }
-    return Promise.resolve();
+    return this.#closing;
   }
 }

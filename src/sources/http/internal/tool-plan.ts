@@ -28,6 +28,7 @@ export function compileToolPlans(manifest: ConnectorManifest): { http: HttpConne
   (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
   const issues: ValidationIssue[] = [];
   const tools = new Map<string, ToolPlan>();
+  const compiled = new Map<string, ValidateFunction>();
 
   manifest.tools.forEach((tool, index) => {
     if (!tool.http) {
@@ -37,7 +38,10 @@ export function compileToolPlans(manifest: ConnectorManifest): { http: HttpConne
     let validate: ValidateFunction | undefined;
     if (tool.output_schema) {
       try {
-        validate = ajv.compile(tool.output_schema);
+        // Tools of one API often share a schema; compile each distinct one once.
+        const key = JSON.stringify(tool.output_schema);
+        validate = compiled.get(key) ?? ajv.compile(tool.output_schema);
+        compiled.set(key, validate);
       } catch (err) {
         issues.push({ pointer: `/tools/${index}/output_schema`, message: `invalid JSON Schema: ${(err as Error).message}` });
         return;

@@ -114,10 +114,20 @@ export class Transport {
     });
   }
 
-  /** Destroys every pooled socket. */
-  close(): void {
-    this.#http.destroy();
-    this.#https.destroy();
+  /** Destroys every pooled socket; resolves once all of them have closed. */
+  async close(): Promise<void> {
+    const closing: Promise<unknown>[] = [];
+    for (const agent of [this.#http, this.#https]) {
+      for (const table of [agent.sockets, agent.freeSockets]) {
+        for (const list of Object.values(table)) {
+          for (const socket of list ?? []) {
+            if (!socket.closed) closing.push(new Promise((resolve) => socket.once('close', resolve)));
+          }
+        }
+      }
+      agent.destroy();
+    }
+    await Promise.all(closing);
   }
 }
 

@@ -96,8 +96,16 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
   args.push('--ro-bind', plan.script, plan.script);
   args.push('--bind', plan.scratch, plan.scratch);
   args.push('--proc', '/proc', '--dev', '/dev', '--chdir', plan.scratch);
+  // The sandbox root is a tmpfs holding the mount points: make it read-only too, so the
+  // scratch bind really is the only writable place.
+  args.push('--remount-ro', '/');
   for (const [key, value] of Object.entries(plan.baseEnv)) args.push('--setenv', key, value);
   return args;
+}
+
+/** Runner arguments a sandboxed runner needs: bwrap sets PWD after --chdir, which the scrubbed env has no room for. */
+export function sandboxRunnerArgs(): string[] {
+  return ['--drop-env', 'PWD'];
 }
 
 /** The environment every worker starts from: nothing of the server's own environment leaks in. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createError, type Logger } from '../../../core/index.js';
 import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/types.js';
 
-import { baseEnv, bwrapArgs, type PythonInstall } from './sandbox.js';
+import { baseEnv, bwrapArgs, type PythonInstall, sandboxRunnerArgs } from './sandbox.js';
 import type { SpawnSpec } from './worker.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -76,7 +76,7 @@ export function createSpawnSpec(input: {
   const hasSecrets = Object.keys(input.secretsEnv).length > 0;
   return {
     command: 'bwrap',
-    args: [...sandbox, input.install.executable, input.runner, ...input.runnerArgs],
+    args: [...sandbox, input.install.executable, input.runner, ...input.runnerArgs, ...sandboxRunnerArgs()],
     // bwrap itself gets the scrubbed env too; --clearenv then leaves the sandbox only --setenv values.
     env: base,
     cwd: input.scratch,

@@ -1,0 +1,27 @@
+/**
+ * Python tool sources: a stdlib-only runner (`python/toolport_runner.py`) turns a script's
+ * functions (or the whole script) into MCP tools; this module pools and sandboxes its processes.
+ */
+import type { ToolSource } from '../../core/index.js';
+
+import { PythonSource, type PythonSourceOptions } from './internal/python-source.js';
+
+export { analyzeScript } from './internal/analyze.js';
+export type { AnalyzeOptions, AnalyzedFunction, ScriptAnalysis } from './internal/analyze.js';
+export { runnerPath } from './internal/runner-path.js';
+export { detectBwrap } from './internal/sandbox.js';
+export type { BwrapStatus } from './internal/sandbox.js';
+export type { PythonSourceOptions } from './internal/python-source.js';
+
+/**
+ * Creates the ToolSource of one python connector version: a warm, bounded worker pool,
+ * sandboxed with bubblewrap when available.
+ *
+ * @example
+ * const source = createPythonSource({ manifest, config: { API_KEY: 'k' } });
+ * const tools = await source.load();
+ * const result = await source.invoke('add', { a: 1, b: 2 });
+ */
+export function createPythonSource(options: PythonSourceOptions): ToolSource {
+  return new PythonSource(options);
+}
