@@ -58,6 +58,19 @@ export default tseslint.config(
   layer(['src/gateway/**/*.ts'], [
     [[...UP('api'), ...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'], 'the gateway talks to the registry (ToolProvider), never to sources, drivers, api or cli.'],
   ]),
+  // webhooks and telemetry observe the registry through its types and events; they never reach into
+  // its implementation, the sources, the drivers or the layers above.
+  ...['webhooks', 'telemetry'].map((folder) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: [...UP('api'), ...UP('gateway'), ...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'], message: `${folder} depends on core, registry types and the Store interface; concrete parts are wired in cli.` },
+          { group: UP('registry'), allowTypeImports: true, message: `${folder} may import registry types only; receive the registry (events, interceptors) from cli.` },
+        ],
+      }],
+    },
+  })),
   layer(['src/api/**/*.ts'], [
     [[...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'], 'the api talks to the registry and the Store interface; concrete parts are wired in cli.'],
   ]),

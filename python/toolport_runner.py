@@ -1088,6 +1088,8 @@ class Server:
 
     def cancel(self, request_id):
         with self.state_lock:
+            if len(self.cancelled) > 1000:
+                self.cancelled.clear()  # ids of calls that had already finished; never needed again
             self.cancelled.add(request_id)
             if request_id is None or request_id != self.current_id:
                 return

@@ -51,6 +51,8 @@ export interface InvokeContext {
   onProgress?: (progress: ToolProgress) => void;
   /** Correlates logs and traces. */
   requestId?: string;
+  /** W3C `traceparent` of the caller's request, so tool call spans join its trace. */
+  traceparent?: string;
 }
 
 /** The outcome of a health check of a source. */

@@ -6,7 +6,7 @@ import type {
   ProjectRecord,
   ToolUsageRecord,
 } from '../store/store.js';
-import type { InstallRequest, InstallResult, RegisteredTool, ToolProvider } from './types.js';
+import type { InstallRequest, InstallResult, RegisteredTool, RegistryEvent, ToolProvider } from './types.js';
 
 /** A connector as the API returns it: no config values, only which keys are set. */
 export interface ConnectorSummary extends Omit<ConnectorRecord, 'config'> {
@@ -76,6 +76,8 @@ export interface ReloadOutcome {
  * ToolportError (`not_found` for anything outside the tenant, `validation_failed`, `conflict`, `limit_exceeded`).
  */
 export interface RegistryApi extends ToolProvider {
+  /** Recent events after `afterId`, oldest first (SSE `Last-Event-ID` resumption). Optional for test doubles. */
+  eventsSince?(afterId: number): RegistryEvent[];
   // Projects
   createProject(tenantId: string, input: { id: string; name?: string; description?: string }): Promise<ProjectRecord>;
   getProject(tenantId: string, projectId: string): Promise<ProjectRecord>;

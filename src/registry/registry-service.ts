@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -71,6 +72,8 @@ export class Registry implements RegistryApi {
   readonly toolHealth: ToolHealthTracker;
   readonly #samplesDir: string | undefined;
   readonly #chain: InterceptorChain;
+  /** The InvokeContext of the call in progress, for interceptors (tracing reads its traceparent). */
+  readonly #callContext = new AsyncLocalStorage<InvokeContext | undefined>();
 
   constructor(options: RegistryOptions) {
     this.core = new RegistryCore(options);
@@ -130,7 +133,12 @@ export class Registry implements RegistryApi {
     args: Record<string, unknown>,
     ctx?: InvokeContext,
   ): Promise<ToolCallResult> {
-    return this.core.callTool(tenantId, projectId, connector, tool, args, ctx);
+    return this.#callContext.run(ctx, () => this.core.callTool(tenantId, projectId, connector, tool, args, ctx));
+  }
+
+  /** The InvokeContext of the tool call in progress (read by interceptors such as tracing). */
+  currentCallContext(): InvokeContext | undefined {
+    return this.#callContext.getStore();
   }
 
   subscribe(listener: (event: RegistryEvent) => void): () => void {
@@ -265,7 +273,7 @@ export class Registry implements RegistryApi {
         issues.map((i) => ({ ...i, pointer: `/arguments${i.pointer === '/' ? '' : i.pointer}` })),
       );
     }
-    return this.core.callTool(tenantId, projectId, tool.connector, tool.name, input as Record<string, unknown>, ctx);
+    return this.callTool(tenantId, projectId, tool.connector, tool.name, input as Record<string, unknown>, ctx);
   }
 
   // Stats
@@ -404,7 +412,9 @@ export class Registry implements RegistryApi {
       const parsed = parseManifest(await readFile(filePath, 'utf8'), { file: filePath });
       if (!parsed.ok || installed.has(parsed.manifest.name)) continue;
       installed.add(parsed.manifest.name);
-      results.push(await this.core.install({ tenantId, projectId, filePath, enabled: true }));
+      // A sample that needs a secret (an API key) is installed disabled until the key is set.
+      const needsSecret = Object.values(parsed.manifest.config).some((c) => c.required && c.default === undefined);
+      results.push(await this.core.install({ tenantId, projectId, filePath, enabled: !needsSecret }));
     }
     return results;
   }

@@ -310,9 +310,10 @@ export class RegistryCore {
       );
     }
     const config = { ...(existing?.record.config ?? {}), ...(request.config ?? {}) };
-    this.#checkConfig(manifest, config);
     const hash = scriptHash ? sha256(`${canonicalManifestHash(manifest)}:${scriptHash}`) : canonicalManifestHash(manifest);
     const enabled = request.enabled ?? existing?.record.enabled ?? true;
+    // A disabled connector may wait for its secrets; enabling it checks them.
+    this.#checkConfig(manifest, config, enabled);
     const filePath = request.filePath ? resolve(request.filePath) : (existing?.record.source_path ?? null);
     const now = isoTime();
 
@@ -393,6 +394,7 @@ export class RegistryCore {
     return this.#mutex.run(connectorKey(tenantId, projectId, name), async () => {
       const { project, live } = await this.#requireConnector(tenantId, projectId, name);
       if (live.record.enabled === enabled) return live.record;
+      this.#checkConfig(live.version.manifest, live.record.config, enabled);
       const record: ConnectorRecord = {
         ...live.record,
         enabled,
@@ -453,7 +455,7 @@ export class RegistryCore {
         if (value === null) delete config[key];
         else config[key] = value;
       }
-      this.#checkConfig(live.version.manifest, config);
+      this.#checkConfig(live.version.manifest, config, live.record.enabled);
       const record: ConnectorRecord = { ...live.record, config, updated_at: isoTime() };
       await this.store.updateConnector(record);
       await this.#replace(project, live, record, live.version);
@@ -598,10 +600,10 @@ export class RegistryCore {
     project.snapshot = buildSnapshot(project, ++this.#revision);
   }
 
-  #checkConfig(manifest: ConnectorManifest, config: Record<string, string>): void {
+  #checkConfig(manifest: ConnectorManifest, config: Record<string, string>, requireAll: boolean): void {
     const issues: ValidationIssue[] = [];
     for (const [key, spec] of Object.entries(manifest.config)) {
-      if (spec.required && config[key] === undefined && spec.default === undefined) {
+      if (requireAll && spec.required && config[key] === undefined && spec.default === undefined) {
         issues.push({ pointer: `/config/${key}`, message: `required config key ${key} is missing` });
       }
     }

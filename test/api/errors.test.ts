@@ -118,7 +118,7 @@ describe('error translation', () => {
     h = await createHarness({ logger });
     await h.call(ADMIN_TOKEN, { method: 'GET', url: '/v1/projects/default?x=secret-query' });
     const line = logger.lines.find((l) => l.msg === 'request');
-    expect(line?.obj).toMatchObject({ method: 'GET', route: '/v1/projects/:project_id', path: '/v1/projects/default', status: 200 });
+    expect(line?.obj).toMatchObject({ method: 'GET', route: '/v1/projects/:project_id', path: '/v1/projects/default', status: 200, tenant: 'default' });
     const all = JSON.stringify(logger.lines);
     expect(all).not.toContain(ADMIN_TOKEN);
     expect(all.toLowerCase()).not.toContain('authorization');

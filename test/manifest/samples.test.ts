@@ -72,6 +72,24 @@ describe('samples', () => {
   });
 });
 
+describe('docs/manifest.md', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../docs/manifest.md'), 'utf8');
+  const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .filter((y) => /^(name|connector):/m.test(y));
+
+  it('has an example per kind and one in the legacy format', () => {
+    expect(examples.map((y) => /^kind: (\w+)/m.exec(y)?.[1] ?? (y.startsWith('connector:') ? 'legacy' : '?'))).toEqual(
+      expect.arrayContaining(['http', 'python', 'mcp', 'legacy']),
+    );
+  });
+
+  it.each(examples.map((y, i) => [i, y] as const))('example %i is valid', (_, yaml) => {
+    const result = parseManifest(yaml, { file: 'docs/manifest.md' });
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+});
+
 describe('published JSON Schema', () => {
   it('schemas/manifest.schema.json is the exported schema (UPDATE_SCHEMA=1 rewrites it)', () => {
     const expected = `${JSON.stringify(manifestJsonSchema, null, 2)}\n`;

@@ -125,7 +125,7 @@ describe('python sandbox (bubblewrap)', async () => {
 
     it('makes the filesystem read-only except the scratch dir, which is cwd, HOME and TMPDIR', async () => {
       const source = open();
-      const where = (await source.invoke('where', {})).structuredContent as Record<string, string>;
+      const where = (await source.invoke('where', {})).structuredContent as { cwd: string; home: string; tmp: string };
       expect(where.cwd).toBe(where.home);
       expect(where.tmp).toBe(where.home);
       expect(where.cwd.startsWith(join(work.dir, 'scratch'))).toBe(true);
@@ -153,7 +153,7 @@ describe('python sandbox (bubblewrap)', async () => {
       const keys = (await source.invoke('env', {})).structuredContent!.result;
       expect(keys).toEqual([...BASE_ENV, 'API_TOKEN', 'REGION'].sort());
       expect(source.info!()).toMatchObject({ sandboxed: false });
-      const where = (await source.invoke('where', {})).structuredContent as Record<string, string>;
+      const where = (await source.invoke('where', {})).structuredContent as { cwd: string; home: string; tmp: string };
       expect(where.cwd.startsWith(join(work.dir, 'scratch'))).toBe(true);
     });
   });

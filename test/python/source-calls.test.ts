@@ -145,10 +145,10 @@ describe('python source: calls through warm workers', () => {
   });
 
   it('times out a stuck call, kills that worker, and the next call succeeds on a fresh one', async () => {
-    const source = open({ timeout_ms: 700 });
+    const source = open({ timeout_ms: 1500 });
     const before = (await source.invoke('whoami', {})).structuredContent!.token;
     const timedOut = await source.invoke('nap', { seconds: 30 });
-    expect(timedOut).toMatchObject({ isError: true, content: [{ type: 'text', text: "Tool 'nap' timed out after 700 ms" }] });
+    expect(timedOut).toMatchObject({ isError: true, content: [{ type: 'text', text: "Tool 'nap' timed out after 1500 ms" }] });
     const after = await source.invoke('whoami', {});
     expect(after.isError).toBeUndefined();
     expect(after.structuredContent!.token).not.toBe(before);
@@ -178,13 +178,22 @@ describe('python source: calls through warm workers', () => {
   it('runs calls concurrently on up to max_workers processes', async () => {
     const source = open({ max_workers: 2 });
     await source.load();
-    const calls = [0, 1, 2, 3].map(() => source.invoke('napping_whoami', { seconds: 0.4 }));
+    const calls = [0, 1, 2, 3].map(() => source.invoke('napping_whoami', { seconds: 1 }));
     await new Promise((r) => setTimeout(r, 150));
     const during = source.info!();
     const tokens = new Set((await Promise.all(calls)).map((r) => r.structuredContent!.result));
     expect(tokens.size).toBe(2);
     expect(during).toMatchObject({ workers: 2 });
     expect(Number(during.busy) + Number(during.queued)).toBe(4);
+  });
+
+  it('closes idle workers beyond one after the idle timeout', async () => {
+    const source = open({ max_workers: 2 }, { pool: { idleMs: 600 } });
+    await Promise.all([0, 1].map(() => source.invoke('napping_whoami', { seconds: 0.3 })));
+    expect(source.info!()).toMatchObject({ workers: 2, busy: 0 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(source.info!()).toMatchObject({ workers: 1 });
+    expect((await source.invoke('add', { a: 1 })).structuredContent).toEqual({ result: 3 });
   });
 
   it('rejects calls beyond the bounded queue with rate_limited', async () => {
@@ -240,7 +249,7 @@ describe('python source: crash loops', () => {
       manifest: pythonManifest(script),
       config: {},
       scratchRoot: work.dir,
-      pool: { crashThreshold: 3, backoffBaseMs: 400 },
+      pool: { crashThreshold: 3, backoffBaseMs: 2000 },
     });
     await source.load();
     for (let i = 0; i < 3; i++) {
@@ -250,10 +259,10 @@ describe('python source: crash loops', () => {
     expect(source.info!()).toMatchObject({ crashLoop: true, workers: 0 });
     const checkError = await source.check().catch((e: unknown) => e);
     expect(isToolportError(checkError, 'upstream_unavailable')).toBe(true);
-    expect((checkError as Error).message).toMatch(/^python worker crash loop \(3 deaths\): python worker exited with code 7; next retry in 1 s$/);
+    expect((checkError as Error).message).toMatch(/^python worker crash loop \(3 deaths\): python worker exited with code 7; next retry in [12] s$/);
     expect(isToolportError(await source.invoke('ok', {}).catch((e: unknown) => e), 'upstream_unavailable')).toBe(true);
     // After the backoff a probe worker is started; a successful call clears the crash loop.
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 2100));
     expect((await source.invoke('ok', {})).structuredContent).toEqual({ result: 'fine' });
     expect(source.info!()).toMatchObject({ crashLoop: false });
     await source.close();

@@ -146,3 +146,26 @@ describe('registry over SQLite with HTTP connectors', () => {
     expect(h.events.at(-1)!.type).toBe('connector.uninstalled');
   });
 });
+
+describe('samples', () => {
+  it('installs every bundled sample; one needing a secret waits disabled', async () => {
+    const { join } = await import('node:path');
+    const h = await createRegistryHarness({ samplesDir: join(import.meta.dirname, '../../samples') });
+    try {
+      await h.registry.createProject('default', { id: 'demo' });
+      const results = await h.registry.installSamples('default', 'demo');
+      const names = results.map((r) => r.connector.name).sort();
+      expect(names).toEqual(['quotes', 'task-manager', 'weather', 'weather-legacy']);
+      const quotes = await h.registry.getConnector('default', 'demo', 'quotes');
+      expect([quotes.enabled, quotes.status]).toEqual([false, 'inactive']);
+      await expect(h.registry.setEnabled('default', 'demo', 'quotes', true)).rejects.toMatchObject({ code: 'validation_failed' });
+      await h.registry.updateConfig('default', 'demo', 'quotes', { api_key: 'k-123' });
+      expect((await h.registry.setEnabled('default', 'demo', 'quotes', true)).status).toBe('active');
+      // Installing again changes nothing.
+      const again = await h.registry.installSamples('default', 'demo');
+      expect(again.every((r) => !r.changed)).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -107,6 +107,11 @@ export function getPrincipal(request: FastifyRequest): Principal {
   return principal;
 }
 
+/** The principal of this request, or undefined when it was not (or not yet) authenticated. */
+export function peekPrincipal(request: FastifyRequest): Principal | undefined {
+  return principals.get(request);
+}
+
 function allows(principal: Principal, scope: RouteScope): boolean {
   const has = (s: Scope): boolean => principal.scopes.includes(s);
   switch (scope) {

@@ -18,6 +18,8 @@ export interface ApiContext {
   samplesAvailable: boolean;
   /** Largest manifest file install-from-file reads. */
   maxFileBytes: number;
+  /** Canonical directories tenant keys may install files from. */
+  fileRoots: readonly string[];
 }
 
 type Json = Record<string, unknown>;

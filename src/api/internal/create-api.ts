@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createError, silentLogger, systemClock, type Authenticate, type Clock, type Logger } from '../../core/index.js';
 import type { RegistryApi } from '../../registry/registry-api.js';
@@ -31,6 +33,11 @@ export interface ApiOptions {
   metrics?: MetricsRegistry;
   /** False when the bundled samples are not shipped (install-samples → 422). Default true. */
   samplesAvailable?: boolean;
+  /**
+   * Directories under which tenant API keys may use install-from-file (the operator token may use any
+   * path). Default: none — a tenant key cannot make the server read its files.
+   */
+  fileRoots?: readonly string[];
   /** Time source (tests). */
   clock?: Clock;
 }
@@ -89,6 +96,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     version: options.version,
     samplesAvailable: options.samplesAvailable ?? true,
     maxFileBytes: Math.max(bodyLimit, DEFAULT_BODY_LIMIT),
+    fileRoots: (options.fileRoots ?? []).map(canonicalPath),
   };
 
   // Authentication lives in this encapsulated scope: routes other layers mount on `app` keep their own.
@@ -103,6 +111,15 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   });
 
   return { app, authenticate, metrics };
+}
+
+/** The real path of an existing directory (symlinks resolved), else its absolute form. */
+function canonicalPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 /** JSON bodies: an empty body counts as absent (clients send `Content-Type: application/json` on bodiless POSTs). */

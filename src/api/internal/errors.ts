@@ -78,7 +78,8 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, bodyL
     return reply.status(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const e = createError('not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+    const path = request.url.split('?')[0] ?? '';
+    const e = createError('not_found', `No route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}.`);
     return reply.status(404).type('application/json; charset=utf-8').send({ error: e.toJSON() });
   });
 }

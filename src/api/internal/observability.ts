@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { createUuid, type Logger } from '../../core/index.js';
+import { peekPrincipal } from './auth.js';
 import type { MetricsRegistry } from './metrics.js';
 
 /** A caller's X-Request-Id is echoed only when it is short and plain (it ends up in logs). */
@@ -35,6 +36,7 @@ export function installObservability(app: FastifyInstance, logger: Logger, metri
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';
     const seconds = reply.elapsedTime / 1000;
+    const principal = peekPrincipal(request);
     requests.inc({ method: request.method, route, status: reply.statusCode });
     duration.observe({ method: request.method, route }, seconds);
     const entry = {
@@ -45,6 +47,8 @@ export function installObservability(app: FastifyInstance, logger: Logger, metri
       path: request.url.split('?')[0],
       status: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+      tenant: principal?.tenantId,
+      key_id: principal?.keyId,
     };
     if (reply.statusCode >= 500) logger.warn(entry, 'request');
     else logger.info(entry, 'request');

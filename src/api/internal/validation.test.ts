@@ -27,6 +27,21 @@ describe('toValidationIssues', () => {
     expect(issues).toEqual([{ pointer: '/name', message: "path parameter 'name' must be a slug" }]);
   });
 
+  it('points at an invalid property name and lists union types readably', () => {
+    const issues = toValidationIssues(
+      [
+        err({ keyword: 'pattern', instancePath: '/config', propertyName: 'bad key', parentSchema: { 'x-error': 'must be a config key' } }),
+        err({ keyword: 'propertyNames', instancePath: '/config', params: { propertyName: 'bad key' }, message: 'property name must be valid' }),
+        err({ keyword: 'type', instancePath: '/config/ok', params: { type: ['string', 'null'] }, message: 'must be string,null' }),
+      ],
+      'body',
+    );
+    expect(issues).toEqual([
+      { pointer: '/config/bad key', message: "field 'config.bad key' has an invalid name: it must be a config key" },
+      { pointer: '/config/ok', message: "field 'config.ok' must be string or null" },
+    ]);
+  });
+
   it('names array positions and the whole body', () => {
     const issues = toValidationIssues(
       [err({ instancePath: '/scopes/1', message: 'must be equal to one of the allowed values' }), err({ message: 'must be object' })],

@@ -78,10 +78,18 @@ export function toValidationIssues(errors: readonly ErrorObject[], part: string 
     } else if (e.keyword === 'additionalProperties') {
       pointer = `${pointer}/${escapePointer(String(params.additionalProperty))}`;
       message = `${subject(pointer)} is not allowed`;
+    } else if (e.keyword === 'propertyNames') {
+      continue; // its inner error (carrying `propertyName`) says which name and why
     } else {
       const custom = (e.parentSchema as Record<string, unknown> | undefined)?.['x-error'];
-      const text = typeof custom === 'string' ? custom : (e.message ?? 'is invalid');
-      message = `${subject(pointer)} ${text}`;
+      const types = e.keyword === 'type' && Array.isArray(params.type) ? `must be ${(params.type as string[]).join(' or ')}` : undefined;
+      const text = typeof custom === 'string' ? custom : (types ?? e.message ?? 'is invalid');
+      if (e.propertyName !== undefined) {
+        pointer = `${pointer}/${escapePointer(e.propertyName)}`;
+        message = `${subject(pointer)} has an invalid name: it ${text}`;
+      } else {
+        message = `${subject(pointer)} ${text}`;
+      }
     }
     // anyOf/oneOf and the x-error override can repeat the same complaint; say it once.
     const key = `${pointer}\u0000${message}`;

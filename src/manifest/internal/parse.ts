@@ -30,6 +30,19 @@ let sharedSchemaChecker: SchemaChecker | undefined;
 
 /** Parses, validates and normalises a manifest given as YAML/JSON text or as an object. */
 export function parseManifest(input: string | Record<string, unknown>, options: ParseOptions = {}): ParseResult {
+  try {
+    return parseUnguarded(input, options);
+  } catch (err) {
+    // No input may crash a caller (REST handler, hot reload); a bug here becomes one reported issue.
+    const issue: ValidationIssue = {
+      pointer: '',
+      message: `manifest could not be validated: ${(err as Error).message}`,
+    };
+    return { ok: false, issues: [withFile(issue, options.file)] };
+  }
+}
+
+function parseUnguarded(input: string | Record<string, unknown>, options: ParseOptions): ParseResult {
   const { file } = options;
   const baseDir = options.baseDir ?? (file !== undefined ? dirname(file) : undefined);
   let data: unknown;
@@ -89,7 +102,9 @@ export function parseManifest(input: string | Record<string, unknown>, options: 
   const errors = raw.filter((i) => i.severity !== 'warning');
   if (errors.length > 0) return fail(errors, locator, file);
   const warnings = locate(raw, locator, file);
-  return { ok: true, manifest: normalise(current, kind as ConnectorManifest['kind'], baseDir), warnings };
+  // YAML aliases share one JS object between uses; a private tree keeps consumers from mutating two tools at once.
+  const manifest = structuredClone(normalise(current, kind as ConnectorManifest['kind'], baseDir));
+  return { ok: true, manifest, warnings };
 }
 
 function fail(raw: RawIssue[], locator: Locator | undefined, file: string | undefined): ParseResult {

@@ -114,7 +114,7 @@ function findInMap(doc: Document, map: Node, segment: string, depth: number): St
     }
   }
   for (const pair of map.items) {
-    if (!isScalar(pair.key) || pair.key.value !== '<<') continue;
+    if (!isScalar(pair.key) || !isMergeKey(pair.key.value)) continue;
     const value = deref(doc, pair.value as Node | null);
     const sources = isSeq(value) ? value.items.map((i) => deref(doc, i as Node | null)) : [value];
     for (const source of sources) {
@@ -123,6 +123,11 @@ function findInMap(doc: Document, map: Node, segment: string, depth: number): St
     }
   }
   return undefined;
+}
+
+/** With merge keys enabled, yaml resolves `<<` to a symbol described as `<<`. */
+function isMergeKey(value: unknown): boolean {
+  return value === '<<' || (typeof value === 'symbol' && value.description === '<<');
 }
 
 function deref(doc: Document, node: Node | null | undefined): Node | null {

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createError, validationError } from '../../../core/index.js';
 import type { InstallRequest } from '../../../registry/types.js';
@@ -31,6 +31,12 @@ const installOptions = {
   enabled: { type: 'boolean', description: 'Serve the connector right away (default true)' },
   force: { type: 'boolean', description: 'Accept different content under the same version number' },
 };
+
+/** True when `path` is `root` or below it. */
+function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
 
 interface Scoped {
   tenantId: string;
@@ -69,16 +75,21 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
 
   addRoute(app, {
     method: 'POST', url: `${BASE}/install-from-file`, scope: 'admin', tags: TAGS, summary: 'Install or update a connector from a manifest file on the server',
-    description: 'The file is watched for hot reload. 201 when the connector is new, 200 when a version is added (or nothing changed).',
+    description: 'The file is watched for hot reload. 201 when the connector is new, 200 when a version is added (or nothing changed). Tenant API keys may name only files under the configured file roots (403 otherwise).',
     params: params('project_id'),
     body: object({ file_path: { type: 'string', minLength: 1, maxLength: 4096, description: 'Path of a manifest file readable by the server' }, ...installOptions }, ['file_path']),
     response: { 200: installResultSchema, 201: installResultSchema },
     handler: async (request, reply) => {
       const body = request.body as { file_path: string; config?: Record<string, string>; enabled?: boolean; force?: boolean };
-      const filePath = resolve(body.file_path);
       const fileIssue = (message: string): Error => validationError(`file_path: ${message}`, [{ pointer: '/file_path', message: `field 'file_path' ${message}` }]);
-      const info = await stat(filePath).catch(() => null);
-      if (!info) throw fileIssue('names no file that exists on the server');
+      const real = await realpath(resolve(body.file_path)).catch(() => null);
+      // Checked before existence, so a tenant key cannot even probe which files exist elsewhere.
+      if (!getPrincipal(request).isOperator && !ctx.fileRoots.some((root) => isInside(real ?? resolve(body.file_path), root))) {
+        throw createError('forbidden', 'A tenant API key may install only files under the configured file roots; use install-from-manifest.', { pointer: '/file_path' });
+      }
+      const filePath = real;
+      const info = filePath === null ? null : await stat(filePath).catch(() => null);
+      if (!filePath || !info) throw fileIssue('names no file that exists on the server');
       if (!info.isFile()) throw fileIssue('is not a regular file');
       if (info.size > ctx.maxFileBytes) throw fileIssue(`names a file larger than ${ctx.maxFileBytes} bytes`);
       const text = await readFile(filePath, 'utf8').catch(() => {
