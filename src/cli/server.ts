@@ -5,7 +5,8 @@ import { createApi } from '../api/index.js';
 import type { Config } from '../config/index.js';
 import { createError, createJsonLogger, createId, isToolportError, isoTime, silentLogger, type Logger } from '../core/index.js';
 import { createGateway } from '../gateway/index.js';
-import { Registry } from '../registry/index.js';
+import { Registry, ScriptService } from '../registry/index.js';
+import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.js';
 import { createSecretBox, openStore, type Store } from '../store/index.js';
 import { packageRoot } from './paths.js';
 import { resolveAdminToken } from './secrets-files.js';
@@ -78,6 +79,14 @@ export async function startServer(
     for (const tenant of await store.listTenants()) await registry.ensureTenantDefaults(tenant.id);
     if (options.samples) await installDemo(registry, logger);
 
+    const scripts = new ScriptService({
+      registry,
+      store,
+      maxBytes: config.scriptMaxBytes,
+      analyze: (content, filename) =>
+        analyzeScript({ content, filename, python: config.python, sandbox: config.sandbox }),
+      buildWrapper: buildStandaloneWrapper,
+    });
     const admin = resolveAdminToken(dataDir, config.adminToken);
     const { app, authenticate } = await createApi({
       store,
@@ -87,6 +96,8 @@ export async function startServer(
       bodyLimitBytes: config.bodyLimitBytes,
       version,
       samplesAvailable: true,
+      scripts,
+      scriptMaxBytes: config.scriptMaxBytes,
     });
     cleanup.push(() => app.close());
     const gateway = createGateway({

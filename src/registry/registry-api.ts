@@ -1,4 +1,5 @@
 import type { InvokeContext, ToolCallResult } from '../core/index.js';
+import type { ConnectorManifest } from '../manifest/types.js';
 import type {
   ConnectorRecord,
   ConnectorVersionRecord,
@@ -89,6 +90,8 @@ export interface RegistryApi extends ToolProvider {
 
   // Connectors
   install(request: InstallRequest): Promise<InstallResult>;
+  /** The descriptor of the current version (no config values). Optional for registry stand-ins. */
+  getManifest?(tenantId: string, projectId: string, name: string): Promise<ConnectorManifest>;
   listConnectors(tenantId: string, projectId: string): Promise<ConnectorSummary[]>;
   getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorSummary>;
   setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary>;

@@ -11,6 +11,7 @@ import {
   type ToolCallResult,
 } from '../core/index.js';
 import { parseManifest } from '../manifest/index.js';
+import type { ConnectorManifest } from '../manifest/types.js';
 import type { HealthCheckRecord, ProjectRecord } from '../store/store.js';
 import {
   CircuitBreaker,
@@ -199,6 +200,11 @@ export class Registry implements RegistryApi {
   async uninstall(tenantId: string, projectId: string, name: string): Promise<void> {
     await this.core.uninstall(tenantId, projectId, name);
     this.health.reset(tenantId, projectId, name);
+  }
+
+  /** The descriptor of the connector's current version (config values are not part of it). */
+  async getManifest(tenantId: string, projectId: string, name: string): Promise<ConnectorManifest> {
+    return (await this.core.requireLive(tenantId, projectId, name)).version.manifest;
   }
 
   async listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]> {

@@ -22,7 +22,13 @@ describe('authentication', () => {
   });
 
   it('rejects unknown tokens, malformed headers and near-miss admin tokens with 401', async () => {
-    for (const authorization of [`Bearer ${ADMIN_TOKEN}x`, `Basic ${ADMIN_TOKEN}`, 'Bearer', `Bearer tp_${'a'.repeat(43)}`, ADMIN_TOKEN]) {
+    for (const authorization of [
+      `Bearer ${ADMIN_TOKEN}x`,
+      `Basic ${ADMIN_TOKEN}`,
+      'Bearer',
+      `Bearer tp_${'a'.repeat(43)}`,
+      ADMIN_TOKEN,
+    ]) {
       const res = await h.app.inject({ method: 'GET', url: '/v1/projects', headers: { authorization } });
       expect(res.statusCode, authorization).toBe(401);
     }
@@ -30,11 +36,20 @@ describe('authentication', () => {
 
   it('lets the admin token act in another tenant through X-Tenant-Id, and 404s an unknown tenant', async () => {
     await h.tenantWithKey('acme', ['admin']);
-    const own = await h.call(ADMIN_TOKEN, { method: 'POST', url: '/v1/projects', headers: { 'x-tenant-id': 'acme' }, payload: { id: 'p1' } });
+    const own = await h.call(ADMIN_TOKEN, {
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { 'x-tenant-id': 'acme' },
+      payload: { id: 'p1' },
+    });
     expect(own.statusCode).toBe(201);
     expect(own.json()).toMatchObject({ tenant_id: 'acme', id: 'p1' });
     expect(await h.store.getProject('default', 'p1')).toBeNull();
-    const missing = await h.call(ADMIN_TOKEN, { method: 'GET', url: '/v1/projects', headers: { 'x-tenant-id': 'nope' } });
+    const missing = await h.call(ADMIN_TOKEN, {
+      method: 'GET',
+      url: '/v1/projects',
+      headers: { 'x-tenant-id': 'nope' },
+    });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('not_found');
   });
@@ -55,7 +70,11 @@ describe('authentication', () => {
     expect((await h.call(key, { method: 'GET', url: '/v1/projects' })).statusCode).toBe(401);
 
     const second = await h.tenantWithKey('acme', ['admin']);
-    const created = await h.call(second, { method: 'POST', url: '/v1/api-keys', payload: { name: 'ci', scopes: ['invoke'] } });
+    const created = await h.call(second, {
+      method: 'POST',
+      url: '/v1/api-keys',
+      payload: { name: 'ci', scopes: ['invoke'] },
+    });
     expect(created.statusCode).toBe(201);
     const third = created.json();
     expect((await h.call(third.key, { method: 'GET', url: '/v1/projects' })).statusCode).toBe(200);
@@ -80,8 +99,19 @@ describe('authentication', () => {
 
   it('keeps tenant management to the operator token', async () => {
     const key = await h.tenantWithKey('acme', ['admin', 'invoke']);
-    for (const [method, url] of [['GET', '/v1/tenants'], ['POST', '/v1/tenants'], ['GET', '/v1/tenants/acme'], ['DELETE', '/v1/tenants/acme'], ['GET', '/v1/tenants/acme/api-keys'], ['POST', '/v1/tenants/acme/api-keys']] as const) {
-      const res = await h.call(key, { method, url, payload: method === 'POST' ? { id: 'x', name: 'x', scopes: ['admin'] } : undefined });
+    for (const [method, url] of [
+      ['GET', '/v1/tenants'],
+      ['POST', '/v1/tenants'],
+      ['GET', '/v1/tenants/acme'],
+      ['DELETE', '/v1/tenants/acme'],
+      ['GET', '/v1/tenants/acme/api-keys'],
+      ['POST', '/v1/tenants/acme/api-keys'],
+    ] as const) {
+      const res = await h.call(key, {
+        method,
+        url,
+        payload: method === 'POST' ? { id: 'x', name: 'x', scopes: ['admin'] } : undefined,
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(403);
     }
   });
@@ -89,15 +119,34 @@ describe('authentication', () => {
   it('never returns a key or its hash in listings; shows the key once at creation', async () => {
     const created = await h.call(ADMIN_TOKEN, { method: 'POST', url: '/v1/tenants', payload: { id: 'acme' } });
     expect(created.statusCode).toBe(201);
-    const res = await h.call(ADMIN_TOKEN, { method: 'POST', url: '/v1/tenants/acme/api-keys', payload: { name: 'ci', scopes: ['admin', 'invoke'] } });
+    const res = await h.call(ADMIN_TOKEN, {
+      method: 'POST',
+      url: '/v1/tenants/acme/api-keys',
+      payload: { name: 'ci', scopes: ['admin', 'invoke'] },
+    });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body).toEqual({ id: expect.any(String), key: expect.stringMatching(/^tp_[A-Za-z0-9_-]{40,}$/), prefix: body.key.slice(0, 10), scopes: ['admin', 'invoke'], name: 'ci', created_at: expect.any(String) });
+    expect(body).toEqual({
+      id: expect.any(String),
+      key: expect.stringMatching(/^tp_[A-Za-z0-9_-]{40,}$/),
+      prefix: body.key.slice(0, 10),
+      scopes: ['admin', 'invoke'],
+      name: 'ci',
+      created_at: expect.any(String),
+    });
     const stored = (await h.store.listApiKeys('acme'))[0]!;
     const listing = await h.call(ADMIN_TOKEN, { method: 'GET', url: '/v1/tenants/acme/api-keys' });
     expect(listing.body).not.toContain(body.key);
     expect(listing.body).not.toContain(stored.hash);
-    expect(listing.json().api_keys[0]).toEqual({ id: body.id, name: 'ci', prefix: body.prefix, scopes: ['admin', 'invoke'], created_at: expect.any(String), last_used_at: null, revoked_at: null });
+    expect(listing.json().api_keys[0]).toEqual({
+      id: body.id,
+      name: 'ci',
+      prefix: body.prefix,
+      scopes: ['admin', 'invoke'],
+      created_at: expect.any(String),
+      last_used_at: null,
+      revoked_at: null,
+    });
   });
 
   it('records last_used_at on first use and writes it at most once a minute per key', async () => {
@@ -109,7 +158,8 @@ describe('authentication', () => {
       touches += 1;
       return original(id, at);
     };
-    for (let i = 0; i < 5; i++) expect((await h.call(key, { method: 'GET', url: '/v1/projects' })).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await h.call(key, { method: 'GET', url: '/v1/projects' })).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     expect(touches).toBe(1);
     const [record] = await h.store.listApiKeys('acme');

@@ -13,7 +13,13 @@ afterEach(async () => {
 });
 
 const event = (id: number, tenant: string, project: string): RegistryEvent => ({
-  id, type: 'connector.enabled', tenant_id: tenant, project_id: project, connector: 'echo', at: new Date().toISOString(), data: {},
+  id,
+  type: 'connector.enabled',
+  tenant_id: tenant,
+  project_id: project,
+  connector: 'echo',
+  at: new Date().toISOString(),
+  data: {},
 });
 
 /** Reads SSE frames from a live response until `count` events arrived. */
@@ -30,7 +36,12 @@ async function readEvents(res: Response, count: number): Promise<{ id: string; e
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(': ')).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .filter((l) => !l.startsWith(':') && l.includes(': '))
+          .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
+      );
       if (fields.data) out.push({ id: fields.id!, event: fields.event!, data: JSON.parse(fields.data) });
     }
   }
@@ -48,7 +59,13 @@ describe('GET /v1/events', () => {
     h.registry.emit(event(2, 'acme', 'elsewhere'));
     h.registry.emit(event(3, 'acme', 'default'));
     const got = await readEvents(res, 1);
-    expect(got).toEqual([{ id: '3', event: 'connector.enabled', data: expect.objectContaining({ tenant_id: 'acme', project_id: 'default' }) }]);
+    expect(got).toEqual([
+      {
+        id: '3',
+        event: 'connector.enabled',
+        data: expect.objectContaining({ tenant_id: 'acme', project_id: 'default' }),
+      },
+    ]);
   });
 
   it('needs a token, and closing the app ends open streams', async () => {

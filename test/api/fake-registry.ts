@@ -20,9 +20,12 @@ function toManifest(input: string | Record<string, unknown>): ConnectorManifest 
     throw validationError('manifest is not valid YAML', [{ pointer: '', message: 'manifest is not valid YAML' }]);
   }
   const m = raw as Partial<ConnectorManifest> | null;
-  if (!m || typeof m !== 'object') throw validationError('manifest must be an object', [{ pointer: '', message: 'must be an object' }]);
-  if (typeof m.name !== 'string' || !isSlug(m.name)) throw validationError('manifest name invalid', [{ pointer: '/name', message: 'name must be a slug' }]);
-  if (typeof m.version !== 'string') throw validationError('manifest version invalid', [{ pointer: '/version', message: 'version is required' }]);
+  if (!m || typeof m !== 'object')
+    throw validationError('manifest must be an object', [{ pointer: '', message: 'must be an object' }]);
+  if (typeof m.name !== 'string' || !isSlug(m.name))
+    throw validationError('manifest name invalid', [{ pointer: '/name', message: 'name must be a slug' }]);
+  if (typeof m.version !== 'string')
+    throw validationError('manifest version invalid', [{ pointer: '/version', message: 'version is required' }]);
   return {
     name: m.name,
     version: m.version,
@@ -33,7 +36,9 @@ function toManifest(input: string | Record<string, unknown>): ConnectorManifest 
 }
 
 /** Creates the fake registry; `boom` tools throw a plain Error whose message holds a fake secret. */
-export function createFakeRegistry(store: Store): RegistryApi & { installed: string[]; emit(event: RegistryEvent): void } {
+export function createFakeRegistry(
+  store: Store,
+): RegistryApi & { installed: string[]; emit(event: RegistryEvent): void } {
   const listeners = new Set<(event: RegistryEvent) => void>();
   const project = async (tenantId: string, projectId: string) => {
     const p = await store.getProject(tenantId, projectId);
@@ -51,15 +56,35 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
   const summary = async (c: ConnectorRecord): Promise<ConnectorSummary> => {
     const m = await currentManifest(c);
     // `config` is left in on purpose: the api must not pass it on.
-    return { ...c, version: m.version, tool_count: m.tools.length, tools: m.tools.map((t) => t.name), config_keys: Object.keys(c.config), runtime: {} } as ConnectorSummary;
+    return {
+      ...c,
+      version: m.version,
+      tool_count: m.tools.length,
+      tools: m.tools.map((t) => t.name),
+      config_keys: Object.keys(c.config),
+      runtime: {},
+    } as ConnectorSummary;
   };
   const tools = async (tenantId: string, projectId: string): Promise<ToolSummary[]> => {
     const out: ToolSummary[] = [];
     for (const c of await store.listConnectors({ tenantId, projectId })) {
       for (const t of (await currentManifest(c)).tools) {
         out.push({
-          name: t.name, qualified_name: `${c.name}__${t.name}`, connector: c.name, enabled: c.enabled, status: c.status,
-          input_schema: t.input_schema, usage: { calls: 0, errors: 0, total_latency_ms: 0, last_used_at: null, p50_ms: null, p95_ms: null, p99_ms: null },
+          name: t.name,
+          qualified_name: `${c.name}__${t.name}`,
+          connector: c.name,
+          enabled: c.enabled,
+          status: c.status,
+          input_schema: t.input_schema,
+          usage: {
+            calls: 0,
+            errors: 0,
+            total_latency_ms: 0,
+            last_used_at: null,
+            p50_ms: null,
+            p95_ms: null,
+            p99_ms: null,
+          },
         });
       }
     }
@@ -72,7 +97,14 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
     emit: (event) => listeners.forEach((l) => l(event)),
     async createProject(tenantId, input) {
       const now = isoTime();
-      const record = { tenant_id: tenantId, id: input.id, name: input.name ?? input.id, description: input.description ?? '', created_at: now, updated_at: now };
+      const record = {
+        tenant_id: tenantId,
+        id: input.id,
+        name: input.name ?? input.id,
+        description: input.description ?? '',
+        created_at: now,
+        updated_at: now,
+      };
       await store.createProject(record);
       return record;
     },
@@ -84,7 +116,8 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
       return p;
     },
     async deleteProject(tenantId, projectId) {
-      if (!(await store.deleteProject(tenantId, projectId))) throw createError('not_found', `Project '${projectId}' not found.`);
+      if (!(await store.deleteProject(tenantId, projectId)))
+        throw createError('not_found', `Project '${projectId}' not found.`);
     },
     async ensureTenantDefaults(tenantId) {
       if (!(await store.getProject(tenantId, 'default'))) await api.createProject(tenantId, { id: 'default' });
@@ -96,19 +129,43 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
       const hash = sha256(JSON.stringify(manifest));
       const now = isoTime();
       if (existing) {
-        const current = await store.getConnectorVersion(req.tenantId, req.projectId, existing.name, existing.current_version);
-        if (current && current.hash === hash) return { connector: existing, version: current, changed: false, created: false };
+        const current = await store.getConnectorVersion(
+          req.tenantId,
+          req.projectId,
+          existing.name,
+          existing.current_version,
+        );
+        if (current && current.hash === hash)
+          return { connector: existing, version: current, changed: false, created: false };
       }
       const versions = existing ? await store.listConnectorVersions(req.tenantId, req.projectId, manifest.name) : [];
       const seq = versions.length + 1;
       const record: ConnectorRecord = {
-        tenant_id: req.tenantId, project_id: req.projectId, name: manifest.name, kind: manifest.kind, enabled: req.enabled ?? true,
-        status: req.enabled === false ? 'inactive' : 'active', status_reason: null, current_version: seq, source_path: req.filePath ?? null,
-        config: { ...(existing?.config ?? {}), ...(req.config ?? {}) }, metadata: {}, created_at: existing?.created_at ?? now, updated_at: now,
+        tenant_id: req.tenantId,
+        project_id: req.projectId,
+        name: manifest.name,
+        kind: manifest.kind,
+        enabled: req.enabled ?? true,
+        status: req.enabled === false ? 'inactive' : 'active',
+        status_reason: null,
+        current_version: seq,
+        source_path: req.filePath ?? null,
+        config: { ...(existing?.config ?? {}), ...(req.config ?? {}) },
+        metadata: {},
+        created_at: existing?.created_at ?? now,
+        updated_at: now,
       };
       const version: ConnectorVersionRecord = {
-        tenant_id: req.tenantId, project_id: req.projectId, connector_name: manifest.name, seq, version: manifest.version, hash, manifest,
-        diff: { added: manifest.tools.map((t) => t.name), removed: [], changed: [] }, source_path: req.filePath ?? null, created_at: now,
+        tenant_id: req.tenantId,
+        project_id: req.projectId,
+        connector_name: manifest.name,
+        seq,
+        version: manifest.version,
+        hash,
+        manifest,
+        diff: { added: manifest.tools.map((t) => t.name), removed: [], changed: [] },
+        source_path: req.filePath ?? null,
+        created_at: now,
       };
       await store.saveConnectorVersion(record, version);
       installed.push(manifest.name);
@@ -120,7 +177,11 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
     },
     getConnector: async (t, p, n) => summary(await connector(t, p, n)),
     async setEnabled(t, p, n, enabled) {
-      const c = { ...(await connector(t, p, n)), enabled, status: enabled ? ('active' as const) : ('inactive' as const) };
+      const c = {
+        ...(await connector(t, p, n)),
+        enabled,
+        status: enabled ? ('active' as const) : ('inactive' as const),
+      };
       await store.updateConnector(c);
       return summary(c);
     },
@@ -130,7 +191,11 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
     },
     async listVersions(t, p, n) {
       const c = await connector(t, p, n);
-      return (await store.listConnectorVersions(t, p, n)).map((v) => ({ ...v, current: v.seq === c.current_version, tool_count: v.manifest.tools.length }));
+      return (await store.listConnectorVersions(t, p, n)).map((v) => ({
+        ...v,
+        current: v.seq === c.current_version,
+        tool_count: v.manifest.tools.length,
+      }));
     },
     async rollback(t, p, n, seq) {
       const c = await connector(t, p, n);
@@ -142,13 +207,19 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
     async updateConfig(t, p, n, patch) {
       const c = await connector(t, p, n);
       const config = { ...c.config };
-      for (const [k, v] of Object.entries(patch)) if (v === null) delete config[k]; else config[k] = v;
+      for (const [k, v] of Object.entries(patch))
+        if (v === null) delete config[k];
+        else config[k] = v;
       await store.updateConnector({ ...c, config });
       return summary({ ...c, config });
     },
     async listTools(t, p, filter) {
       await project(t, p);
-      return (await tools(t, p)).filter((x) => (filter?.connector === undefined || x.connector === filter.connector) && (filter?.enabled === undefined || x.enabled === filter.enabled));
+      return (await tools(t, p)).filter(
+        (x) =>
+          (filter?.connector === undefined || x.connector === filter.connector) &&
+          (filter?.enabled === undefined || x.enabled === filter.enabled),
+      );
     },
     async resolveTool() {
       throw createError('internal', 'not used by the api');
@@ -160,13 +231,27 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
       const required = (tool.input_schema.required ?? []) as string[];
       const a = args as Record<string, unknown>;
       const missing = required.filter((k) => !(k in a));
-      if (missing.length > 0) throw validationError('Invalid arguments', missing.map((k) => ({ pointer: `/${k}`, message: `'${k}' is required` })));
+      if (missing.length > 0)
+        throw validationError(
+          'Invalid arguments',
+          missing.map((k) => ({ pointer: `/${k}`, message: `'${k}' is required` })),
+        );
       return { content: [{ type: 'text', text: JSON.stringify(args) }], structuredContent: a };
     },
     async projectStats(t, p) {
       await project(t, p);
       const cs = await store.listConnectors({ tenantId: t, projectId: p });
-      return { project_id: p, connector_count: cs.length, tool_count: (await tools(t, p)).length, enabled_connectors: cs.filter((c) => c.enabled).length, by_status: {}, by_kind: {}, calls: 0, errors: 0, avg_latency_ms: null };
+      return {
+        project_id: p,
+        connector_count: cs.length,
+        tool_count: (await tools(t, p)).length,
+        enabled_connectors: cs.filter((c) => c.enabled).length,
+        by_status: {},
+        by_kind: {},
+        calls: 0,
+        errors: 0,
+        avg_latency_ms: null,
+      };
     },
     async globalStats(tenantId) {
       return { scope: tenantId ?? 'all', projects: (await store.listProjects(tenantId)).length };
@@ -177,7 +262,16 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
     },
     async checkHealth(t, p, n) {
       await connector(t, p, n);
-      const check = { tenant_id: t, project_id: p, connector_name: n, checked_at: isoTime(), ok: true, latency_ms: 1, message: null, details: {} };
+      const check = {
+        tenant_id: t,
+        project_id: p,
+        connector_name: n,
+        checked_at: isoTime(),
+        ok: true,
+        latency_ms: 1,
+        message: null,
+        details: {},
+      };
       await store.addHealthCheck(check, 10);
       return check;
     },
@@ -188,14 +282,22 @@ export function createFakeRegistry(store: Store): RegistryApi & { installed: str
     async setProbe(t, p, n, probe) {
       const c = await connector(t, p, n);
       if (probe !== null && typeof (probe as { tool?: unknown }).tool !== 'string') {
-        throw validationError('probe.tool is required', [{ pointer: '/probe/tool', message: "field 'probe.tool' is required" }]);
+        throw validationError('probe.tool is required', [
+          { pointer: '/probe/tool', message: "field 'probe.tool' is required" },
+        ]);
       }
       const next = { ...c, metadata: { ...c.metadata, probe } };
       await store.updateConnector(next);
       return summary(next);
     },
     async installSamples(t, p) {
-      return [await api.install({ tenantId: t, projectId: p, manifest: { name: 'sample', version: '1.0.0', tools: [{ name: 'echo' }] } })];
+      return [
+        await api.install({
+          tenantId: t,
+          projectId: p,
+          manifest: { name: 'sample', version: '1.0.0', tools: [{ name: 'echo' }] },
+        }),
+      ];
     },
     getSnapshot: () => undefined,
     callTool: async () => ({ content: [] }),

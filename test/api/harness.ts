@@ -23,7 +23,9 @@ export interface Harness extends Api {
 }
 
 /** A logger that records entries, so tests can check what is (not) logged. */
-export function createRecordingLogger(): Logger & { lines: { level: string; obj: Record<string, unknown>; msg?: string }[] } {
+export function createRecordingLogger(): Logger & {
+  lines: { level: string; obj: Record<string, unknown>; msg?: string }[];
+} {
   const lines: { level: string; obj: Record<string, unknown>; msg?: string }[] = [];
   const logger = {
     lines,
@@ -55,7 +57,11 @@ export async function createHarness(overrides: Partial<ApiOptions> = {}): Promis
       const res = await call(ADMIN_TOKEN, { method: 'POST', url: '/v1/tenants', payload: { id: tenantId } });
       if (res.statusCode !== 201) throw new Error(`tenant create failed: ${res.body}`);
     }
-    const res = await call(ADMIN_TOKEN, { method: 'POST', url: `/v1/tenants/${tenantId}/api-keys`, payload: { name: `k-${scopes.join('-')}`, scopes } });
+    const res = await call(ADMIN_TOKEN, {
+      method: 'POST',
+      url: `/v1/tenants/${tenantId}/api-keys`,
+      payload: { name: `k-${scopes.join('-')}`, scopes },
+    });
     if (res.statusCode !== 201) throw new Error(`key create failed: ${res.body}`);
     return (res.json() as { key: string }).key;
   };

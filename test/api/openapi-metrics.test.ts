@@ -11,32 +11,61 @@ afterEach(async () => {
 
 /** Every REST route of the contract (DESIGN.md + the platform and registry issues). */
 const EXPECTED = [
-  'GET /health', 'GET /metrics', 'GET /openapi.json',
-  'POST /v1/tenants', 'GET /v1/tenants', 'GET /v1/tenants/{id}', 'DELETE /v1/tenants/{id}',
-  'POST /v1/tenants/{id}/api-keys', 'GET /v1/tenants/{id}/api-keys', 'DELETE /v1/tenants/{id}/api-keys/{key_id}',
-  'GET /v1/api-keys', 'POST /v1/api-keys', 'DELETE /v1/api-keys/{key_id}',
-  'GET /v1/projects', 'POST /v1/projects', 'GET /v1/projects/{project_id}', 'PATCH /v1/projects/{project_id}', 'DELETE /v1/projects/{project_id}',
+  'GET /health',
+  'GET /metrics',
+  'GET /openapi.json',
+  'POST /v1/tenants',
+  'GET /v1/tenants',
+  'GET /v1/tenants/{id}',
+  'DELETE /v1/tenants/{id}',
+  'POST /v1/tenants/{id}/api-keys',
+  'GET /v1/tenants/{id}/api-keys',
+  'DELETE /v1/tenants/{id}/api-keys/{key_id}',
+  'GET /v1/api-keys',
+  'POST /v1/api-keys',
+  'DELETE /v1/api-keys/{key_id}',
+  'GET /v1/projects',
+  'POST /v1/projects',
+  'GET /v1/projects/{project_id}',
+  'PATCH /v1/projects/{project_id}',
+  'DELETE /v1/projects/{project_id}',
   'GET /v1/projects/{project_id}/connectors',
   'POST /v1/projects/{project_id}/connectors/install-from-file',
   'POST /v1/projects/{project_id}/connectors/install-from-manifest',
-  'GET /v1/projects/{project_id}/connectors/{name}', 'DELETE /v1/projects/{project_id}/connectors/{name}',
-  'POST /v1/projects/{project_id}/connectors/{name}/enable', 'POST /v1/projects/{project_id}/connectors/{name}/disable',
-  'GET /v1/projects/{project_id}/connectors/{name}/versions', 'POST /v1/projects/{project_id}/connectors/{name}/rollback',
-  'PATCH /v1/projects/{project_id}/connectors/{name}/config', 'PUT /v1/projects/{project_id}/connectors/{name}/probe',
-  'GET /v1/projects/{project_id}/connectors/{name}/health', 'POST /v1/projects/{project_id}/connectors/{name}/health',
-  'GET /v1/projects/{project_id}/tools', 'GET /v1/projects/{project_id}/tools/{tool_name}', 'POST /v1/projects/{project_id}/tools/{tool_name}/invoke',
-  'GET /v1/projects/{project_id}/stats', 'POST /v1/projects/{project_id}/hot-reload', 'POST /v1/projects/{project_id}/install-samples',
-  'GET /v1/stats', 'GET /v1/events',
+  'GET /v1/projects/{project_id}/connectors/{name}',
+  'DELETE /v1/projects/{project_id}/connectors/{name}',
+  'POST /v1/projects/{project_id}/connectors/{name}/enable',
+  'POST /v1/projects/{project_id}/connectors/{name}/disable',
+  'GET /v1/projects/{project_id}/connectors/{name}/versions',
+  'POST /v1/projects/{project_id}/connectors/{name}/rollback',
+  'PATCH /v1/projects/{project_id}/connectors/{name}/config',
+  'PUT /v1/projects/{project_id}/connectors/{name}/probe',
+  'GET /v1/projects/{project_id}/connectors/{name}/health',
+  'POST /v1/projects/{project_id}/connectors/{name}/health',
+  'GET /v1/projects/{project_id}/tools',
+  'GET /v1/projects/{project_id}/tools/{tool_name}',
+  'POST /v1/projects/{project_id}/tools/{tool_name}/invoke',
+  'GET /v1/projects/{project_id}/stats',
+  'POST /v1/projects/{project_id}/hot-reload',
+  'POST /v1/projects/{project_id}/install-samples',
+  'GET /v1/stats',
+  'GET /v1/events',
 ];
 
-type Doc = { openapi: string; paths: Record<string, Record<string, Record<string, any>>>; components: Record<string, any> };
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Record<string, any>>>;
+  components: Record<string, any>;
+};
 
 describe('/openapi.json', () => {
   it('lists every route once, each with summary, tags, security, responses and its path parameters', async () => {
     h = await createHarness();
     const doc = (await h.call(ADMIN_TOKEN, { method: 'GET', url: '/openapi.json' })).json() as Doc;
     expect(doc.openapi).toBe('3.1.0');
-    const listed = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const listed = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(listed.sort()).toEqual([...EXPECTED].sort());
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
@@ -44,9 +73,15 @@ describe('/openapi.json', () => {
         expect(op.summary, at).toEqual(expect.any(String));
         expect(op.tags, at).toEqual([expect.any(String)]);
         expect(op.security, at).toEqual(path === '/health' ? [] : [{ bearerAuth: [] }]);
-        expect(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), at).toBe(true);
+        expect(
+          Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)),
+          at,
+        ).toBe(true);
         const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-        expect((op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name), at).toEqual(inPath);
+        expect(
+          (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name),
+          at,
+        ).toEqual(inPath);
       }
     }
   });
@@ -79,21 +114,33 @@ describe('/openapi.json', () => {
       for (const method of Object.keys(ops)) {
         if (path === '/v1/events') continue; // a stream; covered by events.test.ts over a real socket
         const url = path.replace('{project_id}', 'default').replace(/\{\w+\}/g, 'x');
-        const res = await h.call(ADMIN_TOKEN, { method: method.toUpperCase() as 'GET', url, payload: method === 'get' || method === 'delete' ? undefined : {} });
+        const res = await h.call(ADMIN_TOKEN, {
+          method: method.toUpperCase() as 'GET',
+          url,
+          payload: method === 'get' || method === 'delete' ? undefined : {},
+        });
         expect(res.statusCode, `${method} ${url}`).not.toBe(500);
         if (res.statusCode === 404) expect(res.json().error.message, `${method} ${url}`).not.toMatch(/^No route/);
       }
     }
   });
 
-  it("documents routes other layers mount later, which keep their own auth", async () => {
+  it('documents routes other layers mount later, which keep their own auth', async () => {
     h = await createHarness();
     const { createApi } = await import('../../src/api/index.js');
     const api = await createApi({ store: h.store, registry: h.registry, adminToken: ADMIN_TOKEN, version: 't' });
-    api.app.get('/mcp/:project_id', { schema: { summary: 'MCP endpoint', tags: ['mcp'] } as object }, async () => ({ mounted: true }));
+    api.app.get('/mcp/:project_id', { schema: { summary: 'MCP endpoint', tags: ['mcp'] } as object }, async () => ({
+      mounted: true,
+    }));
     await api.app.ready();
     try {
-      const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as Doc;
+      const doc = (
+        await api.app.inject({
+          method: 'GET',
+          url: '/openapi.json',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        })
+      ).json() as Doc;
       expect(doc.paths['/mcp/{project_id}']?.get?.summary).toBe('MCP endpoint');
       const res = await api.app.inject({ method: 'GET', url: '/mcp/p' });
       expect(res.json()).toEqual({ mounted: true });
@@ -104,7 +151,8 @@ describe('/openapi.json', () => {
   });
 });
 
-const SAMPLE_LINE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|\+Inf|-Inf)$/;
+const SAMPLE_LINE =
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|\+Inf|-Inf)$/;
 
 describe('/metrics', () => {
   it('needs a token (any valid one) and answers Prometheus text', async () => {
@@ -119,7 +167,14 @@ describe('/metrics', () => {
       if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
       expect(line).toMatch(SAMPLE_LINE);
     }
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_eventloop_lag_seconds', 'process_uptime_seconds']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_heap_size_total_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'process_uptime_seconds',
+    ]) {
       expect(res.body).toMatch(new RegExp(`^${name} `, 'm'));
     }
   });
@@ -127,21 +182,30 @@ describe('/metrics', () => {
   it('counts requests by route pattern, never by raw URL, with a matching histogram', async () => {
     h = await createHarness();
     await h.call(ADMIN_TOKEN, { method: 'POST', url: '/v1/projects', payload: { id: 'alpha' } });
-    for (const id of ['alpha', 'default', 'alpha']) await h.call(ADMIN_TOKEN, { method: 'GET', url: `/v1/projects/${id}` });
+    for (const id of ['alpha', 'default', 'alpha'])
+      await h.call(ADMIN_TOKEN, { method: 'GET', url: `/v1/projects/${id}` });
     await h.call(ADMIN_TOKEN, { method: 'GET', url: '/no/such/route' });
     const text = (await h.call(ADMIN_TOKEN, { method: 'GET', url: '/metrics' })).body;
-    expect(text).toContain('toolport_http_requests_total{method="GET",route="/v1/projects/:project_id",status="200"} 3\n');
+    expect(text).toContain(
+      'toolport_http_requests_total{method="GET",route="/v1/projects/:project_id",status="200"} 3\n',
+    );
     expect(text).toContain('toolport_http_requests_total{method="POST",route="/v1/projects",status="201"} 1\n');
     expect(text).toContain('toolport_http_requests_total{method="GET",route="(unmatched)",status="404"} 1\n');
-    expect(text).toContain('toolport_http_request_duration_seconds_count{method="GET",route="/v1/projects/:project_id"} 3\n');
-    expect(text).toContain('toolport_http_request_duration_seconds_bucket{method="GET",route="/v1/projects/:project_id",le="+Inf"} 3\n');
+    expect(text).toContain(
+      'toolport_http_request_duration_seconds_count{method="GET",route="/v1/projects/:project_id"} 3\n',
+    );
+    expect(text).toContain(
+      'toolport_http_request_duration_seconds_bucket{method="GET",route="/v1/projects/:project_id",le="+Inf"} 3\n',
+    );
     expect(text).not.toMatch(/route="\/v1\/projects\/(alpha|default)"/);
   });
 
   it('renders series other layers add to the shared registry', async () => {
     const metrics = createMetricsRegistry();
     h = await createHarness({ metrics });
-    metrics.counter({ name: 'toolport_tool_calls_total', help: 'Tool calls.', labelNames: ['project', 'tool'] }).inc({ project: 'p', tool: 't' });
+    metrics
+      .counter({ name: 'toolport_tool_calls_total', help: 'Tool calls.', labelNames: ['project', 'tool'] })
+      .inc({ project: 'p', tool: 't' });
     const text = (await h.call(ADMIN_TOKEN, { method: 'GET', url: '/metrics' })).body;
     expect(text).toContain('toolport_tool_calls_total{project="p",tool="t"} 1\n');
     expect(text).toContain('# TYPE toolport_http_requests_total counter');

@@ -50,7 +50,10 @@ export function createAuthenticate({ store, adminToken, logger, clock }: Authent
     lastTouched.set(key.id, now);
     // Fire and forget: a failed touch must not fail the request it rides on.
     store.touchApiKey(key.id, isoTime(now)).catch((err: unknown) => {
-      logger.warn({ key_id: key.id, err: err instanceof Error ? err.message : String(err) }, 'could not record API key use');
+      logger.warn(
+        { key_id: key.id, err: err instanceof Error ? err.message : String(err) },
+        'could not record API key use',
+      );
     });
   };
 
@@ -75,7 +78,12 @@ export function createAuthenticate({ store, adminToken, logger, clock }: Authent
 }
 
 /** A new API key: the record to store and the key itself, shown to the caller once. */
-export function generateApiKey(tenantId: string, name: string, scopes: ApiKeyScope[], now: number): { record: ApiKeyRecord; key: string } {
+export function generateApiKey(
+  tenantId: string,
+  name: string,
+  scopes: ApiKeyScope[],
+  now: number,
+): { record: ApiKeyRecord; key: string } {
   const key = createToken(KEY_PREFIX);
   const record: ApiKeyRecord = {
     id: createId('key'),
@@ -144,7 +152,12 @@ export function createAuthHook(
     principals.set(request, principal);
     const scope = config.scope ?? 'admin';
     if (!allows(principal, scope)) {
-      const need = scope === 'operator' ? 'the operator admin token' : scope === 'read' ? "scope 'admin' or 'invoke'" : `scope '${scope}'`;
+      const need =
+        scope === 'operator'
+          ? 'the operator admin token'
+          : scope === 'read'
+            ? "scope 'admin' or 'invoke'"
+            : `scope '${scope}'`;
       throw createError('forbidden', `This action needs ${need}.`, { required: scope });
     }
     // Every project route is tenant-scoped here, once, so no handler can forget it:
@@ -158,4 +171,12 @@ export function createAuthHook(
 
 function truncate(value: string): string {
   return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}
+
+declare module 'fastify' {
+  // Route config read by the auth hook (declared so route definitions type-check with any plugin loaded).
+  interface FastifyContextConfig {
+    public?: boolean;
+    scope?: RouteScope;
+  }
 }

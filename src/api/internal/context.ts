@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Logger } from '../../core/index.js';
 import type { ConnectorSummary, RegistryApi } from '../../registry/registry-api.js';
+import type { ScriptService } from '../../registry/scripts.js';
 import type { ConnectorVersionRecord, Store } from '../../store/store.js';
 import type { RouteScope } from './auth.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -20,6 +21,8 @@ export interface ApiContext {
   maxFileBytes: number;
   /** Canonical directories tenant keys may install files from. */
   fileRoots: readonly string[];
+  /** Uploaded Python scripts (the `/api/v1` surface); absent when the server runs without Python. */
+  scripts?: ScriptService;
 }
 
 type Json = Record<string, unknown>;
@@ -68,6 +71,11 @@ export function publicVersion(
   current: boolean,
   toolCount: number,
 ): Json {
-  const { manifest: _manifest, current: _c, tool_count: _t, ...rest } = version as typeof version & { current?: unknown; tool_count?: unknown };
+  const {
+    manifest: _manifest,
+    current: _c,
+    tool_count: _t,
+    ...rest
+  } = version as typeof version & { current?: unknown; tool_count?: unknown };
   return { ...rest, current, tool_count: toolCount };
 }

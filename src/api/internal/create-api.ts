@@ -1,8 +1,16 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { createError, silentLogger, systemClock, type Authenticate, type Clock, type Logger } from '../../core/index.js';
+import {
+  createError,
+  silentLogger,
+  systemClock,
+  type Authenticate,
+  type Clock,
+  type Logger,
+} from '../../core/index.js';
 import type { RegistryApi } from '../../registry/registry-api.js';
+import type { ScriptService } from '../../registry/scripts.js';
 import type { Store } from '../../store/store.js';
 import { createAuthenticate, createAuthHook } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -11,11 +19,14 @@ import { createMetricsRegistry, registerProcessMetrics, type MetricsRegistry } f
 import { installObservability, requestIdFor } from './observability.js';
 import { createOpenApiCollector } from './openapi.js';
 import { registerConnectorRoutes } from './routes/connectors.js';
-import { registerEventRoutes } from './routes/events.js';
+import { registerEventStream } from './routes/event-stream.js';
 import { registerProjectRoutes } from './routes/projects.js';
+import { registerScriptRoutes } from './routes/scripts.js';
+import { registerServiceRoutes } from './routes/services.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerToolRoutes } from './routes/tools.js';
+import { registerWebhookRoutes, type WebhookAdmin } from './routes/webhooks.js';
 import { installValidators } from './validation.js';
 
 /** Options of `createApi`. */
@@ -40,6 +51,12 @@ export interface ApiOptions {
   fileRoots?: readonly string[];
   /** Time source (tests). */
   clock?: Clock;
+  /** Uploaded Python scripts and services built from them (`/api/v1/upload_script`, `/api/v1/scripts`). */
+  scripts?: ScriptService;
+  /** Largest accepted script upload; default 512 KiB. */
+  scriptMaxBytes?: number;
+  /** Webhook subscriptions (`/v1/projects/{id}/webhooks`); the routes are absent without it. */
+  webhooks?: WebhookAdmin;
 }
 
 /** The built (not listening) app and the token resolver the gateway shares. */
@@ -51,7 +68,13 @@ export interface Api {
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-/** Builds the Fastify app with the REST routes, auth, errors, metrics and OpenAPI; does not listen. */
+/**
+ * Builds the Fastify app with the REST routes, auth, errors, metrics and OpenAPI; does not listen.
+ * @example
+ * const { app, authenticate, metrics } = await createApi({ store, registry, adminToken, version });
+ * // other layers mount their routes on `app` (they keep their own auth, e.g. via `authenticate`)
+ * await app.listen({ host: '127.0.0.1', port: 8090 });
+ */
 export async function createApi(options: ApiOptions): Promise<Api> {
   if (options.adminToken.trim() === '') throw createError('config_invalid', 'The admin token must not be empty.');
   const logger = options.logger ?? silentLogger;
@@ -97,6 +120,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     samplesAvailable: options.samplesAvailable ?? true,
     maxFileBytes: Math.max(bodyLimit, DEFAULT_BODY_LIMIT),
     fileRoots: (options.fileRoots ?? []).map(canonicalPath),
+    ...(options.scripts ? { scripts: options.scripts } : {}),
   };
 
   // Authentication lives in this encapsulated scope: routes other layers mount on `app` keep their own.
@@ -107,7 +131,10 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     registerProjectRoutes(scope, ctx);
     registerConnectorRoutes(scope, ctx);
     registerToolRoutes(scope, ctx);
-    registerEventRoutes(scope, ctx);
+    registerEventStream(scope, ctx);
+    if (options.webhooks) registerWebhookRoutes(scope, options.webhooks);
+    registerServiceRoutes(scope, ctx);
+    await registerScriptRoutes(scope, ctx, options.scriptMaxBytes ?? 512 * 1024);
   });
 
   return { app, authenticate, metrics };

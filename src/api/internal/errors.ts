@@ -25,12 +25,23 @@ const BY_STATUS: Record<number, { code: ErrorCode; message: string }> = {
 const FRAMEWORK: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'bad_request', message: 'The request body is not valid JSON.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'bad_request', message: 'The request body is empty but declared as JSON.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', message: 'Unsupported content type; send application/json.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', message: 'The Content-Length header does not match the body.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    message: 'Unsupported content type; send application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'bad_request',
+    message: 'The Content-Length header does not match the body.',
+  },
 };
 
 /** Translates any thrown value into a status and an allow-listed error body; logs what the caller must not see. */
-export function translateError(err: unknown, request: FastifyRequest, logger: Logger, bodyLimit: number): { status: number; body: ErrorBody } {
+export function translateError(
+  err: unknown,
+  request: FastifyRequest,
+  logger: Logger,
+  bodyLimit: number,
+): { status: number; body: ErrorBody } {
   if (isToolportError(err)) {
     if (err.status >= 500) logger.error({ req_id: request.id, code: err.code, err: describe(err) }, 'request failed');
     return { status: err.status, body: { error: err.toJSON() } };
@@ -39,14 +50,20 @@ export function translateError(err: unknown, request: FastifyRequest, logger: Lo
   if (Array.isArray(fe.validation)) {
     const issues = toValidationIssues(fe.validation, fe.validationContext);
     const first = issues[0]?.message ?? 'invalid request';
-    const e = createError('validation_failed', issues.length > 1 ? `${first} (and ${issues.length - 1} more)` : first, { issues });
+    const e = createError('validation_failed', issues.length > 1 ? `${first} (and ${issues.length - 1} more)` : first, {
+      issues,
+    });
     return { status: 400, body: { error: e.toJSON() } };
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
-    const e = createError('payload_too_large', `The request body exceeds the limit of ${bodyLimit} bytes.`, { limit_bytes: bodyLimit });
+    const e = createError('payload_too_large', `The request body exceeds the limit of ${bodyLimit} bytes.`, {
+      limit_bytes: bodyLimit,
+    });
     return { status: 413, body: { error: e.toJSON() } };
   }
-  const known = (fe.code && FRAMEWORK[fe.code]) || (err instanceof SyntaxError ? FRAMEWORK.FST_ERR_CTP_INVALID_JSON_BODY : undefined);
+  const known =
+    (fe.code && FRAMEWORK[fe.code]) ||
+    (err instanceof SyntaxError ? FRAMEWORK.FST_ERR_CTP_INVALID_JSON_BODY : undefined);
   if (known) {
     const status = known.code === 'unsupported_media_type' ? 415 : 400;
     return { status, body: { error: createError(known.code, known.message).toJSON() } };
@@ -79,7 +96,10 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, bodyL
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
-    const e = createError('not_found', `No route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}.`);
+    const e = createError(
+      'not_found',
+      `No route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}.`,
+    );
     return reply.status(404).type('application/json; charset=utf-8').send({ error: e.toJSON() });
   });
 }

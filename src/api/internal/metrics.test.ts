@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMetricsRegistry, registerProcessMetrics } from './metrics.js';
 
-const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$/;
+const SAMPLE =
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$/;
 
 describe('metrics registry', () => {
   it('renders counters with labels in Prometheus text format, escaping label values', () => {
@@ -14,7 +15,11 @@ describe('metrics registry', () => {
     expect(text).toContain('# HELP calls_total Calls.\n# TYPE calls_total counter\n');
     expect(text).toContain('calls_total{tool="a"} 3\n');
     expect(text).toContain('calls_total{tool="we\\"ird\\\\"} 1\n');
-    for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) expect(line).toMatch(SAMPLE);
+    for (const line of text
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('#')))
+      expect(line).toMatch(SAMPLE);
   });
 
   it('renders histograms with cumulative buckets, +Inf, sum and count', () => {
@@ -51,7 +56,13 @@ describe('metrics registry', () => {
     registerProcessMetrics(m);
     registerProcessMetrics(m);
     const text = m.render();
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'process_uptime_seconds']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'process_uptime_seconds',
+    ]) {
       expect(text).toMatch(new RegExp(`^${name} [0-9.e+-]+$`, 'm'));
     }
     m.close();

@@ -91,7 +91,10 @@ export function createMetricsRegistry(): MetricsRegistry {
     counter({ name, help, labelNames = [], collect }) {
       const values = new Map<string, number>();
       define({
-        name, help, type: 'counter', labelNames,
+        name,
+        help,
+        type: 'counter',
+        labelNames,
         collect: collect ? () => collect((labels, v) => values.set(labelKey(labelNames, labels), v)) : undefined,
         render: (lines) => {
           for (const [key, v] of values) lines.push(`${series(name, key)} ${formatValue(v)}`);
@@ -112,7 +115,10 @@ export function createMetricsRegistry(): MetricsRegistry {
         },
       };
       define({
-        name, help, type: 'gauge', labelNames,
+        name,
+        help,
+        type: 'gauge',
+        labelNames,
         collect: collect ? () => collect(gauge) : undefined,
         render: (lines) => {
           for (const [key, v] of values) lines.push(`${series(name, key)} ${formatValue(v)}`);
@@ -124,7 +130,10 @@ export function createMetricsRegistry(): MetricsRegistry {
       const bounds = [...buckets].sort((a, b) => a - b);
       const data = new Map<string, { counts: number[]; sum: number; count: number }>();
       define({
-        name, help, type: 'histogram', labelNames,
+        name,
+        help,
+        type: 'histogram',
+        labelNames,
         render: (lines) => {
           for (const [key, d] of data) {
             let cumulative = 0;
@@ -196,33 +205,40 @@ export function registerProcessMetrics(registry: MetricsRegistry): void {
   cpu('process_cpu_system_seconds_total', 'System CPU time spent in seconds.', (u) => u.system);
   cpu('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', (u) => u.user + u.system);
   registry.gauge({
-    name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.',
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size in bytes.',
     collect: (g) => g.set({}, process.memoryUsage.rss()),
   });
   registry.gauge({
-    name: 'nodejs_heap_size_used_bytes', help: 'V8 heap used in bytes.',
+    name: 'nodejs_heap_size_used_bytes',
+    help: 'V8 heap used in bytes.',
     collect: (g) => g.set({}, process.memoryUsage().heapUsed),
   });
   registry.gauge({
-    name: 'nodejs_heap_size_total_bytes', help: 'V8 heap total in bytes.',
+    name: 'nodejs_heap_size_total_bytes',
+    help: 'V8 heap total in bytes.',
     collect: (g) => g.set({}, process.memoryUsage().heapTotal),
   });
   registry.gauge({
-    name: 'process_uptime_seconds', help: 'Process uptime in seconds.',
+    name: 'process_uptime_seconds',
+    help: 'Process uptime in seconds.',
     collect: (g) => g.set({}, process.uptime()),
   });
   registry.gauge({
-    name: 'process_start_time_seconds', help: 'Start time of the process since the epoch in seconds.',
+    name: 'process_start_time_seconds',
+    help: 'Start time of the process since the epoch in seconds.',
     collect: (g) => g.set({}, Math.round(Date.now() / 1000 - process.uptime())),
   });
   if (lag) {
     const sampler = lag;
     registry.gauge({
-      name: 'nodejs_eventloop_lag_p99_seconds', help: 'Event loop delay p99 (since the last scrape; read before the mean resets the sampler) in seconds.',
+      name: 'nodejs_eventloop_lag_p99_seconds',
+      help: 'Event loop delay p99 (since the last scrape; read before the mean resets the sampler) in seconds.',
       collect: (g) => g.set({}, sampler.count > 0 ? sampler.percentile(99) / 1e9 : 0),
     });
     registry.gauge({
-      name: 'nodejs_eventloop_lag_seconds', help: 'Event loop delay (mean since the last scrape) in seconds.',
+      name: 'nodejs_eventloop_lag_seconds',
+      help: 'Event loop delay (mean since the last scrape) in seconds.',
       collect: (g) => {
         const mean = Number.isNaN(sampler.mean) ? 0 : sampler.mean;
         g.set({}, mean / 1e9);

@@ -21,9 +21,7 @@ export interface OpenApiCollector {
 
 /** `/v1/projects/:project_id` → `/v1/projects/{project_id}`; a trailing `*` becomes `{path}`. */
 export function toOpenApiPath(url: string): string {
-  return url
-    .replace(/:([A-Za-z0-9_]+)(\([^)]*\))?/g, '{$1}')
-    .replace(/\*$/, '{path}');
+  return url.replace(/:([A-Za-z0-9_]+)(\([^)]*\))?/g, '{$1}').replace(/\*$/, '{path}');
 }
 
 function pathParams(path: string): string[] {
@@ -50,8 +48,18 @@ function operation(route: CollectedRoute): Json {
   const queryProps = (query.properties ?? {}) as Json;
   const queryRequired = new Set((query.required ?? []) as string[]);
   const parameters: Json[] = [
-    ...pathParams(route.path).map((name) => ({ name, in: 'path', required: true, schema: paramProps[name] ?? { type: 'string' } })),
-    ...Object.entries(queryProps).map(([name, s]) => ({ name, in: 'query', required: queryRequired.has(name), schema: s })),
+    ...pathParams(route.path).map((name) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: paramProps[name] ?? { type: 'string' },
+    })),
+    ...Object.entries(queryProps).map(([name, s]) => ({
+      name,
+      in: 'query',
+      required: queryRequired.has(name),
+      schema: s,
+    })),
   ];
   if (parameters.length > 0) op.parameters = parameters;
 
@@ -65,7 +73,13 @@ function operation(route: CollectedRoute): Json {
   for (const [status, s] of Object.entries((schema.response ?? {}) as Record<string, Json>)) {
     const { description, 'x-content-type': contentType, ...rest } = s;
     const text = typeof description === 'string' ? description : 'Success';
-    responses[status] = status === '204' ? { description: text } : { description: text, content: { [typeof contentType === 'string' ? contentType : 'application/json']: { schema: rest } } };
+    responses[status] =
+      status === '204'
+        ? { description: text }
+        : {
+            description: text,
+            content: { [typeof contentType === 'string' ? contentType : 'application/json']: { schema: rest } },
+          };
   }
   if (Object.keys(responses).length === 0) responses['200'] = { description: 'Success' };
   const errorRef = { $ref: '#/components/schemas/Error' };
@@ -81,7 +95,11 @@ function operation(route: CollectedRoute): Json {
 }
 
 /** Creates a collector; `info` goes into the document verbatim. */
-export function createOpenApiCollector(info: { title: string; version: string; description?: string }): OpenApiCollector {
+export function createOpenApiCollector(info: {
+  title: string;
+  version: string;
+  description?: string;
+}): OpenApiCollector {
   const routes: CollectedRoute[] = [];
   return {
     onRoute(route) {
@@ -103,14 +121,22 @@ export function createOpenApiCollector(info: { title: string; version: string; d
         const item = (paths[route.path] ??= {});
         item[route.method.toLowerCase()] = operation(route);
       }
-      const tags = [...new Set(routes.flatMap((r) => (r.schema.tags ?? []) as string[]))].sort().map((name) => ({ name }));
+      const tags = [...new Set(routes.flatMap((r) => (r.schema.tags ?? []) as string[]))]
+        .sort()
+        .map((name) => ({ name }));
       return {
         openapi: '3.1.0',
         info,
         tags,
         paths,
         components: {
-          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The operator admin token or a tenant API key (tp_…).' } },
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'The operator admin token or a tenant API key (tp_…).',
+            },
+          },
           schemas: { Error: errorSchema },
         },
         security: [{ bearerAuth: [] }],

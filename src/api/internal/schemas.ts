@@ -18,7 +18,12 @@ export const slug = (description: string): Json => ({
 });
 
 /** A plain name (tool names may contain upper case and dots). */
-const toolName: Json = { type: 'string', minLength: 1, maxLength: 200, description: 'Tool name: `{connector}__{tool}` or a name unique in the project' };
+const toolName: Json = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  description: 'Tool name: `{connector}__{tool}` or a name unique in the project',
+};
 
 const PARAMS: Record<string, Json> = {
   id: slug('Tenant id'),
@@ -69,7 +74,11 @@ export const errorSchema: Json = {
           properties: {
             issues: {
               type: 'array',
-              items: { type: 'object', required: ['pointer', 'message'], properties: { pointer: str, message: str, line: int, column: int } },
+              items: {
+                type: 'object',
+                required: ['pointer', 'message'],
+                properties: { pointer: str, message: str, line: int, column: int },
+              },
             },
           },
         },
@@ -79,27 +88,58 @@ export const errorSchema: Json = {
 };
 
 export const tenantSchema = doc({ id: str, name: str, created_at: str }, 'A tenant');
-export const projectSchema = doc({ tenant_id: str, id: str, name: str, description: str, created_at: str, updated_at: str }, 'A project');
+export const projectSchema = doc(
+  { tenant_id: str, id: str, name: str, description: str, created_at: str, updated_at: str },
+  'A project',
+);
 export const apiKeySchema = doc(
   { id: str, name: str, prefix: str, scopes: strings, created_at: str, last_used_at: strOrNull, revoked_at: strOrNull },
   'An API key (never the key or its hash)',
 );
 export const newApiKeySchema = doc(
-  { id: str, key: { type: 'string', description: 'The key itself; shown only in this response' }, prefix: str, scopes: strings, name: str, created_at: str },
+  {
+    id: str,
+    key: { type: 'string', description: 'The key itself; shown only in this response' },
+    prefix: str,
+    scopes: strings,
+    name: str,
+    created_at: str,
+  },
   'A newly created API key',
 );
 export const connectorSchema = doc(
   {
-    name: str, kind: str, enabled: bool, status: { type: 'string', enum: ['active', 'inactive', 'error'] }, status_reason: strOrNull,
-    version: str, current_version: int, description: str, tool_count: int, tools: strings,
+    name: str,
+    kind: str,
+    enabled: bool,
+    status: { type: 'string', enum: ['active', 'inactive', 'error'] },
+    status_reason: strOrNull,
+    version: str,
+    current_version: int,
+    description: str,
+    tool_count: int,
+    tools: strings,
     config_keys: { ...strings, description: 'Names of the config keys that are set; values are never returned' },
-    source_path: strOrNull, metadata: anyObject, runtime: anyObject, created_at: str, updated_at: str,
+    source_path: strOrNull,
+    metadata: anyObject,
+    runtime: anyObject,
+    created_at: str,
+    updated_at: str,
   },
   'A connector (config values are never returned, only `config_keys`)',
 );
 const diffSchema = doc({ added: strings, removed: strings, changed: strings });
 export const versionSchema = doc(
-  { seq: int, version: str, hash: str, diff: diffSchema, source_path: strOrNull, created_at: str, current: bool, tool_count: int },
+  {
+    seq: int,
+    version: str,
+    hash: str,
+    diff: diffSchema,
+    source_path: strOrNull,
+    created_at: str,
+    current: bool,
+    tool_count: int,
+  },
   'A connector version',
 );
 export const installResultSchema = doc(
@@ -108,8 +148,15 @@ export const installResultSchema = doc(
 );
 export const toolSchema = doc(
   {
-    name: str, qualified_name: str, connector: str, enabled: bool, status: str, description: str,
-    input_schema: anyObject, output_schema: anyObject, annotations: anyObject,
+    name: str,
+    qualified_name: str,
+    connector: str,
+    enabled: bool,
+    status: str,
+    description: str,
+    input_schema: anyObject,
+    output_schema: anyObject,
+    annotations: anyObject,
     usage: doc({ calls: int, errors: int, total_latency_ms: { type: 'number' }, last_used_at: strOrNull }),
   },
   'A tool',
@@ -118,9 +165,34 @@ export const toolResultSchema = doc(
   { content: { type: 'array', items: anyObject }, structuredContent: anyObject, isError: bool },
   'The MCP tool call result (tool failures are `isError: true`, still 200)',
 );
-export const healthCheckSchema = doc({ connector_name: str, checked_at: str, ok: bool, latency_ms: { type: 'number' }, message: strOrNull, details: anyObject });
-export const statsSchema = doc({ project_id: str, connector_count: int, tool_count: int, enabled_connectors: int, by_status: anyObject, by_kind: anyObject, calls: int, errors: int }, 'Project statistics');
-export const reloadOutcomeSchema = doc({ connector: str, file: str, outcome: { type: 'string', enum: ['reloaded', 'unchanged', 'error', 'missing'] }, message: str, version: int });
+export const healthCheckSchema = doc({
+  connector_name: str,
+  checked_at: str,
+  ok: bool,
+  latency_ms: { type: 'number' },
+  message: strOrNull,
+  details: anyObject,
+});
+export const statsSchema = doc(
+  {
+    project_id: str,
+    connector_count: int,
+    tool_count: int,
+    enabled_connectors: int,
+    by_status: anyObject,
+    by_kind: anyObject,
+    calls: int,
+    errors: int,
+  },
+  'Project statistics',
+);
+export const reloadOutcomeSchema = doc({
+  connector: str,
+  file: str,
+  outcome: { type: 'string', enum: ['reloaded', 'unchanged', 'error', 'missing'] },
+  message: str,
+  version: int,
+});
 
 /** `{key: [items]}` list envelope. */
 export function list(key: string, item: Json, description: string): Json {

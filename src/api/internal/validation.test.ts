@@ -2,7 +2,8 @@ import type { ErrorObject } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { toValidationIssues } from './validation.js';
 
-const err = (e: Partial<ErrorObject>): ErrorObject => ({ instancePath: '', schemaPath: '#', keyword: 'type', params: {}, ...e }) as ErrorObject;
+const err = (e: Partial<ErrorObject>): ErrorObject =>
+  ({ instancePath: '', schemaPath: '#', keyword: 'type', params: {}, ...e }) as ErrorObject;
 
 describe('toValidationIssues', () => {
   it('points at the missing or unexpected field and names it', () => {
@@ -21,7 +22,14 @@ describe('toValidationIssues', () => {
 
   it("uses a field's x-error message and says where a parameter lives", () => {
     const issues = toValidationIssues(
-      [err({ keyword: 'pattern', instancePath: '/name', message: 'must match pattern "^x$"', parentSchema: { 'x-error': 'must be a slug' } })],
+      [
+        err({
+          keyword: 'pattern',
+          instancePath: '/name',
+          message: 'must match pattern "^x$"',
+          parentSchema: { 'x-error': 'must be a slug' },
+        }),
+      ],
       'params',
     );
     expect(issues).toEqual([{ pointer: '/name', message: "path parameter 'name' must be a slug" }]);
@@ -30,9 +38,24 @@ describe('toValidationIssues', () => {
   it('points at an invalid property name and lists union types readably', () => {
     const issues = toValidationIssues(
       [
-        err({ keyword: 'pattern', instancePath: '/config', propertyName: 'bad key', parentSchema: { 'x-error': 'must be a config key' } }),
-        err({ keyword: 'propertyNames', instancePath: '/config', params: { propertyName: 'bad key' }, message: 'property name must be valid' }),
-        err({ keyword: 'type', instancePath: '/config/ok', params: { type: ['string', 'null'] }, message: 'must be string,null' }),
+        err({
+          keyword: 'pattern',
+          instancePath: '/config',
+          propertyName: 'bad key',
+          parentSchema: { 'x-error': 'must be a config key' },
+        }),
+        err({
+          keyword: 'propertyNames',
+          instancePath: '/config',
+          params: { propertyName: 'bad key' },
+          message: 'property name must be valid',
+        }),
+        err({
+          keyword: 'type',
+          instancePath: '/config/ok',
+          params: { type: ['string', 'null'] },
+          message: 'must be string,null',
+        }),
       ],
       'body',
     );
@@ -44,9 +67,15 @@ describe('toValidationIssues', () => {
 
   it('names array positions and the whole body', () => {
     const issues = toValidationIssues(
-      [err({ instancePath: '/scopes/1', message: 'must be equal to one of the allowed values' }), err({ message: 'must be object' })],
+      [
+        err({ instancePath: '/scopes/1', message: 'must be equal to one of the allowed values' }),
+        err({ message: 'must be object' }),
+      ],
       'body',
     );
-    expect(issues.map((i) => i.message)).toEqual(["field 'scopes[1]' must be equal to one of the allowed values", 'request body must be object']);
+    expect(issues.map((i) => i.message)).toEqual([
+      "field 'scopes[1]' must be equal to one of the allowed values",
+      'request body must be object',
+    ]);
   });
 });

@@ -82,7 +82,10 @@ export function toValidationIssues(errors: readonly ErrorObject[], part: string 
       continue; // its inner error (carrying `propertyName`) says which name and why
     } else {
       const custom = (e.parentSchema as Record<string, unknown> | undefined)?.['x-error'];
-      const types = e.keyword === 'type' && Array.isArray(params.type) ? `must be ${(params.type as string[]).join(' or ')}` : undefined;
+      const types =
+        e.keyword === 'type' && Array.isArray(params.type)
+          ? `must be ${(params.type as string[]).join(' or ')}`
+          : undefined;
       const text = typeof custom === 'string' ? custom : (types ?? e.message ?? 'is invalid');
       if (e.propertyName !== undefined) {
         pointer = `${pointer}/${escapePointer(e.propertyName)}`;

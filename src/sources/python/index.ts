@@ -9,6 +9,8 @@ import { PythonSource, type PythonSourceOptions } from './internal/python-source
 export { analyzeScript } from './internal/analyze.js';
 export type { AnalyzeOptions, AnalyzedFunction, ScriptAnalysis } from './internal/analyze.js';
 export { runnerPath } from './internal/runner-path.js';
+export { buildStandaloneWrapper } from './internal/wrapper.js';
+export type { WrapperSpec } from './internal/wrapper.js';
 export { detectBwrap } from './internal/sandbox.js';
 export type { BwrapStatus } from './internal/sandbox.js';
 export type { PythonSourceOptions } from './internal/python-source.js';

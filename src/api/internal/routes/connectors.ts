@@ -19,7 +19,10 @@ import {
 const TAGS = ['connectors'];
 const BASE = '/v1/projects/:project_id/connectors';
 
-const configKey = { pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,127}$', 'x-error': 'must be a config key: letters, digits, "_", "." or "-", starting with a letter or "_"' };
+const configKey = {
+  pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,127}$',
+  'x-error': 'must be a config key: letters, digits, "_", "." or "-", starting with a letter or "_"',
+};
 const configMap = {
   type: 'object',
   propertyNames: configKey,
@@ -53,20 +56,33 @@ function scoped(request: FastifyRequest): Scoped {
 export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { registry } = ctx;
 
-  const install = async (request: FastifyRequest, input: Omit<InstallRequest, 'tenantId' | 'projectId'>): Promise<{ status: number; body: unknown }> => {
+  const install = async (
+    request: FastifyRequest,
+    input: Omit<InstallRequest, 'tenantId' | 'projectId'>,
+  ): Promise<{ status: number; body: unknown }> => {
     const { tenantId, projectId } = scoped(request);
     const result = await registry.install({ tenantId, projectId, ...input });
     const summary = await registry.getConnector(tenantId, projectId, result.connector.name);
     const current = summary.current_version === result.version.seq;
     return {
       status: result.created ? 201 : 200,
-      body: { connector: publicConnector(summary), version: publicVersion(result.version, current, summary.tool_count), changed: result.changed, created: result.created },
+      body: {
+        connector: publicConnector(summary),
+        version: publicVersion(result.version, current, summary.tool_count),
+        changed: result.changed,
+        created: result.created,
+      },
     };
   };
 
   addRoute(app, {
-    method: 'GET', url: BASE, scope: 'read', tags: TAGS, summary: "List the project's connectors",
-    params: params('project_id'), response: { 200: list('connectors', connectorSchema, 'Connectors') },
+    method: 'GET',
+    url: BASE,
+    scope: 'read',
+    tags: TAGS,
+    summary: "List the project's connectors",
+    params: params('project_id'),
+    response: { 200: list('connectors', connectorSchema, 'Connectors') },
     handler: async (request) => {
       const { tenantId, projectId } = scoped(request);
       return { connectors: (await registry.listConnectors(tenantId, projectId)).map(publicConnector) };
@@ -74,18 +90,47 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
   });
 
   addRoute(app, {
-    method: 'POST', url: `${BASE}/install-from-file`, scope: 'admin', tags: TAGS, summary: 'Install or update a connector from a manifest file on the server',
-    description: 'The file is watched for hot reload. 201 when the connector is new, 200 when a version is added (or nothing changed). Tenant API keys may name only files under the configured file roots (403 otherwise).',
+    method: 'POST',
+    url: `${BASE}/install-from-file`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: 'Install or update a connector from a manifest file on the server',
+    description:
+      'The file is watched for hot reload. 201 when the connector is new, 200 when a version is added (or nothing changed). Tenant API keys may name only files under the configured file roots (403 otherwise).',
     params: params('project_id'),
-    body: object({ file_path: { type: 'string', minLength: 1, maxLength: 4096, description: 'Path of a manifest file readable by the server' }, ...installOptions }, ['file_path']),
+    body: object(
+      {
+        file_path: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 4096,
+          description: 'Path of a manifest file readable by the server',
+        },
+        ...installOptions,
+      },
+      ['file_path'],
+    ),
     response: { 200: installResultSchema, 201: installResultSchema },
     handler: async (request, reply) => {
-      const body = request.body as { file_path: string; config?: Record<string, string>; enabled?: boolean; force?: boolean };
-      const fileIssue = (message: string): Error => validationError(`file_path: ${message}`, [{ pointer: '/file_path', message: `field 'file_path' ${message}` }]);
+      const body = request.body as {
+        file_path: string;
+        config?: Record<string, string>;
+        enabled?: boolean;
+        force?: boolean;
+      };
+      const fileIssue = (message: string): Error =>
+        validationError(`file_path: ${message}`, [{ pointer: '/file_path', message: `field 'file_path' ${message}` }]);
       const real = await realpath(resolve(body.file_path)).catch(() => null);
       // Checked before existence, so a tenant key cannot even probe which files exist elsewhere.
-      if (!getPrincipal(request).isOperator && !ctx.fileRoots.some((root) => isInside(real ?? resolve(body.file_path), root))) {
-        throw createError('forbidden', 'A tenant API key may install only files under the configured file roots; use install-from-manifest.', { pointer: '/file_path' });
+      if (
+        !getPrincipal(request).isOperator &&
+        !ctx.fileRoots.some((root) => isInside(real ?? resolve(body.file_path), root))
+      ) {
+        throw createError(
+          'forbidden',
+          'A tenant API key may install only files under the configured file roots; use install-from-manifest.',
+          { pointer: '/file_path' },
+        );
       }
       const filePath = real;
       const info = filePath === null ? null : await stat(filePath).catch(() => null);
@@ -95,27 +140,62 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       const text = await readFile(filePath, 'utf8').catch(() => {
         throw fileIssue('cannot be read by the server');
       });
-      const out = await install(request, { manifest: text, filePath, config: body.config, enabled: body.enabled, force: body.force });
+      const out = await install(request, {
+        manifest: text,
+        filePath,
+        config: body.config,
+        enabled: body.enabled,
+        force: body.force,
+      });
       return reply.status(out.status).send(out.body);
     },
   });
 
   addRoute(app, {
-    method: 'POST', url: `${BASE}/install-from-manifest`, scope: 'admin', tags: TAGS, summary: 'Install or update a connector from a manifest (object or YAML text)',
+    method: 'POST',
+    url: `${BASE}/install-from-manifest`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: 'Install or update a connector from a manifest (object or YAML text)',
     description: '201 when the connector is new, 200 when a version is added (or nothing changed).',
     params: params('project_id'),
-    body: object({ manifest: { type: ['object', 'string'], minLength: 1, description: 'The descriptor as an object, or YAML text' }, ...installOptions }, ['manifest']),
+    body: object(
+      {
+        manifest: {
+          type: ['object', 'string'],
+          minLength: 1,
+          description: 'The descriptor as an object, or YAML text',
+        },
+        ...installOptions,
+      },
+      ['manifest'],
+    ),
     response: { 200: installResultSchema, 201: installResultSchema },
     handler: async (request, reply) => {
-      const body = request.body as { manifest: string | Record<string, unknown>; config?: Record<string, string>; enabled?: boolean; force?: boolean };
-      const out = await install(request, { manifest: body.manifest, config: body.config, enabled: body.enabled, force: body.force });
+      const body = request.body as {
+        manifest: string | Record<string, unknown>;
+        config?: Record<string, string>;
+        enabled?: boolean;
+        force?: boolean;
+      };
+      const out = await install(request, {
+        manifest: body.manifest,
+        config: body.config,
+        enabled: body.enabled,
+        force: body.force,
+      });
       return reply.status(out.status).send(out.body);
     },
   });
 
   addRoute(app, {
-    method: 'GET', url: `${BASE}/:name`, scope: 'read', tags: TAGS, summary: 'Get a connector',
-    params: params('project_id', 'name'), response: { 200: connectorSchema },
+    method: 'GET',
+    url: `${BASE}/:name`,
+    scope: 'read',
+    tags: TAGS,
+    summary: 'Get a connector',
+    params: params('project_id', 'name'),
+    response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
       return publicConnector(await registry.getConnector(tenantId, projectId, name));
@@ -123,8 +203,13 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
   });
 
   addRoute(app, {
-    method: 'DELETE', url: `${BASE}/:name`, scope: 'admin', tags: TAGS, summary: 'Uninstall a connector with its versions and history',
-    params: params('project_id', 'name'), response: { 204: noContent },
+    method: 'DELETE',
+    url: `${BASE}/:name`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: 'Uninstall a connector with its versions and history',
+    params: params('project_id', 'name'),
+    response: { 204: noContent },
     handler: async (request, reply) => {
       const { tenantId, projectId, name } = scoped(request);
       await registry.uninstall(tenantId, projectId, name);
@@ -132,10 +217,18 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [action, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     addRoute(app, {
-      method: 'POST', url: `${BASE}/:name/${action}`, scope: 'admin', tags: TAGS, summary: `${enabled ? 'Enable' : 'Disable'} a connector`,
-      params: params('project_id', 'name'), response: { 200: connectorSchema },
+      method: 'POST',
+      url: `${BASE}/:name/${action}`,
+      scope: 'admin',
+      tags: TAGS,
+      summary: `${enabled ? 'Enable' : 'Disable'} a connector`,
+      params: params('project_id', 'name'),
+      response: { 200: connectorSchema },
       handler: async (request) => {
         const { tenantId, projectId, name } = scoped(request);
         return publicConnector(await registry.setEnabled(tenantId, projectId, name, enabled));
@@ -144,8 +237,13 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
   }
 
   addRoute(app, {
-    method: 'GET', url: `${BASE}/:name/versions`, scope: 'read', tags: TAGS, summary: "List a connector's versions with their tool diffs",
-    params: params('project_id', 'name'), response: { 200: list('versions', versionSchema, 'Versions, oldest first') },
+    method: 'GET',
+    url: `${BASE}/:name/versions`,
+    scope: 'read',
+    tags: TAGS,
+    summary: "List a connector's versions with their tool diffs",
+    params: params('project_id', 'name'),
+    response: { 200: list('versions', versionSchema, 'Versions, oldest first') },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
       const versions = await registry.listVersions(tenantId, projectId, name);
@@ -154,21 +252,36 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
   });
 
   addRoute(app, {
-    method: 'POST', url: `${BASE}/:name/rollback`, scope: 'admin', tags: TAGS, summary: 'Serve an earlier version again',
+    method: 'POST',
+    url: `${BASE}/:name/rollback`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: 'Serve an earlier version again',
     params: params('project_id', 'name'),
-    body: object({ version: { type: 'integer', minimum: 1, description: 'Version sequence number (`seq`) to roll back to' } }, ['version']),
+    body: object(
+      { version: { type: 'integer', minimum: 1, description: 'Version sequence number (`seq`) to roll back to' } },
+      ['version'],
+    ),
     response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
-      return publicConnector(await registry.rollback(tenantId, projectId, name, (request.body as { version: number }).version));
+      return publicConnector(
+        await registry.rollback(tenantId, projectId, name, (request.body as { version: number }).version),
+      );
     },
   });
 
   addRoute(app, {
-    method: 'PATCH', url: `${BASE}/:name/config`, scope: 'admin', tags: TAGS, summary: "Change a connector's config values",
+    method: 'PATCH',
+    url: `${BASE}/:name/config`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: "Change a connector's config values",
     description: 'Values are merged with the current ones; `null` removes a key. Values are never returned.',
     params: params('project_id', 'name'),
-    body: object({ config: { ...configMap, additionalProperties: { type: ['string', 'null'], maxLength: 65_536 } } }, ['config']),
+    body: object({ config: { ...configMap, additionalProperties: { type: ['string', 'null'], maxLength: 65_536 } } }, [
+      'config',
+    ]),
     response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
@@ -178,37 +291,58 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
   });
 
   addRoute(app, {
-    method: 'PUT', url: `${BASE}/:name/probe`, scope: 'admin', tags: TAGS, summary: "Set (or with null clear) a connector's functional health probe",
+    method: 'PUT',
+    url: `${BASE}/:name/probe`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: "Set (or with null clear) a connector's functional health probe",
     description: 'Overrides the probe of the manifest: a real tool call with expectations on its result.',
     params: params('project_id', 'name'),
-    body: object({
-      probe: {
-        type: ['object', 'null'],
-        description: '`{tool, arguments?, expect?: {no_error?, equals?: [{pointer, value}], matches?: [{pointer, pattern}], within_ms?}}`, or null',
+    body: object(
+      {
+        probe: {
+          type: ['object', 'null'],
+          description:
+            '`{tool, arguments?, expect?: {no_error?, equals?: [{pointer, value}], matches?: [{pointer, pattern}], within_ms?}}`, or null',
+        },
       },
-    }, ['probe']),
+      ['probe'],
+    ),
     response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
       if (!registry.setProbe) throw createError('unprocessable', 'This registry does not support probes.');
-      return publicConnector(await registry.setProbe(tenantId, projectId, name, (request.body as { probe: unknown }).probe));
+      return publicConnector(
+        await registry.setProbe(tenantId, projectId, name, (request.body as { probe: unknown }).probe),
+      );
     },
   });
 
   addRoute(app, {
-    method: 'GET', url: `${BASE}/:name/health`, scope: 'read', tags: TAGS, summary: 'Health check history, newest first',
+    method: 'GET',
+    url: `${BASE}/:name/health`,
+    scope: 'read',
+    tags: TAGS,
+    summary: 'Health check history, newest first',
     params: params('project_id', 'name'),
     querystring: object({ limit: { type: 'integer', minimum: 1, maximum: 500, default: 20 } }),
     response: { 200: list('checks', healthCheckSchema, 'Health checks') },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
-      return { checks: await registry.healthHistory(tenantId, projectId, name, (request.query as { limit: number }).limit) };
+      return {
+        checks: await registry.healthHistory(tenantId, projectId, name, (request.query as { limit: number }).limit),
+      };
     },
   });
 
   addRoute(app, {
-    method: 'POST', url: `${BASE}/:name/health`, scope: 'admin', tags: TAGS, summary: 'Check health now (a real tool execution when a probe is configured)',
-    params: params('project_id', 'name'), response: { 200: healthCheckSchema },
+    method: 'POST',
+    url: `${BASE}/:name/health`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: 'Check health now (a real tool execution when a probe is configured)',
+    params: params('project_id', 'name'),
+    response: { 200: healthCheckSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
       return registry.checkHealth(tenantId, projectId, name);

@@ -14,13 +14,18 @@ export interface EventStreamOptions {
   maxBufferedBytes?: number;
 }
 
-const format = (event: RegistryEvent): string => `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+const format = (event: RegistryEvent): string =>
+  `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
 /**
  * `GET /v1/events`: Server-Sent Events of registry and health changes in the caller's tenant, optionally
  * of one project, resumable with `Last-Event-ID` from the registry's backlog.
  */
-export function registerEventStream(app: FastifyInstance, { store, registry }: Pick<ApiContext, 'store' | 'registry'>, options: EventStreamOptions = {}): void {
+export function registerEventStream(
+  app: FastifyInstance,
+  { store, registry }: Pick<ApiContext, 'store' | 'registry'>,
+  options: EventStreamOptions = {},
+): void {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   const open = new Set<ServerResponse>();
@@ -32,11 +37,18 @@ export function registerEventStream(app: FastifyInstance, { store, registry }: P
   });
 
   addRoute(app, {
-    method: 'GET', url: '/v1/events', scope: 'read', tags: ['events'],
+    method: 'GET',
+    url: '/v1/events',
+    scope: 'read',
+    tags: ['events'],
     summary: 'Stream registry and health events (Server-Sent Events)',
     description:
       "Each event is `id`, `event` (its type) and `data` (the JSON event). Resume with the `Last-Event-ID` header. Only the caller's tenant; `?project=` narrows to one project. Comment lines every 15 s keep the stream alive.",
-    querystring: object({ project: slug('Only events of this project'), project_id: slug('Same as project'), last_event_id: { type: 'integer', minimum: 0, description: 'Same as the Last-Event-ID header' } }),
+    querystring: object({
+      project: slug('Only events of this project'),
+      project_id: slug('Same as project'),
+      last_event_id: { type: 'integer', minimum: 0, description: 'Same as the Last-Event-ID header' },
+    }),
     response: { 200: { description: 'A text/event-stream', type: 'string' } },
     handler: async (request, reply) => {
       const tenantId = getPrincipal(request).tenantId;
@@ -46,8 +58,12 @@ export function registerEventStream(app: FastifyInstance, { store, registry }: P
         throw createError('not_found', `Project '${project}' not found.`);
       }
       const header = request.headers['last-event-id'];
-      const lastId = typeof header === 'string' && /^\d{1,15}$/.test(header.trim()) ? Number(header.trim()) : (query.last_event_id ?? 0);
-      const visible = (e: RegistryEvent): boolean => e.tenant_id === tenantId && (project === undefined || e.project_id === project);
+      const lastId =
+        typeof header === 'string' && /^\d{1,15}$/.test(header.trim())
+          ? Number(header.trim())
+          : (query.last_event_id ?? 0);
+      const visible = (e: RegistryEvent): boolean =>
+        e.tenant_id === tenantId && (project === undefined || e.project_id === project);
 
       reply.hijack();
       const raw = reply.raw;

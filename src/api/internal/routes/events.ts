@@ -22,8 +22,13 @@ export function registerEventRoutes(app: FastifyInstance, { registry }: ApiConte
   });
 
   addRoute(app, {
-    method: 'GET', url: '/v1/events', scope: 'read', tags: ['events'], summary: 'Registry and health changes as Server-Sent Events',
-    description: "Each event: `id` (monotonic), `event` (its type) and `data` (the event JSON). A tenant key sees its tenant; the operator token sees all tenants unless X-Tenant-Id names one.",
+    method: 'GET',
+    url: '/v1/events',
+    scope: 'read',
+    tags: ['events'],
+    summary: 'Registry and health changes as Server-Sent Events',
+    description:
+      'Each event: `id` (monotonic), `event` (its type) and `data` (the event JSON). A tenant key sees its tenant; the operator token sees all tenants unless X-Tenant-Id names one.',
     querystring: object({ project_id: slug('Only events of this project') }),
     response: { 200: { type: 'string', description: 'text/event-stream', 'x-content-type': 'text/event-stream' } },
     handler: async (request, reply) => {

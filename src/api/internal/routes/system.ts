@@ -8,11 +8,20 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
   const startedAt = ctx.clock.now();
 
   addRoute(app, {
-    method: 'GET', url: '/health', scope: 'public', tags: TAGS, summary: 'Liveness (no authentication)',
+    method: 'GET',
+    url: '/health',
+    scope: 'public',
+    tags: TAGS,
+    summary: 'Liveness (no authentication)',
     response: {
       200: {
         type: 'object',
-        properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' }, uptime_s: { type: 'number' }, store: { type: 'string', enum: ['sqlite', 'postgres'] } },
+        properties: {
+          status: { type: 'string', enum: ['ok'] },
+          version: { type: 'string' },
+          uptime_s: { type: 'number' },
+          store: { type: 'string', enum: ['sqlite', 'postgres'] },
+        },
       },
     },
     handler: async () => ({
@@ -24,13 +33,24 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   addRoute(app, {
-    method: 'GET', url: '/metrics', scope: 'any', tags: TAGS, summary: 'Prometheus metrics (text exposition format 0.0.4)',
-    response: { 200: { type: 'string', description: 'Prometheus text', 'x-content-type': 'text/plain; version=0.0.4' } },
-    handler: async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render()),
+    method: 'GET',
+    url: '/metrics',
+    scope: 'any',
+    tags: TAGS,
+    summary: 'Prometheus metrics (text exposition format 0.0.4)',
+    response: {
+      200: { type: 'string', description: 'Prometheus text', 'x-content-type': 'text/plain; version=0.0.4' },
+    },
+    handler: async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render()),
   });
 
   addRoute(app, {
-    method: 'GET', url: '/openapi.json', scope: 'any', tags: TAGS, summary: 'This API as an OpenAPI 3.1 document',
+    method: 'GET',
+    url: '/openapi.json',
+    scope: 'any',
+    tags: TAGS,
+    summary: 'This API as an OpenAPI 3.1 document',
     response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1 document' } },
     handler: async () => ctx.openapi.document(),
   });

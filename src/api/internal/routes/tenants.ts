@@ -17,7 +17,7 @@ const createKeyBody = object(
       minItems: 1,
       uniqueItems: true,
       items: { type: 'string', enum: ['admin', 'invoke'], 'x-error': "must be 'admin' or 'invoke'" },
-      description: '`admin` manages the tenant\'s objects; `invoke` calls tools and connects over MCP',
+      description: "`admin` manages the tenant's objects; `invoke` calls tools and connects over MCP",
     },
   },
   ['name', 'scopes'],
@@ -25,7 +25,15 @@ const createKeyBody = object(
 
 /** The listing view of a key: never the hash (nor, of course, the key). */
 function keyView(k: ApiKeyRecord): Record<string, unknown> {
-  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, created_at: k.created_at, last_used_at: k.last_used_at, revoked_at: k.revoked_at };
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    scopes: k.scopes,
+    created_at: k.created_at,
+    last_used_at: k.last_used_at,
+    revoked_at: k.revoked_at,
+  };
 }
 
 /** Tenants and their API keys (operator), plus a tenant admin's own keys under /v1/api-keys. */
@@ -35,10 +43,20 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   const requireTenant = async (id: string): Promise<void> => {
     if (!(await store.getTenant(id))) throw createError('not_found', `Tenant '${id}' not found.`);
   };
-  const createKey = async (tenantId: string, body: { name: string; scopes: ApiKeyScope[] }): Promise<Record<string, unknown>> => {
+  const createKey = async (
+    tenantId: string,
+    body: { name: string; scopes: ApiKeyScope[] },
+  ): Promise<Record<string, unknown>> => {
     const { record, key } = generateApiKey(tenantId, body.name, body.scopes, clock.now());
     await store.createApiKey(record);
-    return { id: record.id, key, prefix: record.prefix, scopes: record.scopes, name: record.name, created_at: record.created_at };
+    return {
+      id: record.id,
+      key,
+      prefix: record.prefix,
+      scopes: record.scopes,
+      name: record.name,
+      created_at: record.created_at,
+    };
   };
   const revokeKey = async (tenantId: string, keyId: string): Promise<void> => {
     const keys = await store.listApiKeys(tenantId);
@@ -49,12 +67,19 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   };
 
   addRoute(app, {
-    method: 'POST', url: '/v1/tenants', scope: 'operator', tags: TAGS, summary: 'Create a tenant (with its `default` project)',
-    body: object({ id: slug('Tenant id'), name: { ...nameField, description: 'Display name (defaults to the id)' } }, ['id']),
+    method: 'POST',
+    url: '/v1/tenants',
+    scope: 'operator',
+    tags: TAGS,
+    summary: 'Create a tenant (with its `default` project)',
+    body: object({ id: slug('Tenant id'), name: { ...nameField, description: 'Display name (defaults to the id)' } }, [
+      'id',
+    ]),
     response: { 201: tenantSchema },
     handler: async (request, reply) => {
       const body = request.body as { id: string; name?: string };
-      if (await store.getTenant(body.id)) throw createError('conflict', `Tenant '${body.id}' already exists.`, { pointer: '/id' });
+      if (await store.getTenant(body.id))
+        throw createError('conflict', `Tenant '${body.id}' already exists.`, { pointer: '/id' });
       const tenant = { id: body.id, name: body.name ?? body.id, created_at: isoTime(clock.now()) };
       await store.createTenant(tenant);
       try {
@@ -69,14 +94,23 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   addRoute(app, {
-    method: 'GET', url: '/v1/tenants', scope: 'operator', tags: TAGS, summary: 'List tenants',
+    method: 'GET',
+    url: '/v1/tenants',
+    scope: 'operator',
+    tags: TAGS,
+    summary: 'List tenants',
     response: { 200: list('tenants', tenantSchema, 'All tenants') },
     handler: async () => ({ tenants: await store.listTenants() }),
   });
 
   addRoute(app, {
-    method: 'GET', url: '/v1/tenants/:id', scope: 'operator', tags: TAGS, summary: 'Get a tenant',
-    params: params('id'), response: { 200: tenantSchema },
+    method: 'GET',
+    url: '/v1/tenants/:id',
+    scope: 'operator',
+    tags: TAGS,
+    summary: 'Get a tenant',
+    params: params('id'),
+    response: { 200: tenantSchema },
     handler: async (request) => {
       const { id } = request.params as { id: string };
       const tenant = await store.getTenant(id);
@@ -86,8 +120,13 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   addRoute(app, {
-    method: 'DELETE', url: '/v1/tenants/:id', scope: 'operator', tags: TAGS, summary: 'Delete a tenant with everything in it',
-    params: params('id'), response: { 204: noContent },
+    method: 'DELETE',
+    url: '/v1/tenants/:id',
+    scope: 'operator',
+    tags: TAGS,
+    summary: 'Delete a tenant with everything in it',
+    params: params('id'),
+    response: { 204: noContent },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
       if (id === 'default') throw createError('conflict', "The 'default' tenant cannot be deleted.");
@@ -100,8 +139,14 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   addRoute(app, {
-    method: 'POST', url: '/v1/tenants/:id/api-keys', scope: 'operator', tags: KEY_TAGS, summary: "Create an API key for a tenant (the key is shown once)",
-    params: params('id'), body: createKeyBody, response: { 201: newApiKeySchema },
+    method: 'POST',
+    url: '/v1/tenants/:id/api-keys',
+    scope: 'operator',
+    tags: KEY_TAGS,
+    summary: 'Create an API key for a tenant (the key is shown once)',
+    params: params('id'),
+    body: createKeyBody,
+    response: { 201: newApiKeySchema },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
       await requireTenant(id);
@@ -110,8 +155,13 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   addRoute(app, {
-    method: 'GET', url: '/v1/tenants/:id/api-keys', scope: 'operator', tags: KEY_TAGS, summary: "List a tenant's API keys",
-    params: params('id'), response: { 200: list('api_keys', apiKeySchema, 'Keys, revoked ones included') },
+    method: 'GET',
+    url: '/v1/tenants/:id/api-keys',
+    scope: 'operator',
+    tags: KEY_TAGS,
+    summary: "List a tenant's API keys",
+    params: params('id'),
+    response: { 200: list('api_keys', apiKeySchema, 'Keys, revoked ones included') },
     handler: async (request) => {
       const { id } = request.params as { id: string };
       await requireTenant(id);
@@ -120,8 +170,13 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   addRoute(app, {
-    method: 'DELETE', url: '/v1/tenants/:id/api-keys/:key_id', scope: 'operator', tags: KEY_TAGS, summary: 'Revoke an API key',
-    params: params('id', 'key_id'), response: { 204: noContent },
+    method: 'DELETE',
+    url: '/v1/tenants/:id/api-keys/:key_id',
+    scope: 'operator',
+    tags: KEY_TAGS,
+    summary: 'Revoke an API key',
+    params: params('id', 'key_id'),
+    response: { 204: noContent },
     handler: async (request, reply) => {
       const { id, key_id } = request.params as { id: string; key_id: string };
       await requireTenant(id);
@@ -132,14 +187,23 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
 
   // A tenant admin manages its own tenant's keys without the operator token.
   addRoute(app, {
-    method: 'GET', url: '/v1/api-keys', scope: 'admin', tags: KEY_TAGS, summary: "List the caller's tenant's API keys",
+    method: 'GET',
+    url: '/v1/api-keys',
+    scope: 'admin',
+    tags: KEY_TAGS,
+    summary: "List the caller's tenant's API keys",
     response: { 200: list('api_keys', apiKeySchema, 'Keys, revoked ones included') },
     handler: async (request) => ({ api_keys: (await store.listApiKeys(getPrincipal(request).tenantId)).map(keyView) }),
   });
 
   addRoute(app, {
-    method: 'POST', url: '/v1/api-keys', scope: 'admin', tags: KEY_TAGS, summary: "Create an API key in the caller's tenant (shown once)",
-    body: createKeyBody, response: { 201: newApiKeySchema },
+    method: 'POST',
+    url: '/v1/api-keys',
+    scope: 'admin',
+    tags: KEY_TAGS,
+    summary: "Create an API key in the caller's tenant (shown once)",
+    body: createKeyBody,
+    response: { 201: newApiKeySchema },
     handler: async (request, reply) => {
       const body = request.body as { name: string; scopes: ApiKeyScope[] };
       return reply.status(201).send(await createKey(getPrincipal(request).tenantId, body));
@@ -147,8 +211,13 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   addRoute(app, {
-    method: 'DELETE', url: '/v1/api-keys/:key_id', scope: 'admin', tags: KEY_TAGS, summary: "Revoke an API key of the caller's tenant",
-    params: params('key_id'), response: { 204: noContent },
+    method: 'DELETE',
+    url: '/v1/api-keys/:key_id',
+    scope: 'admin',
+    tags: KEY_TAGS,
+    summary: "Revoke an API key of the caller's tenant",
+    params: params('key_id'),
+    response: { 204: noContent },
     handler: async (request, reply) => {
       await revokeKey(getPrincipal(request).tenantId, (request.params as { key_id: string }).key_id);
       return reply.status(204).send();

@@ -3,7 +3,16 @@ import { createError } from '../../../core/index.js';
 import type { ToolSummary } from '../../../registry/registry-api.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
-import { list, object, params, reloadOutcomeSchema, slug, statsSchema, toolResultSchema, toolSchema } from '../schemas.js';
+import {
+  list,
+  object,
+  params,
+  reloadOutcomeSchema,
+  slug,
+  statsSchema,
+  toolResultSchema,
+  toolSchema,
+} from '../schemas.js';
 
 const TAGS = ['tools'];
 const PROJECT = '/v1/projects/:project_id';
@@ -21,7 +30,14 @@ export function invokeArguments(body: unknown): unknown {
   if (typeof body === 'object' && !Array.isArray(body)) {
     const keys = Object.keys(body);
     const wrapped = (body as { arguments?: unknown }).arguments;
-    if (keys.length === 1 && keys[0] === 'arguments' && typeof wrapped === 'object' && wrapped !== null && !Array.isArray(wrapped)) return wrapped;
+    if (
+      keys.length === 1 &&
+      keys[0] === 'arguments' &&
+      typeof wrapped === 'object' &&
+      wrapped !== null &&
+      !Array.isArray(wrapped)
+    )
+      return wrapped;
   }
   return body;
 }
@@ -33,7 +49,9 @@ function findTool(tools: ToolSummary[], name: string): ToolSummary {
   const bare = tools.filter((t) => t.name === name);
   if (bare.length === 1 && bare[0]) return bare[0];
   if (bare.length > 1) {
-    throw createError('conflict', `Tool name '${name}' is ambiguous; use the qualified name.`, { candidates: bare.map((t) => t.qualified_name) });
+    throw createError('conflict', `Tool name '${name}' is ambiguous; use the qualified name.`, {
+      candidates: bare.map((t) => t.qualified_name),
+    });
   }
   throw createError('tool_not_found', `No tool '${name.slice(0, 200)}' in this project.`);
 }
@@ -43,9 +61,16 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
   const { registry } = ctx;
 
   addRoute(app, {
-    method: 'GET', url: `${PROJECT}/tools`, scope: 'read', tags: TAGS, summary: "List the project's tools with usage",
+    method: 'GET',
+    url: `${PROJECT}/tools`,
+    scope: 'read',
+    tags: TAGS,
+    summary: "List the project's tools with usage",
     params: params('project_id'),
-    querystring: object({ connector: slug('Only tools of this connector'), enabled: { type: 'boolean', description: "Only tools whose connector is (not) enabled" } }),
+    querystring: object({
+      connector: slug('Only tools of this connector'),
+      enabled: { type: 'boolean', description: 'Only tools whose connector is (not) enabled' },
+    }),
     response: { 200: list('tools', toolSchema, 'Tools') },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -58,19 +83,36 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
   });
 
   addRoute(app, {
-    method: 'GET', url: `${PROJECT}/tools/:tool_name`, scope: 'read', tags: TAGS, summary: 'Get a tool with its schemas and usage',
-    params: params('project_id', 'tool_name'), response: { 200: toolSchema },
+    method: 'GET',
+    url: `${PROJECT}/tools/:tool_name`,
+    scope: 'read',
+    tags: TAGS,
+    summary: 'Get a tool with its schemas and usage',
+    params: params('project_id', 'tool_name'),
+    response: { 200: toolSchema },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
-      return findTool(await registry.listTools(tenantId, projectId), (request.params as { tool_name: string }).tool_name);
+      return findTool(
+        await registry.listTools(tenantId, projectId),
+        (request.params as { tool_name: string }).tool_name,
+      );
     },
   });
 
   addRoute(app, {
-    method: 'POST', url: `${PROJECT}/tools/:tool_name/invoke`, scope: 'invoke', tags: TAGS, summary: 'Call a tool',
-    description: 'Body: `{"arguments": {...}}` or the arguments object itself. Invalid arguments → 400 with JSON pointers; tool failures are 200 results with `isError: true`.',
+    method: 'POST',
+    url: `${PROJECT}/tools/:tool_name/invoke`,
+    scope: 'invoke',
+    tags: TAGS,
+    summary: 'Call a tool',
+    description:
+      'Body: `{"arguments": {...}}` or the arguments object itself. Invalid arguments → 400 with JSON pointers; tool failures are 200 results with `isError: true`.',
     params: params('project_id', 'tool_name'),
-    body: { type: 'object', additionalProperties: true, 'x-error': 'must be a JSON object: {"arguments": {...}} or the arguments themselves' },
+    body: {
+      type: 'object',
+      additionalProperties: true,
+      'x-error': 'must be a JSON object: {"arguments": {...}} or the arguments themselves',
+    },
     response: { 200: toolResultSchema },
     handler: async (request, reply) => {
       const { tenantId, projectId } = scope(request);
@@ -82,7 +124,11 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
       reply.raw.once('close', onClose);
       try {
         const name = (request.params as { tool_name: string }).tool_name;
-        return await registry.invokeTool(tenantId, projectId, name, invokeArguments(request.body), { signal: controller.signal, requestId: request.id });
+        return await registry.invokeTool(tenantId, projectId, name, invokeArguments(request.body), {
+          signal: controller.signal,
+          requestId: request.id,
+          ...traceparentOf(request.headers.traceparent),
+        });
       } finally {
         reply.raw.off('close', onClose);
       }
@@ -90,8 +136,13 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
   });
 
   addRoute(app, {
-    method: 'GET', url: `${PROJECT}/stats`, scope: 'read', tags: ['stats'], summary: 'Project statistics',
-    params: params('project_id'), response: { 200: statsSchema },
+    method: 'GET',
+    url: `${PROJECT}/stats`,
+    scope: 'read',
+    tags: ['stats'],
+    summary: 'Project statistics',
+    params: params('project_id'),
+    response: { 200: statsSchema },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
       return registry.projectStats(tenantId, projectId);
@@ -99,8 +150,13 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
   });
 
   addRoute(app, {
-    method: 'POST', url: `${PROJECT}/hot-reload`, scope: 'admin', tags: ['connectors'], summary: 'Re-read every file-installed connector now',
-    params: params('project_id'), response: { 200: list('outcomes', reloadOutcomeSchema, 'What happened per connector') },
+    method: 'POST',
+    url: `${PROJECT}/hot-reload`,
+    scope: 'admin',
+    tags: ['connectors'],
+    summary: 'Re-read every file-installed connector now',
+    params: params('project_id'),
+    response: { 200: list('outcomes', reloadOutcomeSchema, 'What happened per connector') },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
       return { outcomes: await registry.hotReload(tenantId, projectId) };
@@ -108,22 +164,50 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
   });
 
   addRoute(app, {
-    method: 'POST', url: `${PROJECT}/install-samples`, scope: 'admin', tags: ['connectors'], summary: 'Install the bundled sample connectors',
+    method: 'POST',
+    url: `${PROJECT}/install-samples`,
+    scope: 'admin',
+    tags: ['connectors'],
+    summary: 'Install the bundled sample connectors',
     params: params('project_id'),
     response: {
-      200: list('installed', { type: 'object', properties: { connector: { type: 'string' }, version: { type: 'integer' }, changed: { type: 'boolean' }, created: { type: 'boolean' } } }, 'Installed samples'),
+      200: list(
+        'installed',
+        {
+          type: 'object',
+          properties: {
+            connector: { type: 'string' },
+            version: { type: 'integer' },
+            changed: { type: 'boolean' },
+            created: { type: 'boolean' },
+          },
+        },
+        'Installed samples',
+      ),
     },
     handler: async (request) => {
-      if (!ctx.samplesAvailable) throw createError('unprocessable', 'The bundled samples are not available in this installation.');
+      if (!ctx.samplesAvailable)
+        throw createError('unprocessable', 'The bundled samples are not available in this installation.');
       const { tenantId, projectId } = scope(request);
       const results = await registry.installSamples(tenantId, projectId);
-      return { installed: results.map((r) => ({ connector: r.connector.name, version: r.version.seq, changed: r.changed, created: r.created })) };
+      return {
+        installed: results.map((r) => ({
+          connector: r.connector.name,
+          version: r.version.seq,
+          changed: r.changed,
+          created: r.created,
+        })),
+      };
     },
   });
 
   addRoute(app, {
-    method: 'GET', url: '/v1/stats', scope: 'read', tags: ['stats'], summary: 'Statistics across projects',
-    description: "A tenant key sees its tenant; the operator token sees all tenants unless X-Tenant-Id names one.",
+    method: 'GET',
+    url: '/v1/stats',
+    scope: 'read',
+    tags: ['stats'],
+    summary: 'Statistics across projects',
+    description: 'A tenant key sees its tenant; the operator token sees all tenants unless X-Tenant-Id names one.',
     response: { 200: { type: 'object', additionalProperties: true, description: 'Global statistics' } },
     handler: async (request) => {
       const principal = getPrincipal(request);
@@ -131,4 +215,9 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
       return registry.globalStats(all ? undefined : principal.tenantId);
     },
   });
+}
+
+/** The caller's W3C trace context, so tool call spans join its trace (tracing validates the format). */
+function traceparentOf(header: string | string[] | undefined): { traceparent?: string } {
+  return typeof header === 'string' && header.length <= 128 ? { traceparent: header } : {};
 }

@@ -39,21 +39,42 @@ function scope(request: FastifyRequest): { tenantId: string; projectId: string; 
   return { tenantId: getPrincipal(request).tenantId, projectId: p.project_id, id: p.webhook_id ?? '' };
 }
 
+/** What the webhook routes need (the WebhookService of src/webhooks). */
+export type WebhookAdmin = Pick<WebhookService, 'create' | 'list' | 'delete' | 'deliveries'>;
+
 /** Webhooks of a project: create (secret shown once), list, delete, delivery log. */
-export function registerWebhookRoutes(app: FastifyInstance, webhooks: Pick<WebhookService, 'create' | 'list' | 'delete' | 'deliveries'>): void {
+export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookAdmin): void {
   addRoute(app, {
-    method: 'POST', url: BASE, scope: 'admin', tags: TAGS, summary: 'Subscribe a URL to connector events',
-    description: 'Deliveries are signed: `X-Toolport-Signature: sha256=<hex HMAC-SHA256 of "<X-Toolport-Timestamp>.<body>">`. The secret is returned once.',
+    method: 'POST',
+    url: BASE,
+    scope: 'admin',
+    tags: TAGS,
+    summary: 'Subscribe a URL to connector events',
+    description:
+      'Deliveries are signed: `X-Toolport-Signature: sha256=<hex HMAC-SHA256 of "<X-Toolport-Timestamp>.<body>">`. The secret is returned once.',
     params: projectParams,
     body: object(
       {
         url: { type: 'string', minLength: 1, maxLength: 2048, description: 'http(s) receiver URL' },
-        events: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', maxLength: 64 }, description: 'Event types (default all connector.*)' },
-        secret: { type: 'string', minLength: 16, maxLength: 256, description: 'Signing secret (generated when absent)' },
+        events: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 20,
+          items: { type: 'string', maxLength: 64 },
+          description: 'Event types (default all connector.*)',
+        },
+        secret: {
+          type: 'string',
+          minLength: 16,
+          maxLength: 256,
+          description: 'Signing secret (generated when absent)',
+        },
       },
       ['url'],
     ),
-    response: { 201: doc({ ...(webhookSchema.properties as object), secret: { type: 'string', description: 'Shown once' } }) },
+    response: {
+      201: doc({ ...(webhookSchema.properties as object), secret: { type: 'string', description: 'Shown once' } }),
+    },
     handler: async (request, reply) => {
       const { tenantId, projectId } = scope(request);
       return reply.status(201).send(await webhooks.create(tenantId, projectId, request.body as { url: string }));
@@ -61,8 +82,13 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: Pick<Webho
   });
 
   addRoute(app, {
-    method: 'GET', url: BASE, scope: 'admin', tags: TAGS, summary: "List a project's webhooks",
-    params: projectParams, response: { 200: list('webhooks', webhookSchema, 'Webhooks without secrets') },
+    method: 'GET',
+    url: BASE,
+    scope: 'admin',
+    tags: TAGS,
+    summary: "List a project's webhooks",
+    params: projectParams,
+    response: { 200: list('webhooks', webhookSchema, 'Webhooks without secrets') },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
       return { webhooks: await webhooks.list(tenantId, projectId) };
@@ -70,8 +96,13 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: Pick<Webho
   });
 
   addRoute(app, {
-    method: 'DELETE', url: `${BASE}/:webhook_id`, scope: 'admin', tags: TAGS, summary: 'Delete a webhook',
-    params: hookParams, response: { 204: noContent },
+    method: 'DELETE',
+    url: `${BASE}/:webhook_id`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: 'Delete a webhook',
+    params: hookParams,
+    response: { 204: noContent },
     handler: async (request, reply) => {
       const { tenantId, projectId, id } = scope(request);
       await webhooks.delete(tenantId, projectId, id);
@@ -80,7 +111,11 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: Pick<Webho
   });
 
   addRoute(app, {
-    method: 'GET', url: `${BASE}/:webhook_id/deliveries`, scope: 'admin', tags: TAGS, summary: "A webhook's newest delivery attempts",
+    method: 'GET',
+    url: `${BASE}/:webhook_id/deliveries`,
+    scope: 'admin',
+    tags: TAGS,
+    summary: "A webhook's newest delivery attempts",
     params: hookParams,
     querystring: object({ limit: { type: 'integer', minimum: 1, maximum: 500, description: 'Default 50' } }),
     response: { 200: list('deliveries', deliverySchema, 'Newest first') },

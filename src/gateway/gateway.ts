@@ -1,0 +1,175 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Authenticate, type Logger, type Principal, silentLogger } from '../core/index.js';
+import type { ToolProvider } from '../registry/types.js';
+import { createChangeNotifier } from './internal/change-notifier.js';
+import { createHostGuard } from './internal/http-guard.js';
+import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
+import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
+import { SessionTable } from './internal/sessions.js';
+import { StreamableEndpoints } from './internal/streamable.js';
+import type { Endpoint } from './internal/tool-server.js';
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  provider: ToolProvider;
+  authenticate: Authenticate;
+  logger?: Logger;
+  /** Allowed `Host` names (any port); default the loopback names. `*` disables the check. */
+  allowedHosts?: string[];
+  /** Allowed `Origin`s (hostnames or exact origins); default the allowed hosts. `*` disables the check. */
+  allowedOrigins?: string[];
+  /** Idle time after which a session is closed (default 30 min). */
+  sessionIdleMs?: number;
+  /** Largest accepted request body (default 4 MiB); larger bodies get 413. */
+  maxBodyBytes?: number;
+  serverInfo: { name: string; version: string };
+  /** Coalescing window of registry events before `list_changed` goes out (default 20 ms). */
+  listChangedDebounceMs?: number;
+}
+
+/** The MCP gateway: mounts the MCP endpoints on a Fastify app. */
+export interface Gateway {
+  /** Mounts `/mcp/:project[/:connector]` and `/sse/:project[/:connector]` (+ `…/messages`). */
+  register(app: FastifyInstance): Promise<void>;
+  /** Closes every session and stops listening to the registry. Idempotent. */
+  close(): Promise<void>;
+  stats(): { sessions: number };
+}
+
+const DEFAULT_IDLE_MS = 30 * 60_000;
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+const DEFAULT_DEBOUNCE_MS = 20;
+
+interface RouteParams {
+  project: string;
+  connector?: string;
+}
+
+/** Creates the MCP gateway over a tool provider (the registry) and an authenticator (the api's). */
+export function createGateway(options: GatewayOptions): Gateway {
+  const logger = options.logger ?? silentLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const sessions = new SessionTable(options.sessionIdleMs ?? DEFAULT_IDLE_MS, logger);
+  const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger };
+  const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger });
+  const notifier = createChangeNotifier({
+    provider: options.provider,
+    sessions,
+    streamable,
+    debounceMs: options.listChangedDebounceMs ?? DEFAULT_DEBOUNCE_MS,
+    logger,
+  });
+  const guard = createHostGuard({
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+  });
+  const endpoints = new WeakMap<IncomingMessage, Endpoint>();
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      notifier.close();
+      await sessions.closeAll();
+      await streamable.close();
+    })());
+
+  /** Host/Origin, then the bearer token, the `invoke` scope and the endpoint's existence in the caller's tenant. */
+  const admit = async (req: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply): Promise<unknown> => {
+    const rejection = guard(req.headers);
+    if (rejection) return refuse(reply, 403, rejection.message);
+    const token = bearerToken(req.headers.authorization);
+    const tenantHeader = req.headers['x-tenant-id'];
+    let principal: Principal | null = null;
+    if (token !== undefined) {
+      try {
+        principal = await options.authenticate(token, Array.isArray(tenantHeader) ? tenantHeader[0] : tenantHeader);
+      } catch (err) {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'authentication failed');
+        return refuse(reply, 500, 'Internal error', RPC.internalError);
+      }
+    }
+    if (!principal) {
+      const challenge = token === undefined ? 'Bearer realm="toolport"' : 'Bearer realm="toolport", error="invalid_token"';
+      return refuse(reply, 401, 'Unauthorized: a valid bearer token is required', RPC.serverError, {
+        'WWW-Authenticate': challenge,
+      });
+    }
+    if (!principal.isOperator && !principal.scopes.includes('invoke')) {
+      return refuse(reply, 403, 'Forbidden: the token lacks the invoke scope');
+    }
+    const { project, connector } = req.params;
+    const snapshot = options.provider.getSnapshot(principal.tenantId, project);
+    if (!snapshot || (connector !== undefined && !snapshot.connectors.has(connector))) {
+      return refuse(reply, 404, connector === undefined ? 'Project not found' : 'Connector not found');
+    }
+    endpoints.set(req.raw, {
+      tenantId: principal.tenantId,
+      projectId: project,
+      ...(connector !== undefined ? { connector } : {}),
+    });
+    return undefined;
+  };
+
+  /** Runs a handler on the raw response; failures after hijacking become a JSON-RPC 500 (or a closed stream). */
+  const hijacked =
+    (serve: (req: FastifyRequest<{ Params: RouteParams }>, res: ServerResponse, endpoint: Endpoint) => Promise<void> | void) =>
+    async (req: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply): Promise<void> => {
+      const endpoint = endpoints.get(req.raw);
+      if (!endpoint) return void refuse(reply, 404, 'Project not found');
+      reply.hijack();
+      try {
+        await serve(req, reply.raw, endpoint);
+      } catch (err) {
+        logger.error({ err: err instanceof Error ? err.message : String(err), url: req.url }, 'mcp request failed');
+        writeRpcError(reply.raw, 500, RPC.internalError, 'Internal error');
+      }
+    };
+
+  const register = async (app: FastifyInstance): Promise<void> => {
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', admit);
+      scope.addHook('preClose', async () => { console.error('PRECLOSE'); await close(); console.error('PRECLOSE done'); });
+      scope.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+        const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+        if (status === 413) return refuse(reply, 413, `Request body exceeds ${maxBodyBytes} bytes`, RPC.invalidRequest);
+        if (status === 415) return refuse(reply, 415, 'Content-Type must be application/json', RPC.invalidRequest);
+        if (status === 400) return refuse(reply, 400, 'Parse error: invalid JSON', RPC.parseError);
+        if (status < 500) return refuse(reply, status, 'Bad request', RPC.invalidRequest);
+        logger.error({ err: err.message }, 'mcp route failed');
+        return refuse(reply, 500, 'Internal error', RPC.internalError);
+      });
+
+      const mcp = hijacked((req, res, endpoint) => streamable.handle(req.raw, res, req.body, endpoint));
+      for (const url of ['/mcp/:project', '/mcp/:project/:connector']) {
+        scope.route<{ Params: RouteParams }>({ method: ['GET', 'POST', 'DELETE'], url, bodyLimit: maxBodyBytes, handler: mcp });
+      }
+      const openSse = hijacked((_req, res, endpoint) => openSseSession(res, endpoint, serverOptions, sessions));
+      const postSse = hijacked((req, res, endpoint) => {
+        const query = req.query as Record<string, string | undefined>;
+        postSseMessage(res, query.sessionId, req.body, endpoint, sessions);
+      });
+      for (const base of ['/sse/:project', '/sse/:project/:connector']) {
+        scope.route<{ Params: RouteParams }>({ method: 'GET', url: base, handler: openSse });
+        scope.route<{ Params: RouteParams }>({ method: 'POST', url: `${base}/messages`, bodyLimit: maxBodyBytes, handler: postSse });
+      }
+    });
+  };
+
+  return { register, close, stats: () => ({ sessions: sessions.size }) };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+function refuse(
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  code: number = RPC.serverError,
+  headers: Record<string, string> = {},
+): FastifyReply {
+  return reply.code(status).headers(headers).type('application/json').send(rpcErrorBody(code, message));
+}
