@@ -1,13 +1,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApi } from '../api/index.js';
+import { createApi, createMetricsRegistry } from '../api/index.js';
 import type { Config } from '../config/index.js';
 import { createError, createJsonLogger, createId, isToolportError, isoTime, silentLogger, type Logger } from '../core/index.js';
-import { createGateway } from '../gateway/index.js';
-import { Registry, ScriptService } from '../registry/index.js';
+import { buildClientConfig, createGateway } from '../gateway/index.js';
+import { Registry, ScriptService, createHealthMonitor } from '../registry/index.js';
 import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.js';
 import { createSecretBox, openStore, type Store } from '../store/index.js';
+import { OtlpExporter, createToolTracing, registerToolMetrics } from '../telemetry/index.js';
+import { WebhookDispatcher, WebhookService } from '../webhooks/index.js';
 import { packageRoot } from './paths.js';
 import { resolveAdminToken } from './secrets-files.js';
 import { createSourceFactories } from './sources.js';
@@ -76,6 +78,24 @@ export async function startServer(
     });
     await registry.start();
     cleanup.push(() => registry.close());
+    const metrics = createMetricsRegistry();
+    cleanup.push(async () => metrics.close());
+    registerToolMetrics({ metrics, registry });
+    const exporter = config.otlpEndpoint
+      ? new OtlpExporter({ endpoint: config.otlpEndpoint, serviceVersion: version, logger })
+      : undefined;
+    if (exporter) {
+      registry.addInterceptor(createToolTracing({ sink: exporter, currentContext: () => registry.currentCallContext() }));
+      cleanup.push(() => exporter.close());
+    }
+    const webhooks = new WebhookService({ store, allowPrivateNetworks: config.allowPrivateNetworks });
+    const dispatcher = new WebhookDispatcher({
+      store,
+      events: registry,
+      allowPrivateNetworks: config.allowPrivateNetworks,
+      logger,
+    });
+    cleanup.push(() => dispatcher.close());
     for (const tenant of await store.listTenants()) await registry.ensureTenantDefaults(tenant.id);
     if (options.samples) await installDemo(registry, logger);
 
@@ -98,6 +118,9 @@ export async function startServer(
       samplesAvailable: true,
       scripts,
       scriptMaxBytes: config.scriptMaxBytes,
+      clientConfig: (options) => ({ ...buildClientConfig(options) }),
+      metrics,
+      webhooks,
     });
     cleanup.push(() => app.close());
     const gateway = createGateway({
@@ -113,7 +136,17 @@ export async function startServer(
     await gateway.register(app);
     cleanup.push(() => gateway.close());
 
+    const monitor = createHealthMonitor({
+      host: registry,
+      store,
+      intervalMs: config.healthIntervalMs,
+      concurrency: config.healthConcurrency,
+      logger,
+    });
+    cleanup.push(() => monitor.stop());
+
     await app.listen({ host: config.host, port: config.port });
+    monitor.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -132,7 +165,11 @@ export async function startServer(
           // Fastify's close stops accepting and waits for in-flight requests before resolving.
           await app.close();
           await gateway.close();
+          await monitor.stop();
+          await dispatcher.close();
+          await exporter?.close();
           await registry.close();
+          metrics.close();
           await store.close();
         })()),
     };

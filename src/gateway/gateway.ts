@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Authenticate, type Logger, type Principal, silentLogger } from '../core/index.js';
 import type { ToolProvider } from '../registry/types.js';
@@ -65,12 +66,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
   });
   const endpoints = new WeakMap<IncomingMessage, Endpoint>();
+  // Connections that carried MCP traffic. Streams end asynchronously after their session closes, i.e. after the
+  // HTTP server closed its idle connections once; shutting these down ourselves keeps `app.close()` from waiting
+  // for the keep-alive timeout.
+  const sockets = new Set<Socket>();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       notifier.close();
       await sessions.closeAll();
       await streamable.close();
+      for (const socket of sockets) socket.destroySoon();
+      sockets.clear();
     })());
 
   /** Host/Origin, then the bearer token, the `invoke` scope and the endpoint's existence in the caller's tenant. */
@@ -117,6 +124,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       const endpoint = endpoints.get(req.raw);
       if (!endpoint) return void refuse(reply, 404, 'Project not found');
       reply.hijack();
+      const socket = req.raw.socket;
+      if (!sockets.has(socket)) {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+      }
       try {
         await serve(req, reply.raw, endpoint);
       } catch (err) {
@@ -128,7 +140,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const register = async (app: FastifyInstance): Promise<void> => {
     await app.register(async (scope) => {
       scope.addHook('onRequest', admit);
-      scope.addHook('preClose', async () => { console.error('PRECLOSE'); await close(); console.error('PRECLOSE done'); });
+      scope.addHook('preClose', close);
       scope.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
         const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
         if (status === 413) return refuse(reply, 413, `Request body exceeds ${maxBodyBytes} bytes`, RPC.invalidRequest);

@@ -464,6 +464,26 @@ export class RegistryCore {
     });
   }
 
+  /**
+   * Starts the source of an enabled connector that is not running (it failed to load). Returns true when the
+   * source is running afterwards. Serialised with the connector's other changes.
+   */
+  async restartSource(tenantId: string, projectId: string, name: string): Promise<boolean> {
+    return this.#mutex.run(connectorKey(tenantId, projectId, name), async () => {
+      const project = this.projects.get(projectKey(tenantId, projectId));
+      const live = project?.connectors.get(name);
+      if (!project || !live || !live.record.enabled) return false;
+      if (live.source) return true;
+      const previous = live.record;
+      await this.#replace(project, live, { ...live.record }, live.version);
+      const next = project.connectors.get(name)!;
+      if (next.source && previous.status === 'error') {
+        this.emit('connector.status_changed', tenantId, projectId, name, { from: 'error', to: next.record.status, reason: 'source started' });
+      }
+      return next.source !== undefined;
+    });
+  }
+
   /** Sets a connector's observed status (health monitor, hot reload); emits `status_changed` on a change. */
   async setStatus(
     tenantId: string,

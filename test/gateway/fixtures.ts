@@ -247,7 +247,9 @@ export async function startGateway(
   provider: ToolProvider,
   options: Partial<GatewayOptions> = {},
 ): Promise<RunningGateway> {
-  const app = Fastify({ logger: false });
+  // The SDK client's fetch pool can leave a connection that never sent a byte (an aborted request); only a forced
+  // close reaps it before the server's headers timeout.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
   const gateway = createGateway({
     provider,
     authenticate: testAuthenticate,

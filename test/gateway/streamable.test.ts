@@ -18,11 +18,7 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
 });
 afterAll(async () => {
-  console.error('AFTERALL start', gw.gateway.stats());
-  const t = setInterval(() => console.error('handles', (process as any)._getActiveHandles().map((h: any) => h.constructor.name + (h.remotePort ? ':' + h.remotePort + '/' + h.localPort : ''))), 3000);
   await gw.close();
-  clearInterval(t);
-  console.error('AFTERALL done');
 });
 
 async function connect(path: string, era: Era, token: string = TOKENS.tenantA): Promise<Client> {

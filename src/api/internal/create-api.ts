@@ -20,6 +20,7 @@ import { installObservability, requestIdFor } from './observability.js';
 import { createOpenApiCollector } from './openapi.js';
 import { registerConnectorRoutes } from './routes/connectors.js';
 import { registerEventStream } from './routes/event-stream.js';
+import { registerDiscoveryRoutes, type ClientConfigBuilder } from './routes/discovery.js';
 import { registerProjectRoutes } from './routes/projects.js';
 import { registerScriptRoutes } from './routes/scripts.js';
 import { registerServiceRoutes } from './routes/services.js';
@@ -57,6 +58,8 @@ export interface ApiOptions {
   scriptMaxBytes?: number;
   /** Webhook subscriptions (`/v1/projects/{id}/webhooks`); the routes are absent without it. */
   webhooks?: WebhookAdmin;
+  /** Builds `client-config` snippets (the gateway's builder). */
+  clientConfig?: ClientConfigBuilder;
 }
 
 /** The built (not listening) app and the token resolver the gateway shares. */
@@ -133,6 +136,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     registerToolRoutes(scope, ctx);
     registerEventStream(scope, ctx);
     if (options.webhooks) registerWebhookRoutes(scope, options.webhooks);
+    registerDiscoveryRoutes(scope, ctx, options.clientConfig);
     registerServiceRoutes(scope, ctx);
     await registerScriptRoutes(scope, ctx, options.scriptMaxBytes ?? 512 * 1024);
   });

@@ -39,7 +39,12 @@ export class HealthChecker {
 
   /** Runs one check now, stores it and applies the status transition. */
   async check(tenantId: string, projectId: string, name: string): Promise<HealthCheckRecord> {
-    const live = await this.#core.requireLive(tenantId, projectId, name);
+    let live = await this.#core.requireLive(tenantId, projectId, name);
+    // A source that failed to load gets another chance on every check, so a connector whose upstream was
+    // down at start (or whose worker crash-looped) recovers by itself.
+    if (live.record.enabled && !live.source && (await this.#core.restartSource(tenantId, projectId, name))) {
+      live = await this.#core.requireLive(tenantId, projectId, name);
+    }
     const started = performance.now();
     let result: CheckResult;
     if (!live.record.enabled) {
