@@ -26,54 +26,149 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': ['error', { maxDepth: 4 }],
-      'import-x/order': ['warn', { groups: ['builtin', 'external', 'internal', 'parent', 'sibling'], alphabetize: { order: 'asc' } }],
+      'import-x/order': [
+        'warn',
+        { groups: ['builtin', 'external', 'internal', 'parent', 'sibling'], alphabetize: { order: 'asc' } },
+      ],
     },
     settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
   },
-  { files: ['src/**/*.ts'], ignores: ['src/**/*.test.ts', 'src/cli.ts', 'src/cli/**'], rules: { 'no-console': 'error' } },
-  layer(['src/core/**/*.ts'], [
-    [['../*', '!../core'], 'core imports nothing internal: move the shared piece into core instead.'],
-  ]),
-  layer(['src/config/**/*.ts'], [
-    [[...UP('store'), ...UP('registry'), ...UP('sources'), ...UP('api'), ...UP('gateway'), ...UP('cli')], 'config depends on core only; pass values in from the composition root (cli).'],
-  ]),
-  layer(['src/manifest/**/*.ts'], [
-    [[...UP('store'), ...UP('registry'), ...UP('sources'), ...UP('api'), ...UP('gateway'), ...UP('cli')], 'manifest depends on core only: it parses and validates descriptors, nothing else.'],
-  ]),
-  layer(['src/store/**/*.ts'], [
-    [[...UP('registry'), ...UP('sources'), ...UP('api'), ...UP('gateway'), ...UP('cli')], 'store depends on core (and manifest types) only; the registry calls the store, not the reverse.'],
-  ]),
-  layer(['src/sources/http/**/*.ts'], [
-    [[...UP('python'), ...UP('mcp'), ...UP('registry'), ...UP('store'), ...UP('api'), ...UP('gateway'), ...UP('cli')], 'a source depends on core and manifest only; sibling sources never import each other — share through core.'],
-  ]),
-  layer(['src/sources/python/**/*.ts'], [
-    [[...UP('http'), ...UP('mcp'), ...UP('registry'), ...UP('store'), ...UP('api'), ...UP('gateway'), ...UP('cli')], 'a source depends on core and manifest only; sibling sources never import each other — share through core.'],
-  ]),
-  layer(['src/sources/mcp/**/*.ts'], [
-    [[...UP('http'), ...UP('python'), ...UP('registry'), ...UP('store'), ...UP('api'), ...UP('gateway'), ...UP('cli')], 'a source depends on core and manifest only; sibling sources never import each other — share through core.'],
-  ]),
-  layer(['src/registry/**/*.ts'], [
-    [[...UP('api'), ...UP('gateway'), ...UP('cli'), '**/store/sqlite/**', '**/store/postgres/**'], 'the registry sees the Store interface and ToolSource factories only; concrete drivers are wired in cli.'],
-  ]),
-  layer(['src/gateway/**/*.ts'], [
-    [[...UP('api'), ...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'], 'the gateway talks to the registry (ToolProvider), never to sources, drivers, api or cli.'],
-  ]),
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/cli.ts', 'src/cli/**'],
+    rules: { 'no-console': 'error' },
+  },
+  layer(
+    ['src/core/**/*.ts'],
+    [[['../*', '!../core'], 'core imports nothing internal: move the shared piece into core instead.']],
+  ),
+  layer(
+    ['src/config/**/*.ts'],
+    [
+      [
+        [...UP('store'), ...UP('registry'), ...UP('sources'), ...UP('api'), ...UP('gateway'), ...UP('cli')],
+        'config depends on core only; pass values in from the composition root (cli).',
+      ],
+    ],
+  ),
+  layer(
+    ['src/manifest/**/*.ts'],
+    [
+      [
+        [...UP('store'), ...UP('registry'), ...UP('sources'), ...UP('api'), ...UP('gateway'), ...UP('cli')],
+        'manifest depends on core only: it parses and validates descriptors, nothing else.',
+      ],
+    ],
+  ),
+  layer(
+    ['src/store/**/*.ts'],
+    [
+      [
+        [...UP('registry'), ...UP('sources'), ...UP('api'), ...UP('gateway'), ...UP('cli')],
+        'store depends on core (and manifest types) only; the registry calls the store, not the reverse.',
+      ],
+    ],
+  ),
+  layer(
+    ['src/sources/http/**/*.ts'],
+    [
+      [
+        [
+          ...UP('python'),
+          ...UP('mcp'),
+          ...UP('registry'),
+          ...UP('store'),
+          ...UP('api'),
+          ...UP('gateway'),
+          ...UP('cli'),
+        ],
+        'a source depends on core and manifest only; sibling sources never import each other — share through core.',
+      ],
+    ],
+  ),
+  layer(
+    ['src/sources/python/**/*.ts'],
+    [
+      [
+        [...UP('http'), ...UP('mcp'), ...UP('registry'), ...UP('store'), ...UP('api'), ...UP('gateway'), ...UP('cli')],
+        'a source depends on core and manifest only; sibling sources never import each other — share through core.',
+      ],
+    ],
+  ),
+  layer(
+    ['src/sources/mcp/**/*.ts'],
+    [
+      [
+        [
+          ...UP('http'),
+          ...UP('python'),
+          ...UP('registry'),
+          ...UP('store'),
+          ...UP('api'),
+          ...UP('gateway'),
+          ...UP('cli'),
+        ],
+        'a source depends on core and manifest only; sibling sources never import each other — share through core.',
+      ],
+    ],
+  ),
+  layer(
+    ['src/registry/**/*.ts'],
+    [
+      [
+        [...UP('api'), ...UP('gateway'), ...UP('cli'), '**/store/sqlite/**', '**/store/postgres/**'],
+        'the registry sees the Store interface and ToolSource factories only; concrete drivers are wired in cli.',
+      ],
+    ],
+  ),
+  layer(
+    ['src/gateway/**/*.ts'],
+    [
+      [
+        [...UP('api'), ...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'],
+        'the gateway talks to the registry (ToolProvider), never to sources, drivers, api or cli.',
+      ],
+    ],
+  ),
   // webhooks and telemetry observe the registry through its types and events; they never reach into
   // its implementation, the sources, the drivers or the layers above.
   ...['webhooks', 'telemetry'].map((folder) => ({
     files: [`src/${folder}/**/*.ts`],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: [...UP('api'), ...UP('gateway'), ...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'], message: `${folder} depends on core, registry types and the Store interface; concrete parts are wired in cli.` },
-          { group: UP('registry'), allowTypeImports: true, message: `${folder} may import registry types only; receive the registry (events, interceptors) from cli.` },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                ...UP('api'),
+                ...UP('gateway'),
+                ...UP('cli'),
+                ...UP('sources'),
+                '**/store/sqlite/**',
+                '**/store/postgres/**',
+              ],
+              message: `${folder} depends on core, registry types and the Store interface; concrete parts are wired in cli.`,
+            },
+            {
+              group: UP('registry'),
+              allowTypeImports: true,
+              message: `${folder} may import registry types only; receive the registry (events, interceptors) from cli.`,
+            },
+          ],
+        },
+      ],
     },
   })),
-  layer(['src/api/**/*.ts'], [
-    [[...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'], 'the api talks to the registry and the Store interface; concrete parts are wired in cli.'],
-  ]),
+  layer(
+    ['src/api/**/*.ts'],
+    [
+      [
+        [...UP('cli'), ...UP('sources'), '**/store/sqlite/**', '**/store/postgres/**'],
+        'the api talks to the registry and the Store interface; concrete parts are wired in cli.',
+      ],
+    ],
+  ),
   {
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-/* eslint-disable no-console -- the CLI talks to a terminal */
+
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig, type ConfigInput } from './config/index.js';
-import { isToolportError } from './core/index.js';
 import { runScript } from './cli/run-script.js';
 import { packageVersion, startServer } from './cli/server.js';
 import { runStdioCommand } from './cli/stdio-command.js';
 import { runValidate } from './cli/validate.js';
+import { loadConfig, type ConfigInput } from './config/index.js';
+import { isToolportError } from './core/index.js';
 
 const version = packageVersion();
 
@@ -37,46 +37,58 @@ program
   .option('--config <file>', 'configuration file (YAML or JSON)')
   .option('--hot-reload', 'watch installed manifest files and reload them on change')
   .option('--samples', 'create the demo project with the bundled samples installed')
-  .action(async (opts: { host?: string; port?: number; data?: string; databaseUrl?: string; config?: string; hotReload?: boolean; samples?: boolean }) => {
-    const flags: Partial<ConfigInput> = {
-      host: opts.host,
-      port: opts.port,
-      dataDir: opts.data,
-      databaseUrl: opts.databaseUrl,
-      ...(opts.hotReload ? { hotReload: true } : {}),
-    };
-    if (opts.samples && process.env.TOOLPORT_HOT_RELOAD === undefined && !opts.hotReload) flags.hotReload = true;
-    let server;
-    try {
-      const config = loadConfig({ flags, ...(opts.config ? { file: opts.config } : {}) });
-      server = await startServer(config, { samples: opts.samples === true });
-    } catch (err) {
-      fail(err);
-    }
-    console.log(`Toolport ${version} listening on ${server.url}`);
-    console.log(`  store:        ${server.store.driver}`);
-    console.log(`  admin token:  ${server.adminToken}${server.adminTokenFile ? `  (kept in ${server.adminTokenFile})` : ''}`);
-    console.log(`  REST API:     ${server.url}/v1/projects   (OpenAPI: ${server.url}/openapi.json)`);
-    console.log(`  MCP:          ${server.url}/mcp/<project>   e.g. ${server.url}/mcp/demo`);
-    console.log(`  health:       ${server.url}/health`);
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`received ${signal}, shutting down`);
-      const force = setTimeout(() => process.exit(1), 15_000);
-      force.unref();
-      server
-        .close()
-        .then(() => process.exit(0))
-        .catch((err: unknown) => {
-          console.error(`shutdown failed: ${(err as Error).message}`);
-          process.exit(1);
-        });
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
+  .action(
+    async (opts: {
+      host?: string;
+      port?: number;
+      data?: string;
+      databaseUrl?: string;
+      config?: string;
+      hotReload?: boolean;
+      samples?: boolean;
+    }) => {
+      const flags: Partial<ConfigInput> = {
+        host: opts.host,
+        port: opts.port,
+        dataDir: opts.data,
+        databaseUrl: opts.databaseUrl,
+        ...(opts.hotReload ? { hotReload: true } : {}),
+      };
+      if (opts.samples && process.env.TOOLPORT_HOT_RELOAD === undefined && !opts.hotReload) flags.hotReload = true;
+      let server;
+      try {
+        const config = loadConfig({ flags, ...(opts.config ? { file: opts.config } : {}) });
+        server = await startServer(config, { samples: opts.samples === true });
+      } catch (err) {
+        fail(err);
+      }
+      console.log(`Toolport ${version} listening on ${server.url}`);
+      console.log(`  store:        ${server.store.driver}`);
+      console.log(
+        `  admin token:  ${server.adminToken}${server.adminTokenFile ? `  (kept in ${server.adminTokenFile})` : ''}`,
+      );
+      console.log(`  REST API:     ${server.url}/v1/projects   (OpenAPI: ${server.url}/openapi.json)`);
+      console.log(`  MCP:          ${server.url}/mcp/<project>   e.g. ${server.url}/mcp/demo`);
+      console.log(`  health:       ${server.url}/health`);
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`received ${signal}, shutting down`);
+        const force = setTimeout(() => process.exit(1), 15_000);
+        force.unref();
+        server
+          .close()
+          .then(() => process.exit(0))
+          .catch((err: unknown) => {
+            console.error(`shutdown failed: ${(err as Error).message}`);
+            process.exit(1);
+          });
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    },
+  );
 
 program
   .command('validate')
@@ -98,13 +110,23 @@ program
   .option('--database-url <url>', 'PostgreSQL URL of a Toolport store')
   .option('--url <url>', 'base URL of a running Toolport server, e.g. http://127.0.0.1:8090')
   .option('--token <token>', 'API key (or admin token) for --url')
-  .action(async (opts: { project: string; connector?: string; tenant: string; data?: string; databaseUrl?: string; url?: string; token?: string }) => {
-    try {
-      await runStdioCommand(opts);
-    } catch (err) {
-      fail(err);
-    }
-  });
+  .action(
+    async (opts: {
+      project: string;
+      connector?: string;
+      tenant: string;
+      data?: string;
+      databaseUrl?: string;
+      url?: string;
+      token?: string;
+    }) => {
+      try {
+        await runStdioCommand(opts);
+      } catch (err) {
+        fail(err);
+      }
+    },
+  );
 
 program
   .command('run-script')

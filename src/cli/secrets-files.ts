@@ -6,7 +6,10 @@ import { join } from 'node:path';
  * The admin token: `TOOLPORT_ADMIN_TOKEN` when set, otherwise generated once and kept in `<data>/admin-token`
  * with mode 0600 so restarts keep the same token.
  */
-export function resolveAdminToken(dataDir: string, fromConfig: string | undefined): { token: string; generated: boolean; file?: string } {
+export function resolveAdminToken(
+  dataDir: string,
+  fromConfig: string | undefined,
+): { token: string; generated: boolean; file?: string } {
   if (fromConfig) return { token: fromConfig, generated: false };
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'admin-token');

@@ -3,7 +3,15 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApi, createMetricsRegistry } from '../api/index.js';
 import type { Config } from '../config/index.js';
-import { createError, createJsonLogger, createId, isToolportError, isoTime, silentLogger, type Logger } from '../core/index.js';
+import {
+  createError,
+  createJsonLogger,
+  createId,
+  isToolportError,
+  isoTime,
+  silentLogger,
+  type Logger,
+} from '../core/index.js';
 import { buildClientConfig, createGateway } from '../gateway/index.js';
 import { Registry, ScriptService, createHealthMonitor } from '../registry/index.js';
 import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.js';
@@ -61,9 +69,11 @@ export async function startServer(
   };
   try {
     if (!(await store.getTenant('default'))) {
-      await store.createTenant({ id: 'default', name: 'Default tenant', created_at: isoTime() }).catch((err: unknown) => {
-        if (!isToolportError(err, 'conflict')) throw err;
-      });
+      await store
+        .createTenant({ id: 'default', name: 'Default tenant', created_at: isoTime() })
+        .catch((err: unknown) => {
+          if (!isToolportError(err, 'conflict')) throw err;
+        });
     }
     const registry = new Registry({
       store,
@@ -85,7 +95,9 @@ export async function startServer(
       ? new OtlpExporter({ endpoint: config.otlpEndpoint, serviceVersion: version, logger })
       : undefined;
     if (exporter) {
-      registry.addInterceptor(createToolTracing({ sink: exporter, currentContext: () => registry.currentCallContext() }));
+      registry.addInterceptor(
+        createToolTracing({ sink: exporter, currentContext: () => registry.currentCallContext() }),
+      );
       cleanup.push(() => exporter.close());
     }
     const webhooks = new WebhookService({ store, allowPrivateNetworks: config.allowPrivateNetworks });

@@ -11,7 +11,12 @@ import type { Store } from '../store/index.js';
  * The concrete ToolSource factories by kind. Python connectors that reference an uploaded script
  * (`script_id`) get it materialised from the store into the data folder, so every node can run it.
  */
-export function createSourceFactories(deps: { config: Config; store: Store; dataDir: string; logger: Logger }): SourceFactories {
+export function createSourceFactories(deps: {
+  config: Config;
+  store: Store;
+  dataDir: string;
+  logger: Logger;
+}): SourceFactories {
   const { config, store, dataDir, logger } = deps;
   return {
     http: ({ manifest, config: values, connector }) =>

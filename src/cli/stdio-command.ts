@@ -29,14 +29,21 @@ export interface StdioCommandOptions {
 export async function runStdioCommand(opts: StdioCommandOptions): Promise<void> {
   if (opts.url) return relayToServer(opts);
   const config = loadConfig({
-    flags: { ...(opts.data ? { dataDir: opts.data } : {}), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), hotReload: false },
+    flags: {
+      ...(opts.data ? { dataDir: opts.data } : {}),
+      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      hotReload: false,
+    },
   });
   const logger = createJsonLogger({ level: 'warn', stream: process.stderr });
   const dataDir = resolve(config.dataDir);
   const store = await openStore({
     ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
     dataDir,
-    secretBox: createSecretBox({ ...(config.secretKey ? { key: config.secretKey } : {}), keyFile: `${dataDir}/secret.key` }),
+    secretBox: createSecretBox({
+      ...(config.secretKey ? { key: config.secretKey } : {}),
+      keyFile: `${dataDir}/secret.key`,
+    }),
     logger,
   });
   const registry = new Registry({

@@ -35,7 +35,9 @@ describe('loadConfig', () => {
 
   it('names the bad setting and its origin', () => {
     expect(() => loadConfig({ env: { TOOLPORT_PORT: 'eighty' } })).toThrow(/TOOLPORT_PORT from environment/);
-    expect(() => loadConfig({ env: {}, flags: { databaseUrl: 'mysql://x' } })).toThrow(/databaseUrl from flags: must be a postgres/);
+    expect(() => loadConfig({ env: {}, flags: { databaseUrl: 'mysql://x' } })).toThrow(
+      /databaseUrl from flags: must be a postgres/,
+    );
   });
 
   it('rejects unknown keys in the config file', () => {

@@ -2,11 +2,16 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveMs = z.coerce.number().int().min(1);
-const bool = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])]).transform((v) =>
-  typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v),
-);
+const bool = z
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])])
+  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v)));
 const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
-  Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean),
+  Array.isArray(v)
+    ? v
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
 );
 
 /** The one configuration schema. Keys are camelCase; env vars are `TOOLPORT_` + SNAKE_CASE of the key. */
@@ -28,8 +33,16 @@ export const configSchema = z
     healthConcurrency: z.coerce.number().int().min(1).default(4),
     allowPrivateNetworks: bool.default(false),
     maxConcurrentConnectors: z.coerce.number().int().min(1).default(100),
-    bodyLimitBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
-    scriptMaxBytes: z.coerce.number().int().min(1024).default(512 * 1024),
+    bodyLimitBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    scriptMaxBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(512 * 1024),
     sessionIdleMs: positiveMs.default(30 * 60_000),
     allowedHosts: list.default([]),
     allowedOrigins: list.default([]),

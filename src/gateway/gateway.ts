@@ -96,7 +96,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
     if (!principal) {
-      const challenge = token === undefined ? 'Bearer realm="toolport"' : 'Bearer realm="toolport", error="invalid_token"';
+      const challenge =
+        token === undefined ? 'Bearer realm="toolport"' : 'Bearer realm="toolport", error="invalid_token"';
       return refuse(reply, 401, 'Unauthorized: a valid bearer token is required', RPC.serverError, {
         'WWW-Authenticate': challenge,
       });
@@ -119,7 +120,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   /** Runs a handler on the raw response; failures after hijacking become a JSON-RPC 500 (or a closed stream). */
   const hijacked =
-    (serve: (req: FastifyRequest<{ Params: RouteParams }>, res: ServerResponse, endpoint: Endpoint) => Promise<void> | void) =>
+    (
+      serve: (
+        req: FastifyRequest<{ Params: RouteParams }>,
+        res: ServerResponse,
+        endpoint: Endpoint,
+      ) => Promise<void> | void,
+    ) =>
     async (req: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply): Promise<void> => {
       const endpoint = endpoints.get(req.raw);
       if (!endpoint) return void refuse(reply, 404, 'Project not found');
@@ -153,7 +160,12 @@ export function createGateway(options: GatewayOptions): Gateway {
 
       const mcp = hijacked((req, res, endpoint) => streamable.handle(req.raw, res, req.body, endpoint));
       for (const url of ['/mcp/:project', '/mcp/:project/:connector']) {
-        scope.route<{ Params: RouteParams }>({ method: ['GET', 'POST', 'DELETE'], url, bodyLimit: maxBodyBytes, handler: mcp });
+        scope.route<{ Params: RouteParams }>({
+          method: ['GET', 'POST', 'DELETE'],
+          url,
+          bodyLimit: maxBodyBytes,
+          handler: mcp,
+        });
       }
       const openSse = hijacked((_req, res, endpoint) => openSseSession(res, endpoint, serverOptions, sessions));
       const postSse = hijacked((req, res, endpoint) => {
@@ -162,7 +174,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
       for (const base of ['/sse/:project', '/sse/:project/:connector']) {
         scope.route<{ Params: RouteParams }>({ method: 'GET', url: base, handler: openSse });
-        scope.route<{ Params: RouteParams }>({ method: 'POST', url: `${base}/messages`, bodyLimit: maxBodyBytes, handler: postSse });
+        scope.route<{ Params: RouteParams }>({
+          method: 'POST',
+          url: `${base}/messages`,
+          bodyLimit: maxBodyBytes,
+          handler: postSse,
+        });
       }
     });
   };

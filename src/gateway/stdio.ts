@@ -37,8 +37,14 @@ export async function serveProjectStdio(options: StdioServeOptions): Promise<voi
   const done = new Promise<void>((resolve) => (ended = resolve));
   let timer: NodeJS.Timeout | undefined;
   const unsubscribe = options.provider.subscribe((event) => {
-    if (event.type === 'health.checked' || event.tenant_id !== endpoint.tenantId || event.project_id !== endpoint.projectId) return;
-    if (endpoint.connector !== undefined && event.connector !== undefined && event.connector !== endpoint.connector) return;
+    if (
+      event.type === 'health.checked' ||
+      event.tenant_id !== endpoint.tenantId ||
+      event.project_id !== endpoint.projectId
+    )
+      return;
+    if (endpoint.connector !== undefined && event.connector !== undefined && event.connector !== endpoint.connector)
+      return;
     timer ??= setTimeout(() => {
       timer = undefined;
       for (const server of instances) {

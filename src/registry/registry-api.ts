@@ -83,7 +83,11 @@ export interface RegistryApi extends ToolProvider {
   createProject(tenantId: string, input: { id: string; name?: string; description?: string }): Promise<ProjectRecord>;
   getProject(tenantId: string, projectId: string): Promise<ProjectRecord>;
   listProjects(tenantId: string): Promise<ProjectRecord[]>;
-  updateProject(tenantId: string, projectId: string, patch: { name?: string; description?: string }): Promise<ProjectRecord>;
+  updateProject(
+    tenantId: string,
+    projectId: string,
+    patch: { name?: string; description?: string },
+  ): Promise<ProjectRecord>;
   deleteProject(tenantId: string, projectId: string): Promise<void>;
   /** Creates the `default` project (and any missing snapshot) for a new tenant. */
   ensureTenantDefaults(tenantId: string): Promise<void>;
@@ -99,14 +103,29 @@ export interface RegistryApi extends ToolProvider {
   listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]>;
   rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorSummary>;
   /** Replaces config values (merged with the current ones; `null` removes a key). */
-  updateConfig(tenantId: string, projectId: string, name: string, config: Record<string, string | null>): Promise<ConnectorSummary>;
+  updateConfig(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    config: Record<string, string | null>,
+  ): Promise<ConnectorSummary>;
 
   // Tools
-  listTools(tenantId: string, projectId: string, filter?: { connector?: string; enabled?: boolean }): Promise<ToolSummary[]>;
+  listTools(
+    tenantId: string,
+    projectId: string,
+    filter?: { connector?: string; enabled?: boolean },
+  ): Promise<ToolSummary[]>;
   /** Resolves `{connector}__{tool}` or a bare name unique in the project. */
   resolveTool(tenantId: string, projectId: string, name: string): Promise<RegisteredTool>;
   /** Validates arguments and calls the tool; `validation_failed` lists issues with JSON pointers. */
-  invokeTool(tenantId: string, projectId: string, name: string, args: unknown, ctx?: InvokeContext): Promise<ToolCallResult>;
+  invokeTool(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    args: unknown,
+    ctx?: InvokeContext,
+  ): Promise<ToolCallResult>;
 
   // Stats, reload, health
   projectStats(tenantId: string, projectId: string): Promise<ProjectStats>;

@@ -58,7 +58,14 @@ export interface ConnectorState {
 }
 
 /** Events after which a connector's circuit and per-tool health start afresh. */
-const RESET_ON = new Set(['connector.installed', 'connector.updated', 'connector.enabled', 'connector.disabled', 'connector.uninstalled', 'connector.reloaded']);
+const RESET_ON = new Set([
+  'connector.installed',
+  'connector.updated',
+  'connector.enabled',
+  'connector.disabled',
+  'connector.uninstalled',
+  'connector.reloaded',
+]);
 
 /**
  * The registry as the API, the gateway and the CLI use it: the core's state plus summaries, statistics,
@@ -163,7 +170,11 @@ export class Registry implements RegistryApi {
     return this.core.listProjects(tenantId);
   }
 
-  updateProject(tenantId: string, projectId: string, patch: { name?: string; description?: string }): Promise<ProjectRecord> {
+  updateProject(
+    tenantId: string,
+    projectId: string,
+    patch: { name?: string; description?: string },
+  ): Promise<ProjectRecord> {
     return this.core.updateProject(tenantId, projectId, patch);
   }
 
@@ -188,7 +199,10 @@ export class Registry implements RegistryApi {
   }
 
   async getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorSummary> {
-    return toConnectorSummary(await this.core.requireLive(tenantId, projectId, name), this.breaker?.status(tenantId, projectId, name));
+    return toConnectorSummary(
+      await this.core.requireLive(tenantId, projectId, name),
+      this.breaker?.status(tenantId, projectId, name),
+    );
   }
 
   async setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary> {
@@ -256,9 +270,13 @@ export class Registry implements RegistryApi {
     const matches = snapshot.tools.filter((t) => t.name === name);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
-      throw createError('conflict', `tool name ${name} is ambiguous; use one of ${matches.map((t) => t.qualifiedName).join(', ')}`, {
-        candidates: matches.map((t) => t.qualifiedName),
-      });
+      throw createError(
+        'conflict',
+        `tool name ${name} is ambiguous; use one of ${matches.map((t) => t.qualifiedName).join(', ')}`,
+        {
+          candidates: matches.map((t) => t.qualifiedName),
+        },
+      );
     }
     throw createError('tool_not_found', `no enabled tool named ${name} in project ${projectId}`);
   }
@@ -314,7 +332,8 @@ export class Registry implements RegistryApi {
   }
 
   async globalStats(tenantId?: string): Promise<Record<string, unknown>> {
-    const projects = tenantId === undefined ? await this.core.store.listProjects() : await this.core.store.listProjects(tenantId);
+    const projects =
+      tenantId === undefined ? await this.core.store.listProjects() : await this.core.store.listProjects(tenantId);
     const totals = {
       total_projects: projects.length,
       total_connectors: 0,
@@ -361,7 +380,11 @@ export class Registry implements RegistryApi {
     const tools = live.source ? live.tools.map((t) => t.name) : live.version.manifest.tools.map((t) => t.name);
     const parsed = probe === null ? null : parseProbeInput(probe, tools);
     const { probe: _previous, ...metadata } = live.record.metadata;
-    const record = { ...live.record, metadata: parsed ? { ...metadata, probe: parsed } : metadata, updated_at: isoTime() };
+    const record = {
+      ...live.record,
+      metadata: parsed ? { ...metadata, probe: parsed } : metadata,
+      updated_at: isoTime(),
+    };
     await this.core.store.updateConnector(record);
     // Re-read: an install may have replaced the live connector while the store wrote.
     const current = this.core.liveConnector(tenantId, projectId, name);
@@ -396,7 +419,12 @@ export class Registry implements RegistryApi {
       for (const live of project.connectors.values()) {
         if (!live.record.enabled) continue;
         const intervalMs = live.version.manifest.health?.interval_ms;
-        yield { tenantId: project.tenantId, projectId: project.projectId, name: live.record.name, ...(intervalMs ? { intervalMs } : {}) };
+        yield {
+          tenantId: project.tenantId,
+          projectId: project.projectId,
+          name: live.record.name,
+          ...(intervalMs ? { intervalMs } : {}),
+        };
       }
     }
   }
@@ -425,7 +453,10 @@ export class Registry implements RegistryApi {
     return results;
   }
 
-  async #project(tenantId: string, projectId: string): Promise<NonNullable<ReturnType<RegistryCore['projects']['get']>>> {
+  async #project(
+    tenantId: string,
+    projectId: string,
+  ): Promise<NonNullable<ReturnType<RegistryCore['projects']['get']>>> {
     const live = this.core.projects.get(`${tenantId}/${projectId}`);
     if (live) return live;
     await this.core.getProject(tenantId, projectId);

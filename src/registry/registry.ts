@@ -271,7 +271,9 @@ export class RegistryCore {
       try {
         input = await readFile(file, 'utf8');
       } catch {
-        throw validationError('manifest file cannot be read', [{ pointer: '/file_path', message: `file ${file} cannot be read` }]);
+        throw validationError('manifest file cannot be read', [
+          { pointer: '/file_path', message: `file ${file} cannot be read` },
+        ]);
       }
     }
     const parsed = parseManifest(input, file ? { file, baseDir: dirname(file) } : {});
@@ -310,7 +312,9 @@ export class RegistryCore {
       );
     }
     const config = { ...(existing?.record.config ?? {}), ...(request.config ?? {}) };
-    const hash = scriptHash ? sha256(`${canonicalManifestHash(manifest)}:${scriptHash}`) : canonicalManifestHash(manifest);
+    const hash = scriptHash
+      ? sha256(`${canonicalManifestHash(manifest)}:${scriptHash}`)
+      : canonicalManifestHash(manifest);
     const enabled = request.enabled ?? existing?.record.enabled ?? true;
     // A disabled connector may wait for its secrets; enabling it checks them.
     this.#checkConfig(manifest, config, enabled);
@@ -335,7 +339,9 @@ export class RegistryCore {
       );
     }
 
-    const previousSeqs = existing ? (await this.store.listConnectorVersions(tenantId, projectId, manifest.name)).map((v) => v.seq) : [];
+    const previousSeqs = existing
+      ? (await this.store.listConnectorVersions(tenantId, projectId, manifest.name)).map((v) => v.seq)
+      : [];
     const seq = previousSeqs.length ? Math.max(...previousSeqs) + 1 : 1;
     const record: ConnectorRecord = {
       tenant_id: tenantId,
@@ -354,7 +360,18 @@ export class RegistryCore {
     };
     const candidate: LiveConnector = {
       record,
-      version: { tenant_id: tenantId, project_id: projectId, connector_name: manifest.name, seq, version: manifest.version, hash, manifest, diff: { added: [], removed: [], changed: [] }, source_path: filePath, created_at: now },
+      version: {
+        tenant_id: tenantId,
+        project_id: projectId,
+        connector_name: manifest.name,
+        seq,
+        version: manifest.version,
+        hash,
+        manifest,
+        diff: { added: [], removed: [], changed: [] },
+        source_path: filePath,
+        created_at: now,
+      },
       tools: [],
     };
     if (enabled) await this.#startSource(candidate);
@@ -478,7 +495,11 @@ export class RegistryCore {
       await this.#replace(project, live, { ...live.record }, live.version);
       const next = project.connectors.get(name)!;
       if (next.source && previous.status === 'error') {
-        this.emit('connector.status_changed', tenantId, projectId, name, { from: 'error', to: next.record.status, reason: 'source started' });
+        this.emit('connector.status_changed', tenantId, projectId, name, {
+          from: 'error',
+          to: next.record.status,
+          reason: 'source started',
+        });
       }
       return next.source !== undefined;
     });
@@ -505,7 +526,9 @@ export class RegistryCore {
   // ── Hot reload ──────────────────────────────────────────────────────────────────────────────────
 
   /** Re-reads one watched file and updates every connector installed from it (or using it as its script). */
-  async reloadFile(file: string): Promise<{ connector: string; outcome: string; message?: string; version?: number }[]> {
+  async reloadFile(
+    file: string,
+  ): Promise<{ connector: string; outcome: string; message?: string; version?: number }[]> {
     const keys = [...(this.#watched.get(resolve(file)) ?? [])];
     const outcomes = [];
     for (const key of keys) {
@@ -542,12 +565,19 @@ export class RegistryCore {
       }
       const current = this.projects.get(projectKey(tenantId, projectId))?.connectors.get(name);
       if (!result.changed) {
-        if (current?.record.status === 'error' && current.source && /^source file|manifest is invalid/.test(current.record.status_reason ?? '')) {
+        if (
+          current?.record.status === 'error' &&
+          current.source &&
+          /^source file|manifest is invalid/.test(current.record.status_reason ?? '')
+        ) {
           await this.setStatus(tenantId, projectId, name, 'active', null);
         }
         return { outcome: 'unchanged', version: result.version.seq };
       }
-      this.emit('connector.reloaded', tenantId, projectId, name, { version: result.version.version, seq: result.version.seq });
+      this.emit('connector.reloaded', tenantId, projectId, name, {
+        version: result.version.version,
+        seq: result.version.seq,
+      });
       return { outcome: 'reloaded', version: result.version.seq };
     } catch (err) {
       const message = isToolportError(err) ? err.message : `reload failed: ${(err as Error).message}`;
@@ -638,7 +668,8 @@ export class RegistryCore {
     const factory = this.#sources[live.record.kind];
     const manifest = live.version.manifest;
     const config: Record<string, string> = {};
-    for (const [key, spec] of Object.entries(manifest.config)) if (spec.default !== undefined) config[key] = spec.default;
+    for (const [key, spec] of Object.entries(manifest.config))
+      if (spec.default !== undefined) config[key] = spec.default;
     Object.assign(config, live.record.config);
     if (!factory) {
       this.#markLoadFailure(live, `no runtime for connector kind ${live.record.kind} on this node`);
@@ -670,7 +701,10 @@ export class RegistryCore {
     live.source = undefined;
     live.tools = [];
     live.record = { ...live.record, status: 'error', status_reason: reason };
-    this.logger.warn({ connector: live.record.name, project: live.record.project_id, reason }, 'connector failed to load');
+    this.logger.warn(
+      { connector: live.record.name, project: live.record.project_id, reason },
+      'connector failed to load',
+    );
   }
 
   async #stopSource(live: LiveConnector): Promise<void> {
@@ -703,7 +737,12 @@ export class RegistryCore {
   }
 
   async #restore(record: ConnectorRecord): Promise<void> {
-    const version = await this.store.getConnectorVersion(record.tenant_id, record.project_id, record.name, record.current_version);
+    const version = await this.store.getConnectorVersion(
+      record.tenant_id,
+      record.project_id,
+      record.name,
+      record.current_version,
+    );
     if (!version) {
       this.logger.error({ connector: record.name }, 'connector has no current version in the store; skipped');
       return;
@@ -726,7 +765,9 @@ export class RegistryCore {
       const project = this.projects.get(projectKey(live.record.tenant_id, live.record.project_id));
       if (project?.connectors.get(live.record.name) !== live) return;
       this.#publishSnapshot(project);
-      this.emit('connector.reloaded', live.record.tenant_id, live.record.project_id, live.record.name, { reason: 'tools changed upstream' });
+      this.emit('connector.reloaded', live.record.tenant_id, live.record.project_id, live.record.name, {
+        reason: 'tools changed upstream',
+      });
     } catch (err) {
       this.logger.warn({ connector: live.record.name, err: (err as Error).message }, 'tool list refresh failed');
     }
@@ -785,7 +826,9 @@ export class RegistryCore {
       } else if (notice.event === 'project.created') {
         this.#publishSnapshot(this.#ensureLiveProject(tenantId, projectId));
       } else if (name) {
-        await this.#mutex.run(connectorKey(tenantId, projectId, name), () => this.#refreshFromStore(tenantId, projectId, name));
+        await this.#mutex.run(connectorKey(tenantId, projectId, name), () =>
+          this.#refreshFromStore(tenantId, projectId, name),
+        );
       }
       this.events.publish(notice.event as RegistryEventType, tenantId, projectId, name, { remote: true });
     } catch (err) {

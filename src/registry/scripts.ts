@@ -1,8 +1,8 @@
 import { createError, isoTime, isSlug, sha256, validationError, type ValidationIssue } from '../core/index.js';
 import type { ConnectorManifest, ScriptParameter } from '../manifest/types.js';
 import type { ScriptRecord, Store } from '../store/store.js';
-import type { InstallResult } from './types.js';
 import type { Registry } from './registry-service.js';
+import type { InstallResult } from './types.js';
 
 /** The subset of a script analysis the registry relies on (produced by the Python runtime). */
 export interface ScriptAnalysisResult {
@@ -13,7 +13,8 @@ export interface ScriptAnalysisResult {
   missing_modules: string[];
 }
 
-const asRecord = (analysis: ScriptAnalysisResult): Record<string, unknown> => analysis as unknown as Record<string, unknown>;
+const asRecord = (analysis: ScriptAnalysisResult): Record<string, unknown> =>
+  analysis as unknown as Record<string, unknown>;
 
 /** Options of the script service; the analyser and wrapper builder are the Python runtime's, wired in cli. */
 export interface ScriptServiceOptions {
@@ -68,7 +69,9 @@ export class ScriptService {
   /** Checks, analyses and stores an upload. A syntax error is refused with its line. */
   async upload(tenantId: string, filename: string, data: Buffer): Promise<ScriptSummary> {
     if (!/\.py$/i.test(filename)) {
-      throw validationError('not a Python script', [{ pointer: '/file', message: `file name ${filename} must end in .py` }]);
+      throw validationError('not a Python script', [
+        { pointer: '/file', message: `file name ${filename} must end in .py` },
+      ]);
     }
     if (data.byteLength > this.#o.maxBytes) {
       throw createError('payload_too_large', `script is ${data.byteLength} bytes; the limit is ${this.#o.maxBytes}`);
@@ -116,9 +119,13 @@ export class ScriptService {
     await this.get(tenantId, id);
     const users = (await this.#o.store.listConnectors({ tenantId })).filter((c) => c.metadata.script_id === id);
     if (users.length) {
-      throw createError('conflict', `script ${id} is used by ${users.map((u) => `${u.project_id}/${u.name}`).join(', ')}`, {
-        services: users.map((u) => u.name),
-      });
+      throw createError(
+        'conflict',
+        `script ${id} is used by ${users.map((u) => `${u.project_id}/${u.name}`).join(', ')}`,
+        {
+          services: users.map((u) => u.name),
+        },
+      );
     }
     await this.#o.store.deleteScript(tenantId, id);
   }
@@ -135,10 +142,13 @@ export class ScriptService {
   async generateWrapper(tenantId: string, id: string, request: GenerateWrapperRequest): Promise<InstallResult> {
     const script = await this.get(tenantId, id);
     const analysis = (script.analysis as unknown as ScriptAnalysisResult | null) ?? (await this.discover(tenantId, id));
-    const type = request.type ?? (request.parameters || (!analysis.functions.length && analysis.has_main) ? 'executable' : 'function');
+    const type =
+      request.type ??
+      (request.parameters || (!analysis.functions.length && analysis.has_main) ? 'executable' : 'function');
     const name = request.service_name ?? slugFrom(script.filename);
     const issues: ValidationIssue[] = [];
-    if (!isSlug(name)) issues.push({ pointer: '/service_name', message: 'must be a slug: lower-case letters, digits, - and _' });
+    if (!isSlug(name))
+      issues.push({ pointer: '/service_name', message: 'must be a slug: lower-case letters, digits, - and _' });
     const available = new Set(analysis.functions.map((f) => f.name));
     if (type === 'function') {
       if (!analysis.functions.length) {
@@ -168,7 +178,9 @@ export class ScriptService {
         script_id: id,
         mode: type === 'executable' ? 'script' : 'functions',
         ...(type === 'function' && request.functions?.length ? { functions: request.functions } : {}),
-        ...(type === 'executable' ? { parameters: request.parameters ?? analysis.cli_parameters, tool_name: name } : {}),
+        ...(type === 'executable'
+          ? { parameters: request.parameters ?? analysis.cli_parameters, tool_name: name }
+          : {}),
         ...(request.allow_network === undefined ? {} : { allow_network: request.allow_network }),
         ...(request.timeout_ms === undefined ? {} : { timeout_ms: request.timeout_ms }),
       },
@@ -221,6 +233,10 @@ function basename(filename: string): string {
 }
 
 function slugFrom(filename: string): string {
-  const base = basename(filename).replace(/\.py$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
+  const base = basename(filename)
+    .replace(/\.py$/i, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '');
   return (base || 'script').slice(0, 64);
 }

@@ -30,7 +30,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let store: Store;
   if (options.url) {
     if (!/^postgres(ql)?:\/\//.test(options.url)) {
-      throw createError('config_invalid', 'The database URL (url) must start with postgres:// or postgresql://', { field: 'url' });
+      throw createError('config_invalid', 'The database URL (url) must start with postgres:// or postgresql://', {
+        field: 'url',
+      });
     }
     // Loaded on demand: a SQLite deployment never loads pg, and vice versa.
     const { createPostgresStore } = await import('./postgres/index.js');
@@ -54,7 +56,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       ...(options.synchronous !== undefined && { synchronous: options.synchronous }),
     });
   } else {
-    throw createError('config_invalid', 'Either a database URL (url) or a data directory (dataDir) is required', { field: 'dataDir' });
+    throw createError('config_invalid', 'Either a database URL (url) or a data directory (dataDir) is required', {
+      field: 'dataDir',
+    });
   }
   try {
     await store.migrate();

@@ -73,6 +73,8 @@ describe('createSecretBox', () => {
     const keyFile = join(dir, 'secret.key');
     writeFileSync(keyFile, 'not a key\n', { mode: 0o600 });
     expect(codeOf(() => createSecretBox({ keyFile }))).toBe('config_invalid');
-    expect(createSecretBox({ key: HEX_KEY, keyFile }).decrypt(createSecretBox({ key: HEX_KEY }).encrypt('k'))).toBe('k');
+    expect(createSecretBox({ key: HEX_KEY, keyFile }).decrypt(createSecretBox({ key: HEX_KEY }).encrypt('k'))).toBe(
+      'k',
+    );
   });
 });

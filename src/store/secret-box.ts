@@ -51,7 +51,12 @@ function loadKeyFile(path: string, logger?: Logger): Buffer {
     } catch (writeErr) {
       // Another process created it between our read and write: use theirs.
       if ((writeErr as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw createError('config_invalid', 'Cannot create the secret key file (keyFile)', { field: 'keyFile' }, writeErr);
+        throw createError(
+          'config_invalid',
+          'Cannot create the secret key file (keyFile)',
+          { field: 'keyFile' },
+          writeErr,
+        );
       }
       text = readFileSync(path, 'utf8');
     }
@@ -60,12 +65,18 @@ function loadKeyFile(path: string, logger?: Logger): Buffer {
     logger?.warn({ field: 'keyFile' }, 'secret key file is readable by group or others; chmod 600 it');
   }
   const key = parseKey(text);
-  if (!key) throw createError('config_invalid', 'The secret key file (keyFile) does not hold a 32-byte key in hex or base64', { field: 'keyFile' });
+  if (!key)
+    throw createError('config_invalid', 'The secret key file (keyFile) does not hold a 32-byte key in hex or base64', {
+      field: 'keyFile',
+    });
   return key;
 }
 
 const wrongKey = (): Error =>
-  createError('store_failed', 'Cannot decrypt a stored secret: the secret key differs from the one it was sealed with, or the value is corrupted');
+  createError(
+    'store_failed',
+    'Cannot decrypt a stored secret: the secret key differs from the one it was sealed with, or the value is corrupted',
+  );
 
 /**
  * Creates a SecretBox from a key or a key file.
@@ -75,12 +86,17 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
   let key: Buffer;
   if (options.key !== undefined && options.key !== '') {
     const parsed = parseKey(options.key);
-    if (!parsed) throw createError('config_invalid', 'The secret key (key) must be 32 bytes as 64 hex characters or base64', { field: 'key' });
+    if (!parsed)
+      throw createError('config_invalid', 'The secret key (key) must be 32 bytes as 64 hex characters or base64', {
+        field: 'key',
+      });
     key = parsed;
   } else if (options.keyFile) {
     key = loadKeyFile(options.keyFile, options.logger);
   } else {
-    throw createError('config_invalid', 'A secret key (key) or a key file path (keyFile) is required', { field: 'key' });
+    throw createError('config_invalid', 'A secret key (key) or a key file path (keyFile) is required', {
+      field: 'key',
+    });
   }
 
   return {
@@ -94,7 +110,10 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
     decrypt(sealed: string): string {
       const parts = typeof sealed === 'string' ? sealed.split(':') : [];
       if (parts.length !== 4 || parts[0] !== VERSION) {
-        throw createError('store_failed', 'Cannot decrypt a stored secret: it is not a sealed value of a known version');
+        throw createError(
+          'store_failed',
+          'Cannot decrypt a stored secret: it is not a sealed value of a known version',
+        );
       }
       const iv = Buffer.from(parts[1]!, 'base64url');
       const tag = Buffer.from(parts[2]!, 'base64url');

@@ -185,7 +185,11 @@ export interface Store {
   createProject(project: ProjectRecord): Promise<void>;
   getProject(tenantId: string, id: string): Promise<ProjectRecord | null>;
   listProjects(tenantId?: string): Promise<ProjectRecord[]>;
-  updateProject(tenantId: string, id: string, patch: { name?: string; description?: string; updated_at: string }): Promise<ProjectRecord | null>;
+  updateProject(
+    tenantId: string,
+    id: string,
+    patch: { name?: string; description?: string; updated_at: string },
+  ): Promise<ProjectRecord | null>;
   /** Deletes the project with its connectors, versions, usage, health and webhooks. */
   deleteProject(tenantId: string, id: string): Promise<boolean>;
 
@@ -200,7 +204,12 @@ export interface Store {
   /** Deletes a connector with its versions, usage and health history. */
   deleteConnector(tenantId: string, projectId: string, name: string): Promise<boolean>;
   listConnectorVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]>;
-  getConnectorVersion(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorVersionRecord | null>;
+  getConnectorVersion(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+  ): Promise<ConnectorVersionRecord | null>;
 
   // Usage — additive upsert of a batch, one transaction.
   addToolUsage(batch: ToolUsageRecord[]): Promise<void>;
@@ -216,7 +225,12 @@ export interface Store {
 
   // Health history — keeps at most `keep` newest records per connector.
   addHealthCheck(check: HealthCheckRecord, keep: number): Promise<void>;
-  listHealthChecks(tenantId: string, projectId: string, connectorName: string, limit: number): Promise<HealthCheckRecord[]>;
+  listHealthChecks(
+    tenantId: string,
+    projectId: string,
+    connectorName: string,
+    limit: number,
+  ): Promise<HealthCheckRecord[]>;
 
   // Webhooks
   createWebhook(hook: WebhookRecord): Promise<void>;

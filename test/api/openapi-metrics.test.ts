@@ -50,6 +50,26 @@ const EXPECTED = [
   'POST /v1/projects/{project_id}/install-samples',
   'GET /v1/stats',
   'GET /v1/events',
+  'GET /v1/schemas/manifest.json',
+  'GET /v1/projects/{project_id}/client-config',
+  'POST /api/v1/services/register',
+  'GET /api/v1/services/',
+  'GET /api/v1/services/stats/overview',
+  'GET /api/v1/services/{id}',
+  'DELETE /api/v1/services/{id}',
+  'POST /api/v1/services/{id}/activate',
+  'POST /api/v1/services/{id}/deactivate',
+  'GET /api/v1/services/{id}/health',
+  'POST /api/v1/services/{id}/health',
+  'GET /api/v1/services/{id}/tools',
+  'GET /api/v1/services/{id}/wrapper',
+  'POST /api/v1/upload_script',
+  'GET /api/v1/scripts',
+  'GET /api/v1/scripts/{id}',
+  'GET /api/v1/scripts/{id}/content',
+  'DELETE /api/v1/scripts/{id}',
+  'POST /api/v1/scripts/{id}/discover',
+  'POST /api/v1/scripts/{id}/generate_mcp_wrapper',
 ];
 
 type Doc = {
@@ -72,7 +92,9 @@ describe('/openapi.json', () => {
         const at = `${method} ${path}`;
         expect(op.summary, at).toEqual(expect.any(String));
         expect(op.tags, at).toEqual([expect.any(String)]);
-        expect(op.security, at).toEqual(path === '/health' ? [] : [{ bearerAuth: [] }]);
+        expect(op.security, at).toEqual(
+          path === '/health' || path === '/v1/schemas/manifest.json' ? [] : [{ bearerAuth: [] }],
+        );
         expect(
           Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)),
           at,

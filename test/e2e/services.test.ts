@@ -50,7 +50,11 @@ if __name__ == "__main__":
 async function upload(server: ServerProcess, token: string, filename: string, content: string): Promise<Response> {
   const form = new FormData();
   form.append('file', new Blob([content], { type: 'text/x-python' }), filename);
-  return fetch(`${server.url}/api/v1/upload_script`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  return fetch(`${server.url}/api/v1/upload_script`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
 }
 
 describe('Python scripts become services (end to end)', () => {
@@ -63,7 +67,10 @@ describe('Python scripts become services (end to end)', () => {
     api = createRestClient(server.url, server.adminToken);
     const res = await upload(server, server.adminToken, 'calc.py', SCRIPT);
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { script_id: string; analysis: { functions: { name: string }[]; skipped: { name: string }[] } };
+    const body = (await res.json()) as {
+      script_id: string;
+      analysis: { functions: { name: string }[]; skipped: { name: string }[] };
+    };
     scriptId = body.script_id;
     expect(body.analysis.functions.map((f) => f.name).sort()).toEqual(['add', 'explode', 'greet']);
   });
@@ -92,7 +99,9 @@ describe('Python scripts become services (end to end)', () => {
       properties: { a: { type: 'integer', description: 'The first number.' }, b: { type: 'integer', default: 2 } },
       required: ['a'],
     });
-    const content = await fetch(`${server.url}/api/v1/scripts/${scriptId}/content`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const content = await fetch(`${server.url}/api/v1/scripts/${scriptId}/content`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
     expect(await content.text()).toContain('def add(');
   });
 
@@ -103,7 +112,13 @@ describe('Python scripts become services (end to end)', () => {
       auto_activate: true,
     });
     expect(generated.status).toBe(201);
-    expect(generated.body.service).toMatchObject({ service_id: 'calc', type: 'function', hosting_mode: 'sse', script_id: scriptId, status: 'active' });
+    expect(generated.body.service).toMatchObject({
+      service_id: 'calc',
+      type: 'function',
+      hosting_mode: 'sse',
+      script_id: scriptId,
+      status: 'active',
+    });
 
     const client = new Client({ name: 'e2e', version: '1.0.0' });
     await client.connect(
@@ -132,35 +147,63 @@ describe('Python scripts become services (end to end)', () => {
     const list = await api('GET', '/api/v1/services/?status=active');
     expect(list.status).toBe(200);
     const calc = list.body.services.find((s: { service_id: string }) => s.service_id === 'calc');
-    for (const field of ['service_id', 'name', 'description', 'type', 'hosting_mode', 'script_id', 'tools', 'routes', 'status', 'created_at', 'updated_at', 'config', 'metadata']) {
+    for (const field of [
+      'service_id',
+      'name',
+      'description',
+      'type',
+      'hosting_mode',
+      'script_id',
+      'tools',
+      'routes',
+      'status',
+      'created_at',
+      'updated_at',
+      'config',
+      'metadata',
+    ]) {
       expect(calc, field).toHaveProperty(field);
     }
     expect((await api('GET', '/api/v1/services/calc/tools')).body.tools).toHaveLength(3);
     const deactivated = await api('POST', '/api/v1/services/calc/deactivate');
     expect(deactivated.body.status).toBe('inactive');
-    expect((await api('GET', '/api/v1/services/?status=active')).body.services.map((s: { service_id: string }) => s.service_id)).not.toContain('calc');
+    expect(
+      (await api('GET', '/api/v1/services/?status=active')).body.services.map(
+        (s: { service_id: string }) => s.service_id,
+      ),
+    ).not.toContain('calc');
     const activated = await api('POST', '/api/v1/services/calc/activate');
     expect(activated.body.status).toBe('active');
     const checked = await api('POST', '/api/v1/services/calc/health');
     expect(checked.status).toBe(200);
     expect(checked.body).toMatchObject({ service_id: 'calc', healthy: true });
     const overview = await api('GET', '/api/v1/services/stats/overview');
-    expect(overview.body.registry).toMatchObject({ total_services: 1, by_type: { function: 1 }, by_hosting_mode: { sse: 1 } });
+    expect(overview.body.registry).toMatchObject({
+      total_services: 1,
+      by_type: { function: 1 },
+      by_hosting_mode: { sse: 1 },
+    });
     expect(overview.body.health).toMatchObject({ healthy: 1, unhealthy: 0 });
     expect(typeof overview.body.health.average_response_time_ms).toBe('number');
     expect((await api('DELETE', `/api/v1/scripts/${scriptId}`)).status).toBe(409);
   });
 
   it('offers the generated wrapper, runnable with nothing but Python', async () => {
-    const res = await fetch(`${server.url}/api/v1/services/calc/wrapper`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const res = await fetch(`${server.url}/api/v1/services/calc/wrapper`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
     expect(res.status).toBe(200);
     const file = join(server.dataDir, 'calc_wrapper.py');
     writeFileSync(file, await res.text());
     const client = new Client({ name: 'wrapper', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: 'python3', args: [file], env: { PATH: process.env.PATH ?? '' } }));
+    await client.connect(
+      new StdioClientTransport({ command: 'python3', args: [file], env: { PATH: process.env.PATH ?? '' } }),
+    );
     try {
       expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['add', 'explode', 'greet']);
-      expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })).structuredContent).toEqual({ result: 2 });
+      expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })).structuredContent).toEqual({
+        result: 2,
+      });
     } finally {
       await client.close();
     }
@@ -169,10 +212,16 @@ describe('Python scripts become services (end to end)', () => {
   it('runs a script-mode service with its argparse parameters', async () => {
     const res = await upload(server, server.adminToken, 'repeat.py', CLI_SCRIPT);
     const id = ((await res.json()) as { script_id: string }).script_id;
-    const generated = await api('POST', `/api/v1/scripts/${id}/generate_mcp_wrapper`, { service_name: 'repeat', type: 'executable', auto_activate: true });
+    const generated = await api('POST', `/api/v1/scripts/${id}/generate_mcp_wrapper`, {
+      service_name: 'repeat',
+      type: 'executable',
+      auto_activate: true,
+    });
     expect(generated.status).toBe(201);
     expect(generated.body.service.type).toBe('executable');
-    const out = await api('POST', '/v1/projects/default/tools/repeat__repeat/invoke', { arguments: { word: 'hey', times: 3 } });
+    const out = await api('POST', '/v1/projects/default/tools/repeat__repeat/invoke', {
+      arguments: { word: 'hey', times: 3 },
+    });
     expect(out.status).toBe(200);
     expect(out.body.structuredContent).toMatchObject({ exit_code: 0 });
     expect(out.body.structuredContent.stdout).toContain('hey hey hey');

@@ -113,13 +113,24 @@ describe('tenancy and auth through a started server', () => {
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
     const list = await createRestClient(server.url, keyB)('GET', '/v1/projects');
-    expect(list.body.projects?.map((p: { id: string }) => p.id) ?? list.body.map((p: { id: string }) => p.id)).not.toContain('nope');
+    expect(
+      list.body.projects?.map((p: { id: string }) => p.id) ?? list.body.map((p: { id: string }) => p.id),
+    ).not.toContain('nope');
   });
 
   it('never returns a secret in any response body', async () => {
     const asB = createRestClient(server.url, keyB);
     const p = '/v1/projects/secret-project';
-    for (const path of [p, `${p}/connectors`, `${p}/connectors/notes`, `${p}/connectors/notes/versions`, `${p}/tools`, `${p}/stats`, '/v1/stats', '/openapi.json']) {
+    for (const path of [
+      p,
+      `${p}/connectors`,
+      `${p}/connectors/notes`,
+      `${p}/connectors/notes/versions`,
+      `${p}/tools`,
+      `${p}/stats`,
+      '/v1/stats',
+      '/openapi.json',
+    ]) {
       const res = await asB('GET', path);
       expect(res.status, path).toBe(200);
       expect(res.text, path).not.toContain(SECRET);

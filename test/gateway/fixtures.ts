@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   type Authenticate,
@@ -90,7 +90,11 @@ export const ECHO_TOOLS: ToolDefinition[] = [
     },
     outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
   },
-  { name: 'count', description: 'Reports progress', inputSchema: { type: 'object', properties: { steps: { type: 'integer' } } } },
+  {
+    name: 'count',
+    description: 'Reports progress',
+    inputSchema: { type: 'object', properties: { steps: { type: 'integer' } } },
+  },
   { name: 'wait', description: 'Waits until cancelled', inputSchema: { type: 'object' } },
   { name: 'fail', description: 'Fails', inputSchema: { type: 'object' } },
   { name: 'crash', description: 'Throws', inputSchema: { type: 'object' } },
@@ -107,13 +111,21 @@ interface Connector {
  * connector change, publishes immutable snapshots and registry events like the registry does.
  */
 export class TestProvider implements ToolProvider {
-  #projects = new Map<string, { tenantId: string; projectId: string; connectors: Map<string, Connector>; snapshot: ProjectSnapshot }>();
+  #projects = new Map<
+    string,
+    { tenantId: string; projectId: string; connectors: Map<string, Connector>; snapshot: ProjectSnapshot }
+  >();
   #listeners = new Set<(event: RegistryEvent) => void>();
-  #ajv = new Ajv({ allErrors: true, strict: false });
+  #ajv = new Ajv2020({ allErrors: true, strict: false });
   #eventId = 0;
 
   createProject(tenantId: string, projectId: string): void {
-    const project = { tenantId, projectId, connectors: new Map<string, Connector>(), snapshot: undefined as unknown as ProjectSnapshot };
+    const project = {
+      tenantId,
+      projectId,
+      connectors: new Map<string, Connector>(),
+      snapshot: undefined as unknown as ProjectSnapshot,
+    };
     this.#projects.set(`${tenantId}/${projectId}`, project);
     this.#rebuild(project, 0);
   }
@@ -184,12 +196,24 @@ export class TestProvider implements ToolProvider {
     return project;
   }
 
-  #rebuild(project: { tenantId: string; projectId: string; connectors: Map<string, Connector>; snapshot: ProjectSnapshot }, revision: number): void {
+  #rebuild(
+    project: { tenantId: string; projectId: string; connectors: Map<string, Connector>; snapshot: ProjectSnapshot },
+    revision: number,
+  ): void {
     const tools = [...project.connectors.values()].filter((c) => c.enabled).flatMap((c) => c.tools);
     const connectors = new Map<string, ConnectorView>(
       [...project.connectors].map(([name, c]) => [
         name,
-        { name, kind: 'http', enabled: c.enabled, status: c.enabled ? 'active' : 'inactive', status_reason: null, version: '1', seq: 1, tools: c.tools },
+        {
+          name,
+          kind: 'http',
+          enabled: c.enabled,
+          status: c.enabled ? 'active' : 'inactive',
+          status_reason: null,
+          version: '1',
+          seq: 1,
+          tools: c.tools,
+        },
       ]),
     );
     project.snapshot = Object.freeze({

@@ -1,6 +1,14 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EchoSource, type RunningGateway, TOKENS, type TestProvider, createFixtureProvider, startGateway, waitFor } from './fixtures.js';
+import {
+  EchoSource,
+  type RunningGateway,
+  TOKENS,
+  type TestProvider,
+  createFixtureProvider,
+  startGateway,
+  waitFor,
+} from './fixtures.js';
 
 const MODERN = '2026-07-28';
 type Era = 'legacy' | 'modern';
@@ -47,7 +55,15 @@ describe.each<Era>(['legacy', 'modern'])('Streamable HTTP, %s era', (era) => {
     const client = await connect('/mcp/p1', era);
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    expect(names).toEqual(['echo__add', 'echo__count', 'echo__crash', 'echo__echo', 'echo__fail', 'echo__wait', 'other__echo']);
+    expect(names).toEqual([
+      'echo__add',
+      'echo__count',
+      'echo__crash',
+      'echo__echo',
+      'echo__fail',
+      'echo__wait',
+      'other__echo',
+    ]);
     const add = tools.find((t) => t.name === 'echo__add')!;
     expect(add.outputSchema).toMatchObject({ properties: { sum: { type: 'number' } } });
     expect(tools.find((t) => t.name === 'echo__echo')!.annotations).toEqual({ readOnlyHint: true });

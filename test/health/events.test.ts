@@ -33,7 +33,10 @@ describe('GET /v1/events over real HTTP', () => {
   });
 
   const sse = async (query = '', headers: Record<string, string> = {}, token = ADMIN, prefix = '') => {
-    const client = await openSse(`${s.url}${prefix}/v1/events${query}`, { authorization: `Bearer ${token}`, ...headers });
+    const client = await openSse(`${s.url}${prefix}/v1/events${query}`, {
+      authorization: `Bearer ${token}`,
+      ...headers,
+    });
     clients.push(client);
     return client;
   };
@@ -51,7 +54,12 @@ describe('GET /v1/events over real HTTP', () => {
     await install('p2', statusManifest(upstream.url, 'other'));
 
     const installed = await stream.next((e) => e.event === 'connector.installed');
-    expect(parse(installed.data)).toMatchObject({ type: 'connector.installed', tenant_id: 'default', project_id: 'p1', connector: 'svc' });
+    expect(parse(installed.data)).toMatchObject({
+      type: 'connector.installed',
+      tenant_id: 'default',
+      project_id: 'p1',
+      connector: 'svc',
+    });
     expect(installed.id).toBe(String(parse(installed.data).id));
 
     upstream.mode = 'wrong';
@@ -72,7 +80,7 @@ describe('GET /v1/events over real HTTP', () => {
     expect(stream.events.every((e) => parse(e.data).project_id === 'p1')).toBe(true);
   });
 
-  it("shows a tenant only its own events; the operator token sees tenant default unless X-Tenant-Id", async () => {
+  it('shows a tenant only its own events; the operator token sees tenant default unless X-Tenant-Id', async () => {
     expect((await s.request('POST', '/v1/tenants', { id: 'acme' })).status).toBe(201);
     const keyRes = await s.request('POST', '/v1/tenants/acme/api-keys', { name: 'k', scopes: ['admin'] });
     const key = ((await keyRes.json()) as { key: string }).key;

@@ -49,7 +49,9 @@ describe('health by real execution over SQLite and loopback HTTP', () => {
     // The monitor keeps checking a connector in error, so it recovers by itself.
     await upstream.up();
     await waitFor(async () => (await status()) === 'active', 'status active again');
-    expect(h.events.some((e) => e.type === 'connector.status_changed' && e.data.from === 'error' && e.data.to === 'active')).toBe(true);
+    expect(
+      h.events.some((e) => e.type === 'connector.status_changed' && e.data.from === 'error' && e.data.to === 'active'),
+    ).toBe(true);
   });
 
   it('marks the connector and its probe tool when the probe expectation fails', async () => {
@@ -81,7 +83,10 @@ describe('health by real execution over SQLite and loopback HTTP', () => {
       code: 'validation_failed',
       details: { issues: [{ pointer: '/probe/tool' }] },
     });
-    const summary = await h.registry.setProbe(T, P, 'svc', { tool: 'status', expect: { equals: [{ pointer: '/status', value: 'red' }] } });
+    const summary = await h.registry.setProbe(T, P, 'svc', {
+      tool: 'status',
+      expect: { equals: [{ pointer: '/status', value: 'red' }] },
+    });
     expect(summary.metadata.probe).toMatchObject({ tool: 'status' });
     const check = await h.registry.checkHealth(T, P, 'svc');
     expect(check.message).toBe('probe /status is "green", expected "red"');
@@ -102,12 +107,18 @@ describe('health by real execution over SQLite and loopback HTTP', () => {
     const opened = await h.registry.getConnector(T, P, 'svc');
     expect(opened.breaker).toMatchObject({ state: 'open', failures: 3 });
     expect(Date.parse(opened.breaker!.retry_at!) - Date.parse(opened.breaker!.opened_at!)).toBe(300);
-    const openEvent = h.events.find((e) => e.type === 'connector.status_changed' && (e.data.breaker as { state: string } | undefined)?.state === 'open');
+    const openEvent = h.events.find(
+      (e) =>
+        e.type === 'connector.status_changed' && (e.data.breaker as { state: string } | undefined)?.state === 'open',
+    );
     expect(openEvent?.connector).toBe('svc');
 
     const fast = await h.registry.invokeTool(T, P, 'status', {});
     expect(fast.isError).toBe(true);
-    expect(fast.content[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/^upstream_unavailable: circuit open for connector svc; retry after 1 s$/) });
+    expect(fast.content[0]).toMatchObject({
+      type: 'text',
+      text: expect.stringMatching(/^upstream_unavailable: circuit open for connector svc; retry after 1 s$/),
+    });
     expect(upstream.hits()).toBe(3);
     expect((await toolHealth()).last_error).toMatch(/circuit open/);
 
@@ -116,8 +127,19 @@ describe('health by real execution over SQLite and loopback HTTP', () => {
     const trial = await h.registry.invokeTool(T, P, 'status', {});
     expect(trial.isError).toBeFalsy();
     expect(upstream.hits()).toBe(4);
-    expect((await h.registry.getConnector(T, P, 'svc')).breaker).toEqual({ state: 'closed', failures: 0, opened_at: null, retry_at: null });
-    expect(h.events.some((e) => e.type === 'connector.status_changed' && (e.data.breaker as { state: string } | undefined)?.state === 'closed')).toBe(true);
+    expect((await h.registry.getConnector(T, P, 'svc')).breaker).toEqual({
+      state: 'closed',
+      failures: 0,
+      opened_at: null,
+      retry_at: null,
+    });
+    expect(
+      h.events.some(
+        (e) =>
+          e.type === 'connector.status_changed' &&
+          (e.data.breaker as { state: string } | undefined)?.state === 'closed',
+      ),
+    ).toBe(true);
   });
 
   it('lets only one trial call through while half-open and re-opens when it fails', async () => {
@@ -125,7 +147,10 @@ describe('health by real execution over SQLite and loopback HTTP', () => {
     upstream.mode = 'fail';
     for (let i = 0; i < 3; i++) await h.registry.invokeTool(T, P, 'status', {});
     await waitFor(async () => (await h.registry.getConnector(T, P, 'svc')).breaker?.state === 'half_open', 'half-open');
-    const [a, b] = await Promise.all([h.registry.invokeTool(T, P, 'status', {}), h.registry.invokeTool(T, P, 'status', {})]);
+    const [a, b] = await Promise.all([
+      h.registry.invokeTool(T, P, 'status', {}),
+      h.registry.invokeTool(T, P, 'status', {}),
+    ]);
     expect(upstream.hits()).toBe(4);
     expect([a, b].filter((r) => /circuit open/.test(JSON.stringify(r.content)))).toHaveLength(1);
     expect((await h.registry.getConnector(T, P, 'svc')).breaker?.state).toBe('open');

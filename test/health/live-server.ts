@@ -22,25 +22,50 @@ export interface LiveServer extends RegistryHarness {
   webhooks: WebhookService;
   dispatcher: WebhookDispatcher;
   /** fetch() against the server with the admin token (or `token`). */
-  request(method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
 }
 
 export async function startLiveServer(
-  options: { registry?: Partial<RegistryOptions>; dispatcher?: Partial<WebhookDispatcherOptions>; heartbeatMs?: number } = {},
+  options: {
+    registry?: Partial<RegistryOptions>;
+    dispatcher?: Partial<WebhookDispatcherOptions>;
+    heartbeatMs?: number;
+  } = {},
 ): Promise<LiveServer> {
   const h = await createRegistryHarness(options.registry);
   const metrics = createMetricsRegistry();
   registerToolMetrics({ metrics, registry: h.registry });
   const webhooks = new WebhookService({ store: h.store, allowPrivateNetworks: true });
-  const dispatcher = new WebhookDispatcher({ store: h.store, events: h.registry, allowPrivateNetworks: true, ...options.dispatcher });
-  const api = await createApi({ store: h.store, registry: h.registry, adminToken: ADMIN, version: '0.0.0-test', metrics, webhooks });
+  const dispatcher = new WebhookDispatcher({
+    store: h.store,
+    events: h.registry,
+    allowPrivateNetworks: true,
+    ...options.dispatcher,
+  });
+  const api = await createApi({
+    store: h.store,
+    registry: h.registry,
+    adminToken: ADMIN,
+    version: '0.0.0-test',
+    metrics,
+    webhooks,
+  });
   if (options.heartbeatMs !== undefined) {
     const heartbeatMs = options.heartbeatMs;
     // The same stream mounted as create-api does (inside an authenticated scope), with a test-sized heartbeat.
-    await api.app.register(async (scope) => {
-      scope.addHook('onRequest', createAuthHook(api.authenticate, h.store));
-      registerEventStream(scope, { store: h.store, registry: h.registry }, { heartbeatMs });
-    }, { prefix: FAST_HEARTBEAT });
+    await api.app.register(
+      async (scope) => {
+        scope.addHook('onRequest', createAuthHook(api.authenticate, h.store));
+        registerEventStream(scope, { store: h.store, registry: h.registry }, { heartbeatMs });
+      },
+      { prefix: FAST_HEARTBEAT },
+    );
   }
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(api.app.server.address() as { port: number }).port}`;
@@ -54,7 +79,11 @@ export async function startLiveServer(
     request: (method, path, body, token = ADMIN, headers = {}) =>
       fetch(`${url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       }),
     close: async () => {
@@ -102,7 +131,15 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
               return found !== undefined;
             };
             if (check()) return;
-            const timer = setTimeout(() => fail(new Error(`no matching SSE event within ${timeoutMs} ms; got ${client.events.map((e) => e.event).join(', ')}`)), timeoutMs);
+            const timer = setTimeout(
+              () =>
+                fail(
+                  new Error(
+                    `no matching SSE event within ${timeoutMs} ms; got ${client.events.map((e) => e.event).join(', ')}`,
+                  ),
+                ),
+              timeoutMs,
+            );
             const waiter = (): void => {
               if (check()) {
                 clearTimeout(timer);

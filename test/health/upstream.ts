@@ -67,7 +67,9 @@ http:
   base_url: ${baseUrl}
   retries: 0
   timeout_ms: 2000
-${probe ? `health:
+${
+  probe
+    ? `health:
   interval_ms: 1000
   probe:
     tool: status
@@ -75,7 +77,9 @@ ${probe ? `health:
     expect:
       equals:
         - { pointer: /status, value: green }
-` : ''}tools:
+`
+    : ''
+}tools:
   - name: status
     description: Service status
     input_schema: { type: object, properties: {} }

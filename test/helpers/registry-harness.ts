@@ -45,7 +45,12 @@ export async function createRegistryHarness(options: Partial<RegistryOptions> = 
 }
 
 /** A loopback JSON API that echoes what it received: `{method, path, query, body}`. */
-export async function startEchoApi(): Promise<{ url: string; server: Server; hits: () => number; close(): Promise<void> }> {
+export async function startEchoApi(): Promise<{
+  url: string;
+  server: Server;
+  hits: () => number;
+  close(): Promise<void>;
+}> {
   let hits = 0;
   const server = createServer((req, res) => {
     hits += 1;

@@ -26,7 +26,15 @@ describe('HTTP source argument mapping', () => {
         }),
       ]),
     });
-    const result = await s.invoke('get', { id: 'a b/c', trace: 't-1', session: 'x;y', lang: 'en', page: 2, tags: ['p', 'q'], f: { a: 1 } });
+    const result = await s.invoke('get', {
+      id: 'a b/c',
+      trace: 't-1',
+      session: 'x;y',
+      lang: 'en',
+      page: 2,
+      tags: ['p', 'q'],
+      f: { a: 1 },
+    });
     expect(result.isError).toBeUndefined();
     expect(last().method).toBe('GET');
     expect(last().url).toBe('/api/users/a%20b%2Fc?page=2&tags=p&tags=q&f=%7B%22a%22%3A1%7D');
@@ -35,8 +43,14 @@ describe('HTTP source argument mapping', () => {
   });
 
   it('sends a nested JSON body built from the arguments, not from a string template', async () => {
-    const s = source({ manifest: manifest({ base_url: server.url }, [tool('create', { method: 'POST', path: '/orders/{id}' })]) });
-    const order = { customer: { name: 'Ann "the" Admin', tags: ['a', 'b'] }, lines: [{ sku: 'x', qty: 2 }], note: null };
+    const s = source({
+      manifest: manifest({ base_url: server.url }, [tool('create', { method: 'POST', path: '/orders/{id}' })]),
+    });
+    const order = {
+      customer: { name: 'Ann "the" Admin', tags: ['a', 'b'] },
+      lines: [{ sku: 'x', qty: 2 }],
+      note: null,
+    };
     await s.invoke('create', { id: 5, ...order });
     expect(last().url).toBe('/orders/5');
     expect(last().headers['content-type']).toBe('application/json');
@@ -44,7 +58,9 @@ describe('HTTP source argument mapping', () => {
   });
 
   it('sends a form-encoded body when body_format is form', async () => {
-    const s = source({ manifest: manifest({ base_url: server.url }, [tool('form', { method: 'POST', path: '/f', body_format: 'form' })]) });
+    const s = source({
+      manifest: manifest({ base_url: server.url }, [tool('form', { method: 'POST', path: '/f', body_format: 'form' })]),
+    });
     await s.invoke('form', { name: 'a b', ids: [1, 2] });
     expect(last().headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(new URLSearchParams(last().body))).toEqual({ name: 'a b', ids: '2' });
@@ -53,7 +69,9 @@ describe('HTTP source argument mapping', () => {
 
   it('sends one argument as the whole body with body_arg, and explicit query args of a PUT', async () => {
     const s = source({
-      manifest: manifest({ base_url: server.url }, [tool('put', { method: 'PUT', path: '/docs', body_arg: 'doc', args: { dry: 'query' } })]),
+      manifest: manifest({ base_url: server.url }, [
+        tool('put', { method: 'PUT', path: '/docs', body_arg: 'doc', args: { dry: 'query' } }),
+      ]),
     });
     await s.invoke('put', { doc: [{ a: [1, 2] }, 'x'], dry: true });
     expect(last().method).toBe('PUT');
@@ -62,7 +80,9 @@ describe('HTTP source argument mapping', () => {
   });
 
   it('defaults unlisted arguments of DELETE to the query', async () => {
-    const s = source({ manifest: manifest({ base_url: server.url }, [tool('del', { method: 'DELETE', path: '/items/{id}' })]) });
+    const s = source({
+      manifest: manifest({ base_url: server.url }, [tool('del', { method: 'DELETE', path: '/items/{id}' })]),
+    });
     await s.invoke('del', { id: 3, force: true });
     expect(last().method).toBe('DELETE');
     expect(last().url).toBe('/items/3?force=true');
@@ -75,7 +95,11 @@ describe('HTTP source argument mapping', () => {
       manifest: manifest(
         { base_url: 'http://127.0.0.1:${config.port}/v${config.version}', headers: { 'X-Tenant': '${config.tenant}' } },
         [tool('get', { path: '/ping', headers: { 'X-Tool': 'tool-${config.version}' } })],
-        { port: { secret: false, required: true }, version: { secret: false, required: false, default: '2' }, tenant: { secret: false, required: true } },
+        {
+          port: { secret: false, required: true },
+          version: { secret: false, required: false, default: '2' },
+          tenant: { secret: false, required: true },
+        },
       ),
       config: { port, tenant: 'acme' },
     });
@@ -98,7 +122,9 @@ describe('HTTP source argument mapping', () => {
   });
 
   it('returns an error result for a missing path argument and a header injection attempt', async () => {
-    const s = source({ manifest: manifest({ base_url: server.url }, [tool('get', { path: '/u/{id}', args: { h: 'header' } })]) });
+    const s = source({
+      manifest: manifest({ base_url: server.url }, [tool('get', { path: '/u/{id}', args: { h: 'header' } })]),
+    });
     expect(text(await s.invoke('get', {}))).toBe("missing path argument 'id'");
     const injected = await s.invoke('get', { id: 1, h: 'x\r\nX-Admin: 1' });
     expect(injected.isError).toBe(true);

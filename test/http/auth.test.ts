@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpAuth } from '../../src/manifest/types.js';
-import { captureLogger, closeSources, manifest, sendJson, source, startServer, text, tool, type TestServer } from './helpers.js';
+import {
+  captureLogger,
+  closeSources,
+  manifest,
+  sendJson,
+  source,
+  startServer,
+  text,
+  tool,
+  type TestServer,
+} from './helpers.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -15,11 +25,18 @@ async function echoApi(): Promise<TestServer> {
   return server;
 }
 
-const secretConfig = { key: { secret: true, required: true }, user: { secret: false, required: true }, pass: { secret: true, required: true } };
+const secretConfig = {
+  key: { secret: true, required: true },
+  user: { secret: false, required: true },
+  pass: { secret: true, required: true },
+};
 
 async function callWith(auth: HttpAuth, config: Record<string, string>) {
   const api = await echoApi();
-  const s = source({ manifest: manifest({ base_url: api.url, auth }, [tool('get', { path: '/me' })], secretConfig), config });
+  const s = source({
+    manifest: manifest({ base_url: api.url, auth }, [tool('get', { path: '/me' })], secretConfig),
+    config,
+  });
   const result = await s.invoke('get', {});
   expect(result.isError).toBeUndefined();
   return api.requests[0]!;
@@ -27,17 +44,26 @@ async function callWith(auth: HttpAuth, config: Record<string, string>) {
 
 describe('HTTP source auth', () => {
   it('sends an api key in a header with a scheme prefix', async () => {
-    const seen = await callWith({ type: 'api_key', in: 'header', name: 'Authorization', value: '${config.key}', scheme: 'Token' }, { key: 'k-123456' });
+    const seen = await callWith(
+      { type: 'api_key', in: 'header', name: 'Authorization', value: '${config.key}', scheme: 'Token' },
+      { key: 'k-123456' },
+    );
     expect(seen.headers.authorization).toBe('Token k-123456');
   });
 
   it('sends an api key in the query', async () => {
-    const seen = await callWith({ type: 'api_key', in: 'query', name: 'api_key', value: '${config.key}' }, { key: 'k 1&2' });
+    const seen = await callWith(
+      { type: 'api_key', in: 'query', name: 'api_key', value: '${config.key}' },
+      { key: 'k 1&2' },
+    );
     expect(seen.url).toBe('/me?api_key=k%201%262');
   });
 
   it('sends an api key as a cookie', async () => {
-    const seen = await callWith({ type: 'api_key', in: 'cookie', name: 'auth', value: '${config.key}' }, { key: 'k-cookie' });
+    const seen = await callWith(
+      { type: 'api_key', in: 'cookie', name: 'auth', value: '${config.key}' },
+      { key: 'k-cookie' },
+    );
     expect(seen.headers.cookie).toBe('auth=k-cookie');
   });
 
@@ -47,7 +73,10 @@ describe('HTTP source auth', () => {
   });
 
   it('sends basic credentials', async () => {
-    const seen = await callWith({ type: 'basic', username: '${config.user}', password: '${config.pass}' }, { user: 'ann', pass: 'p@ss:w' });
+    const seen = await callWith(
+      { type: 'basic', username: '${config.user}', password: '${config.pass}' },
+      { user: 'ann', pass: 'p@ss:w' },
+    );
     expect(seen.headers.authorization).toBe(`Basic ${Buffer.from('ann:p@ss:w').toString('base64')}`);
   });
 
@@ -63,10 +92,11 @@ describe('HTTP source auth', () => {
     const lines: string[] = [];
     const auth: HttpAuth = { type: 'api_key', in: 'header', name: 'X-Api-Key', value: '${config.key}' };
     const s = source({
-      manifest: manifest({ base_url: server.url, auth, headers: { 'X-Other': '${config.key}' } }, [
-        tool('ok', { path: '/ok' }),
-        tool('fail', { path: '/fail' }),
-      ], secretConfig),
+      manifest: manifest(
+        { base_url: server.url, auth, headers: { 'X-Other': '${config.key}' } },
+        [tool('ok', { path: '/ok' }), tool('fail', { path: '/fail' })],
+        secretConfig,
+      ),
       config: { key: secret },
       logger: captureLogger(lines),
     });
@@ -89,7 +119,10 @@ describe('HTTP source auth', () => {
     });
     servers.push(server);
     const auth: HttpAuth = { type: 'api_key', in: 'query', name: 'key', value: '${config.key}' };
-    const s = source({ manifest: manifest({ base_url: server.url, auth }, [tool('get', { path: '/q' })], secretConfig), config: { key: secret } });
+    const s = source({
+      manifest: manifest({ base_url: server.url, auth }, [tool('get', { path: '/q' })], secretConfig),
+      config: { key: secret },
+    });
     const result = await s.invoke('get', {});
     expect(server.requests[0]!.url).toBe(`/q?key=${encodeURIComponent(secret)}`);
     expect(text(result)).toBe('HTTP 400 Bad Request: bad request to /q?key=[redacted]');
@@ -102,7 +135,15 @@ async function oauthPair(options: { expiresIn?: number; tokenDelayMs?: number } 
   let revoked = new Set<string>();
   const tokens = await startServer((req, res) => {
     const n = ++issued;
-    setTimeout(() => sendJson(res, { access_token: `tok-${n}-xxxxxxxx`, token_type: 'bearer', expires_in: options.expiresIn ?? 3600 }), options.tokenDelayMs ?? 0);
+    setTimeout(
+      () =>
+        sendJson(res, {
+          access_token: `tok-${n}-xxxxxxxx`,
+          token_type: 'bearer',
+          expires_in: options.expiresIn ?? 3600,
+        }),
+      options.tokenDelayMs ?? 0,
+    );
   });
   const api = await startServer((req, res) => {
     const auth = req.headers.authorization ?? '';
@@ -143,8 +184,13 @@ describe('HTTP source oauth2 client credentials', () => {
     expect(tokenRequest.method).toBe('POST');
     expect(tokenRequest.url).toBe('/oauth/token');
     expect(tokenRequest.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(tokenRequest.headers.authorization).toBe(`Basic ${Buffer.from('my%20client:shh-secret-value').toString('base64')}`);
-    expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({ grant_type: 'client_credentials', scope: 'read write' });
+    expect(tokenRequest.headers.authorization).toBe(
+      `Basic ${Buffer.from('my%20client:shh-secret-value').toString('base64')}`,
+    );
+    expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'read write',
+    });
   });
 
   it('shares one token request among 10 concurrent calls', async () => {
@@ -186,13 +232,21 @@ describe('HTTP source oauth2 client credentials', () => {
   });
 
   it('reports a failing token endpoint without leaking the client secret', async () => {
-    const tokens = await startServer((req, res) => sendJson(res, { error: 'invalid_client', error_description: `bad ${req.headers.authorization}` }, 401));
+    const tokens = await startServer((req, res) =>
+      sendJson(res, { error: 'invalid_client', error_description: `bad ${req.headers.authorization}` }, 401),
+    );
     servers.push(tokens);
     const s = source({
       manifest: manifest(
         {
           base_url: 'http://127.0.0.1:9',
-          auth: { type: 'oauth2_client_credentials', token_url: tokens.url, client_id: 'id', client_secret: '${config.secret}', scopes: [] },
+          auth: {
+            type: 'oauth2_client_credentials',
+            token_url: tokens.url,
+            client_id: 'id',
+            client_secret: '${config.secret}',
+            scopes: [],
+          },
         },
         [tool('get', {})],
         { secret: { secret: true, required: true } },

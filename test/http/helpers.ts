@@ -33,7 +33,13 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     const chunks: Buffer[] = [];
     raw.on('data', (c: Buffer) => chunks.push(c));
     raw.on('end', () => {
-      const seen = { method: raw.method ?? '', url: raw.url ?? '', headers: raw.headers, body: Buffer.concat(chunks).toString(), at: Date.now() };
+      const seen = {
+        method: raw.method ?? '',
+        url: raw.url ?? '',
+        headers: raw.headers,
+        body: Buffer.concat(chunks).toString(),
+        at: Date.now(),
+      };
       requests.push(seen);
       handler(seen, res, raw);
     });
@@ -55,14 +61,23 @@ export async function startServer(handler: Handler): Promise<TestServer> {
 }
 
 /** Sends `value` as a JSON response. */
-export function sendJson(res: http.ServerResponse, value: unknown, status = 200, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: http.ServerResponse,
+  value: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
 /** A tool with a permissive input schema and the given HTTP mapping. */
-export function tool(name: string, http: Partial<NonNullable<ManifestTool['http']>>, extra: Partial<ManifestTool> = {}): ManifestTool {
+export function tool(
+  name: string,
+  http: Partial<NonNullable<ManifestTool['http']>>,
+  extra: Partial<ManifestTool> = {},
+): ManifestTool {
   return {
     name,
     input_schema: { type: 'object' },
@@ -72,13 +87,25 @@ export function tool(name: string, http: Partial<NonNullable<ManifestTool['http'
 }
 
 /** A normalised HTTP connector manifest, written out as an object (no parser involved). */
-export function manifest(http: Partial<HttpConnectorSpec>, tools: ManifestTool[], config: ConnectorManifest['config'] = {}): ConnectorManifest {
+export function manifest(
+  http: Partial<HttpConnectorSpec>,
+  tools: ManifestTool[],
+  config: ConnectorManifest['config'] = {},
+): ConnectorManifest {
   return {
     name: 'test-api',
     version: '1.0.0',
     kind: 'http',
     config,
-    http: { base_url: 'http://127.0.0.1:1', timeout_ms: 5_000, retries: 0, headers: {}, auth: { type: 'none' }, max_response_bytes: 1_000_000, ...http },
+    http: {
+      base_url: 'http://127.0.0.1:1',
+      timeout_ms: 5_000,
+      retries: 0,
+      headers: {},
+      auth: { type: 'none' },
+      max_response_bytes: 1_000_000,
+      ...http,
+    },
     tools,
   };
 }
@@ -107,7 +134,13 @@ export function captureLogger(lines: string[]): Logger {
   const write = (level: string) => (obj: Record<string, unknown>, msg?: string) => {
     lines.push(JSON.stringify({ level, ...obj, msg }));
   };
-  const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: () => logger };
+  const logger: Logger = {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    child: () => logger,
+  };
   return logger;
 }
 

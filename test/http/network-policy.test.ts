@@ -12,7 +12,10 @@ afterEach(async () => {
 });
 
 function guarded(baseUrl: string, allowPrivateNetworks = false) {
-  return source({ manifest: manifest({ base_url: baseUrl, retries: 2 }, [tool('get', { path: '/x' })]), allowPrivateNetworks });
+  return source({
+    manifest: manifest({ base_url: baseUrl, retries: 2 }, [tool('get', { path: '/x' })]),
+    allowPrivateNetworks,
+  });
 }
 
 describe('HTTP source private-network policy', () => {
@@ -43,7 +46,13 @@ describe('HTTP source private-network policy', () => {
       manifest: manifest(
         {
           base_url: 'http://93.184.215.14',
-          auth: { type: 'oauth2_client_credentials', token_url: `http://localhost:${server.port}/token`, client_id: 'a', client_secret: 'b', scopes: [] },
+          auth: {
+            type: 'oauth2_client_credentials',
+            token_url: `http://localhost:${server.port}/token`,
+            client_id: 'a',
+            client_secret: 'b',
+            scopes: [],
+          },
         },
         [tool('get', {})],
       ),
@@ -62,7 +71,9 @@ describe('HTTP source private-network policy', () => {
 
   it('reaches loopback by IP and by name when the operator allows private networks', async () => {
     expect((await guarded(server.url, true).invoke('get', {})).structuredContent).toEqual({ reached: true });
-    expect((await guarded(`http://localhost:${server.port}`, true).invoke('get', {})).structuredContent).toEqual({ reached: true });
+    expect((await guarded(`http://localhost:${server.port}`, true).invoke('get', {})).structuredContent).toEqual({
+      reached: true,
+    });
     expect(server.requests).toHaveLength(2);
   });
 });

@@ -11,7 +11,9 @@ describe('HTTP source connection pooling', () => {
   it('reuses one keep-alive connection across 20 sequential calls', async () => {
     const server = await startServer((_req, res) => sendJson(res, { ok: true }));
     servers.push(server);
-    const s = source({ manifest: manifest({ base_url: server.url }, [tool('get', {}), tool('post', { method: 'POST' })]) });
+    const s = source({
+      manifest: manifest({ base_url: server.url }, [tool('get', {}), tool('post', { method: 'POST' })]),
+    });
     for (let i = 0; i < 20; i++) {
       const result = await s.invoke(i % 2 === 0 ? 'get' : 'post', { i });
       expect(result.isError).toBeUndefined();
@@ -54,11 +56,26 @@ describe('HTTP source load, check and info', () => {
   it('lists the manifest tools as definitions', async () => {
     const s = source({
       manifest: manifest({}, [
-        tool('get', {}, { title: 'Get', description: 'Gets.', annotations: { readOnlyHint: true }, input_schema: { type: 'object', properties: { id: { type: 'string' } } } }),
+        tool(
+          'get',
+          {},
+          {
+            title: 'Get',
+            description: 'Gets.',
+            annotations: { readOnlyHint: true },
+            input_schema: { type: 'object', properties: { id: { type: 'string' } } },
+          },
+        ),
       ]),
     });
     expect(await s.load()).toEqual([
-      { name: 'get', title: 'Get', description: 'Gets.', annotations: { readOnlyHint: true }, inputSchema: { type: 'object', properties: { id: { type: 'string' } } } },
+      {
+        name: 'get',
+        title: 'Get',
+        description: 'Gets.',
+        annotations: { readOnlyHint: true },
+        inputSchema: { type: 'object', properties: { id: { type: 'string' } } },
+      },
     ]);
   });
 
@@ -90,11 +107,16 @@ describe('HTTP source load, check and info', () => {
     try {
       source({ manifest: bad });
     } catch (err) {
-      expect((err as { details: { issues: { pointer: string }[] } }).details.issues.map((i) => i.pointer)).toEqual(['/tools/0/http', '/tools/1/output_schema']);
+      expect((err as { details: { issues: { pointer: string }[] } }).details.issues.map((i) => i.pointer)).toEqual([
+        '/tools/0/http',
+        '/tools/1/output_schema',
+      ]);
     }
   });
 
   it('throws tool_not_found for an unknown tool', async () => {
-    await expect(source({ manifest: manifest({}, []) }).invoke('nope', {})).rejects.toMatchObject({ code: 'tool_not_found' });
+    await expect(source({ manifest: manifest({}, []) }).invoke('nope', {})).rejects.toMatchObject({
+      code: 'tool_not_found',
+    });
   });
 });

@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogger, closeSources, manifest, sendJson, source, startServer, text, tool, type Handler, type TestServer } from './helpers.js';
+import {
+  captureLogger,
+  closeSources,
+  manifest,
+  sendJson,
+  source,
+  startServer,
+  text,
+  tool,
+  type Handler,
+  type TestServer,
+} from './helpers.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -35,7 +46,9 @@ describe('HTTP source retries', () => {
   });
 
   it('retries a POST on 429 and 503, but not on 500', async () => {
-    const busy = await serve(failThen([(res) => sendJson(res, {}, 429, { 'retry-after': '0' }), (res) => sendJson(res, {}, 503)]));
+    const busy = await serve(
+      failThen([(res) => sendJson(res, {}, 429, { 'retry-after': '0' }), (res) => sendJson(res, {}, 503)]),
+    );
     const s1 = source({ manifest: manifest({ base_url: busy.url, retries: 3 }, [tool('post', { method: 'POST' })]) });
     expect((await s1.invoke('post', { a: 1 })).structuredContent).toEqual({ ok: true });
     expect(busy.requests).toHaveLength(3);
@@ -99,7 +112,9 @@ describe('HTTP source retries', () => {
 describe('HTTP source timeouts', () => {
   it('ends a call that exceeds the tool timeout with an error result', async () => {
     const server = await serve(() => undefined); // never answers
-    const s = source({ manifest: manifest({ base_url: server.url, timeout_ms: 10_000, retries: 3 }, [tool('slow', { timeout_ms: 150 })]) });
+    const s = source({
+      manifest: manifest({ base_url: server.url, timeout_ms: 10_000, retries: 3 }, [tool('slow', { timeout_ms: 150 })]),
+    });
     const result = await s.invoke('slow', {});
     expect(result).toEqual({ content: [{ type: 'text', text: 'timed out after 150 ms' }], isError: true });
     expect(server.requests).toHaveLength(1);

@@ -46,7 +46,19 @@ afterAll(() => server.close());
 afterEach(closeSources);
 
 function api(max = 1_000_000, outputSchema?: Record<string, unknown>) {
-  const paths = ['object', 'array', 'number', 'text', 'empty', 'png', 'big-declared', 'big-chunked', 'missing', 'redirect', 'bad-json'];
+  const paths = [
+    'object',
+    'array',
+    'number',
+    'text',
+    'empty',
+    'png',
+    'big-declared',
+    'big-chunked',
+    'missing',
+    'redirect',
+    'bad-json',
+  ];
   return source({
     manifest: manifest(
       { base_url: server.url, max_response_bytes: max },
@@ -109,19 +121,28 @@ describe('HTTP source responses', () => {
     const schema = {
       type: 'object',
       required: ['id', 'owner'],
-      properties: { id: { type: 'integer' }, owner: { type: 'object', properties: { name: { type: 'string', minLength: 2 } } } },
+      properties: {
+        id: { type: 'integer' },
+        owner: { type: 'object', properties: { name: { type: 'string', minLength: 2 } } },
+      },
     };
     const s = api(1_000_000, schema);
     const mismatch = await s.invoke('object', {});
     expect(mismatch.isError).toBe(true);
-    expect(text(mismatch)).toBe('response does not match the output schema: /owner/name must NOT have fewer than 2 characters');
+    expect(text(mismatch)).toBe(
+      'response does not match the output schema: /owner/name must NOT have fewer than 2 characters',
+    );
     const wrapped = await s.invoke('array', {});
     expect(text(wrapped)).toContain("must have required property 'id'");
     expect((await s.invoke('text', {})).isError).toBe(true);
   });
 
   it('passes results that match the output schema and lists it in the tool definition', async () => {
-    const schema = { type: 'object', properties: { result: { type: 'array', items: { type: 'integer' } } }, required: ['result'] };
+    const schema = {
+      type: 'object',
+      properties: { result: { type: 'array', items: { type: 'integer' } } },
+      required: ['result'],
+    };
     const s = api(1_000_000, schema);
     const result = await s.invoke('array', {});
     expect(result.isError).toBeUndefined();

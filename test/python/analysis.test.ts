@@ -41,7 +41,8 @@ describe('analyzeScript', () => {
   it('names every missing module, including ones after the first failing import', async () => {
     const analysis = await analyzeScript({
       filename: 'deps.py',
-      content: 'import requests_missing_zz\nfrom numpy_nonexistent_x import array\ntry:\n    import optional_dep_zzz\nexcept ImportError:\n    pass\ndef f(): pass\n',
+      content:
+        'import requests_missing_zz\nfrom numpy_nonexistent_x import array\ntry:\n    import optional_dep_zzz\nexcept ImportError:\n    pass\ndef f(): pass\n',
     });
     expect(analysis.missing_modules).toEqual(['requests_missing_zz', 'numpy_nonexistent_x']);
     expect(analysis.import_error).toMatch(/^ModuleNotFoundError: No module named 'requests_missing_zz'/);
@@ -49,13 +50,19 @@ describe('analyzeScript', () => {
   });
 
   it('reports a syntax error with line and column instead of failing', async () => {
-    const analysis = await analyzeScript({ filename: 'broken.py', content: 'def ok():\n    pass\n\ndef bad(:\n    pass\n' });
+    const analysis = await analyzeScript({
+      filename: 'broken.py',
+      content: 'def ok():\n    pass\n\ndef bad(:\n    pass\n',
+    });
     expect(analysis.syntax_error).toEqual({ line: 4, column: 9, message: expect.stringMatching(/invalid syntax/) });
     expect(analysis.functions).toEqual([]);
   });
 
   it('reports an exception raised at import time', async () => {
-    const analysis = await analyzeScript({ filename: 'raises.py', content: 'def f(): pass\nraise RuntimeError("no config")\n' });
+    const analysis = await analyzeScript({
+      filename: 'raises.py',
+      content: 'def f(): pass\nraise RuntimeError("no config")\n',
+    });
     expect(analysis.import_error).toBe('RuntimeError: no config');
   });
 
@@ -114,16 +121,33 @@ describe('analyzeScript', () => {
       { name: 'input', type: 'string', required: true, description: 'file to read' },
       { name: 'count', type: 'integer', required: false, flag: '--count', description: 'how many', default: 3 },
       { name: 'ratio', type: 'number', required: true, flag: '--ratio' },
-      { name: 'verbose', type: 'boolean', required: false, flag: '--verbose', description: 'talk more', default: false },
+      {
+        name: 'verbose',
+        type: 'boolean',
+        required: false,
+        flag: '--verbose',
+        description: 'talk more',
+        default: false,
+      },
       { name: 'color', type: 'boolean', required: false, flag: '--no-color', default: true },
       { name: 'tags', type: 'array', required: false, flag: '--tags' },
-      { name: 'mode', type: 'string', required: false, flag: '--mode', description: 'one of: fast, slow', default: 'fast' },
+      {
+        name: 'mode',
+        type: 'string',
+        required: false,
+        flag: '--mode',
+        description: 'one of: fast, slow',
+        default: 'fast',
+      },
       { name: 'extra', type: 'string', required: false },
     ]);
   });
 
   it('keeps user prints at import time out of the JSON answer', async () => {
-    const analysis = await analyzeScript({ filename: 'noisy.py', content: 'print("hello {")\nimport os\nos.write(1, b"raw\\n")\ndef f(): pass\n' });
+    const analysis = await analyzeScript({
+      filename: 'noisy.py',
+      content: 'print("hello {")\nimport os\nos.write(1, b"raw\\n")\ndef f(): pass\n',
+    });
     expect(analysis.functions.map((f) => f.name)).toEqual(['f']);
   });
 

@@ -6,7 +6,11 @@ import type { ConfigKeySpec, ConnectorManifest, PythonConnectorSpec } from '../.
 import { detectBwrap } from '../../src/sources/python/index.js';
 
 /** A temp directory for one test file, removed by `cleanup`. */
-export function createWorkdir(prefix: string): { dir: string; write: (name: string, content: string) => string; cleanup: () => void } {
+export function createWorkdir(prefix: string): {
+  dir: string;
+  write: (name: string, content: string) => string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), `toolport-${prefix}-`));
   return {
     dir,

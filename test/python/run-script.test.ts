@@ -21,10 +21,15 @@ describe.skipIf(!built)('runScript from dist (the generated wrapper)', () => {
   afterAll(() => work.cleanup());
 
   it('serves the selected functions of a script over stdio', async () => {
-    const script = work.write('calc.py', 'def double(x: int) -> int:\n    return 2 * x\n\ndef hidden() -> None:\n    pass\n');
+    const script = work.write(
+      'calc.py',
+      'def double(x: int) -> int:\n    return 2 * x\n\ndef hidden() -> None:\n    pass\n',
+    );
     const program = `import(${JSON.stringify(BUILT)}).then((m) => m.runScript(${JSON.stringify(script)}, { functions: ['double'] }))`;
     const client = new Client({ name: 'run-script-test', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: ['-e', program], stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({ command: process.execPath, args: ['-e', program], stderr: 'pipe' }),
+    );
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toEqual(['double']);

@@ -62,7 +62,10 @@ describe('python sandbox (bubblewrap)', async () => {
   let port = 0;
   let accepted = 0;
 
-  const open = (python: Parameters<typeof pythonManifest>[1] = {}, sandbox: 'required' | 'off' = 'required'): ToolSource => {
+  const open = (
+    python: Parameters<typeof pythonManifest>[1] = {},
+    sandbox: 'required' | 'off' = 'required',
+  ): ToolSource => {
     const source = createPythonSource({
       manifest: pythonManifest(script, python, {
         api_token: { secret: true, required: true, env: 'API_TOKEN' },
@@ -114,7 +117,9 @@ describe('python sandbox (bubblewrap)', async () => {
       const source = open();
       const keys = (await source.invoke('env', {})).structuredContent!.result;
       expect(keys).toEqual([...BASE_ENV, 'API_TOKEN', 'REGION'].sort());
-      expect((await source.invoke('env_value', { name: 'API_TOKEN' })).structuredContent).toEqual({ result: 'tok-123' });
+      expect((await source.invoke('env_value', { name: 'API_TOKEN' })).structuredContent).toEqual({
+        result: 'tok-123',
+      });
       expect((await source.invoke('env_value', { name: 'REGION' })).structuredContent).toEqual({ result: 'eu-1' });
       // The secrets file handed to the runner is gone once the worker has started.
       const scratchDirs = readdirSync(join(work.dir, 'scratch'));
@@ -131,7 +136,15 @@ describe('python sandbox (bubblewrap)', async () => {
       expect(where.cwd.startsWith(join(work.dir, 'scratch'))).toBe(true);
       const scratchFile = join(where.cwd, 'out.txt');
       const writes = await source.invoke('try_write', {
-        paths: [scratchFile, script, join(work.dir, 'tools', 'new.txt'), '/usr/toolport-x', '/etc/toolport-x', '/tmp/toolport-x', '/toolport-x'],
+        paths: [
+          scratchFile,
+          script,
+          join(work.dir, 'tools', 'new.txt'),
+          '/usr/toolport-x',
+          '/etc/toolport-x',
+          '/tmp/toolport-x',
+          '/toolport-x',
+        ],
       });
       expect(writes.structuredContent).toEqual({
         [scratchFile]: 'written',
@@ -143,7 +156,9 @@ describe('python sandbox (bubblewrap)', async () => {
         '/toolport-x': expect.stringMatching(/^(OSError|FileNotFoundError|PermissionError)$/),
       });
       // Files beside the script (other scripts, other tenants) are not even visible.
-      expect((await source.invoke('try_read', { path: neighbour })).structuredContent).toEqual({ result: 'FileNotFoundError' });
+      expect((await source.invoke('try_read', { path: neighbour })).structuredContent).toEqual({
+        result: 'FileNotFoundError',
+      });
     });
   });
 

@@ -96,14 +96,22 @@ const TABLE: [string, Record<string, unknown>][] = [
   ['f_int_enum', P({ type: 'integer', enum: [1, 2] })],
   [
     'f_typeddict',
-    P({ type: 'object', properties: { title: { type: 'string' }, year: { type: 'integer' } }, required: ['title', 'year'] }),
+    P({
+      type: 'object',
+      properties: { title: { type: 'string' }, year: { type: 'integer' } },
+      required: ['title', 'year'],
+    }),
   ],
   ['f_typeddict_partial', P({ type: 'object', properties: { title: { type: 'string' }, rating: { type: 'number' } } })],
   [
     'f_dataclass',
     P({
       type: 'object',
-      properties: { x: { type: 'integer' }, y: { type: 'integer', default: 0 }, tags: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        x: { type: 'integer' },
+        y: { type: 'integer', default: 0 },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
       required: ['x'],
     }),
   ],
@@ -248,6 +256,10 @@ describe('python signature → JSON Schema', () => {
 
   it('gives a function without parameters an empty object schema and no output schema for None', () => {
     const fn = docs.functions.find((f) => f.name === 'plain')!;
-    expect(fn).toMatchObject({ description: 'Just a summary line.', inputSchema: { type: 'object', properties: {} }, outputSchema: null });
+    expect(fn).toMatchObject({
+      description: 'Just a summary line.',
+      inputSchema: { type: 'object', properties: {} },
+      outputSchema: null,
+    });
   });
 });

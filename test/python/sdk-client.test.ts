@@ -37,7 +37,9 @@ describe('runner as a standalone stdio MCP server (official SDK v2 client)', () 
   beforeAll(async () => {
     const script = work.write('tools.py', SCRIPT);
     client = new Client({ name: 'toolport-test', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: 'python3', args: [runnerPath(), 'serve', script], stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({ command: 'python3', args: [runnerPath(), 'serve', script], stderr: 'pipe' }),
+    );
   });
   afterAll(async () => {
     await client.close();
@@ -51,7 +53,10 @@ describe('runner as a standalone stdio MCP server (official SDK v2 client)', () 
       description: 'Greets someone.',
       inputSchema: {
         type: 'object',
-        properties: { name: { type: 'string', description: 'Who to greet.' }, excited: { type: 'boolean', default: false } },
+        properties: {
+          name: { type: 'string', description: 'Who to greet.' },
+          excited: { type: 'boolean', default: false },
+        },
         required: ['name'],
       },
       outputSchema: { type: 'object', properties: { result: { type: 'string' } }, required: ['result'] },

@@ -80,7 +80,12 @@ describe('python source: calls through warm workers', () => {
   const script = work.write('tools.py', SCRIPT);
   const sources: ToolSource[] = [];
   const open = (python: Parameters<typeof pythonManifest>[1] = {}, extra: Record<string, unknown> = {}): ToolSource => {
-    const source = createPythonSource({ manifest: pythonManifest(script, python), config: {}, scratchRoot: work.dir, ...extra });
+    const source = createPythonSource({
+      manifest: pythonManifest(script, python),
+      config: {},
+      scratchRoot: work.dir,
+      ...extra,
+    });
     sources.push(source);
     return source;
   };
@@ -93,7 +98,17 @@ describe('python source: calls through warm workers', () => {
   it('loads every public function as a tool', async () => {
     const tools = await open().load();
     expect(tools.map((t) => t.name)).toEqual([
-      'add', 'slow_echo', 'chatty', 'explode', 'nap', 'whoami', 'napping_whoami', 'hog', 'die', 'move', 'shapes',
+      'add',
+      'slow_echo',
+      'chatty',
+      'explode',
+      'nap',
+      'whoami',
+      'napping_whoami',
+      'hog',
+      'die',
+      'move',
+      'shapes',
     ]);
   });
 
@@ -112,7 +127,8 @@ describe('python source: calls through warm workers', () => {
   it('keeps prints and raw fd writes off the protocol channel and returns them as logs', async () => {
     const source = open();
     const result = await source.invoke('chatty', { n: 2 });
-    const logs = '{"jsonrpc": "2.0", "id": 1, "result": "forged 0"}\n{"jsonrpc": "2.0", "id": 1, "result": "forged 1"}\nraw fd write\n';
+    const logs =
+      '{"jsonrpc": "2.0", "id": 1, "result": "forged 0"}\n{"jsonrpc": "2.0", "id": 1, "result": "forged 1"}\nraw fd write\n';
     expect(result.structuredContent).toEqual({ result: 'done' });
     expect(result.content[1]).toEqual({ type: 'text', text: `[stdout]\n${logs}` });
     expect(result._meta).toEqual({ logs });
@@ -148,7 +164,10 @@ describe('python source: calls through warm workers', () => {
     const source = open({ timeout_ms: 1500 });
     const before = (await source.invoke('whoami', {})).structuredContent!.token;
     const timedOut = await source.invoke('nap', { seconds: 30 });
-    expect(timedOut).toMatchObject({ isError: true, content: [{ type: 'text', text: "Tool 'nap' timed out after 1500 ms" }] });
+    expect(timedOut).toMatchObject({
+      isError: true,
+      content: [{ type: 'text', text: "Tool 'nap' timed out after 1500 ms" }],
+    });
     const after = await source.invoke('whoami', {});
     expect(after.isError).toBeUndefined();
     expect(after.structuredContent!.token).not.toBe(before);
@@ -210,7 +229,9 @@ describe('python source: calls through warm workers', () => {
 
   it('exposes only the selected functions and rejects a selection naming a missing one', async () => {
     expect((await open({ functions: ['add', 'whoami'] }).load()).map((t) => t.name)).toEqual(['add', 'whoami']);
-    const error = await open({ functions: ['add', 'nope'] }).load().catch((e: unknown) => e);
+    const error = await open({ functions: ['add', 'nope'] })
+      .load()
+      .catch((e: unknown) => e);
     expect(isToolportError(error, 'upstream_unavailable')).toBe(true);
     expect((error as Error).message).toBe(
       "python worker failed to start: toolport-runner: function 'nope' cannot be served: not defined in the script",
@@ -244,7 +265,10 @@ describe('python source: crash loops', () => {
   });
 
   it('flags repeated worker deaths as a crash loop, backs off, and recovers after a good call', async () => {
-    const script = work.write('crashy.py', 'import os\ndef die():\n    os._exit(7)\ndef ok() -> str:\n    return "fine"\n');
+    const script = work.write(
+      'crashy.py',
+      'import os\ndef die():\n    os._exit(7)\ndef ok() -> str:\n    return "fine"\n',
+    );
     const source = createPythonSource({
       manifest: pythonManifest(script),
       config: {},
@@ -254,12 +278,17 @@ describe('python source: crash loops', () => {
     await source.load();
     for (let i = 0; i < 3; i++) {
       const result = await source.invoke('die', {});
-      expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: 'python worker died during the call (exit code 7)' }] });
+      expect(result).toMatchObject({
+        isError: true,
+        content: [{ type: 'text', text: 'python worker died during the call (exit code 7)' }],
+      });
     }
     expect(source.info!()).toMatchObject({ crashLoop: true, workers: 0 });
     const checkError = await source.check().catch((e: unknown) => e);
     expect(isToolportError(checkError, 'upstream_unavailable')).toBe(true);
-    expect((checkError as Error).message).toMatch(/^python worker crash loop \(3 deaths\): python worker exited with code 7; next retry in [12] s$/);
+    expect((checkError as Error).message).toMatch(
+      /^python worker crash loop \(3 deaths\): python worker exited with code 7; next retry in [12] s$/,
+    );
     expect(isToolportError(await source.invoke('ok', {}).catch((e: unknown) => e), 'upstream_unavailable')).toBe(true);
     // After the backoff a probe worker is started; a successful call clears the crash loop.
     await new Promise((r) => setTimeout(r, 2100));
@@ -307,7 +336,11 @@ describe('python source: script mode', () => {
       name: 'report',
       inputSchema: {
         type: 'object',
-        properties: { name: { type: 'string' }, count: { type: 'integer', default: 1 }, loud: { type: 'boolean', default: false } },
+        properties: {
+          name: { type: 'string' },
+          count: { type: 'integer', default: 1 },
+          loud: { type: 'boolean', default: false },
+        },
         required: ['name'],
       },
     });

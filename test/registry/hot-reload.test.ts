@@ -2,7 +2,12 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryEvent } from '../../src/registry/index.js';
-import { createRegistryHarness, echoManifest, startEchoApi, type RegistryHarness } from '../helpers/registry-harness.js';
+import {
+  createRegistryHarness,
+  echoManifest,
+  startEchoApi,
+  type RegistryHarness,
+} from '../helpers/registry-harness.js';
 
 /** Resolves with the first event matching `pred`, or rejects after `ms`. */
 function nextEvent(h: RegistryHarness, pred: (e: RegistryEvent) => boolean, ms = 5_000): Promise<RegistryEvent> {
@@ -46,7 +51,12 @@ describe('hot reload of installed manifest files', () => {
     writeFileSync(file, echoManifest(api.url, '1.1.0', ['get_item', 'get_more']));
     const event = await reloaded;
     expect(event.data).toMatchObject({ version: '1.1.0', seq: 2 });
-    expect(h.registry.getSnapshot('default', 'default')!.tools.map((t) => t.name).sort()).toEqual(['get_item', 'get_more']);
+    expect(
+      h.registry
+        .getSnapshot('default', 'default')!
+        .tools.map((t) => t.name)
+        .sort(),
+    ).toEqual(['get_item', 'get_more']);
   });
 
   it('picks up an edit saved by rename (as editors do)', async () => {

@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isToolportError } from '../../src/core/index.js';
-import { createRegistryHarness, echoManifest, startEchoApi, type RegistryHarness } from '../helpers/registry-harness.js';
+import {
+  createRegistryHarness,
+  echoManifest,
+  startEchoApi,
+  type RegistryHarness,
+} from '../helpers/registry-harness.js';
 
 describe('registry over SQLite with HTTP connectors', () => {
   let api: Awaited<ReturnType<typeof startEchoApi>>;
@@ -75,7 +80,9 @@ describe('registry over SQLite with HTTP connectors', () => {
     const disabled = await h.registry.setEnabled('default', 'p1', 'echo', false);
     expect(disabled.status).toBe('inactive');
     expect(h.registry.getSnapshot('default', 'p1')!.tools).toHaveLength(0);
-    await expect(h.registry.invokeTool('default', 'p1', 'get_item', { id: '1' })).rejects.toMatchObject({ code: 'tool_not_found' });
+    await expect(h.registry.invokeTool('default', 'p1', 'get_item', { id: '1' })).rejects.toMatchObject({
+      code: 'tool_not_found',
+    });
     const enabled = await h.registry.setEnabled('default', 'p1', 'echo', true);
     expect(enabled.status).toBe('active');
     expect(h.registry.getSnapshot('default', 'p1')!.tools).toHaveLength(1);
@@ -135,7 +142,9 @@ describe('registry over SQLite with HTTP connectors', () => {
     await h.registry.ensureTenantDefaults('other');
     expect(h.registry.getSnapshot('other', 'p1')).toBeUndefined();
     await expect(h.registry.listConnectors('other', 'p1')).rejects.toMatchObject({ code: 'not_found' });
-    await expect(h.registry.invokeTool('other', 'default', 'get_item', { id: '1' })).rejects.toMatchObject({ code: 'tool_not_found' });
+    await expect(h.registry.invokeTool('other', 'default', 'get_item', { id: '1' })).rejects.toMatchObject({
+      code: 'tool_not_found',
+    });
   });
 
   it('uninstalls: tools gone, store rows gone, event emitted', async () => {
@@ -158,7 +167,9 @@ describe('samples', () => {
       expect(names).toEqual(['quotes', 'task-manager', 'weather', 'weather-legacy']);
       const quotes = await h.registry.getConnector('default', 'demo', 'quotes');
       expect([quotes.enabled, quotes.status]).toEqual([false, 'inactive']);
-      await expect(h.registry.setEnabled('default', 'demo', 'quotes', true)).rejects.toMatchObject({ code: 'validation_failed' });
+      await expect(h.registry.setEnabled('default', 'demo', 'quotes', true)).rejects.toMatchObject({
+        code: 'validation_failed',
+      });
       await h.registry.updateConfig('default', 'demo', 'quotes', { api_key: 'k-123' });
       expect((await h.registry.setEnabled('default', 'demo', 'quotes', true)).status).toBe('active');
       // Installing again changes nothing.

@@ -21,7 +21,12 @@ const notice = (node: string): ChangeNotice => ({
  * Publishes from `from` until `received` holds a matching notice: the listener connection of the
  * receiving instance comes up asynchronously, so the first notices may predate its LISTEN.
  */
-async function publishUntilHeard(from: Store, n: ChangeNotice, received: ChangeNotice[], timeoutMs = 10_000): Promise<void> {
+async function publishUntilHeard(
+  from: Store,
+  n: ChangeNotice,
+  received: ChangeNotice[],
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!received.some((r) => r.event === n.event)) {
     if (Date.now() > deadline) throw new Error(`notice ${n.event} not received within ${timeoutMs} ms`);
@@ -101,12 +106,16 @@ export function defineClusterTests(it: StoreTest, fixture: StoreDriverFixture): 
       expect(await a.withLeaderLock(lock, async () => undefined)).toBe(false);
       release.resolve();
       expect(await first).toBe(true);
-      await expect(b.withLeaderLock(lock, async () => Promise.reject(new Error('job failed')))).rejects.toThrow('job failed');
+      await expect(b.withLeaderLock(lock, async () => Promise.reject(new Error('job failed')))).rejects.toThrow(
+        'job failed',
+      );
       expect(await a.withLeaderLock(lock, async () => void (ranOnB = true))).toBe(true);
       expect(ranOnB).toBe(true);
     });
   } else {
-    it('delivers notices to local listeners only and stops after unsubscribe (known gap: no cross-process notices)', async ({ h }) => {
+    it('delivers notices to local listeners only and stops after unsubscribe (known gap: no cross-process notices)', async ({
+      h,
+    }) => {
       const { store: a, open } = h;
       const b = await open();
       const atA: ChangeNotice[] = [];

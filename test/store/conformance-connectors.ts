@@ -56,7 +56,14 @@ export function defineConnectorTests(it: StoreTest): void {
     const c = connector('t1', 'p1', 'weather');
     await store.saveConnectorVersion(c, version(c, 1));
     await store.saveConnectorVersion({ ...c, current_version: 2 }, version(c, 2));
-    const changed = { ...c, enabled: false, status: 'error' as const, status_reason: 'boom', current_version: 1, updated_at: at(70) };
+    const changed = {
+      ...c,
+      enabled: false,
+      status: 'error' as const,
+      status_reason: 'boom',
+      current_version: 1,
+      updated_at: at(70),
+    };
     await store.updateConnector(changed);
     expect(await store.getConnector('t1', 'p1', 'weather')).toEqual(changed);
     await expectCode(store.updateConnector({ ...changed, current_version: 9 }), 'not_found');
@@ -69,7 +76,12 @@ export function defineConnectorTests(it: StoreTest): void {
     await seed(store, 't1', 'p1');
     await seed(store, 't1', 'p2');
     await seed(store, 't2', 'p1');
-    for (const [t, p, n] of [['t1', 'p1', 'b'], ['t1', 'p1', 'a'], ['t1', 'p2', 'c'], ['t2', 'p1', 'd']] as const) {
+    for (const [t, p, n] of [
+      ['t1', 'p1', 'b'],
+      ['t1', 'p1', 'a'],
+      ['t1', 'p2', 'c'],
+      ['t2', 'p1', 'd'],
+    ] as const) {
       const c = connector(t, p, n);
       await store.saveConnectorVersion(c, version(c, 1));
     }
@@ -86,20 +98,50 @@ export function defineConnectorTests(it: StoreTest): void {
     const c = connector('t1', 'p1', 'weather');
     await store.saveConnectorVersion(c, version(c, 1));
     await store.addToolUsage([
-      usage(c, 'echo', { calls: 3, errors: 1, total_latency_ms: 12.5, last_used_at: at(30), latency_buckets: { '10': 2, '+Inf': 1 } }),
+      usage(c, 'echo', {
+        calls: 3,
+        errors: 1,
+        total_latency_ms: 12.5,
+        last_used_at: at(30),
+        latency_buckets: { '10': 2, '+Inf': 1 },
+      }),
       // The same tool twice in one batch is folded, not rejected.
-      usage(c, 'echo', { calls: 2, errors: 0, total_latency_ms: 7.5, last_used_at: at(20), latency_buckets: { '10': 1, '50': 1 } }),
+      usage(c, 'echo', {
+        calls: 2,
+        errors: 0,
+        total_latency_ms: 7.5,
+        last_used_at: at(20),
+        latency_buckets: { '10': 1, '50': 1 },
+      }),
       usage(c, 'other', { last_used_at: null, latency_buckets: {} }),
     ]);
     await store.addToolUsage([
-      usage(c, 'echo', { calls: 10, errors: 4, total_latency_ms: 100, last_used_at: at(25), latency_buckets: { '50': 3, '+Inf': 2 } }),
+      usage(c, 'echo', {
+        calls: 10,
+        errors: 4,
+        total_latency_ms: 100,
+        last_used_at: at(25),
+        latency_buckets: { '50': 3, '+Inf': 2 },
+      }),
       usage(c, 'other', { calls: 1, last_used_at: at(40), latency_buckets: { '10': 1 } }),
     ]);
     await store.addToolUsage([]);
     const rows = await store.listToolUsage({ tenantId: 't1', projectId: 'p1', connectorName: 'weather' });
     expect(rows).toEqual([
-      usage(c, 'echo', { calls: 15, errors: 5, total_latency_ms: 120, last_used_at: at(30), latency_buckets: { '10': 3, '50': 4, '+Inf': 3 } }),
-      usage(c, 'other', { calls: 2, errors: 0, total_latency_ms: 20, last_used_at: at(40), latency_buckets: { '10': 1 } }),
+      usage(c, 'echo', {
+        calls: 15,
+        errors: 5,
+        total_latency_ms: 120,
+        last_used_at: at(30),
+        latency_buckets: { '10': 3, '50': 4, '+Inf': 3 },
+      }),
+      usage(c, 'other', {
+        calls: 2,
+        errors: 0,
+        total_latency_ms: 20,
+        last_used_at: at(40),
+        latency_buckets: { '10': 1 },
+      }),
     ]);
   });
 
@@ -122,7 +164,8 @@ export function defineConnectorTests(it: StoreTest): void {
     const d = connector('t1', 'p1', 'other');
     await store.saveConnectorVersion(c, version(c, 1));
     await store.saveConnectorVersion(d, version(d, 1));
-    for (const s of [5, 1, 3, 4, 2]) await store.addHealthCheck(health(c, s, { ok: s % 2 === 0, message: s % 2 ? 'down' : null }), 3);
+    for (const s of [5, 1, 3, 4, 2])
+      await store.addHealthCheck(health(c, s, { ok: s % 2 === 0, message: s % 2 ? 'down' : null }), 3);
     await store.addHealthCheck(health(d, 1), 3);
     const list = await store.listHealthChecks('t1', 'p1', 'weather', 10);
     expect(list).toEqual([5, 4, 3].map((s) => health(c, s, { ok: s % 2 === 0, message: s % 2 ? 'down' : null })));
@@ -146,13 +189,20 @@ export function defineConnectorTests(it: StoreTest): void {
     expect(await store.deleteConnector('t1', 'p1', 'weather')).toBe(false);
     for (const table of ['connector_versions', 'tool_usage', 'health_checks']) {
       const rows = await raw(`SELECT connector_name FROM ${table}`);
-      expect(rows.map((r) => r.connector_name), table).toEqual(['keep']);
+      expect(
+        rows.map((r) => r.connector_name),
+        table,
+      ).toEqual(['keep']);
     }
   });
 
   it('deleteProject and deleteTenant cascade to every table below them', async ({ h }) => {
     const { store, raw } = h;
-    for (const [t, p] of [['t1', 'p1'], ['t1', 'p2'], ['t2', 'p1']] as const) {
+    for (const [t, p] of [
+      ['t1', 'p1'],
+      ['t1', 'p2'],
+      ['t2', 'p1'],
+    ] as const) {
       await seed(store, t, p);
       const c = connector(t, p, 'weather');
       await store.saveConnectorVersion(c, version(c, 1));
@@ -165,7 +215,8 @@ export function defineConnectorTests(it: StoreTest): void {
     await store.saveScript(script('t1', 's1'));
     await store.createApiKey(apiKey('t1', 'key_1'));
 
-    const count = async (table: string, where: string) => Number((await raw(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`))[0]?.n);
+    const count = async (table: string, where: string) =>
+      Number((await raw(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`))[0]?.n);
     const below = ['connectors', 'connector_versions', 'tool_usage', 'health_checks', 'webhooks'];
 
     expect(await store.deleteProject('t1', 'p1')).toBe(true);

@@ -69,7 +69,9 @@ export function defineCoreTests(it: StoreTest): void {
     expect((await store.getApiKeyByHash(k1.hash))?.last_used_at).toBe(at(20));
   });
 
-  it('creates, updates (partially) and deletes projects; duplicates conflict, unknown tenants are not found', async ({ h }) => {
+  it('creates, updates (partially) and deletes projects; duplicates conflict, unknown tenants are not found', async ({
+    h,
+  }) => {
     const { store } = h;
     await store.createTenant({ id: 't1', name: 'T1', created_at: at(0) });
     await store.createTenant({ id: 't2', name: 'T2', created_at: at(0) });
@@ -81,7 +83,11 @@ export function defineCoreTests(it: StoreTest): void {
     expect(await store.getProject('t1', 'default')).toEqual(p);
     expect(await store.getProject('t1', 'nope')).toBeNull();
     expect((await store.listProjects('t1')).map((x) => x.id)).toEqual(['alpha', 'default']);
-    expect((await store.listProjects()).map((x) => `${x.tenant_id}/${x.id}`)).toEqual(['t1/alpha', 't1/default', 't2/default']);
+    expect((await store.listProjects()).map((x) => `${x.tenant_id}/${x.id}`)).toEqual([
+      't1/alpha',
+      't1/default',
+      't2/default',
+    ]);
 
     await expectCode(store.createProject(project('t1', 'default')), 'conflict');
     await expectCode(store.createProject(project('ghost', 'x')), 'not_found');
@@ -108,7 +114,10 @@ export function defineCoreTests(it: StoreTest): void {
   it('reports driver failures as store_failed with the cause but without parameter values', async ({ h }) => {
     const { store } = h;
     const marker = 'PARAM-VALUE-MARKER-7731';
-    const err = await expectCode(store.createTenant({ id: marker, name: null as never, created_at: at(0) }), 'store_failed');
+    const err = await expectCode(
+      store.createTenant({ id: marker, name: null as never, created_at: at(0) }),
+      'store_failed',
+    );
     expect(err.message).toContain('createTenant');
     expect(err.message).not.toContain(marker);
     expect(JSON.stringify(err.toJSON())).not.toContain(marker);

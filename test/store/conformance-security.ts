@@ -31,7 +31,14 @@ export function defineSecurityTests(it: StoreTest): void {
     const all = await store.listScripts('t1');
     expect(all.map((s) => s.id)).toEqual(['s1', 's2', 's3']);
     expect(all[0]).not.toHaveProperty('content');
-    expect(all[0]).toEqual({ id: 's1', tenant_id: 't1', filename: 'Report_Tool.py', size: 42, analysis: null, created_at: at(1) });
+    expect(all[0]).toEqual({
+      id: 's1',
+      tenant_id: 't1',
+      filename: 'Report_Tool.py',
+      size: 42,
+      analysis: null,
+      created_at: at(1),
+    });
     expect((await store.listScripts('t1', 'REPORT')).map((s) => s.id)).toEqual(['s1', 's2']);
     // `_` and `%` match themselves, not any character.
     expect((await store.listScripts('t1', 'report_')).map((s) => s.id)).toEqual(['s1']);
@@ -58,13 +65,19 @@ export function defineSecurityTests(it: StoreTest): void {
     await store.createWebhook(hook);
     await store.createWebhook(webhook('t1', 'p2', 'wh_2', { enabled: false, created_at: at(6) }));
     expect(await store.listWebhooks('t1', 'p1')).toEqual([hook]);
-    expect((await store.listWebhooks('t1')).map((w) => [w.id, w.enabled])).toEqual([['wh_1', true], ['wh_2', false]]);
+    expect((await store.listWebhooks('t1')).map((w) => [w.id, w.enabled])).toEqual([
+      ['wh_1', true],
+      ['wh_2', false],
+    ]);
     await expectCode(store.createWebhook(hook), 'conflict');
     await expectCode(store.createWebhook(webhook('t1', 'ghost', 'wh_3')), 'not_found');
 
     for (let s = 1; s <= 5; s++) {
       const failed = s === 4;
-      await store.addWebhookDelivery(delivery(hook, `d${s}`, s, failed ? { ok: false, status_code: null, error: 'timeout', attempt: 2 } : {}), 3);
+      await store.addWebhookDelivery(
+        delivery(hook, `d${s}`, s, failed ? { ok: false, status_code: null, error: 'timeout', attempt: 2 } : {}),
+        3,
+      );
     }
     const log = await store.listWebhookDeliveries('t1', 'wh_1', 10);
     expect(log.map((d) => d.id)).toEqual(['d5', 'd4', 'd3']);

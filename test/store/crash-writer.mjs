@@ -1,6 +1,7 @@
 // Child process of sqlite-crash.test.ts: commits tenants (each with its project, one transaction)
 // as fast as it can and prints each id only after its COMMIT returned — an acknowledged write.
 // Runs with the driver's own pragmas, passed in as JSON so they are defined in one place only.
+import process from 'node:process';
 import Database from 'better-sqlite3';
 
 const [dbPath, pragmasJson] = process.argv.slice(2);

@@ -79,6 +79,9 @@ export const sqliteFixture: StoreDriverFixture = {
 /** The PostgreSQL URL tests use. */
 export const PG_URL = process.env.TOOLPORT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** PG_URL without credentials, for messages. */
+export const PG_URL_REDACTED = PG_URL.replace(/\/\/[^@/]*@/, '//');
+
 /** True when PostgreSQL answers at PG_URL. */
 export async function isPostgresReachable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });

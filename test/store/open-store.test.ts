@@ -1,5 +1,5 @@
 /** openStore: driver selection, data directory handling, configuration errors. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -39,7 +39,9 @@ it('opens SQLite at <dataDir>/toolport.db, creating the directory, migrated and 
 it('refuses options that select no driver, a non-postgres URL and a bad schema name', async () => {
   expect(await codeOf(openStore({ secretBox }))).toBe('config_invalid');
   expect(await codeOf(openStore({ url: 'mysql://x', secretBox }))).toBe('config_invalid');
-  expect(await codeOf(openStore({ url: 'postgres://127.0.0.1/test', schema: 'Bad; DROP', secretBox }))).toBe('config_invalid');
+  expect(await codeOf(openStore({ url: 'postgres://127.0.0.1/test', schema: 'Bad; DROP', secretBox }))).toBe(
+    'config_invalid',
+  );
 });
 
 it('reports an unreachable PostgreSQL as store_failed', async () => {
@@ -48,5 +50,8 @@ it('reports an unreachable PostgreSQL as store_failed', async () => {
 });
 
 it('reports a data directory that cannot be created as config_invalid', async () => {
-  expect(await codeOf(openStore({ dataDir: '/proc/toolport-cannot-exist', secretBox }))).toBe('config_invalid');
+  dir = mkdtempSync(join(tmpdir(), 'toolport-open-'));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, '');
+  expect(await codeOf(openStore({ dataDir: join(file, 'data'), secretBox }))).toBe('config_invalid');
 });

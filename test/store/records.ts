@@ -1,4 +1,5 @@
 /** Record factories for the store tests: valid defaults, overridable per test. */
+import type { ConnectorManifest } from '../../src/manifest/types.js';
 import type {
   ApiKeyRecord,
   ConnectorRecord,
@@ -10,7 +11,6 @@ import type {
   WebhookDeliveryRecord,
   WebhookRecord,
 } from '../../src/store/index.js';
-import type { ConnectorManifest } from '../../src/manifest/types.js';
 
 /** ISO time `s` seconds after a fixed instant (sortable, distinct). */
 export const at = (s: number): string => new Date(Date.UTC(2025, 0, 1) + s * 1000).toISOString();
@@ -43,10 +43,15 @@ export const manifest = (name: string, tools: string[] = ['echo']): ConnectorMan
   version: '1.0.0',
   kind: 'http',
   config: { api_key: { secret: true, required: true } },
-  tools: tools.map((t) => ({ name: t, description: `tool ${t}`, input_schema: { type: "object" } })),
+  tools: tools.map((t) => ({ name: t, description: `tool ${t}`, input_schema: { type: 'object' } })),
 });
 
-export const connector = (tenant: string, proj: string, name: string, o: Partial<ConnectorRecord> = {}): ConnectorRecord => ({
+export const connector = (
+  tenant: string,
+  proj: string,
+  name: string,
+  o: Partial<ConnectorRecord> = {},
+): ConnectorRecord => ({
   tenant_id: tenant,
   project_id: proj,
   name,
@@ -63,7 +68,11 @@ export const connector = (tenant: string, proj: string, name: string, o: Partial
   ...o,
 });
 
-export const version = (c: ConnectorRecord, seq: number, o: Partial<ConnectorVersionRecord> = {}): ConnectorVersionRecord => ({
+export const version = (
+  c: ConnectorRecord,
+  seq: number,
+  o: Partial<ConnectorVersionRecord> = {},
+): ConnectorVersionRecord => ({
   tenant_id: c.tenant_id,
   project_id: c.project_id,
   connector_name: c.name,
@@ -125,7 +134,12 @@ export const webhook = (tenant: string, proj: string, id: string, o: Partial<Web
   ...o,
 });
 
-export const delivery = (hook: WebhookRecord, id: string, s: number, o: Partial<WebhookDeliveryRecord> = {}): WebhookDeliveryRecord => ({
+export const delivery = (
+  hook: WebhookRecord,
+  id: string,
+  s: number,
+  o: Partial<WebhookDeliveryRecord> = {},
+): WebhookDeliveryRecord => ({
   id,
   webhook_id: hook.id,
   tenant_id: hook.tenant_id,

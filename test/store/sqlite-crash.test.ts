@@ -26,7 +26,9 @@ afterEach(() => {
 /** Runs the writer until it acknowledged `count` ids, then SIGKILLs it; resolves to the acknowledged ids. */
 function writeThenKill(dbPath: string, count: number): Promise<{ acked: string[]; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, dbPath, JSON.stringify(sqlitePragmas())], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WRITER, dbPath, JSON.stringify(sqlitePragmas())], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked: string[] = [];
     let partial = '';
     let stderr = '';

@@ -4,7 +4,13 @@
  * its suite is skipped with a warning — except under CI=true, where that is a failure.
  */
 import { describe, it } from 'vitest';
-import { isPostgresReachable, PG_URL, postgresFixture, sqliteFixture, type StoreDriverFixture } from './drivers.js';
+import {
+  isPostgresReachable,
+  PG_URL_REDACTED,
+  postgresFixture,
+  sqliteFixture,
+  type StoreDriverFixture,
+} from './drivers.js';
 import { defineStoreConformance } from './store-conformance.js';
 
 const pgReachable = await isPostgresReachable();
@@ -19,11 +25,15 @@ for (const { fixture, available } of drivers) {
   } else if (process.env.CI === 'true') {
     describe(`store conformance: ${fixture.name}`, () => {
       it('has its database available (required under CI)', () => {
-        throw new Error(`PostgreSQL is not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}; CI must run the ${fixture.name} store suite`);
+        throw new Error(
+          `PostgreSQL is not reachable at ${PG_URL_REDACTED}; CI must run the ${fixture.name} store suite`,
+        );
       });
     });
   } else {
-    console.warn(`[store tests] GAP: ${fixture.name} store conformance suite SKIPPED — PostgreSQL not reachable at ${PG_URL}`);
+    console.warn(
+      `[store tests] GAP: ${fixture.name} store conformance suite SKIPPED — PostgreSQL not reachable at ${PG_URL_REDACTED}`,
+    );
     describe.skip(`store conformance: ${fixture.name} (database unreachable)`, () => defineStoreConformance(fixture));
   }
 }

@@ -17,7 +17,9 @@ describe('/metrics carries tool, connector, health and circuit series', () => {
 
   beforeEach(async () => {
     upstream = await startUpstream();
-    s = await startLiveServer({ registry: { breaker: { failureThreshold: 2, cooldownMs: 60_000 }, health: { failures: 1 } } });
+    s = await startLiveServer({
+      registry: { breaker: { failureThreshold: 2, cooldownMs: 60_000 }, health: { failures: 1 } },
+    });
     await s.registry.createProject('default', { id: 'p1' });
   });
   afterEach(async () => {
@@ -26,8 +28,11 @@ describe('/metrics carries tool, connector, health and circuit series', () => {
   });
 
   it('counts calls by outcome, times them, and reports status, health checks and open circuits', async () => {
-    await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', { manifest: statusManifest(upstream.url) });
-    for (let i = 0; i < 3; i++) expect((await s.request('POST', '/v1/projects/p1/tools/svc__status/invoke', { arguments: {} })).status).toBe(200);
+    await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', {
+      manifest: statusManifest(upstream.url),
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await s.request('POST', '/v1/projects/p1/tools/svc__status/invoke', { arguments: {} })).status).toBe(200);
     upstream.mode = 'fail';
     for (let i = 0; i < 3; i++) await s.registry.invokeTool('default', 'p1', 'status', {});
     upstream.mode = 'wrong';
@@ -59,10 +64,33 @@ describe('/metrics carries tool, connector, health and circuit series', () => {
   it('reports python workers and upstream processes from runtime facts, and bounds label cardinality', () => {
     const metrics = createMetricsRegistry();
     const states: ConnectorState[] = [
-      { tenantId: 't', projectId: 'p', name: 'py', kind: 'python', enabled: true, status: 'active', runtime: { workers: 2 }, breaker: 'closed' },
-      { tenantId: 't', projectId: 'p', name: 'up', kind: 'mcp', enabled: true, status: 'active', runtime: { processes: 1 }, breaker: 'half_open' },
+      {
+        tenantId: 't',
+        projectId: 'p',
+        name: 'py',
+        kind: 'python',
+        enabled: true,
+        status: 'active',
+        runtime: { workers: 2 },
+        breaker: 'closed',
+      },
+      {
+        tenantId: 't',
+        projectId: 'p',
+        name: 'up',
+        kind: 'mcp',
+        enabled: true,
+        status: 'active',
+        runtime: { processes: 1 },
+        breaker: 'half_open',
+      },
     ];
-    let interceptor: { before: (...a: string[]) => unknown; after: (t: unknown, r: { content: []; isError?: boolean }, ms: number) => void } | undefined;
+    let interceptor:
+      | {
+          before: (...a: string[]) => unknown;
+          after: (t: unknown, r: { content: []; isError?: boolean }, ms: number) => void;
+        }
+      | undefined;
     registerToolMetrics({
       metrics,
       maxSeries: 3,
@@ -79,6 +107,11 @@ describe('/metrics carries tool, connector, health and circuit series', () => {
     expect(sample(text, 'toolport_circuit_open{tenant="t",project="p",connector="up"}')).toBe(1);
     const callSeries = text.split('\n').filter((l) => l.startsWith('toolport_tool_calls_total{'));
     expect(callSeries).toHaveLength(4);
-    expect(sample(text, 'toolport_tool_calls_total{tenant="_other",project="_other",connector="_other",tool="_other",outcome="ok"}')).toBe(7);
+    expect(
+      sample(
+        text,
+        'toolport_tool_calls_total{tenant="_other",project="_other",connector="_other",tool="_other",outcome="ok"}',
+      ),
+    ).toBe(7);
   });
 });

@@ -22,7 +22,11 @@ interface Span {
 
 /** A loopback OTLP/HTTP collector recording each request's path, content type and JSON body. */
 async function startCollector() {
-  const requests: { path: string; type: string | undefined; body: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: Span[] }[] }[] } }[] = [];
+  const requests: {
+    path: string;
+    type: string | undefined;
+    body: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: Span[] }[] }[] };
+  }[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -53,7 +57,11 @@ describe('OTLP/HTTP JSON traces of tool calls', () => {
     collector = await startCollector();
     h = await createRegistryHarness();
     await h.registry.createProject('default', { id: 'p1' });
-    await h.registry.install({ tenantId: 'default', projectId: 'p1', manifest: statusManifest(upstream.url, 'svc', false) });
+    await h.registry.install({
+      tenantId: 'default',
+      projectId: 'p1',
+      manifest: statusManifest(upstream.url, 'svc', false),
+    });
   });
   afterEach(async () => {
     await h.close();
@@ -62,8 +70,15 @@ describe('OTLP/HTTP JSON traces of tool calls', () => {
   });
 
   it('exports one span per call in batches, joining the caller trace from traceparent', async () => {
-    const exporter = new OtlpExporter({ endpoint: `${collector.url}/`, serviceVersion: '1.2.3', batchSize: 2, flushMs: 60_000 });
-    h.registry.addInterceptor(createToolTracing({ sink: exporter, currentContext: () => h.registry.currentCallContext() }));
+    const exporter = new OtlpExporter({
+      endpoint: `${collector.url}/`,
+      serviceVersion: '1.2.3',
+      batchSize: 2,
+      flushMs: 60_000,
+    });
+    h.registry.addInterceptor(
+      createToolTracing({ sink: exporter, currentContext: () => h.registry.currentCallContext() }),
+    );
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     await h.registry.callTool('default', 'p1', 'svc', 'status', {}, { traceparent });
     await h.registry.invokeTool('default', 'p1', 'status', {});
@@ -115,7 +130,10 @@ describe('OTLP/HTTP JSON traces of tool calls', () => {
   });
 
   it('ignores malformed traceparent headers', () => {
-    expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', parentSpanId: '00f067aa0ba902b7' });
+    expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toEqual({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      parentSpanId: '00f067aa0ba902b7',
+    });
     expect(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
     expect(parseTraceparent('garbage')).toBeUndefined();
     expect(parseTraceparent(undefined)).toBeUndefined();

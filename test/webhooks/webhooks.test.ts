@@ -66,26 +66,58 @@ describe('webhooks over real HTTP', () => {
       expect(listed.webhooks[0]).not.toHaveProperty('secret');
       expect(JSON.stringify(listed)).not.toContain(hook.secret);
 
-      await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', { manifest: statusManifest(upstream.url) });
+      await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', {
+        manifest: statusManifest(upstream.url),
+      });
       await s.request('POST', '/v1/projects/p1/connectors/svc/disable');
       await waitFor(() => receiver.received.length >= 2, 'two deliveries');
 
       const first = receiver.received.find((r) => r.headers['x-toolport-event'] === 'connector.installed')!;
       const payload = JSON.parse(first.body) as WebhookPayload;
-      expect(payload).toMatchObject({ type: 'connector.installed', tenant_id: 'default', project_id: 'p1', connector: 'svc' });
+      expect(payload).toMatchObject({
+        type: 'connector.installed',
+        tenant_id: 'default',
+        project_id: 'p1',
+        connector: 'svc',
+      });
       expect(first.headers['x-toolport-delivery']).toBe(payload.id);
       const timestamp = first.headers['x-toolport-timestamp'] as string;
       expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(60);
       // Verified independently of the library: HMAC-SHA256 over "<timestamp>.<body>".
       const expected = createHmac('sha256', hook.secret).update(`${timestamp}.${first.body}`).digest('hex');
       expect(first.headers['x-toolport-signature']).toBe(`sha256=${expected}`);
-      expect(verifyWebhook(hook.secret, { timestamp, signature: first.headers['x-toolport-signature'] as string }, first.body)).toBe(true);
-      expect(verifyWebhook('whsec_wrong-secret-0000000', { timestamp, signature: first.headers['x-toolport-signature'] as string }, first.body)).toBe(false);
-      expect(verifyWebhook(hook.secret, { timestamp, signature: first.headers['x-toolport-signature'] as string }, `${first.body} `)).toBe(false);
+      expect(
+        verifyWebhook(
+          hook.secret,
+          { timestamp, signature: first.headers['x-toolport-signature'] as string },
+          first.body,
+        ),
+      ).toBe(true);
+      expect(
+        verifyWebhook(
+          'whsec_wrong-secret-0000000',
+          { timestamp, signature: first.headers['x-toolport-signature'] as string },
+          first.body,
+        ),
+      ).toBe(false);
+      expect(
+        verifyWebhook(
+          hook.secret,
+          { timestamp, signature: first.headers['x-toolport-signature'] as string },
+          `${first.body} `,
+        ),
+      ).toBe(false);
       expect(receiver.received.some((r) => r.headers['x-toolport-event'] === 'connector.disabled')).toBe(true);
 
-      const log = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as { deliveries: { ok: boolean; status_code: number; event: string }[] };
-      expect(log.deliveries.filter((d) => d.ok && d.status_code === 204).map((d) => d.event).sort()).toEqual(['connector.disabled', 'connector.installed']);
+      const log = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as {
+        deliveries: { ok: boolean; status_code: number; event: string }[];
+      };
+      expect(
+        log.deliveries
+          .filter((d) => d.ok && d.status_code === 204)
+          .map((d) => d.event)
+          .sort(),
+      ).toEqual(['connector.disabled', 'connector.installed']);
 
       expect((await s.request('DELETE', `${hooks}/${hook.id}`)).status).toBe(204);
       expect((await s.request('DELETE', `${hooks}/${hook.id}`)).status).toBe(404);
@@ -97,14 +129,28 @@ describe('webhooks over real HTTP', () => {
   it('retries with backoff and logs every attempt under one delivery id', async () => {
     const receiver = await startReceiver(2);
     try {
-      const hook = (await (await s.request('POST', hooks, { url: receiver.url, events: ['connector.installed'], secret: 'a-secret-of-sixteen-chars' })).json()) as { id: string };
-      await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', { manifest: statusManifest(upstream.url) });
+      const hook = (await (
+        await s.request('POST', hooks, {
+          url: receiver.url,
+          events: ['connector.installed'],
+          secret: 'a-secret-of-sixteen-chars',
+        })
+      ).json()) as { id: string };
+      await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', {
+        manifest: statusManifest(upstream.url),
+      });
       await waitFor(() => receiver.received.length === 1, 'a delivery after two failures');
       const log = await waitFor(async () => {
-        const body = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as { deliveries: { id: string; attempt: number; ok: boolean; status_code: number; error: string | null }[] };
+        const body = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as {
+          deliveries: { id: string; attempt: number; ok: boolean; status_code: number; error: string | null }[];
+        };
         return body.deliveries.length === 3 ? body.deliveries : null;
       }, 'three logged attempts');
-      expect(log.map((d) => [d.attempt, d.ok, d.status_code])).toEqual([[3, true, 204], [2, false, 503], [1, false, 503]]);
+      expect(log.map((d) => [d.attempt, d.ok, d.status_code])).toEqual([
+        [3, true, 204],
+        [2, false, 503],
+        [1, false, 503],
+      ]);
       expect(new Set(log.map((d) => d.id)).size).toBe(1);
       expect(log[1]!.error).toBe('receiver answered HTTP 503');
       expect(receiver.received[0]!.headers['x-toolport-delivery']).toBe(log[0]!.id);
@@ -116,15 +162,23 @@ describe('webhooks over real HTTP', () => {
   it('gives up after the last attempt and only sends subscribed events', async () => {
     const receiver = await startReceiver(100);
     try {
-      const hook = (await (await s.request('POST', hooks, { url: receiver.url, events: ['connector.uninstalled'] })).json()) as { id: string };
-      await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', { manifest: statusManifest(upstream.url) });
+      const hook = (await (
+        await s.request('POST', hooks, { url: receiver.url, events: ['connector.uninstalled'] })
+      ).json()) as { id: string };
+      await s.request('POST', '/v1/projects/p1/connectors/install-from-manifest', {
+        manifest: statusManifest(upstream.url),
+      });
       await s.request('DELETE', '/v1/projects/p1/connectors/svc');
       const log = await waitFor(async () => {
-        const body = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as { deliveries: { event: string; ok: boolean }[] };
+        const body = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as {
+          deliveries: { event: string; ok: boolean }[];
+        };
         return body.deliveries.length >= 3 ? body.deliveries : null;
       }, 'three failed attempts');
       await new Promise((r) => setTimeout(r, 200));
-      const after = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as { deliveries: unknown[] };
+      const after = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as {
+        deliveries: unknown[];
+      };
       expect(after.deliveries).toHaveLength(3);
       expect(log.every((d) => d.event === 'connector.uninstalled' && !d.ok)).toBe(true);
     } finally {
@@ -149,10 +203,19 @@ describe('webhooks over real HTTP', () => {
 
   it('refuses loopback and private targets unless private networks are allowed', async () => {
     const strict = new WebhookService({ store: s.store, allowPrivateNetworks: false });
-    for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://[::1]/x', 'http://10.1.2.3/x', 'http://[::ffff:7f00:1]/x', 'http://169.254.169.254/latest']) {
+    for (const url of [
+      'http://127.0.0.1:9/x',
+      'http://localhost/x',
+      'http://[::1]/x',
+      'http://10.1.2.3/x',
+      'http://[::ffff:7f00:1]/x',
+      'http://169.254.169.254/latest',
+    ]) {
       const err = await strict.create('default', 'p1', { url }).catch((e: unknown) => e);
       expect(isToolportError(err, 'target_refused'), url).toBe(true);
     }
-    await expect(strict.create('default', 'p1', { url: 'https://example.com/hook' })).resolves.toMatchObject({ url: 'https://example.com/hook' });
+    await expect(strict.create('default', 'p1', { url: 'https://example.com/hook' })).resolves.toMatchObject({
+      url: 'https://example.com/hook',
+    });
   });
 });

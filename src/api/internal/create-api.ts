@@ -19,8 +19,8 @@ import { createMetricsRegistry, registerProcessMetrics, type MetricsRegistry } f
 import { installObservability, requestIdFor } from './observability.js';
 import { createOpenApiCollector } from './openapi.js';
 import { registerConnectorRoutes } from './routes/connectors.js';
-import { registerEventStream } from './routes/event-stream.js';
 import { registerDiscoveryRoutes, type ClientConfigBuilder } from './routes/discovery.js';
+import { registerEventStream } from './routes/event-stream.js';
 import { registerProjectRoutes } from './routes/projects.js';
 import { registerScriptRoutes } from './routes/scripts.js';
 import { registerServiceRoutes } from './routes/services.js';

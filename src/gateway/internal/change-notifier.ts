@@ -33,7 +33,10 @@ export function createChangeNotifier(options: {
     for (const session of sessions.forProject(key)) {
       if (!matches(session.endpoint)) continue;
       session.server.sendToolListChanged().catch((err: unknown) => {
-        logger.debug({ session: session.id, err: err instanceof Error ? err.message : String(err) }, 'list_changed not sent');
+        logger.debug(
+          { session: session.id, err: err instanceof Error ? err.message : String(err) },
+          'list_changed not sent',
+        );
       });
     }
     streamable.notifyModern(key, matches);
@@ -45,7 +48,11 @@ export function createChangeNotifier(options: {
     const key = projectKey(event.tenant_id, event.project_id);
     let batch = pending.get(key);
     if (!batch) {
-      const created: Pending = { timer: setTimeout(() => flush(key, created), options.debounceMs), connectors: new Set(), all: false };
+      const created: Pending = {
+        timer: setTimeout(() => flush(key, created), options.debounceMs),
+        connectors: new Set(),
+        all: false,
+      };
       created.timer.unref();
       pending.set(key, created);
       batch = created;

@@ -23,7 +23,9 @@ export function createHostGuard(options: {
   const origins = options.allowedOrigins ?? hosts;
   const anyOrigin = origins.includes('*');
   // An entry with a scheme is an exact origin (`https://app.example.com`); a bare entry is a hostname, any scheme/port.
-  const exactOrigins = new Set(origins.filter((o) => o.includes('://')).map((o) => o.toLowerCase().replace(/\/+$/, '')));
+  const exactOrigins = new Set(
+    origins.filter((o) => o.includes('://')).map((o) => o.toLowerCase().replace(/\/+$/, '')),
+  );
   const originHosts = new Set(origins.filter((o) => !o.includes('://')).map((o) => o.toLowerCase()));
 
   return (headers) => {

@@ -1,6 +1,6 @@
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
-import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { LegacySseTransport } from './sse-transport.js';
 import type { Endpoint } from './tool-server.js';
 

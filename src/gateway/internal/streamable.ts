@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type NodeMcpRequestHandler, NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
-import { type McpHttpHandler, createMcpHandler, isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
+import {
+  type NodeMcpRequestHandler,
+  NodeStreamableHTTPServerTransport,
+  toNodeHandler,
+} from '@modelcontextprotocol/node';
+import {
+  type McpHttpHandler,
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+} from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
 import { RPC, writeRpcError } from './responses.js';
 import { type Session, type SessionTable, projectKey, sameEndpoint } from './sessions.js';

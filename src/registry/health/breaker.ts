@@ -76,11 +76,10 @@ export class CircuitBreaker implements CallInterceptor {
       return { key, circuit, trial: true };
     }
     const seconds = Math.max(1, Math.ceil((retryAt - now) / 1000));
-    throw createError(
-      'upstream_unavailable',
-      `circuit open for connector ${connector}; retry after ${seconds} s`,
-      { connector, retry_after_s: seconds },
-    );
+    throw createError('upstream_unavailable', `circuit open for connector ${connector}; retry after ${seconds} s`, {
+      connector,
+      retry_after_s: seconds,
+    });
   }
 
   after(token: unknown, result: ToolCallResult, _elapsedMs: number): void {

@@ -21,7 +21,12 @@ function createHost(targets: HealthTarget[], checkMs = 0) {
 }
 
 const leader = { withLeaderLock: async (_name: string, fn: () => Promise<void>) => (await fn(), true) };
-const target = (name: string, intervalMs?: number): HealthTarget => ({ tenantId: 't', projectId: 'p', name, ...(intervalMs ? { intervalMs } : {}) });
+const target = (name: string, intervalMs?: number): HealthTarget => ({
+  tenantId: 't',
+  projectId: 'p',
+  name,
+  ...(intervalMs ? { intervalMs } : {}),
+});
 
 describe('HealthMonitor scheduling', () => {
   let monitor: HealthMonitor | undefined;
@@ -58,7 +63,11 @@ describe('HealthMonitor scheduling', () => {
   });
 
   it('keeps jitter within ±10% of the interval', async () => {
-    for (const [random, expected] of [[0, 9_000], [0.5, 10_000], [0.999_999, 11_000]] as const) {
+    for (const [random, expected] of [
+      [0, 9_000],
+      [0.5, 10_000],
+      [0.999_999, 11_000],
+    ] as const) {
       vi.setSystemTime(0);
       const host = createHost([target('a')]);
       monitor = createHealthMonitor({ host, store: leader, intervalMs: 10_000, random: () => random, pollMs: 500 });
@@ -82,7 +91,10 @@ describe('HealthMonitor scheduling', () => {
   });
 
   it('never runs more checks at once than the concurrency cap', async () => {
-    const host = createHost(Array.from({ length: 10 }, (_, i) => target(`c${i}`)), 1_000);
+    const host = createHost(
+      Array.from({ length: 10 }, (_, i) => target(`c${i}`)),
+      1_000,
+    );
     monitor = createHealthMonitor({ host, store: leader, intervalMs: 10_000, jitter: 0, concurrency: 3 });
     monitor.start();
     await vi.advanceTimersByTimeAsync(10_000);

@@ -191,7 +191,10 @@ export class HealthMonitor {
       ]);
     } catch (err) {
       // A connector removed meanwhile (not_found) or a store hiccup: the next round tries again.
-      this.#logger.debug({ connector: target.name, project: target.projectId, err: (err as Error).message }, 'health check failed to run');
+      this.#logger.debug(
+        { connector: target.name, project: target.projectId, err: (err as Error).message },
+        'health check failed to run',
+      );
     } finally {
       this.#timers.clearTimeout(timer);
       this.#stats.running -= 1;

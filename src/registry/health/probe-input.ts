@@ -10,10 +10,12 @@ const isPointer = (v: unknown): v is string => typeof v === 'string' && (v === '
  */
 export function parseProbeInput(input: unknown, tools: readonly string[]): HealthProbe {
   const issues: ValidationIssue[] = [];
-  if (!isRecord(input)) throw validationError('probe is invalid', [{ pointer: '/probe', message: 'must be an object' }]);
+  if (!isRecord(input))
+    throw validationError('probe is invalid', [{ pointer: '/probe', message: 'must be an object' }]);
   const tool = input.tool;
   if (typeof tool !== 'string' || tool === '') issues.push({ pointer: '/probe/tool', message: 'must be a tool name' });
-  else if (!tools.includes(tool)) issues.push({ pointer: '/probe/tool', message: `no tool named '${tool.slice(0, 100)}' in this connector` });
+  else if (!tools.includes(tool))
+    issues.push({ pointer: '/probe/tool', message: `no tool named '${tool.slice(0, 100)}' in this connector` });
   if (input.arguments !== undefined && !isRecord(input.arguments)) {
     issues.push({ pointer: '/probe/arguments', message: 'must be an object' });
   }
@@ -23,16 +25,19 @@ export function parseProbeInput(input: unknown, tools: readonly string[]): Healt
     issues.push({ pointer: '/probe/expect', message: 'must be an object' });
   } else {
     if (rawExpect.no_error !== undefined) {
-      if (typeof rawExpect.no_error !== 'boolean') issues.push({ pointer: '/probe/expect/no_error', message: 'must be a boolean' });
+      if (typeof rawExpect.no_error !== 'boolean')
+        issues.push({ pointer: '/probe/expect/no_error', message: 'must be a boolean' });
       else expect.no_error = rawExpect.no_error;
     }
     if (rawExpect.within_ms !== undefined) {
       const ms = rawExpect.within_ms;
-      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1) issues.push({ pointer: '/probe/expect/within_ms', message: 'must be a positive integer' });
+      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1)
+        issues.push({ pointer: '/probe/expect/within_ms', message: 'must be a positive integer' });
       else expect.within_ms = ms;
     }
     if (rawExpect.equals !== undefined) {
-      if (!Array.isArray(rawExpect.equals)) issues.push({ pointer: '/probe/expect/equals', message: 'must be an array' });
+      if (!Array.isArray(rawExpect.equals))
+        issues.push({ pointer: '/probe/expect/equals', message: 'must be an array' });
       else {
         expect.equals = [];
         rawExpect.equals.forEach((entry: unknown, i) => {
@@ -43,12 +48,16 @@ export function parseProbeInput(input: unknown, tools: readonly string[]): Healt
       }
     }
     if (rawExpect.matches !== undefined) {
-      if (!Array.isArray(rawExpect.matches)) issues.push({ pointer: '/probe/expect/matches', message: 'must be an array' });
+      if (!Array.isArray(rawExpect.matches))
+        issues.push({ pointer: '/probe/expect/matches', message: 'must be an array' });
       else {
         expect.matches = [];
         rawExpect.matches.forEach((entry: unknown, i) => {
           if (!isRecord(entry) || !isPointer(entry.pointer) || typeof entry.pattern !== 'string') {
-            issues.push({ pointer: `/probe/expect/matches/${i}`, message: 'must be {pointer: "/json/pointer", pattern: "regex"}' });
+            issues.push({
+              pointer: `/probe/expect/matches/${i}`,
+              message: 'must be {pointer: "/json/pointer", pattern: "regex"}',
+            });
             return;
           }
           try {
@@ -69,5 +78,9 @@ export function parseProbeInput(input: unknown, tools: readonly string[]): Healt
 export function metadataProbe(metadata: Record<string, unknown>): HealthProbe | undefined {
   const probe = metadata.probe;
   if (!isRecord(probe) || typeof probe.tool !== 'string' || !isRecord(probe.expect)) return undefined;
-  return { tool: probe.tool, arguments: isRecord(probe.arguments) ? probe.arguments : {}, expect: probe.expect as unknown as ProbeExpectation };
+  return {
+    tool: probe.tool,
+    arguments: isRecord(probe.arguments) ? probe.arguments : {},
+    expect: probe.expect as unknown as ProbeExpectation,
+  };
 }

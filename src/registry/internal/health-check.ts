@@ -86,7 +86,8 @@ export class HealthChecker {
     projectId: string,
     name: string,
     sourceCheck: () => Promise<CheckResult>,
-    probe: { tool: string; arguments: Record<string, unknown>; expect: Parameters<typeof evaluateProbe>[2] } | undefined,
+    probe:
+      { tool: string; arguments: Record<string, unknown>; expect: Parameters<typeof evaluateProbe>[2] } | undefined,
   ): Promise<CheckResult> {
     let base: CheckResult;
     try {
@@ -121,7 +122,13 @@ export class HealthChecker {
     const live = this.#core.liveConnector(tenantId, projectId, name);
     if (!live) return;
     if (!result.ok && -streak >= this.#thresholds.failures) {
-      await this.#core.setStatus(tenantId, projectId, name, 'error', `health check failed: ${result.message ?? 'unknown reason'}`);
+      await this.#core.setStatus(
+        tenantId,
+        projectId,
+        name,
+        'error',
+        `health check failed: ${result.message ?? 'unknown reason'}`,
+      );
     } else if (result.ok && streak >= this.#thresholds.successes && live.record.status === 'error' && live.source) {
       await this.#core.setStatus(tenantId, projectId, name, 'active', null);
     }

@@ -95,7 +95,8 @@ export class UsageRecorder {
 
   /** Forgets a connector's (or project's) usage after it is uninstalled (the store cascades its rows). */
   forget(tenantId: string, projectId: string, connector?: string): void {
-    const prefix = connector === undefined ? `${tenantId}\u0000${projectId}\u0000` : keyOf(tenantId, projectId, connector, '');
+    const prefix =
+      connector === undefined ? `${tenantId}\u0000${projectId}\u0000` : keyOf(tenantId, projectId, connector, '');
     for (const map of [this.#totals, this.#pending]) {
       for (const key of map.keys()) if (key.startsWith(prefix)) map.delete(key);
     }
@@ -122,7 +123,8 @@ export class UsageRecorder {
             current.calls += t.calls;
             current.errors += t.errors;
             current.total_latency_ms += t.total_latency_ms;
-            for (const [b, n] of Object.entries(t.latency_buckets)) current.latency_buckets[b] = (current.latency_buckets[b] ?? 0) + n;
+            for (const [b, n] of Object.entries(t.latency_buckets))
+              current.latency_buckets[b] = (current.latency_buckets[b] ?? 0) + n;
           }
         }
       })

@@ -25,7 +25,8 @@ export class ValidatorCache {
       validator = (args) => {
         if (fn(args)) return null;
         return (fn.errors ?? []).map((e) => {
-          const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+          const missing =
+            e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
           const extra =
             e.keyword === 'additionalProperties'
               ? `/${String((e.params as { additionalProperty?: string }).additionalProperty)}`

@@ -43,7 +43,11 @@ export class ConnectorQueries {
       'saveConnectorVersion',
       () => {
         if (v.tenant_id !== c.tenant_id || v.project_id !== c.project_id || v.connector_name !== c.name) {
-          throw createError('bad_request', 'The version must belong to the connector (tenant_id, project_id, connector_name)', { field: 'version' });
+          throw createError(
+            'bad_request',
+            'The version must belong to the connector (tenant_id, project_id, connector_name)',
+            { field: 'version' },
+          );
         }
         return this.#db.transaction(async (tx) => {
           // created_at is kept from the first install; everything else follows the new version.
@@ -56,14 +60,36 @@ export class ConnectorQueries {
                source_path = excluded.source_path, config_enc = excluded.config_enc, metadata = excluded.metadata,
                updated_at = excluded.updated_at`,
             [
-              c.tenant_id, c.project_id, c.name, c.kind, c.enabled, c.status, c.status_reason, c.current_version,
-              c.source_path, this.#box.encrypt(JSON.stringify(c.config)), toJson(c.metadata), c.created_at, c.updated_at,
+              c.tenant_id,
+              c.project_id,
+              c.name,
+              c.kind,
+              c.enabled,
+              c.status,
+              c.status_reason,
+              c.current_version,
+              c.source_path,
+              this.#box.encrypt(JSON.stringify(c.config)),
+              toJson(c.metadata),
+              c.created_at,
+              c.updated_at,
             ],
           );
           await tx.run(
             `INSERT INTO connector_versions (tenant_id, project_id, connector_name, seq, version, hash, manifest, diff, source_path, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [v.tenant_id, v.project_id, v.connector_name, v.seq, v.version, v.hash, toJson(v.manifest), toJson(v.diff), v.source_path, v.created_at],
+            [
+              v.tenant_id,
+              v.project_id,
+              v.connector_name,
+              v.seq,
+              v.version,
+              v.hash,
+              toJson(v.manifest),
+              toJson(v.diff),
+              v.source_path,
+              v.created_at,
+            ],
           );
         });
       },
@@ -86,15 +112,26 @@ export class ConnectorQueries {
                  config_enc = ?, metadata = ?, updated_at = ?
                WHERE tenant_id = ? AND project_id = ? AND name = ?`,
               [
-                c.kind, c.enabled, c.status, c.status_reason, c.current_version, c.source_path,
-                this.#box.encrypt(JSON.stringify(c.config)), toJson(c.metadata), c.updated_at, c.tenant_id, c.project_id, c.name,
+                c.kind,
+                c.enabled,
+                c.status,
+                c.status_reason,
+                c.current_version,
+                c.source_path,
+                this.#box.encrypt(JSON.stringify(c.config)),
+                toJson(c.metadata),
+                c.updated_at,
+                c.tenant_id,
+                c.project_id,
+                c.name,
               ],
             )
           : 0;
         if (changed === 0) {
-          const exists = await tx.get<Row>('SELECT name FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?', [
-            c.tenant_id, c.project_id, c.name,
-          ]);
+          const exists = await tx.get<Row>(
+            'SELECT name FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?',
+            [c.tenant_id, c.project_id, c.name],
+          );
           throw exists
             ? createError('not_found', 'Connector version does not exist', { ...details, seq: c.current_version })
             : createError('not_found', 'Connector does not exist', details);
@@ -105,7 +142,10 @@ export class ConnectorQueries {
 
   get(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
     return this.#op('getConnector', async () => {
-      const row = await this.#db.get<Row>('SELECT * FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?', [tenantId, projectId, name]);
+      const row = await this.#db.get<Row>(
+        'SELECT * FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?',
+        [tenantId, projectId, name],
+      );
       return row ? this.#toRecord(row) : null;
     });
   }
@@ -116,14 +156,21 @@ export class ConnectorQueries {
       ['project_id', filter.projectId],
     ]);
     return this.#op('listConnectors', async () =>
-      (await this.#db.all<Row>(`SELECT * FROM connectors ${w.sql} ORDER BY tenant_id, project_id, name`, w.params)).map((r) => this.#toRecord(r)),
+      (await this.#db.all<Row>(`SELECT * FROM connectors ${w.sql} ORDER BY tenant_id, project_id, name`, w.params)).map(
+        (r) => this.#toRecord(r),
+      ),
     );
   }
 
   delete(tenantId: string, projectId: string, name: string): Promise<boolean> {
     return this.#op(
       'deleteConnector',
-      async () => (await this.#db.run('DELETE FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?', [tenantId, projectId, name])) > 0,
+      async () =>
+        (await this.#db.run('DELETE FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?', [
+          tenantId,
+          projectId,
+          name,
+        ])) > 0,
     );
   }
 
@@ -175,14 +222,22 @@ export class ConnectorQueries {
           const key = JSON.stringify([r.tenant_id, r.project_id, r.connector_name]);
           let exists = present.get(key);
           if (exists === undefined) {
-            exists = !!(await tx.get<Row>('SELECT name FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?', [
-              r.tenant_id, r.project_id, r.connector_name,
-            ]));
+            exists = !!(await tx.get<Row>(
+              'SELECT name FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?',
+              [r.tenant_id, r.project_id, r.connector_name],
+            ));
             present.set(key, exists);
           }
           if (!exists) continue;
           await tx.run(sql, [
-            r.tenant_id, r.project_id, r.connector_name, r.tool_name, r.calls, r.errors, r.total_latency_ms, r.last_used_at,
+            r.tenant_id,
+            r.project_id,
+            r.connector_name,
+            r.tool_name,
+            r.calls,
+            r.errors,
+            r.total_latency_ms,
+            r.last_used_at,
             toJson(r.latency_buckets ?? {}),
           ]);
         }
@@ -197,7 +252,12 @@ export class ConnectorQueries {
       ['connector_name', filter.connectorName],
     ]);
     return this.#op('listToolUsage', async () =>
-      (await this.#db.all<Row>(`SELECT * FROM tool_usage ${w.sql} ORDER BY tenant_id, project_id, connector_name, tool_name`, w.params)).map(toUsage),
+      (
+        await this.#db.all<Row>(
+          `SELECT * FROM tool_usage ${w.sql} ORDER BY tenant_id, project_id, connector_name, tool_name`,
+          w.params,
+        )
+      ).map(toUsage),
     );
   }
 
@@ -221,11 +281,19 @@ export class ConnectorQueries {
           );
         });
       },
-      { foreignKey: 'Connector does not exist', details: { tenant_id: h.tenant_id, project_id: h.project_id, connector: h.connector_name } },
+      {
+        foreignKey: 'Connector does not exist',
+        details: { tenant_id: h.tenant_id, project_id: h.project_id, connector: h.connector_name },
+      },
     );
   }
 
-  listHealthChecks(tenantId: string, projectId: string, connectorName: string, limit: number): Promise<HealthCheckRecord[]> {
+  listHealthChecks(
+    tenantId: string,
+    projectId: string,
+    connectorName: string,
+    limit: number,
+  ): Promise<HealthCheckRecord[]> {
     return this.#op('listHealthChecks', async () => {
       const rows = await this.#db.all<Row>(
         `SELECT * FROM health_checks WHERE tenant_id = ? AND project_id = ? AND connector_name = ?

@@ -15,7 +15,12 @@ export interface ViolationText {
  * Translates a driver error into a ToolportError. Driver messages are never copied into ours:
  * they can embed parameter values (PostgreSQL's `Key (id)=(…)` detail); the cause keeps them for logs.
  */
-export function translateError(operation: string, err: unknown, dialect: SqlDialect, text: ViolationText = {}): ToolportError {
+export function translateError(
+  operation: string,
+  err: unknown,
+  dialect: SqlDialect,
+  text: ViolationText = {},
+): ToolportError {
   if (isToolportError(err)) return err;
   const { kind, code } = dialect.classifyError(err);
   const identified: ErrorDetails = { operation, ...text.details };

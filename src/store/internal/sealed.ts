@@ -6,6 +6,11 @@ export function openSealed(box: SecretBox, sealed: unknown, where: Record<string
   try {
     return box.decrypt(String(sealed));
   } catch (err) {
-    throw createError('store_failed', isToolportError(err) ? err.message : 'Cannot decrypt a stored secret', where, err);
+    throw createError(
+      'store_failed',
+      isToolportError(err) ? err.message : 'Cannot decrypt a stored secret',
+      where,
+      err,
+    );
   }
 }

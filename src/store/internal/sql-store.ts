@@ -1,4 +1,4 @@
-import { createError, type Logger } from '../../core/index.js';
+import { createError } from '../../core/index.js';
 import type { SecretBox } from '../secret-box.js';
 import type {
   ApiKeyRecord,
@@ -17,9 +17,9 @@ import type {
 import { ConnectorQueries } from './connector-queries.js';
 import type { SqlDriver } from './driver.js';
 import { translateError, type ViolationText } from './errors.js';
-import { toApiKey, toDelivery, toJson, toProject, toScript, toTenant, toWebhook, type Row } from './rows.js';
-import { openSealed } from './sealed.js';
-import { likePattern, requireInt } from './validate.js';
+import { toApiKey, toJson, toProject, toScript, toTenant, type Row } from './rows.js';
+import { likePattern } from './validate.js';
+import { WebhookQueries } from './webhook-queries.js';
 
 const TENANT_MISSING: ViolationText = { foreignKey: 'Tenant does not exist' };
 
@@ -30,14 +30,15 @@ const TENANT_MISSING: ViolationText = { foreignKey: 'Tenant does not exist' };
 export class SqlStore implements Store {
   readonly driver: 'sqlite' | 'postgres';
   readonly #db: SqlDriver;
-  readonly #box: SecretBox;
   readonly #connectors: ConnectorQueries;
+  readonly #webhooks: WebhookQueries;
 
-  constructor(db: SqlDriver, box: SecretBox, _logger: Logger) {
+  constructor(db: SqlDriver, box: SecretBox) {
     this.driver = db.name;
     this.#db = db;
-    this.#box = box;
-    this.#connectors = new ConnectorQueries(db, box, (op, fn, text) => this.#op(op, fn, text));
+    const op = <T>(operation: string, fn: () => Promise<T>, text?: ViolationText) => this.#op(operation, fn, text);
+    this.#connectors = new ConnectorQueries(db, box, op);
+    this.#webhooks = new WebhookQueries(db, box, op);
   }
 
   /** Runs one operation, translating driver failures into ToolportErrors. */
@@ -62,7 +63,12 @@ export class SqlStore implements Store {
   createTenant(t: TenantRecord): Promise<void> {
     return this.#op(
       'createTenant',
-      async () => void (await this.#db.run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)', [t.id, t.name, t.created_at])),
+      async () =>
+        void (await this.#db.run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)', [
+          t.id,
+          t.name,
+          t.created_at,
+        ])),
       { unique: 'Tenant already exists', details: { tenant_id: t.id } },
     );
   }
@@ -75,7 +81,9 @@ export class SqlStore implements Store {
   }
 
   listTenants(): Promise<TenantRecord[]> {
-    return this.#op('listTenants', async () => (await this.#db.all<Row>('SELECT * FROM tenants ORDER BY id')).map(toTenant));
+    return this.#op('listTenants', async () =>
+      (await this.#db.all<Row>('SELECT * FROM tenants ORDER BY id')).map(toTenant),
+    );
   }
 
   deleteTenant(id: string): Promise<boolean> {
@@ -107,7 +115,9 @@ export class SqlStore implements Store {
 
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
     return this.#op('listApiKeys', async () =>
-      (await this.#db.all<Row>('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])).map(toApiKey),
+      (await this.#db.all<Row>('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])).map(
+        toApiKey,
+      ),
     );
   }
 
@@ -116,7 +126,11 @@ export class SqlStore implements Store {
     return this.#op(
       'revokeApiKey',
       async () =>
-        (await this.#db.run('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?', [at, tenantId, keyId])) > 0,
+        (await this.#db.run('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?', [
+          at,
+          tenantId,
+          keyId,
+        ])) > 0,
     );
   }
 
@@ -125,7 +139,10 @@ export class SqlStore implements Store {
     return this.#op(
       'touchApiKey',
       async () =>
-        void (await this.#db.run('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [at, keyId, at])),
+        void (await this.#db.run(
+          'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
+          [at, keyId, at],
+        )),
     );
   }
 
@@ -176,7 +193,10 @@ export class SqlStore implements Store {
   }
 
   deleteProject(tenantId: string, id: string): Promise<boolean> {
-    return this.#op('deleteProject', async () => (await this.#db.run('DELETE FROM projects WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0);
+    return this.#op(
+      'deleteProject',
+      async () => (await this.#db.run('DELETE FROM projects WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
+    );
   }
 
   // Connectors, versions, usage and health: see connector-queries.ts.
@@ -199,19 +219,33 @@ export class SqlStore implements Store {
   listConnectorVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]> {
     return this.#connectors.listVersions(tenantId, projectId, name);
   }
-  getConnectorVersion(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorVersionRecord | null> {
+  getConnectorVersion(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+  ): Promise<ConnectorVersionRecord | null> {
     return this.#connectors.getVersion(tenantId, projectId, name, seq);
   }
   addToolUsage(batch: ToolUsageRecord[]): Promise<void> {
     return this.#connectors.addUsage(batch);
   }
-  listToolUsage(filter?: { tenantId?: string; projectId?: string; connectorName?: string }): Promise<ToolUsageRecord[]> {
+  listToolUsage(filter?: {
+    tenantId?: string;
+    projectId?: string;
+    connectorName?: string;
+  }): Promise<ToolUsageRecord[]> {
     return this.#connectors.listUsage(filter ?? {});
   }
   addHealthCheck(check: HealthCheckRecord, keep: number): Promise<void> {
     return this.#connectors.addHealthCheck(check, keep);
   }
-  listHealthChecks(tenantId: string, projectId: string, connectorName: string, limit: number): Promise<HealthCheckRecord[]> {
+  listHealthChecks(
+    tenantId: string,
+    projectId: string,
+    connectorName: string,
+    limit: number,
+  ): Promise<HealthCheckRecord[]> {
     return this.#connectors.listHealthChecks(tenantId, projectId, connectorName, limit);
   }
 
@@ -225,7 +259,15 @@ export class SqlStore implements Store {
           await tx.run(
             `INSERT INTO scripts (tenant_id, id, filename, content, size, analysis, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, id) DO NOTHING`,
-            [s.tenant_id, s.id, s.filename, s.content, s.size, s.analysis === null ? null : toJson(s.analysis), s.created_at],
+            [
+              s.tenant_id,
+              s.id,
+              s.filename,
+              s.content,
+              s.size,
+              s.analysis === null ? null : toJson(s.analysis),
+              s.created_at,
+            ],
           );
           const row = await tx.get<Row>('SELECT * FROM scripts WHERE tenant_id = ? AND id = ?', [s.tenant_id, s.id]);
           return toScript(row!);
@@ -246,7 +288,9 @@ export class SqlStore implements Store {
       const columns = 'tenant_id, id, filename, size, analysis, created_at';
       const rows =
         search === undefined || search === ''
-          ? await this.#db.all<Row>(`SELECT ${columns} FROM scripts WHERE tenant_id = ? ORDER BY created_at, id`, [tenantId])
+          ? await this.#db.all<Row>(`SELECT ${columns} FROM scripts WHERE tenant_id = ? ORDER BY created_at, id`, [
+              tenantId,
+            ])
           : await this.#db.all<Row>(
               `SELECT ${columns} FROM scripts WHERE tenant_id = ? AND ${this.#db.dialect.ilike('filename')} ORDER BY created_at, id`,
               [tenantId, likePattern(search)],
@@ -260,76 +304,39 @@ export class SqlStore implements Store {
 
   setScriptAnalysis(tenantId: string, id: string, analysis: Record<string, unknown>): Promise<void> {
     return this.#op('setScriptAnalysis', async () => {
-      const changed = await this.#db.run('UPDATE scripts SET analysis = ? WHERE tenant_id = ? AND id = ?', [toJson(analysis), tenantId, id]);
-      if (changed === 0) throw createError('not_found', 'Script does not exist', { tenant_id: tenantId, script_id: id });
+      const changed = await this.#db.run('UPDATE scripts SET analysis = ? WHERE tenant_id = ? AND id = ?', [
+        toJson(analysis),
+        tenantId,
+        id,
+      ]);
+      if (changed === 0)
+        throw createError('not_found', 'Script does not exist', { tenant_id: tenantId, script_id: id });
     });
   }
 
   deleteScript(tenantId: string, id: string): Promise<boolean> {
-    return this.#op('deleteScript', async () => (await this.#db.run('DELETE FROM scripts WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0);
-  }
-
-  // Webhooks
-
-  createWebhook(h: WebhookRecord): Promise<void> {
     return this.#op(
-      'createWebhook',
-      async () =>
-        void (await this.#db.run(
-          `INSERT INTO webhooks (id, tenant_id, project_id, url, secret_enc, events, enabled, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [h.id, h.tenant_id, h.project_id, h.url, this.#box.encrypt(h.secret), toJson(h.events), h.enabled, h.created_at],
-        )),
-      {
-        unique: 'Webhook already exists',
-        foreignKey: 'Project does not exist',
-        details: { tenant_id: h.tenant_id, project_id: h.project_id, webhook_id: h.id },
-      },
+      'deleteScript',
+      async () => (await this.#db.run('DELETE FROM scripts WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
     );
   }
 
+  // Webhooks: see webhook-queries.ts.
+
+  createWebhook(hook: WebhookRecord): Promise<void> {
+    return this.#webhooks.createWebhook(hook);
+  }
   listWebhooks(tenantId: string, projectId?: string): Promise<WebhookRecord[]> {
-    return this.#op('listWebhooks', async () => {
-      const rows =
-        projectId === undefined
-          ? await this.#db.all<Row>('SELECT * FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])
-          : await this.#db.all<Row>('SELECT * FROM webhooks WHERE tenant_id = ? AND project_id = ? ORDER BY created_at, id', [tenantId, projectId]);
-      return rows.map((r) => toWebhook(r, openSealed(this.#box, r.secret_enc, { webhook_id: r.id })));
-    });
+    return this.#webhooks.listWebhooks(tenantId, projectId);
   }
-
   deleteWebhook(tenantId: string, id: string): Promise<boolean> {
-    return this.#op('deleteWebhook', async () => (await this.#db.run('DELETE FROM webhooks WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0);
+    return this.#webhooks.deleteWebhook(tenantId, id);
   }
-
-  addWebhookDelivery(d: WebhookDeliveryRecord, keep: number): Promise<void> {
-    return this.#op('addWebhookDelivery', () =>
-      this.#db.transaction(async (tx) => {
-        requireInt('keep', keep, 1);
-        const hook = await tx.get<Row>('SELECT id FROM webhooks WHERE id = ? AND tenant_id = ?', [d.webhook_id, d.tenant_id]);
-        if (!hook) throw createError('not_found', 'Webhook does not exist', { tenant_id: d.tenant_id, webhook_id: d.webhook_id });
-        await tx.run(
-          `INSERT INTO webhook_deliveries (id, webhook_id, tenant_id, event, attempt, status_code, ok, error, delivered_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [d.id, d.webhook_id, d.tenant_id, d.event, d.attempt, d.status_code, d.ok, d.error, d.delivered_at],
-        );
-        await tx.run(
-          `DELETE FROM webhook_deliveries WHERE webhook_id = ? AND seq NOT IN (
-             SELECT seq FROM webhook_deliveries WHERE webhook_id = ? ORDER BY delivered_at DESC, seq DESC LIMIT ?)`,
-          [d.webhook_id, d.webhook_id, keep],
-        );
-      }),
-    );
+  addWebhookDelivery(delivery: WebhookDeliveryRecord, keep: number): Promise<void> {
+    return this.#webhooks.addWebhookDelivery(delivery, keep);
   }
-
   listWebhookDeliveries(tenantId: string, webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
-    return this.#op('listWebhookDeliveries', async () => {
-      const rows = await this.#db.all<Row>(
-        'SELECT * FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ? ORDER BY delivered_at DESC, seq DESC LIMIT ?',
-        [tenantId, webhookId, requireInt('limit', limit, 0)],
-      );
-      return rows.map(toDelivery);
-    });
+    return this.#webhooks.listWebhookDeliveries(tenantId, webhookId, limit);
   }
 
   // Settings
@@ -345,7 +352,10 @@ export class SqlStore implements Store {
     return this.#op(
       'setSetting',
       async () =>
-        void (await this.#db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value])),
+        void (await this.#db.run(
+          'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+          [key, value],
+        )),
     );
   }
 

@@ -18,7 +18,8 @@ export function foldUsageBatch(batch: readonly ToolUsageRecord[]): ToolUsageReco
     requireCount(`batch[${i}].calls`, r.calls);
     requireCount(`batch[${i}].errors`, r.errors);
     requireCount(`batch[${i}].total_latency_ms`, r.total_latency_ms);
-    for (const [bucket, count] of Object.entries(r.latency_buckets ?? {})) requireCount(`batch[${i}].latency_buckets.${bucket}`, count);
+    for (const [bucket, count] of Object.entries(r.latency_buckets ?? {}))
+      requireCount(`batch[${i}].latency_buckets.${bucket}`, count);
     const key = JSON.stringify([r.tenant_id, r.project_id, r.connector_name, r.tool_name]);
     const prev = folded.get(key);
     if (!prev) {

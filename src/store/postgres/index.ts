@@ -29,5 +29,5 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...(options.schema !== undefined && { schema: options.schema }),
     ...(options.poolSize !== undefined && { poolSize: options.poolSize }),
   });
-  return new SqlStore(driver, options.secretBox, logger);
+  return new SqlStore(driver, options.secretBox);
 }

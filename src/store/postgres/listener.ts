@@ -11,8 +11,12 @@ const MAX_BACKOFF_MS = 5000;
 function isNotice(value: unknown): value is ChangeNotice & { schema?: unknown } {
   const v = value as Record<string, unknown> | null;
   return (
-    typeof v === 'object' && v !== null &&
-    typeof v.node === 'string' && typeof v.tenant_id === 'string' && typeof v.project_id === 'string' && typeof v.event === 'string' &&
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.node === 'string' &&
+    typeof v.tenant_id === 'string' &&
+    typeof v.project_id === 'string' &&
+    typeof v.event === 'string' &&
     (v.connector_name === undefined || typeof v.connector_name === 'string')
   );
 }
@@ -86,7 +90,10 @@ export class PgListener {
   #lost(client: pg.Client, err?: Error): void {
     if (client !== this.#client) return;
     this.#client = null;
-    this.#logger.warn({ err: err ? String(err) : 'connection ended' }, 'change listener lost its connection; reconnecting');
+    this.#logger.warn(
+      { err: err ? String(err) : 'connection ended' },
+      'change listener lost its connection; reconnecting',
+    );
     client.end().catch(() => undefined);
     this.#schedule();
   }

@@ -12,4 +12,6 @@ const POSTGRES_TYPES: ColumnTypes = {
 };
 
 /** Every PostgreSQL migration, in order. Append only; never edit an applied one. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', statements: initialSchema(POSTGRES_TYPES) }];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', statements: initialSchema(POSTGRES_TYPES) },
+];

@@ -47,7 +47,8 @@ function executor(target: pg.Pool | pg.PoolClient, cache: Map<string, string>): 
   const query = (sql: string, params: readonly SqlParam[] = []) => target.query(text(sql), params as SqlParam[]);
   return {
     all: async <R extends object>(sql: string, params?: readonly SqlParam[]) => (await query(sql, params)).rows as R[],
-    get: async <R extends object>(sql: string, params?: readonly SqlParam[]) => (await query(sql, params)).rows[0] as R | undefined,
+    get: async <R extends object>(sql: string, params?: readonly SqlParam[]) =>
+      (await query(sql, params)).rows[0] as R | undefined,
     run: async (sql: string, params?: readonly SqlParam[]) => (await query(sql, params)).rowCount ?? 0,
   };
 }
@@ -66,7 +67,9 @@ export class PgDriver implements SqlDriver {
 
   constructor(options: PgDriverOptions) {
     if (options.schema !== undefined && !SCHEMA_PATTERN.test(options.schema)) {
-      throw createError('config_invalid', 'The PostgreSQL schema (schema) must be a lower-case identifier', { field: 'schema' });
+      throw createError('config_invalid', 'The PostgreSQL schema (schema) must be a lower-case identifier', {
+        field: 'schema',
+      });
     }
     this.#schema = options.schema ?? 'public';
     this.#logger = options.logger;
@@ -80,7 +83,11 @@ export class PgDriver implements SqlDriver {
     // An idle client dying (server restart) must be logged, not crash the process.
     this.#pool.on('error', (err) => this.#logger.warn({ err: String(err) }, 'idle PostgreSQL connection failed'));
     this.#exec = executor(this.#pool, this.#texts);
-    this.#listener = new PgListener({ ...config, application_name: `toolport:listen:${this.#schema}` }, this.#schema, this.#logger);
+    this.#listener = new PgListener(
+      { ...config, application_name: `toolport:listen:${this.#schema}` },
+      this.#schema,
+      this.#logger,
+    );
   }
 
   all<R extends object>(sql: string, params?: readonly SqlParam[]): Promise<R[]> {
@@ -123,12 +130,18 @@ export class PgDriver implements SqlDriver {
         await tx.run(`SET LOCAL search_path TO "${this.#schema}"`);
       }
       await tx.run(SCHEMA_MIGRATIONS_DDL);
-      const done = new Set((await tx.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+      const done = new Set(
+        (await tx.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version),
+      );
       for (const m of POSTGRES_MIGRATIONS) {
         if (done.has(m.version)) continue;
         // One round trip: without parameters pg uses the simple protocol, which accepts several statements.
         await tx.run(m.statements.join(';\n'));
-        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, isoTime()]);
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          m.version,
+          m.name,
+          isoTime(),
+        ]);
         this.#logger.info({ version: m.version, name: m.name }, 'applied store migration');
       }
     });
@@ -146,7 +159,10 @@ export class PgDriver implements SqlDriver {
   }
 
   async notify(notice: ChangeNotice): Promise<void> {
-    await this.#exec.get('SELECT pg_notify(?, ?)', [CHANGE_CHANNEL, JSON.stringify({ ...notice, schema: this.#schema })]);
+    await this.#exec.get('SELECT pg_notify(?, ?)', [
+      CHANGE_CHANNEL,
+      JSON.stringify({ ...notice, schema: this.#schema }),
+    ]);
   }
 
   async withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean> {
@@ -161,7 +177,9 @@ export class PgDriver implements SqlDriver {
       throw createError('store_failed', 'Cannot take the leader lock: no PostgreSQL connection', { lock: name }, err);
     }
     try {
-      const row = (await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key])).rows[0] as { ok: boolean };
+      const row = (await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key])).rows[0] as {
+        ok: boolean;
+      };
       acquired = row.ok;
     } catch (err) {
       client.release(err as Error);
@@ -174,9 +192,10 @@ export class PgDriver implements SqlDriver {
     try {
       await fn();
     } finally {
-      const unlockErr = await client
-        .query('SELECT pg_advisory_unlock(hashtext($1))', [key])
-        .then(() => undefined, (err: Error) => err);
+      const unlockErr = await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).then(
+        () => undefined,
+        (err: Error) => err,
+      );
       client.release(unlockErr);
     }
     return true;

@@ -34,7 +34,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    throw createError('store_failed', `Cannot open the SQLite database${typeof code === 'string' ? ` (${code})` : ''}`, { path: options.path }, err);
+    throw createError(
+      'store_failed',
+      `Cannot open the SQLite database${typeof code === 'string' ? ` (${code})` : ''}`,
+      { path: options.path },
+      err,
+    );
   }
-  return new SqlStore(driver, options.secretBox, logger);
+  return new SqlStore(driver, options.secretBox);
 }

@@ -12,4 +12,6 @@ const SQLITE_TYPES: ColumnTypes = {
 };
 
 /** Every SQLite migration, in order. Append only; never edit an applied one. */
-export const SQLITE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', statements: initialSchema(SQLITE_TYPES) }];
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', statements: initialSchema(SQLITE_TYPES) },
+];

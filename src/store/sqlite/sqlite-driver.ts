@@ -32,11 +32,14 @@ const SQLITE_DIALECT: SqlDialect = {
 };
 
 /** better-sqlite3 binds neither booleans nor undefined. */
-const bind = (params: readonly SqlParam[]): unknown[] => params.map((p) => (p === true ? 1 : p === false ? 0 : (p ?? null)));
+const bind = (params: readonly SqlParam[]): unknown[] =>
+  params.map((p) => (p === true ? 1 : p === false ? 0 : (p ?? null)));
 
 /**
  * One better-sqlite3 connection. Calls are synchronous underneath; a SerialQueue keeps an async
- * transaction from interleaving with other work on the same connection.
+ * transaction from interleaving with other work on the same connection. One store per file per
+ * process is the intended use: two in one process could make one wait (busy_timeout blocks the
+ * thread) on a transaction the other cannot finish meanwhile.
  */
 export class SqliteDriver implements SqlDriver {
   readonly name = 'sqlite' as const;
@@ -54,8 +57,10 @@ export class SqliteDriver implements SqlDriver {
     this.#db = new Database(options.path);
     for (const pragma of sqlitePragmas(options)) this.#db.pragma(pragma);
     this.#raw = {
-      all: async <R extends object>(sql: string, params: readonly SqlParam[] = []) => this.#stmt(sql).all(...bind(params)) as R[],
-      get: async <R extends object>(sql: string, params: readonly SqlParam[] = []) => this.#stmt(sql).get(...bind(params)) as R | undefined,
+      all: async <R extends object>(sql: string, params: readonly SqlParam[] = []) =>
+        this.#stmt(sql).all(...bind(params)) as R[],
+      get: async <R extends object>(sql: string, params: readonly SqlParam[] = []) =>
+        this.#stmt(sql).get(...bind(params)) as R | undefined,
       run: async (sql: string, params: readonly SqlParam[] = []) => this.#stmt(sql).run(...bind(params)).changes,
     };
   }
@@ -106,12 +111,16 @@ export class SqliteDriver implements SqlDriver {
       const apply = this.#db.transaction(() => {
         this.#db.exec(SCHEMA_MIGRATIONS_DDL);
         const done = new Set(
-          (this.#db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+          (this.#db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+            (r) => r.version,
+          ),
         );
         for (const m of SQLITE_MIGRATIONS) {
           if (done.has(m.version)) continue;
           for (const statement of m.statements) this.#db.exec(statement);
-          this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, isoTime());
+          this.#db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(m.version, m.name, isoTime());
           this.#logger.info({ version: m.version, name: m.name }, 'applied store migration');
         }
       });

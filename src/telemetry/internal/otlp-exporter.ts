@@ -129,7 +129,12 @@ export class OtlpExporter {
       ],
     });
     try {
-      const res = await fetch(this.#url, { method: 'POST', headers: this.#headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
+      const res = await fetch(this.#url, {
+        method: 'POST',
+        headers: this.#headers,
+        body,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) throw new Error(`collector answered HTTP ${res.status}`);
       this.#exported += spans.length;

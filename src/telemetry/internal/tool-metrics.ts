@@ -9,7 +9,9 @@ type Labels = Record<string, string | number>;
  * does not import the api layer).
  */
 export interface MetricsSink {
-  counter(options: { name: string; help: string; labelNames?: readonly string[] }): { inc(labels?: Labels, value?: number): void };
+  counter(options: { name: string; help: string; labelNames?: readonly string[] }): {
+    inc(labels?: Labels, value?: number): void;
+  };
   gauge(options: {
     name: string;
     help: string;
@@ -76,18 +78,30 @@ export function registerToolMetrics({ metrics, registry, maxSeries = 5_000 }: To
     after(token: unknown, result: ToolCallResult, elapsedMs: number): void {
       const { labels } = token as Token;
       calls.inc({ ...labels, outcome: result.isError === true ? 'error' : 'ok' });
-      duration.observe({ tenant: labels.tenant!, project: labels.project!, connector: labels.connector! }, elapsedMs / 1000);
+      duration.observe(
+        { tenant: labels.tenant!, project: labels.project!, connector: labels.connector! },
+        elapsedMs / 1000,
+      );
     },
   });
 
   const unsubscribe = registry.subscribe((event) => {
     if (event.type !== 'health.checked' || event.connector === undefined) return;
-    const labels = connectorLimiter.fold({ tenant: event.tenant_id, project: event.project_id, connector: event.connector });
+    const labels = connectorLimiter.fold({
+      tenant: event.tenant_id,
+      project: event.project_id,
+      connector: event.connector,
+    });
     checks.inc({ ...labels, result: event.data.ok === true ? 'ok' : 'fail' });
   });
 
   // Scrape-time series: a connector that disappeared is set to 0 rather than left at its last value.
-  const scraped = (name: string, help: string, extra: readonly string[], read: (state: ConnectorState, set: (extraLabels: Labels, v: number) => void) => void): void => {
+  const scraped = (
+    name: string,
+    help: string,
+    extra: readonly string[],
+    read: (state: ConnectorState, set: (extraLabels: Labels, v: number) => void) => void,
+  ): void => {
     let previous = new Map<string, Labels>();
     metrics.gauge({
       name,
@@ -96,7 +110,11 @@ export function registerToolMetrics({ metrics, registry, maxSeries = 5_000 }: To
       collect: (gauge) => {
         const current = new Map<string, Labels>();
         for (const state of registry.connectorStates()) {
-          const base = connectorLimiter.fold({ tenant: state.tenantId, project: state.projectId, connector: state.name });
+          const base = connectorLimiter.fold({
+            tenant: state.tenantId,
+            project: state.projectId,
+            connector: state.name,
+          });
           read(state, (extraLabels, value) => {
             const labels = { ...base, ...extraLabels };
             current.set(JSON.stringify(labels), labels);
@@ -108,20 +126,31 @@ export function registerToolMetrics({ metrics, registry, maxSeries = 5_000 }: To
       },
     });
   };
-  scraped('toolport_connector_status', 'Connector status: 1 for the current status, 0 for the others.', ['status'], (state, set) => {
-    for (const status of STATUSES) set({ status }, state.status === status ? 1 : 0);
-  });
+  scraped(
+    'toolport_connector_status',
+    'Connector status: 1 for the current status, 0 for the others.',
+    ['status'],
+    (state, set) => {
+      for (const status of STATUSES) set({ status }, state.status === status ? 1 : 0);
+    },
+  );
   scraped('toolport_circuit_open', 'Circuit breaker per connector: 1 while open or half-open.', [], (state, set) => {
     set({}, state.breaker === 'closed' ? 0 : 1);
   });
   scraped('toolport_python_workers', 'Python worker processes per python connector.', [], (state, set) => {
     if (state.kind === 'python' && typeof state.runtime.workers === 'number') set({}, state.runtime.workers);
   });
-  scraped('toolport_upstream_processes', 'Upstream MCP processes (or connected clients) per mcp connector.', [], (state, set) => {
-    if (state.kind !== 'mcp') return;
-    const { processes, running, connected } = state.runtime;
-    if (typeof processes === 'number') set({}, processes);
-    else if (typeof running === 'boolean' || typeof connected === 'boolean') set({}, running === true || connected === true ? 1 : 0);
-  });
+  scraped(
+    'toolport_upstream_processes',
+    'Upstream MCP processes (or connected clients) per mcp connector.',
+    [],
+    (state, set) => {
+      if (state.kind !== 'mcp') return;
+      const { processes, running, connected } = state.runtime;
+      if (typeof processes === 'number') set({}, processes);
+      else if (typeof running === 'boolean' || typeof connected === 'boolean')
+        set({}, running === true || connected === true ? 1 : 0);
+    },
+  );
   return unsubscribe;
 }

@@ -102,7 +102,8 @@ export class WebhookDispatcher {
       (hooks) => {
         for (const hook of hooks) if (hook.enabled && hook.events.includes(event.type)) this.#enqueue(hook, event);
       },
-      (err: unknown) => this.#logger.warn({ err: (err as Error).message, project: event.project_id }, 'webhook lookup failed'),
+      (err: unknown) =>
+        this.#logger.warn({ err: (err as Error).message, project: event.project_id }, 'webhook lookup failed'),
     );
   }
 
@@ -141,14 +142,19 @@ export class WebhookDispatcher {
 
   async #attempt(job: Job): Promise<void> {
     const timestamp = String(Math.floor(this.#clock.now() / 1000));
-    const outcome = await postWebhook(job.hook.url, job.body, {
-      'content-type': 'application/json',
-      'user-agent': 'toolport-webhooks',
-      'x-toolport-event': job.type,
-      'x-toolport-delivery': job.deliveryId,
-      'x-toolport-timestamp': timestamp,
-      'x-toolport-signature': signWebhook(job.hook.secret, timestamp, job.body),
-    }, { timeoutMs: this.#options.timeoutMs, allowPrivateNetworks: this.#options.allowPrivateNetworks });
+    const outcome = await postWebhook(
+      job.hook.url,
+      job.body,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'toolport-webhooks',
+        'x-toolport-event': job.type,
+        'x-toolport-delivery': job.deliveryId,
+        'x-toolport-timestamp': timestamp,
+        'x-toolport-signature': signWebhook(job.hook.secret, timestamp, job.body),
+      },
+      { timeoutMs: this.#options.timeoutMs, allowPrivateNetworks: this.#options.allowPrivateNetworks },
+    );
     const logged = await this.#log(job, outcome.status, outcome.ok, outcome.error);
     if (outcome.ok || !logged || job.attempt >= this.#options.maxAttempts || this.#closed) {
       this.#pending -= 1;

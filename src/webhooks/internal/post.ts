@@ -62,7 +62,11 @@ export function postWebhook(
       finish({ ok: false, status: null, error: `no answer within ${options.timeoutMs} ms` });
     });
     req.on('error', (err: Error & { code?: string }) => {
-      finish({ ok: false, status: null, error: isToolportError(err) ? err.message : `connection failed: ${err.code ?? err.message}` });
+      finish({
+        ok: false,
+        status: null,
+        error: isToolportError(err) ? err.message : `connection failed: ${err.code ?? err.message}`,
+      });
     });
     req.end(body);
   });

@@ -63,10 +63,15 @@ export class WebhookService {
     const url = checkWebhookUrl(input.url, this.#allowPrivate);
     const events = parseEvents(input.events);
     const secret = parseSecret(input.secret) ?? createToken('whsec');
-    if (!(await this.#store.getProject(tenantId, projectId))) throw createError('not_found', `project ${projectId} not found`);
+    if (!(await this.#store.getProject(tenantId, projectId)))
+      throw createError('not_found', `project ${projectId} not found`);
     const existing = await this.#store.listWebhooks(tenantId, projectId);
     if (existing.length >= this.#max) {
-      throw createError('limit_exceeded', `project ${projectId} already has ${existing.length} webhooks (the limit is ${this.#max})`, { limit: this.#max });
+      throw createError(
+        'limit_exceeded',
+        `project ${projectId} already has ${existing.length} webhooks (the limit is ${this.#max})`,
+        { limit: this.#max },
+      );
     }
     const record: WebhookRecord = {
       id: createId('wh'),
@@ -109,14 +114,17 @@ export class WebhookService {
 function parseEvents(raw: unknown): string[] {
   if (raw === undefined) return [...WEBHOOK_EVENTS];
   if (!Array.isArray(raw) || raw.length === 0) {
-    throw validationError('webhook events are invalid', [{ pointer: '/events', message: 'must be a non-empty array of event names' }]);
+    throw validationError('webhook events are invalid', [
+      { pointer: '/events', message: 'must be a non-empty array of event names' },
+    ]);
   }
   const issues: ValidationIssue[] = [];
   const events = new Set<string>();
   raw.forEach((e: unknown, i) => {
     if (e === 'connector.*') WEBHOOK_EVENTS.forEach((name) => events.add(name));
     else if (typeof e === 'string' && (WEBHOOK_EVENTS as readonly string[]).includes(e)) events.add(e);
-    else issues.push({ pointer: `/events/${i}`, message: `must be one of ${WEBHOOK_EVENTS.join(', ')} or connector.*` });
+    else
+      issues.push({ pointer: `/events/${i}`, message: `must be one of ${WEBHOOK_EVENTS.join(', ')} or connector.*` });
   });
   if (issues.length) throw validationError('webhook events are invalid', issues);
   return [...events];
@@ -125,7 +133,9 @@ function parseEvents(raw: unknown): string[] {
 function parseSecret(raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || raw.length < 16 || raw.length > 256) {
-    throw validationError('webhook secret is invalid', [{ pointer: '/secret', message: 'must be a string of 16 to 256 characters' }]);
+    throw validationError('webhook secret is invalid', [
+      { pointer: '/secret', message: 'must be a string of 16 to 256 characters' },
+    ]);
   }
   return raw;
 }

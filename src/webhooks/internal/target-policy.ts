@@ -6,12 +6,29 @@ import { createError, validationError, type ToolportError } from '../../core/ind
 // unspecified, multicast and reserved space. None is a legitimate public webhook receiver.
 const blocked = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['64:ff9b::', 96],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv6');
 
 /** The IPv4 address embedded in an IPv4-mapped/compatible IPv6 address (`::ffff:7f00:1`), if any. */
 function embeddedV4(address: string): string | undefined {
@@ -37,7 +54,11 @@ export function isPublicAddress(address: string): boolean {
 }
 
 function refused(host: string): ToolportError {
-  return createError('target_refused', `webhook target ${host} is a loopback/private address; set TOOLPORT_ALLOW_PRIVATE_NETWORKS=1 to allow it`, { host });
+  return createError(
+    'target_refused',
+    `webhook target ${host} is a loopback/private address; set TOOLPORT_ALLOW_PRIVATE_NETWORKS=1 to allow it`,
+    { host },
+  );
 }
 
 /**
@@ -46,7 +67,9 @@ function refused(host: string): ToolportError {
  */
 export function checkWebhookUrl(raw: unknown, allowPrivateNetworks: boolean): URL {
   if (typeof raw !== 'string' || raw.length > 2048) {
-    throw validationError('webhook url is invalid', [{ pointer: '/url', message: 'must be an http(s) URL of at most 2048 characters' }]);
+    throw validationError('webhook url is invalid', [
+      { pointer: '/url', message: 'must be an http(s) URL of at most 2048 characters' },
+    ]);
   }
   let url: URL;
   try {
@@ -58,7 +81,9 @@ export function checkWebhookUrl(raw: unknown, allowPrivateNetworks: boolean): UR
     throw validationError('webhook url is invalid', [{ pointer: '/url', message: 'must use http or https' }]);
   }
   if (url.username || url.password) {
-    throw validationError('webhook url is invalid', [{ pointer: '/url', message: 'must not embed credentials; the signature authenticates deliveries' }]);
+    throw validationError('webhook url is invalid', [
+      { pointer: '/url', message: 'must not embed credentials; the signature authenticates deliveries' },
+    ]);
   }
   if (!allowPrivateNetworks) {
     const host = url.hostname;

@@ -13,7 +13,11 @@ export type ClientConfigBuilder = (options: {
 }) => Record<string, unknown>;
 
 /** The published manifest JSON Schema and per-project client configuration. */
-export function registerDiscoveryRoutes(app: FastifyInstance, ctx: ApiContext, clientConfig?: ClientConfigBuilder): void {
+export function registerDiscoveryRoutes(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  clientConfig?: ClientConfigBuilder,
+): void {
   addRoute(app, {
     method: 'GET',
     url: '/v1/schemas/manifest.json',
@@ -33,16 +37,24 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: ApiContext, c
     summary: 'Ready-to-paste MCP client entries (Claude Desktop, Cursor, VS Code, MCP Inspector) for this project',
     description: 'The API key is a placeholder: keys are shown once, at creation, and never echoed back.',
     params: params('project_id'),
-    querystring: object({ connector: { type: 'string', minLength: 1, maxLength: 64, description: 'One connector only' } }),
+    querystring: object({
+      connector: { type: 'string', minLength: 1, maxLength: 64, description: 'One connector only' },
+    }),
     response: { 200: { type: 'object', additionalProperties: true } },
     handler: async (request) => {
       const { project_id: projectId } = request.params as { project_id: string };
       const { connector } = request.query as { connector?: string };
-      if (connector !== undefined) await ctx.registry.getConnector(getPrincipal(request).tenantId, projectId, connector);
+      if (connector !== undefined)
+        await ctx.registry.getConnector(getPrincipal(request).tenantId, projectId, connector);
       const host = request.headers.host ?? `${request.hostname}`;
       const baseUrl = `${request.protocol}://${host}`;
       if (!clientConfig) return { mcp_url: `${baseUrl}/mcp/${projectId}`, sse_url: `${baseUrl}/sse/${projectId}` };
-      return clientConfig({ baseUrl, projectId, ...(connector === undefined ? {} : { connector }), cliCommand: 'npx -y toolport' });
+      return clientConfig({
+        baseUrl,
+        projectId,
+        ...(connector === undefined ? {} : { connector }),
+        cliCommand: 'npx -y toolport',
+      });
     },
   });
 }

@@ -5,12 +5,15 @@ import type { ScriptService } from '../../../registry/scripts.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
 import { list, noContent, object } from '../schemas.js';
-import { serviceOptions } from './services.js';
 import { loadService } from './service-view.js';
+import { serviceOptions } from './services.js';
 
 const TAGS = ['scripts'];
 const BASE = '/api/v1/scripts';
-const scriptParams = object({ id: { type: 'string', pattern: '^[a-f0-9]{64}$', description: 'Script id (SHA-256 of its content)' } }, ['id']);
+const scriptParams = object(
+  { id: { type: 'string', pattern: '^[a-f0-9]{64}$', description: 'Script id (SHA-256 of its content)' } },
+  ['id'],
+);
 const scriptSchema = { type: 'object', additionalProperties: true, description: 'A stored script with its analysis' };
 
 function scripts(ctx: ApiContext): ScriptService {
@@ -22,7 +25,11 @@ const tenantOf = (request: FastifyRequest): string => getPrincipal(request).tena
 const idOf = (request: FastifyRequest): string => (request.params as { id: string }).id;
 
 /** Uploaded Python scripts: upload, list/search, content, analysis, delete, and turning one into a service. */
-export async function registerScriptRoutes(app: FastifyInstance, ctx: ApiContext, maxScriptBytes: number): Promise<void> {
+export async function registerScriptRoutes(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  maxScriptBytes: number,
+): Promise<void> {
   await app.register(multipart, { limits: { fileSize: maxScriptBytes, files: 1, fields: 10, fieldSize: 1024 } });
 
   addRoute(app, {
@@ -45,7 +52,9 @@ export async function registerScriptRoutes(app: FastifyInstance, ctx: ApiContext
         throw validationError('malformed multipart body', [{ pointer: '/file', message: (err as Error).message }]);
       }
       if (!file || file.fieldname !== 'file') {
-        throw validationError('no script uploaded', [{ pointer: '/file', message: 'a multipart field named file is required' }]);
+        throw validationError('no script uploaded', [
+          { pointer: '/file', message: 'a multipart field named file is required' },
+        ]);
       }
       const data = await file.toBuffer().catch((err: unknown) => {
         if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
@@ -125,7 +134,10 @@ export async function registerScriptRoutes(app: FastifyInstance, ctx: ApiContext
     summary: 'Analyse the script again: functions with JSON Schemas, skipped names, warnings, CLI parameters',
     params: scriptParams,
     response: { 200: scriptSchema },
-    handler: async (request) => ({ script_id: idOf(request), analysis: await scripts(ctx).discover(tenantOf(request), idOf(request)) }),
+    handler: async (request) => ({
+      script_id: idOf(request),
+      analysis: await scripts(ctx).discover(tenantOf(request), idOf(request)),
+    }),
   });
 
   addRoute(app, {
@@ -133,14 +145,18 @@ export async function registerScriptRoutes(app: FastifyInstance, ctx: ApiContext
     url: `${BASE}/:id/generate_mcp_wrapper`,
     scope: 'admin',
     tags: TAGS,
-    summary: 'Turn the script into a registered Python service (selected functions, or script mode with CLI parameters)',
+    summary:
+      'Turn the script into a registered Python service (selected functions, or script mode with CLI parameters)',
     params: scriptParams,
     body: object({
       service_name: { type: 'string', minLength: 1, maxLength: 64 },
       type: { type: 'string', enum: ['function', 'executable'] },
       ...serviceOptions,
     }),
-    response: { 201: { type: 'object', additionalProperties: true }, 200: { type: 'object', additionalProperties: true } },
+    response: {
+      201: { type: 'object', additionalProperties: true },
+      200: { type: 'object', additionalProperties: true },
+    },
     handler: async (request, reply) => {
       const tenantId = tenantOf(request);
       const body = (request.body ?? {}) as Parameters<ScriptService['generateWrapper']>[2];

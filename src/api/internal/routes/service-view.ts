@@ -11,7 +11,12 @@ export interface ServiceConfig {
   script_id: string | null;
   project_id: string;
   version: string;
-  tools: { name: string; description?: string; input_schema: Record<string, unknown>; output_schema?: Record<string, unknown> }[];
+  tools: {
+    name: string;
+    description?: string;
+    input_schema: Record<string, unknown>;
+    output_schema?: Record<string, unknown>;
+  }[];
   routes: { mcp: string; sse: string; stdio: string; wrapper: string | null };
   status: string;
   status_reason: string | null;
@@ -60,7 +65,9 @@ export function toServiceConfig(summary: ConnectorSummary, tools: ToolSummary[],
       mcp: `/mcp/${project}/${name}`,
       sse: `/sse/${project}/${name}`,
       stdio: `toolport stdio --project ${summary.project_id} --connector ${summary.name}`,
-      wrapper: scriptId ? `/api/v1/services/${name}/wrapper${summary.project_id === 'default' ? '' : `?project=${project}`}` : null,
+      wrapper: scriptId
+        ? `/api/v1/services/${name}/wrapper${summary.project_id === 'default' ? '' : `?project=${project}`}`
+        : null,
     },
     status: summary.status,
     status_reason: summary.status_reason,
@@ -82,6 +89,7 @@ export async function loadService(
 ): Promise<ServiceConfig> {
   const summary = await registry.getConnector(tenantId, projectId, name);
   const tools = await registry.listTools(tenantId, projectId, { connector: name });
-  const mode = summary.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, name))?.python?.mode : undefined;
+  const mode =
+    summary.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, name))?.python?.mode : undefined;
   return toServiceConfig(summary, tools, mode);
 }

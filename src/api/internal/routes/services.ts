@@ -11,16 +11,20 @@ const BASE = '/api/v1/services';
 
 const serviceSchema = { type: 'object', additionalProperties: true, description: 'A service (ServiceConfig)' };
 const idParams = object({ id: slug('Service id (the connector name)') }, ['id']);
-const projectQuery = object({ project: slug('Project (default: the caller\'s default project)') });
+const projectQuery = object({ project: slug("Project (default: the caller's default project)") });
 const listQuery = object({
-  project: slug('Project (default: the caller\'s default project)'),
+  project: slug("Project (default: the caller's default project)"),
   status: { type: 'string', enum: ['active', 'inactive', 'error'], description: 'Only services with this status' },
 });
 
 /** Fields shared by service registration and wrapper generation. */
 export const serviceOptions = {
   description: { type: 'string', maxLength: 2000 },
-  hosting_mode: { type: 'string', enum: ['stdio', 'sse'], description: 'How it is meant to be reached (both always work)' },
+  hosting_mode: {
+    type: 'string',
+    enum: ['stdio', 'sse'],
+    description: 'How it is meant to be reached (both always work)',
+  },
   functions: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 500 },
   parameters: {
     type: 'array',
@@ -40,10 +44,14 @@ export const serviceOptions = {
   auto_activate: { type: 'boolean', description: 'Activate right away (default false)' },
   allow_network: { type: 'boolean', description: 'Let the sandboxed script use the network' },
   timeout_ms: { type: 'integer', minimum: 100, maximum: 600_000 },
-  config: { type: 'object', additionalProperties: { type: 'string', maxLength: 65_536 }, description: 'Environment values for the script; stored encrypted' },
+  config: {
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 65_536 },
+    description: 'Environment values for the script; stored encrypted',
+  },
   env: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }, maxItems: 100 },
   metadata: { type: 'object', additionalProperties: true },
-  project: slug('Project (default: the caller\'s default project)'),
+  project: slug("Project (default: the caller's default project)"),
 };
 
 function scope(request: FastifyRequest): { tenantId: string; projectId: string } {
@@ -80,10 +88,17 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     response: { 201: serviceSchema },
     handler: async (request, reply) => {
       const { tenantId, projectId } = scope(request);
-      const body = request.body as Record<string, unknown> & { name: string; script_id?: string; manifest?: string | Record<string, unknown>; type?: string };
+      const body = request.body as Record<string, unknown> & {
+        name: string;
+        script_id?: string;
+        manifest?: string | Record<string, unknown>;
+        type?: string;
+      };
       if (body.script_id) {
         if (body.type && !['function', 'executable', 'python'].includes(body.type)) {
-          throw validationError('a script service is of type function or executable', [{ pointer: '/type', message: 'must be function or executable with script_id' }]);
+          throw validationError('a script service is of type function or executable', [
+            { pointer: '/type', message: 'must be function or executable with script_id' },
+          ]);
         }
         const { name, script_id, type, manifest: _m, ...rest } = body;
         const result = await requireScripts(ctx).generateWrapper(tenantId, script_id, {
@@ -96,7 +111,9 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
         return loadService(registry, tenantId, projectId, result.connector.name);
       }
       if (!body.manifest) {
-        throw validationError('nothing to register', [{ pointer: '/script_id', message: 'give script_id (a Python service) or manifest (any connector)' }]);
+        throw validationError('nothing to register', [
+          { pointer: '/script_id', message: 'give script_id (a Python service) or manifest (any connector)' },
+        ]);
       }
       const result = await registry.install({
         tenantId,
@@ -108,7 +125,9 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       });
       if (result.connector.name !== body.name) {
         await registry.uninstall(tenantId, projectId, result.connector.name).catch(() => undefined);
-        throw validationError('the manifest names another connector', [{ pointer: '/manifest/name', message: `must equal name (${body.name})` }]);
+        throw validationError('the manifest names another connector', [
+          { pointer: '/manifest/name', message: `must equal name (${body.name})` },
+        ]);
       }
       reply.code(result.created ? 201 : 200);
       return loadService(registry, tenantId, projectId, result.connector.name);
@@ -126,12 +145,21 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
       const status = (request.query as { status?: string }).status;
-      const connectors = (await registry.listConnectors(tenantId, projectId)).filter((c) => !status || c.status === status);
+      const connectors = (await registry.listConnectors(tenantId, projectId)).filter(
+        (c) => !status || c.status === status,
+      );
       const tools = await registry.listTools(tenantId, projectId);
       const services: ServiceConfig[] = [];
       for (const c of connectors) {
-        const mode = c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
-        services.push(toServiceConfig(c, tools.filter((t) => t.connector === c.name), mode));
+        const mode =
+          c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
+        services.push(
+          toServiceConfig(
+            c,
+            tools.filter((t) => t.connector === c.name),
+            mode,
+          ),
+        );
       }
       return { services, total: services.length };
     },
@@ -157,7 +185,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       let latencySum = 0;
       let latencyCount = 0;
       for (const c of connectors) {
-        const mode = c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
+        const mode =
+          c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
         const view = toServiceConfig(c, [], mode);
         byStatus[view.status] = (byStatus[view.status] ?? 0) + 1;
         byType[view.type] = (byType[view.type] ?? 0) + 1;
@@ -172,7 +201,12 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
         }
       }
       return {
-        registry: { total_services: connectors.length, by_status: byStatus, by_type: byType, by_hosting_mode: byHosting },
+        registry: {
+          total_services: connectors.length,
+          by_status: byStatus,
+          by_type: byType,
+          by_hosting_mode: byHosting,
+        },
         health: {
           healthy,
           unhealthy,
@@ -215,7 +249,10 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  for (const [action, enabled] of [['activate', true], ['deactivate', false]] as const) {
+  for (const [action, enabled] of [
+    ['activate', true],
+    ['deactivate', false],
+  ] as const) {
     addRoute(app, {
       method: 'POST',
       url: `${BASE}/:id/${action}`,

@@ -1,14 +1,7 @@
 import { isIP } from 'node:net';
 
 /** Why an address may not be reached by default; `public` addresses are always allowed. */
-export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link_local'
-  | 'unspecified'
-  | 'reserved'
-  | 'invalid';
+export type AddressClass = 'public' | 'loopback' | 'private' | 'link_local' | 'unspecified' | 'reserved' | 'invalid';
 
 /** One IPv4 range: base address as a 32-bit number, prefix length, class. */
 type V4Range = readonly [base: number, prefix: number, cls: AddressClass];
@@ -50,7 +43,7 @@ function parseV4(text: string): number | undefined {
 function classifyV4(value: number): AddressClass {
   for (const [base, prefix, cls] of V4_RANGES) {
     const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    if (((value & mask) >>> 0) === base) return cls;
+    if ((value & mask) >>> 0 === base) return cls;
   }
   return 'public';
 }

@@ -26,7 +26,13 @@ export interface Authenticator {
 export function createAuthenticator(auth: HttpAuth, tokens: OAuthTokenCache): Authenticator {
   switch (auth.type) {
     case 'none':
-      return { templates: [], usesOAuth: false, derivedSecrets: () => [], apply: () => Promise.resolve(undefined), invalidate: () => undefined };
+      return {
+        templates: [],
+        usesOAuth: false,
+        derivedSecrets: () => [],
+        apply: () => Promise.resolve(undefined),
+        invalidate: () => undefined,
+      };
     case 'api_key': {
       const value = compileTemplate(auth.value);
       const name = compileTemplate(auth.name);
@@ -37,7 +43,8 @@ export function createAuthenticator(auth: HttpAuth, tokens: OAuthTokenCache): Au
         apply(target, resolve) {
           const key = resolve(name);
           const secret = resolve(value);
-          if (auth.in === 'header') target.headers[key.toLowerCase()] = auth.scheme ? `${auth.scheme} ${secret}` : secret;
+          if (auth.in === 'header')
+            target.headers[key.toLowerCase()] = auth.scheme ? `${auth.scheme} ${secret}` : secret;
           else if (auth.in === 'query') target.query.push(`${encodeURIComponent(key)}=${encodeURIComponent(secret)}`);
           else target.cookies.push([key, secret]);
           return Promise.resolve(undefined);

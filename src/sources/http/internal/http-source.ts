@@ -29,7 +29,13 @@ import {
   sleep,
   type BackoffOptions,
 } from './retry-policy.js';
-import { collectSecretValues, compileTemplate, createConfigResolver, MissingConfigError, type Template } from './templates.js';
+import {
+  collectSecretValues,
+  compileTemplate,
+  createConfigResolver,
+  MissingConfigError,
+  type Template,
+} from './templates.js';
 import { compileToolPlans, type ToolPlan } from './tool-plan.js';
 import { NetworkError, Transport, type WireResponse } from './transport.js';
 
@@ -86,11 +92,20 @@ export class HttpSource implements ToolSource {
     this.#logger = (options.logger ?? silentLogger).child({ source: 'http', connector: options.manifest.name });
     this.#clock = options.clock ?? systemClock;
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.#transport = new Transport({ allowPrivateNetworks: options.allowPrivateNetworks, maxSockets: options.maxSockets ?? 32 });
+    this.#transport = new Transport({
+      allowPrivateNetworks: options.allowPrivateNetworks,
+      maxSockets: options.maxSockets ?? 32,
+    });
     this.#redactor = new Redactor();
-    const tokens = new OAuthTokenCache({ transport: this.#transport, clock: this.#clock, timeoutMs: http.timeout_ms, redactor: this.#redactor });
+    const tokens = new OAuthTokenCache({
+      transport: this.#transport,
+      clock: this.#clock,
+      timeoutMs: http.timeout_ms,
+      redactor: this.#redactor,
+    });
     this.#auth = createAuthenticator(http.auth, tokens);
-    for (const secret of collectSecretValues(options.config, options.manifest.config, this.#auth.templates)) this.#redactor.add(secret);
+    for (const secret of collectSecretValues(options.config, options.manifest.config, this.#auth.templates))
+      this.#redactor.add(secret);
     try {
       for (const derived of this.#auth.derivedSecrets(this.#resolve)) this.#redactor.add(derived);
     } catch {
@@ -125,7 +140,12 @@ export class HttpSource implements ToolSource {
     }
   }
 
-  async #call(plan: ToolPlan, args: Record<string, unknown>, signal: AbortSignal, deadline: number): Promise<ToolCallResult> {
+  async #call(
+    plan: ToolPlan,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<ToolCallResult> {
     const built = buildRequest(plan.request, args);
     const base = this.#base();
     const basePath = base.pathname.replace(/\/+$/, '');
@@ -134,7 +154,11 @@ export class HttpSource implements ToolSource {
     let refreshedToken = false;
 
     for (let attempt = 0; ; attempt++) {
-      const target = { headers: this.#headers(plan, built.headers), query: [] as string[], cookies: [...built.cookies] };
+      const target = {
+        headers: this.#headers(plan, built.headers),
+        query: [] as string[],
+        cookies: [...built.cookies],
+      };
       const token = await this.#auth.apply(target, this.#resolve, signal);
       if (target.cookies.length > 0) {
         target.headers.cookie = target.cookies.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ');
@@ -155,10 +179,18 @@ export class HttpSource implements ToolSource {
           maxBytes: this.#spec.max_response_bytes,
         });
       } catch (err) {
-        if (err instanceof NetworkError && retriesLeft > 0 && !signal.aborted && isRetryableNetworkError(method, err.code, err.reusedSocket)) {
+        if (
+          err instanceof NetworkError &&
+          retriesLeft > 0 &&
+          !signal.aborted &&
+          isRetryableNetworkError(method, err.code, err.reusedSocket)
+        ) {
           retriesLeft--;
           const delay = backoffDelay(attempt, this.#backoff);
-          this.#logger.debug({ tool: plan.definition.name, attempt, code: err.code, delayMs: delay }, 'retrying after network error');
+          this.#logger.debug(
+            { tool: plan.definition.name, attempt, code: err.code, delayMs: delay },
+            'retrying after network error',
+          );
           if (this.#clock.now() + delay >= deadline) throw err;
           await sleep(delay, signal);
           continue;
@@ -176,7 +208,10 @@ export class HttpSource implements ToolSource {
         const delay = this.#retryDelay(res, attempt);
         if (delay !== undefined && this.#clock.now() + delay < deadline) {
           retriesLeft--;
-          this.#logger.debug({ tool: plan.definition.name, attempt, status: res.status, delayMs: delay }, 'retrying after HTTP status');
+          this.#logger.debug(
+            { tool: plan.definition.name, attempt, status: res.status, delayMs: delay },
+            'retrying after HTTP status',
+          );
           await sleep(delay, signal);
           continue;
         }
@@ -216,7 +251,8 @@ export class HttpSource implements ToolSource {
     } catch {
       throw new ArgumentError('base_url is not a valid URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ArgumentError('base_url must use http or https');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ArgumentError('base_url must use http or https');
     this.#parsedBase = { text, url };
     return url;
   }
@@ -237,7 +273,9 @@ export class HttpSource implements ToolSource {
       return textResult(`network error (${err.code}): ${this.#redactor.text(err.message)}`, true);
     }
     this.#logger.error({ tool, err: err instanceof Error ? err.name : typeof err }, 'unexpected failure in HTTP call');
-    throw isToolportError(err) ? err : createError('internal', `the HTTP call of tool '${tool}' failed unexpectedly`, {}, err);
+    throw isToolportError(err)
+      ? err
+      : createError('internal', `the HTTP call of tool '${tool}' failed unexpectedly`, {}, err);
   }
 
   async check(): Promise<CheckResult> {
@@ -247,7 +285,11 @@ export class HttpSource implements ToolSource {
     try {
       base = this.#base();
     } catch (err) {
-      return { ok: false, latencyMs: 0, message: err instanceof Error ? this.#redactor.text(err.message) : 'invalid base_url' };
+      return {
+        ok: false,
+        latencyMs: 0,
+        message: err instanceof Error ? this.#redactor.text(err.message) : 'invalid base_url',
+      };
     }
     const timeoutMs = Math.min(this.#spec.timeout_ms, CHECK_TIMEOUT_CAP_MS);
     try {
@@ -283,7 +325,12 @@ export class HttpSource implements ToolSource {
       baseUrl = this.#spec.base_url;
     }
     const sockets = this.#transport.socketCounts();
-    return { baseUrl, pooledSockets: sockets.active + sockets.idle, activeSockets: sockets.active, idleSockets: sockets.idle };
+    return {
+      baseUrl,
+      pooledSockets: sockets.active + sockets.idle,
+      activeSockets: sockets.active,
+      idleSockets: sockets.idle,
+    };
   }
 
   close(): Promise<void> {

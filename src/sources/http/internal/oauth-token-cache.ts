@@ -104,8 +104,10 @@ export class OAuthTokenCache {
         maxBytes: 64 * 1024,
       });
     } catch (err) {
-      if (err instanceof NetworkError) throw new TokenError(`oauth2 token request failed: ${this.#redactor.text(err.message)}`);
-      if (err instanceof Error && err.name === 'TimeoutError') throw new TokenError(`oauth2 token request timed out after ${this.#timeoutMs} ms`);
+      if (err instanceof NetworkError)
+        throw new TokenError(`oauth2 token request failed: ${this.#redactor.text(err.message)}`);
+      if (err instanceof Error && err.name === 'TimeoutError')
+        throw new TokenError(`oauth2 token request timed out after ${this.#timeoutMs} ms`);
       throw err;
     }
     const fields = parseTokenBody(response.body.toString('utf8'), String(response.headers['content-type'] ?? ''));

@@ -115,7 +115,8 @@ export function buildRequest(plan: RequestPlan, args: Record<string, unknown>): 
         if (value === null) break;
         const text = Array.isArray(value) ? value.map(scalar).join(', ') : scalar(value);
         if (!HEADER_NAME.test(name)) throw new ArgumentError(`argument '${arg}' maps to an invalid header name`);
-        if (INVALID_HEADER_VALUE.test(text)) throw new ArgumentError(`argument '${arg}' contains characters not allowed in a header`);
+        if (INVALID_HEADER_VALUE.test(text))
+          throw new ArgumentError(`argument '${arg}' contains characters not allowed in a header`);
         headers[name.toLowerCase()] = text;
         break;
       }

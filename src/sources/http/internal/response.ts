@@ -23,7 +23,10 @@ function errorResult(text: string): ToolCallResult {
 /** A short, single-line, secret-free excerpt of a body for error messages. */
 export function bodyExcerpt(body: Buffer, redactor: Redactor): string {
   // Decode a little more than needed so multi-byte characters at the cut are not mangled.
-  const text = redactor.text(body.subarray(0, EXCERPT_CHARS * 4).toString('utf8')).replace(/\s+/g, ' ').trim();
+  const text = redactor
+    .text(body.subarray(0, EXCERPT_CHARS * 4).toString('utf8'))
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS - 1)}…` : text;
 }
 
@@ -65,7 +68,8 @@ export function toToolResult(res: WireResponse, options: ResponseOptions): ToolC
     }
     return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: structured };
   }
-  if (options.validate) return errorResult(`response is ${contentType || 'untyped'}, not JSON, but the tool declares an output schema`);
+  if (options.validate)
+    return errorResult(`response is ${contentType || 'untyped'}, not JSON, but the tool declares an output schema`);
   const media = MEDIA_BLOCK.exec(contentType);
   if (media) {
     const mimeType = contentType.split(';')[0]?.trim() ?? contentType;

@@ -11,7 +11,9 @@ function lookup(host: string, all: boolean): Promise<{ err: unknown; address: st
 describe('target guard', () => {
   it('refuses private IP literals and allows public ones', () => {
     expect(checkLiteralHost('10.1.2.3')?.code).toBe('target_refused');
-    expect(checkLiteralHost('::ffff:169.254.169.254')?.message).toBe('target_refused: ::ffff:169.254.169.254 resolves to a link-local address');
+    expect(checkLiteralHost('::ffff:169.254.169.254')?.message).toBe(
+      'target_refused: ::ffff:169.254.169.254 resolves to a link-local address',
+    );
     expect(checkLiteralHost('8.8.8.8')).toBeNull();
     expect(checkLiteralHost('example.com')).toBeNull();
   });

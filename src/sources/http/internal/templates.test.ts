@@ -20,7 +20,9 @@ describe('config templates', () => {
   });
 
   it('treats secret keys and keys used by auth fields as secrets', () => {
-    const secrets = collectSecretValues({ host: 'h.example', token: 't0ken-value' }, specs, [compileTemplate('${config.host}')]);
+    const secrets = collectSecretValues({ host: 'h.example', token: 't0ken-value' }, specs, [
+      compileTemplate('${config.host}'),
+    ]);
     expect(secrets.sort()).toEqual(['h.example', 't0ken-value']);
   });
 });

@@ -54,7 +54,11 @@ export function collectSecretValues(
   specs: Record<string, ConfigKeySpec>,
   authTemplates: readonly Template[],
 ): string[] {
-  const keys = new Set(Object.entries(specs).filter(([, spec]) => spec.secret).map(([key]) => key));
+  const keys = new Set(
+    Object.entries(specs)
+      .filter(([, spec]) => spec.secret)
+      .map(([key]) => key),
+  );
   for (const template of authTemplates) {
     for (const part of template) if (typeof part !== 'string') keys.add(part.key);
   }

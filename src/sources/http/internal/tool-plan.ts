@@ -17,7 +17,10 @@ export interface ToolPlan {
 }
 
 /** Builds the plans of every tool of an HTTP manifest; throws validation_failed listing each problem. */
-export function compileToolPlans(manifest: ConnectorManifest): { http: HttpConnectorSpec; tools: Map<string, ToolPlan> } {
+export function compileToolPlans(manifest: ConnectorManifest): {
+  http: HttpConnectorSpec;
+  tools: Map<string, ToolPlan>;
+} {
   const http = manifest.http;
   if (manifest.kind !== 'http' || !http) {
     throw createError('validation_failed', `connector '${manifest.name}' is not an HTTP connector`, {
@@ -43,7 +46,10 @@ export function compileToolPlans(manifest: ConnectorManifest): { http: HttpConne
         validate = compiled.get(key) ?? ajv.compile(tool.output_schema);
         compiled.set(key, validate);
       } catch (err) {
-        issues.push({ pointer: `/tools/${index}/output_schema`, message: `invalid JSON Schema: ${(err as Error).message}` });
+        issues.push({
+          pointer: `/tools/${index}/output_schema`,
+          message: `invalid JSON Schema: ${(err as Error).message}`,
+        });
         return;
       }
     }

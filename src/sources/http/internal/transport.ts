@@ -62,7 +62,13 @@ export class Transport {
 
   constructor(options: TransportOptions) {
     // Idle sockets live at most 15 s; Node shortens that to the server's Keep-Alive hint.
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, timeout: 15_000, scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      maxFreeSockets: options.maxSockets,
+      timeout: 15_000,
+      scheduling: 'lifo' as const,
+    };
     this.#http = new http.Agent(agentOptions);
     this.#https = new https.Agent(agentOptions);
     this.#allowPrivate = options.allowPrivateNetworks;
@@ -90,7 +96,10 @@ export class Transport {
     const isHttps = url.protocol === 'https:';
     const headers = { ...request.headers };
     if (request.body) headers['content-length'] = String(request.body.length);
-    const auth = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
+    const auth =
+      url.username || url.password
+        ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+        : undefined;
 
     return new Promise<WireResponse>((resolve, reject) => {
       const options: http.RequestOptions = {
@@ -105,9 +114,18 @@ export class Transport {
         ...(this.#lookup ? { lookup: this.#lookup } : {}),
       };
       const req = (isHttps ? https : http).request(options, (res) => {
-        readBody(res, request.method === 'HEAD' ? Infinity : request.maxBytes, request.signal).then(({ body, tooLarge }) => {
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body, tooLarge });
-        }, (err: unknown) => reject(toNetworkError(err, req.reusedSocket)));
+        readBody(res, request.method === 'HEAD' ? Infinity : request.maxBytes, request.signal).then(
+          ({ body, tooLarge }) => {
+            resolve({
+              status: res.statusCode ?? 0,
+              statusText: res.statusMessage ?? '',
+              headers: res.headers,
+              body,
+              tooLarge,
+            });
+          },
+          (err: unknown) => reject(toNetworkError(err, req.reusedSocket)),
+        );
       });
       req.on('error', (err) => reject(toNetworkError(err, req.reusedSocket)));
       req.end(request.body);
@@ -140,7 +158,11 @@ function toNetworkError(err: unknown, reusedSocket: boolean): unknown {
   return new NetworkError(message, code, reusedSocket);
 }
 
-function readBody(res: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<{ body: Buffer; tooLarge: boolean }> {
+function readBody(
+  res: IncomingMessage,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<{ body: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     // HEAD answers carry the GET body's length but no body, so they are never judged by it.
     const declared = Number(res.headers['content-length']);
@@ -176,7 +198,9 @@ function readBody(res: IncomingMessage, maxBytes: number, signal: AbortSignal): 
     res.on('error', (err) => settle(() => reject(err)));
     // A body cut short by the peer ends in 'close' without 'end'.
     res.on('close', () =>
-      settle(() => reject(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }))),
+      settle(() =>
+        reject(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' })),
+      ),
     );
   });
 }

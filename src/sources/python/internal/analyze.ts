@@ -69,7 +69,14 @@ export async function analyzeScript(options: AnalyzeOptions): Promise<ScriptAnal
       ? [
           'bwrap',
           [
-            ...bwrapArgs({ install, runnerDir: dirname(runner), script, scratch: dir, allowNetwork: false, baseEnv: env }),
+            ...bwrapArgs({
+              install,
+              runnerDir: dirname(runner),
+              script,
+              scratch: dir,
+              allowNetwork: false,
+              baseEnv: env,
+            }),
             install.executable,
             ...runnerArgs,
             ...sandboxRunnerArgs(),
@@ -87,7 +94,13 @@ export async function analyzeScript(options: AnalyzeOptions): Promise<ScriptAnal
   }
 }
 
-function run(command: string, args: string[], env: Record<string, string>, cwd: string, killAfterMs: number): Promise<string> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  killAfterMs: number,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
@@ -118,7 +131,11 @@ function run(command: string, args: string[], env: Record<string, string>, cwd: 
     child.on('close', (code) => {
       clearTimeout(timer);
       if (timedOut) {
-        reject(createError('unprocessable', `script analysis timed out after ${killAfterMs - KILL_GRACE_MS} ms`, { timeout: true }));
+        reject(
+          createError('unprocessable', `script analysis timed out after ${killAfterMs - KILL_GRACE_MS} ms`, {
+            timeout: true,
+          }),
+        );
       } else if (code !== 0 || !stdout.trim()) {
         const reason = stderr.trim().split('\n').pop() ?? '';
         reject(createError('internal', `script analysis failed (exit ${String(code)})${reason ? `: ${reason}` : ''}`));
@@ -131,7 +148,9 @@ function run(command: string, args: string[], env: Record<string, string>, cwd: 
 
 /** A file name that is safe to create and importable-looking: `my script.py` → `my_script.py`. */
 function safeFilename(name: string): string {
-  const base = basename(name).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '');
+  const base = basename(name)
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^\.+/, '');
   const stem = base.replace(/\.py$/i, '') || 'script';
   return `${stem.slice(0, 100)}.py`;
 }

@@ -81,7 +81,12 @@ export class WorkerPool {
   stats(): PoolStats {
     let busy = 0;
     for (const slot of this.#slots) if (slot.state === 'busy') busy++;
-    const stats: PoolStats = { workers: this.#slots.size, busy, queued: this.#waiters.length, crashLoop: this.crashLoop };
+    const stats: PoolStats = {
+      workers: this.#slots.size,
+      busy,
+      queued: this.#waiters.length,
+      crashLoop: this.crashLoop,
+    };
     if (this.#lastError) stats.lastError = this.#lastError;
     return stats;
   }

@@ -35,7 +35,14 @@ export interface PythonSourceOptions {
   /** Parent directory of the per-source scratch directories (the OS temp dir by default). */
   scratchRoot?: string;
   /** Pool tuning (tests and operators); defaults suit production. */
-  pool?: { maxQueue?: number; idleMs?: number; crashThreshold?: number; crashWindowMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  pool?: {
+    maxQueue?: number;
+    idleMs?: number;
+    crashThreshold?: number;
+    crashWindowMs?: number;
+    backoffBaseMs?: number;
+    backoffMaxMs?: number;
+  };
   /** How long a worker may take to import the script and answer `initialize`. */
   startTimeoutMs?: number;
 }
@@ -160,7 +167,10 @@ export class PythonSource implements ToolSource {
     if (mode !== 'off') {
       const bwrap = await detectBwrap();
       if (!bwrap.available && mode === 'required') {
-        throw createError('upstream_unavailable', `bubblewrap sandbox required but unavailable: ${bwrap.reason ?? 'unknown'}`);
+        throw createError(
+          'upstream_unavailable',
+          `bubblewrap sandbox required but unavailable: ${bwrap.reason ?? 'unknown'}`,
+        );
       }
       this.#sandboxed = bwrap.available;
     }

@@ -44,7 +44,9 @@ export function resolvePython(python: string): Promise<PythonInstall> {
     install = new Promise<PythonInstall>((resolve, reject) => {
       execFile(python, ['-c', PROBE], { timeout: 15_000 }, (err, stdout) => {
         if (err) {
-          reject(createError('upstream_unavailable', `python interpreter '${python}' cannot be started: ${err.message}`));
+          reject(
+            createError('upstream_unavailable', `python interpreter '${python}' cannot be started: ${err.message}`),
+          );
           return;
         }
         try {
@@ -63,8 +65,27 @@ export function resolvePython(python: string): Promise<PythonInstall> {
 /** Checks once per process whether `bwrap` can create a sandbox here (user namespaces may be off). */
 export function detectBwrap(): Promise<BwrapStatus> {
   bwrapStatus ??= new Promise<BwrapStatus>((resolve) => {
-    const args = ['--unshare-all', '--die-with-parent', '--ro-bind', '/usr', '/usr', '--ro-bind-try', '/bin', '/bin',
-      '--ro-bind-try', '/lib', '/lib', '--ro-bind-try', '/lib64', '/lib64', '--proc', '/proc', '--dev', '/dev', 'true'];
+    const args = [
+      '--unshare-all',
+      '--die-with-parent',
+      '--ro-bind',
+      '/usr',
+      '/usr',
+      '--ro-bind-try',
+      '/bin',
+      '/bin',
+      '--ro-bind-try',
+      '/lib',
+      '/lib',
+      '--ro-bind-try',
+      '/lib64',
+      '/lib64',
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      'true',
+    ];
     execFile('bwrap', args, { timeout: 10_000 }, (err, _stdout, stderr) => {
       if (!err) resolve({ available: true });
       else resolve({ available: false, reason: (stderr || err.message).trim().split('\n')[0] ?? 'bwrap failed' });
@@ -76,8 +97,18 @@ export function detectBwrap(): Promise<BwrapStatus> {
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64'];
 // The few /etc files an interpreter and TLS/DNS need; the rest of /etc stays invisible.
 const ETC_FILES = [
-  '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/localtime', '/etc/nsswitch.conf',
-  '/etc/passwd', '/etc/group', '/etc/hosts', '/etc/ssl', '/etc/ca-certificates', '/etc/pki', '/etc/mime.types',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/localtime',
+  '/etc/nsswitch.conf',
+  '/etc/passwd',
+  '/etc/group',
+  '/etc/hosts',
+  '/etc/ssl',
+  '/etc/ca-certificates',
+  '/etc/pki',
+  '/etc/mime.types',
 ];
 const NETWORK_ETC = ['/etc/resolv.conf', '/etc/gai.conf', '/etc/host.conf'];
 
@@ -88,7 +119,8 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
   for (const dir of SYSTEM_DIRS) args.push('--ro-bind-try', dir, dir);
   for (const file of [...ETC_FILES, ...(plan.allowNetwork ? NETWORK_ETC : [])]) args.push('--ro-bind-try', file, file);
   for (const prefix of plan.install.prefixes) {
-    if (!SYSTEM_DIRS.some((dir) => prefix === dir || prefix.startsWith(`${dir}/`))) args.push('--ro-bind', prefix, prefix);
+    if (!SYSTEM_DIRS.some((dir) => prefix === dir || prefix.startsWith(`${dir}/`)))
+      args.push('--ro-bind', prefix, prefix);
   }
   const exeDir = dirname(plan.install.executable);
   if (!plan.install.prefixes.some((p) => exeDir.startsWith(`${p}/`))) args.push('--ro-bind', exeDir, exeDir);

@@ -43,7 +43,12 @@ describe('serveArgs', () => {
     const m = manifest();
     m.python!.functions = ['forecast', 'alerts'];
     expect(serveArgs(m, m.python!, '/srv/scripts/weather.py')).toEqual([
-      'serve', '/srv/scripts/weather.py', '--functions', 'forecast,alerts', '--memory-mb', '128',
+      'serve',
+      '/srv/scripts/weather.py',
+      '--functions',
+      'forecast,alerts',
+      '--memory-mb',
+      '128',
     ]);
   });
 
@@ -51,8 +56,18 @@ describe('serveArgs', () => {
     const m = manifest();
     m.python = { ...m.python!, mode: 'script', parameters: [{ name: 'city', type: 'string', required: true }] };
     expect(serveArgs(m, m.python, '/s.py')).toEqual([
-      'serve', '/s.py', '--mode', 'script', '--params-json', '[{"name":"city","type":"string","required":true}]',
-      '--tool-name', 'weather', '--description', 'Weather tools', '--memory-mb', '128',
+      'serve',
+      '/s.py',
+      '--mode',
+      'script',
+      '--params-json',
+      '[{"name":"city","type":"string","required":true}]',
+      '--tool-name',
+      'weather',
+      '--description',
+      'Weather tools',
+      '--memory-mb',
+      '128',
     ]);
   });
 });
@@ -74,7 +89,9 @@ describe('createSpawnSpec', () => {
     expect(spec.command).toBe('bwrap');
     expect(spec.args.join(' ')).not.toContain('s3cret');
     expect(spec.env).not.toHaveProperty('WEATHER_KEY');
-    expect(spec.args).toEqual(expect.arrayContaining(['--unshare-all', '--die-with-parent', '--clearenv', '--remount-ro']));
+    expect(spec.args).toEqual(
+      expect.arrayContaining(['--unshare-all', '--die-with-parent', '--clearenv', '--remount-ro']),
+    );
     expect(spec.args).not.toContain('--share-net');
     expect(spec.prepare).toBeTypeOf('function');
   });
@@ -88,7 +105,13 @@ describe('createSpawnSpec', () => {
     expect(spec.command).toBe('/opt/py/bin/python3.11');
     expect(spec.cwd).toBe('/tmp/scratch-1');
     expect(Object.keys(spec.env).sort()).toEqual([
-      'HOME', 'LANG', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', 'TMPDIR', 'WEATHER_KEY',
+      'HOME',
+      'LANG',
+      'PATH',
+      'PYTHONDONTWRITEBYTECODE',
+      'PYTHONUNBUFFERED',
+      'TMPDIR',
+      'WEATHER_KEY',
     ]);
   });
 });

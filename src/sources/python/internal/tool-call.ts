@@ -67,7 +67,11 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
           return;
         }
         if (err instanceof WorkerExitError) {
-          finish(errorResult(crashMessage(err, call.memoryMb), { workerExit: { code: err.exit.code, signal: err.exit.signal } }));
+          finish(
+            errorResult(crashMessage(err, call.memoryMb), {
+              workerExit: { code: err.exit.code, signal: err.exit.signal },
+            }),
+          );
           return;
         }
         pool.discard(worker);
@@ -80,10 +84,13 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
 /** After a cancel: the worker is free once it answers a ping (it handles messages in order). */
 function drain(pool: WorkerPool, worker: PythonWorker, deadline: number): void {
   const ping = worker.request('ping', {});
-  const timer = setTimeout(() => {
-    worker.forget(ping.id);
-    pool.discard(worker);
-  }, Math.max(deadline - Date.now(), 1_000));
+  const timer = setTimeout(
+    () => {
+      worker.forget(ping.id);
+      pool.discard(worker);
+    },
+    Math.max(deadline - Date.now(), 1_000),
+  );
   ping.promise.then(
     () => {
       clearTimeout(timer);
