@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { createError, type Logger } from '../core/index.js';
 import type { SourceFactories } from '../registry/index.js';
 import { createHttpSource } from '../sources/http/index.js';
+import { createMcpSource } from '../sources/mcp/index.js';
 import { createPythonSource } from '../sources/python/index.js';
 import type { Store } from '../store/index.js';
 
@@ -21,6 +22,13 @@ export function createSourceFactories(deps: {
   return {
     http: ({ manifest, config: values, connector }) =>
       createHttpSource({
+        manifest,
+        config: values,
+        allowPrivateNetworks: config.allowPrivateNetworks,
+        logger: logger.child({ connector }),
+      }),
+    mcp: ({ manifest, config: values, connector }) =>
+      createMcpSource({
         manifest,
         config: values,
         allowPrivateNetworks: config.allowPrivateNetworks,

@@ -1,0 +1,24 @@
+/**
+ * The upstream MCP tool source: one supervised stdio child or remote session per connector, shared by
+ * every caller, restarted with backoff; its tools, results, progress and `list_changed` pass through.
+ * Resources, prompts, completions and sampling/elicitation relay are not federated yet.
+ */
+import type { ToolSource } from '../../core/index.js';
+import { McpSource, type McpSourceOptions } from './internal/mcp-source.js';
+
+export type { McpSourceOptions } from './internal/mcp-source.js';
+export type { RestartPolicy } from './internal/supervisor.js';
+
+/**
+ * Creates the ToolSource of one upstream MCP connector version. Throws ToolportError `validation_failed`
+ * when the manifest has no usable `mcp` section or a `${config.KEY}` it references has no value.
+ *
+ * @example
+ * const source = createMcpSource({ manifest, config: { token: 't' }, restart: { baseMs: 500, maxMs: 30_000 } });
+ * const tools = await source.load();
+ * const result = await source.invoke('echo', { text: 'hi' }, { onProgress: (p) => console.log(p) });
+ * await source.close();
+ */
+export function createMcpSource(options: McpSourceOptions): ToolSource {
+  return new McpSource(options);
+}

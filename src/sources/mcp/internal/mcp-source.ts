@@ -1,0 +1,223 @@
+import { performance } from 'node:perf_hooks';
+import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import {
+  createError,
+  isToolportError,
+  silentLogger,
+  textResult,
+  type CheckResult,
+  type InvokeContext,
+  type Logger,
+  type SourceInfo,
+  type ToolCallResult,
+  type ToolDefinition,
+  type ToolSource,
+} from '../../../core/index.js';
+import type { ConnectorManifest } from '../../../manifest/types.js';
+import { openConnection, type UpstreamConnection } from './connection.js';
+import { describeLaunch, resolveLaunchSpec, type LaunchSpec } from './launch-spec.js';
+import { toToolCallResult, toToolDefinition } from './mapping.js';
+import { Supervisor, type RestartPolicy } from './supervisor.js';
+
+/** Options of an upstream MCP tool source. */
+export interface McpSourceOptions {
+  manifest: ConnectorManifest;
+  /** Install-time config values (secrets included) for `${config.KEY}` in command, args, env, url, headers. */
+  config: Record<string, string>;
+  logger?: Logger;
+  /** Lets a URL upstream be a loopback/private address (operator switch, off by default). */
+  allowPrivateNetworks?: boolean;
+  /** Reconnect backoff after the upstream is lost: `baseMs` (default 500) doubling up to `maxMs` (default 30 s). */
+  restart?: Partial<RestartPolicy>;
+  /** Time allowed for spawn + `initialize` (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Time a call may go without an answer or a progress notification (default 60 s). */
+  callTimeoutMs?: number;
+  /** On close, time between SIGTERM and SIGKILL for a stdio child (default 2 s). */
+  killGraceMs?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+const DEFAULT_KILL_GRACE_MS = 2_000;
+const CHECK_TIMEOUT_MS = 10_000;
+
+/** The upstream MCP runtime: one supervised session per source, shared by every caller. */
+export class McpSource implements ToolSource {
+  readonly kind = 'mcp';
+  readonly #launch: LaunchSpec;
+  readonly #logger: Logger;
+  readonly #supervisor: Supervisor;
+  readonly #callTimeoutMs: number;
+  readonly #listeners = new Set<() => void>();
+  /** The last tool list seen, to tell whether a reconnected upstream changed its tools. */
+  #toolsKey: string | undefined;
+
+  constructor(options: McpSourceOptions) {
+    this.#launch = resolveLaunchSpec(options.manifest, options.config);
+    this.#logger = (options.logger ?? silentLogger).child({ upstream: describeLaunch(this.#launch) });
+    this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#supervisor = new Supervisor({
+      open: (hooks) =>
+        openConnection({
+          launch: this.#launch,
+          allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+          logger: this.#logger,
+          connectTimeoutMs,
+          ...hooks,
+        }),
+      restart: options.restart ?? {},
+      killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+      logger: this.#logger,
+      onToolsChanged: () => this.#emitToolsChanged(),
+      onReconnected: (conn) => void this.#compareTools(conn),
+    });
+  }
+
+  async load(): Promise<ToolDefinition[]> {
+    let conn: UpstreamConnection;
+    try {
+      conn = await this.#supervisor.connect();
+    } catch (err) {
+      throw asUnavailable(err);
+    }
+    try {
+      const tools = await this.#listTools(conn, this.#callTimeoutMs);
+      this.#toolsKey = JSON.stringify(tools);
+      return tools;
+    } catch (err) {
+      if (isTransportFailure(err)) this.#supervisor.markLost(conn);
+      throw createError('upstream_unavailable', `upstream tools/list failed: ${errorMessage(err)}`, {}, err);
+    }
+  }
+
+  async invoke(tool: string, args: Record<string, unknown>, ctx: InvokeContext = {}): Promise<ToolCallResult> {
+    const down = this.#supervisor.downReason();
+    if (down) return textResult(down, true);
+    let conn: UpstreamConnection;
+    try {
+      conn = await this.#supervisor.connect();
+    } catch (err) {
+      return textResult(`upstream not connected: ${errorMessage(err)}`, true);
+    }
+    const onProgress = ctx.onProgress;
+    try {
+      const result = await conn.client.callTool(
+        { name: tool, arguments: args },
+        {
+          timeout: this.#callTimeoutMs,
+          resetTimeoutOnProgress: true,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(onProgress
+            ? {
+                onprogress: (p: { progress: number; total?: number; message?: string }) =>
+                  onProgress({
+                    progress: p.progress,
+                    ...(p.total !== undefined ? { total: p.total } : {}),
+                    ...(p.message !== undefined ? { message: p.message } : {}),
+                  }),
+              }
+            : {}),
+        },
+      );
+      return toToolCallResult(result as Record<string, unknown>);
+    } catch (err) {
+      return this.#callFailure(err, conn, ctx.signal);
+    }
+  }
+
+  async check(): Promise<CheckResult> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
+    const down = this.#supervisor.downReason();
+    if (down) return { ok: false, latencyMs: 0, message: down, details: this.info() };
+    let conn: UpstreamConnection | undefined;
+    try {
+      conn = await this.#supervisor.connect();
+      await conn.client.ping({ timeout: CHECK_TIMEOUT_MS });
+      const tools = await this.#listTools(conn, CHECK_TIMEOUT_MS);
+      return { ok: true, latencyMs: elapsed(), details: { ...this.info(), tools: tools.length } };
+    } catch (err) {
+      if (conn && isTransportFailure(err)) this.#supervisor.markLost(conn);
+      return { ok: false, latencyMs: elapsed(), message: `upstream check failed: ${errorMessage(err)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    await this.#supervisor.close();
+  }
+
+  info(): SourceInfo {
+    return { transport: this.#launch.transport, ...this.#supervisor.info() };
+  }
+
+  onToolsChanged(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #listTools(conn: UpstreamConnection, timeout: number): Promise<ToolDefinition[]> {
+    // `refresh` always asks the upstream (its list may have changed) and keeps the SDK's tool index current.
+    const { tools } = await conn.client.listTools(undefined, { timeout, cacheMode: 'refresh' });
+    return tools.map(toToolDefinition);
+  }
+
+  #emitToolsChanged(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (err) {
+        this.#logger.warn({ err: errorMessage(err) }, 'tools-changed listener failed');
+      }
+    }
+  }
+
+  /** After a restart the upstream may serve other tools (e.g. it was upgraded): announce only a real change. */
+  async #compareTools(conn: UpstreamConnection): Promise<void> {
+    try {
+      const key = JSON.stringify(await this.#listTools(conn, this.#callTimeoutMs));
+      if (this.#toolsKey !== undefined && key !== this.#toolsKey) this.#emitToolsChanged();
+      this.#toolsKey = key;
+    } catch (err) {
+      this.#logger.warn({ err: errorMessage(err) }, 'tools/list after reconnect failed');
+    }
+  }
+
+  #callFailure(err: unknown, conn: UpstreamConnection, signal: AbortSignal | undefined): ToolCallResult {
+    if (signal?.aborted) return textResult('call cancelled', true);
+    if (err instanceof ProtocolError) {
+      // A JSON-RPC error is the upstream's own answer (unknown tool, invalid params): no reconnect needed.
+      return textResult(`upstream error ${err.code}: ${err.message}`, true);
+    }
+    if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
+      return textResult(`upstream did not answer within ${this.#callTimeoutMs} ms`, true);
+    }
+    if (isTransportFailure(err)) {
+      this.#supervisor.markLost(conn);
+      return textResult(`upstream connection failed: ${errorMessage(err)}`, true);
+    }
+    return textResult(`upstream call failed: ${errorMessage(err)}`, true);
+  }
+}
+
+/** True for failures of the channel itself (closed pipe, refused socket, HTTP status), not of the call. */
+function isTransportFailure(err: unknown): boolean {
+  if (err instanceof ProtocolError) return false;
+  if (err instanceof SdkError) {
+    return ![SdkErrorCode.RequestTimeout, SdkErrorCode.InvalidResult, SdkErrorCode.CapabilityNotSupported].includes(
+      err.code as SdkErrorCode,
+    );
+  }
+  return err instanceof Error && (err.name === 'TypeError' || 'code' in err);
+}
+
+function asUnavailable(err: unknown): Error {
+  if (isToolportError(err)) return err;
+  return createError('upstream_unavailable', `upstream did not start: ${errorMessage(err)}`, {}, err);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
