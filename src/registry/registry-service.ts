@@ -22,6 +22,7 @@ import {
   type HealthTarget,
 } from './health/index.js';
 import { HealthChecker, type HealthThresholds } from './internal/health-check.js';
+import { ProjectOps } from './internal/projects.js';
 import { toConnectorSummary, toToolSummaries, toVersionSummary } from './internal/summaries.js';
 import type {
   ConnectorSummary,
@@ -73,6 +74,7 @@ const RESET_ON = new Set([
  */
 export class Registry implements RegistryApi {
   readonly core: RegistryCore;
+  readonly #projects: ProjectOps;
   readonly health: HealthChecker;
   /** The circuit breaker, unless turned off. */
   readonly breaker: CircuitBreaker | undefined;
@@ -85,6 +87,7 @@ export class Registry implements RegistryApi {
 
   constructor(options: RegistryOptions) {
     this.core = new RegistryCore(options);
+    this.#projects = new ProjectOps(this.core);
     this.#samplesDir = options.samplesDir;
     const clock = options.clock ?? systemClock;
     this.toolHealth = new ToolHealthTracker(clock);
@@ -159,15 +162,15 @@ export class Registry implements RegistryApi {
 
   // Projects
   createProject(tenantId: string, input: { id: string; name?: string; description?: string }): Promise<ProjectRecord> {
-    return this.core.createProject(tenantId, input);
+    return this.#projects.create(tenantId, input);
   }
 
   getProject(tenantId: string, projectId: string): Promise<ProjectRecord> {
-    return this.core.getProject(tenantId, projectId);
+    return this.#projects.get(tenantId, projectId);
   }
 
   listProjects(tenantId: string): Promise<ProjectRecord[]> {
-    return this.core.listProjects(tenantId);
+    return this.core.store.listProjects(tenantId);
   }
 
   updateProject(
@@ -175,15 +178,15 @@ export class Registry implements RegistryApi {
     projectId: string,
     patch: { name?: string; description?: string },
   ): Promise<ProjectRecord> {
-    return this.core.updateProject(tenantId, projectId, patch);
+    return this.#projects.update(tenantId, projectId, patch);
   }
 
   deleteProject(tenantId: string, projectId: string): Promise<void> {
-    return this.core.deleteProject(tenantId, projectId);
+    return this.#projects.delete(tenantId, projectId);
   }
 
   ensureTenantDefaults(tenantId: string): Promise<void> {
-    return this.core.ensureTenantDefaults(tenantId);
+    return this.#projects.ensureDefault(tenantId);
   }
 
   // Connectors
@@ -459,8 +462,8 @@ export class Registry implements RegistryApi {
   ): Promise<NonNullable<ReturnType<RegistryCore['projects']['get']>>> {
     const live = this.core.projects.get(`${tenantId}/${projectId}`);
     if (live) return live;
-    await this.core.getProject(tenantId, projectId);
-    await this.core.ensureTenantDefaults(tenantId);
+    await this.#projects.get(tenantId, projectId);
+    this.core.adoptProject(tenantId, projectId);
     const adopted = this.core.projects.get(`${tenantId}/${projectId}`);
     if (!adopted) throw createError('not_found', `project ${projectId} not found`);
     return adopted;

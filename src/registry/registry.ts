@@ -1,38 +1,28 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   createError,
-  isSlug,
   isToolportError,
   isoTime,
   sha256,
   silentLogger,
   textResult,
-  validationError,
   type InvokeContext,
   type Logger,
   type ToolCallResult,
-  type ToolDefinition,
-  type ValidationIssue,
 } from '../core/index.js';
-import { canonicalManifestHash, diffTools, formatIssues, parseManifest, toToolDefinitions } from '../manifest/index.js';
+import { canonicalManifestHash, diffTools, toToolDefinitions } from '../manifest/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
-import type { ChangeNotice, ConnectorRecord, ConnectorVersionRecord, ProjectRecord, Store } from '../store/store.js';
+import type { ChangeNotice, ConnectorRecord, ConnectorVersionRecord, Store } from '../store/store.js';
 import { EventBus } from './internal/event-bus.js';
-import { FileWatcher } from './internal/file-watcher.js';
+import { HotReload, type ReloadResult } from './internal/hot-reload.js';
+import { checkConfig, parseInstallRequest, toManifestTool } from './internal/install-input.js';
 import { KeyedMutex } from './internal/keyed-mutex.js';
 import { buildSnapshot, type LiveConnector, type LiveProject } from './internal/live.js';
+import { SourceRunner } from './internal/source-runner.js';
 import { UsageRecorder } from './internal/usage.js';
 import { ValidatorCache } from './internal/validators.js';
 import type { SourceFactories } from './source-factory.js';
-import type {
-  InstallRequest,
-  InstallResult,
-  ProjectSnapshot,
-  RegisteredTool,
-  RegistryEvent,
-  RegistryEventType,
-} from './types.js';
+import type { InstallRequest, InstallResult, ProjectSnapshot, RegistryEvent, RegistryEventType } from './types.js';
 
 /** Options of the registry core. */
 export interface RegistryCoreOptions {
@@ -72,13 +62,10 @@ export class RegistryCore {
   readonly projects = new Map<string, LiveProject>();
   readonly nodeId: string;
   readonly maxConnectors: number;
-  readonly #sources: SourceFactories;
   readonly #mutex = new KeyedMutex();
-  readonly #validators = new ValidatorCache();
-  readonly #watcher: FileWatcher | undefined;
-  /** Watched file → connectors whose descriptor (or python script) it is. */
-  readonly #watched = new Map<string, Set<string>>();
-  readonly #loadTimeoutMs: number;
+  readonly #runner: SourceRunner;
+  readonly #hot: HotReload;
+  readonly #onToolsChanged = (live: LiveConnector): void => void this.#refreshTools(live);
   #interceptors: CallInterceptor[] = [];
   #revision = 0;
   #unsubscribeStore: (() => void) | undefined;
@@ -86,15 +73,17 @@ export class RegistryCore {
 
   constructor(options: RegistryCoreOptions) {
     this.store = options.store;
-    this.#sources = options.sources;
     this.logger = options.logger ?? silentLogger;
     this.nodeId = options.nodeId;
     this.maxConnectors = options.maxConnectorsPerProject ?? 100;
-    this.#loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
     this.usage = new UsageRecorder(this.store, this.logger, options.usageFlushMs ?? 2_000);
-    this.#watcher = options.hotReload
-      ? new FileWatcher((file) => void this.reloadFile(file), options.reloadDebounceMs ?? 15)
-      : undefined;
+    this.#runner = new SourceRunner({
+      sources: options.sources,
+      validators: new ValidatorCache(),
+      logger: this.logger,
+      loadTimeoutMs: options.loadTimeoutMs ?? 30_000,
+    });
+    this.#hot = new HotReload(this, { watch: options.hotReload === true, debounceMs: options.reloadDebounceMs ?? 15 });
   }
 
   /** Loads every project and connector from the store and starts enabled sources. */
@@ -116,12 +105,12 @@ export class RegistryCore {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribeStore?.();
-    this.#watcher?.close();
+    this.#hot.close();
     await this.#mutex.drain();
     await this.usage.close();
     const closing: Promise<void>[] = [];
     for (const project of this.projects.values()) {
-      for (const live of project.connectors.values()) closing.push(this.#stopSource(live));
+      for (const live of project.connectors.values()) closing.push(this.#runner.stop(live));
     }
     await Promise.allSettled(closing);
   }
@@ -173,127 +162,33 @@ export class RegistryCore {
     return result;
   }
 
-  // ── Projects ────────────────────────────────────────────────────────────────────────────────────
+  // ── Projects (live state only; CRUD is in internal/projects.ts) ──────────────────────────────────
 
-  async createProject(
-    tenantId: string,
-    input: { id: string; name?: string; description?: string },
-  ): Promise<ProjectRecord> {
-    if (!isSlug(input.id)) {
-      throw validationError('invalid project id', [
-        { pointer: '/id', message: 'must be a slug: lower-case letters, digits, - and _, 1-64 characters' },
-      ]);
-    }
-    const now = isoTime();
-    const record: ProjectRecord = {
-      tenant_id: tenantId,
-      id: input.id,
-      name: input.name ?? input.id,
-      description: input.description ?? '',
-      created_at: now,
-      updated_at: now,
-    };
-    await this.store.createProject(record);
-    this.#publishSnapshot(this.#ensureLiveProject(tenantId, input.id));
-    this.emit('project.created', tenantId, input.id, undefined, { name: record.name });
-    return record;
+  /** Makes a stored project live on this node (idempotent) and publishes its snapshot. */
+  adoptProject(tenantId: string, projectId: string): void {
+    this.#publishSnapshot(this.#ensureLiveProject(tenantId, projectId));
   }
 
-  async getProject(tenantId: string, projectId: string): Promise<ProjectRecord> {
-    const project = await this.store.getProject(tenantId, projectId);
-    if (!project) throw createError('not_found', `project ${projectId} not found`);
-    return project;
-  }
-
-  listProjects(tenantId: string): Promise<ProjectRecord[]> {
-    return this.store.listProjects(tenantId);
-  }
-
-  async updateProject(
-    tenantId: string,
-    projectId: string,
-    patch: { name?: string; description?: string },
-  ): Promise<ProjectRecord> {
-    const updated = await this.store.updateProject(tenantId, projectId, { ...patch, updated_at: isoTime() });
-    if (!updated) throw createError('not_found', `project ${projectId} not found`);
-    return updated;
-  }
-
-  async deleteProject(tenantId: string, projectId: string): Promise<void> {
-    if (projectId === 'default') {
-      throw createError('conflict', 'the default project cannot be deleted; it backs the /api/v1/services surface');
-    }
+  /** Forgets a deleted project on this node: stops its sources and watches, drops its usage. */
+  async dropProject(tenantId: string, projectId: string): Promise<void> {
     const live = this.projects.get(projectKey(tenantId, projectId));
-    if (!(await this.store.deleteProject(tenantId, projectId))) {
-      throw createError('not_found', `project ${projectId} not found`);
-    }
-    if (live) {
-      this.projects.delete(projectKey(tenantId, projectId));
-      for (const connector of live.connectors.values()) {
-        this.#unwatch(connector);
-        await this.#stopSource(connector);
-      }
+    this.projects.delete(projectKey(tenantId, projectId));
+    for (const connector of live?.connectors.values() ?? []) {
+      this.#hot.unwatch(connector);
+      await this.#runner.stop(connector);
     }
     this.usage.forget(tenantId, projectId);
-    this.emit('project.deleted', tenantId, projectId, undefined);
-  }
-
-  async ensureTenantDefaults(tenantId: string): Promise<void> {
-    if (await this.store.getProject(tenantId, 'default')) {
-      this.#publishSnapshot(this.#ensureLiveProject(tenantId, 'default'));
-      return;
-    }
-    try {
-      await this.createProject(tenantId, { id: 'default', name: 'Default project' });
-    } catch (err) {
-      // Another node (or a concurrent request) created it first: that is the state we wanted.
-      if (!isToolportError(err, 'conflict')) throw err;
-      this.#publishSnapshot(this.#ensureLiveProject(tenantId, 'default'));
-    }
   }
 
   // ── Connectors ──────────────────────────────────────────────────────────────────────────────────
 
   /** Installs a connector or a new version of it. See InstallRequest. */
   async install(request: InstallRequest): Promise<InstallResult> {
-    const { manifest, scriptHash } = await this.#parseRequest(request);
+    const { manifest, scriptHash } = await parseInstallRequest(request);
     const { tenantId, projectId } = request;
     return this.#mutex.run(connectorKey(tenantId, projectId, manifest.name), () =>
       this.#installLocked(request, manifest, scriptHash),
     );
-  }
-
-  async #parseRequest(request: InstallRequest): Promise<{ manifest: ConnectorManifest; scriptHash: string }> {
-    const file = request.filePath ? resolve(request.filePath) : undefined;
-    let input = request.manifest;
-    if (input === undefined) {
-      if (!file) throw validationError('nothing to install', [{ pointer: '/manifest', message: 'is required' }]);
-      try {
-        input = await readFile(file, 'utf8');
-      } catch {
-        throw validationError('manifest file cannot be read', [
-          { pointer: '/file_path', message: `file ${file} cannot be read` },
-        ]);
-      }
-    }
-    const parsed = parseManifest(input, file ? { file, baseDir: dirname(file) } : {});
-    if (!parsed.ok) throw validationError(`manifest is invalid:\n${formatIssues(parsed.issues)}`, parsed.issues);
-    const manifest = parsed.manifest;
-    let scriptHash = '';
-    if (manifest.kind === 'python' && manifest.python?.script) {
-      const script = isAbsolute(manifest.python.script)
-        ? manifest.python.script
-        : resolve(file ? dirname(file) : process.cwd(), manifest.python.script);
-      manifest.python.script = script;
-      try {
-        scriptHash = sha256(await readFile(script));
-      } catch {
-        throw validationError('python script not found', [
-          { pointer: '/python/script', message: `file ${script} cannot be read`, ...(file ? { file } : {}) },
-        ]);
-      }
-    }
-    return { manifest, scriptHash };
   }
 
   async #installLocked(
@@ -317,7 +212,7 @@ export class RegistryCore {
       : canonicalManifestHash(manifest);
     const enabled = request.enabled ?? existing?.record.enabled ?? true;
     // A disabled connector may wait for its secrets; enabling it checks them.
-    this.#checkConfig(manifest, config, enabled);
+    checkConfig(manifest, config, enabled);
     const filePath = request.filePath ? resolve(request.filePath) : (existing?.record.source_path ?? null);
     const now = isoTime();
 
@@ -374,7 +269,7 @@ export class RegistryCore {
       },
       tools: [],
     };
-    if (enabled) await this.#startSource(candidate);
+    if (enabled) await this.#runner.start(candidate, this.#onToolsChanged);
     // Python and MCP connectors discover their tools: the version keeps what was discovered, so diffs and
     // rollbacks describe the tools actually served.
     const served = candidate.source ? candidate.tools.map((t) => t.definition) : toToolDefinitions(manifest);
@@ -388,15 +283,15 @@ export class RegistryCore {
     try {
       await this.store.saveConnectorVersion(candidate.record, candidate.version);
     } catch (err) {
-      await this.#stopSource(candidate);
+      await this.#runner.stop(candidate);
       throw err;
     }
     if (existing) {
-      this.#unwatch(existing);
-      await this.#stopSource(existing);
+      this.#hot.unwatch(existing);
+      await this.#runner.stop(existing);
     }
     project.connectors.set(manifest.name, candidate);
-    this.#watch(candidate);
+    this.#hot.watch(candidate);
     this.#publishSnapshot(project);
     this.emit(existing ? 'connector.updated' : 'connector.installed', tenantId, projectId, manifest.name, {
       version: manifest.version,
@@ -411,7 +306,7 @@ export class RegistryCore {
     return this.#mutex.run(connectorKey(tenantId, projectId, name), async () => {
       const { project, live } = await this.#requireConnector(tenantId, projectId, name);
       if (live.record.enabled === enabled) return live.record;
-      this.#checkConfig(live.version.manifest, live.record.config, enabled);
+      checkConfig(live.version.manifest, live.record.config, enabled);
       const record: ConnectorRecord = {
         ...live.record,
         enabled,
@@ -433,8 +328,8 @@ export class RegistryCore {
       const { project, live } = await this.#requireConnector(tenantId, projectId, name);
       await this.store.deleteConnector(tenantId, projectId, name);
       project.connectors.delete(name);
-      this.#unwatch(live);
-      await this.#stopSource(live);
+      this.#hot.unwatch(live);
+      await this.#runner.stop(live);
       this.usage.forget(tenantId, projectId, name);
       this.#publishSnapshot(project);
       this.emit('connector.uninstalled', tenantId, projectId, name, { version: live.version.version });
@@ -472,7 +367,7 @@ export class RegistryCore {
         if (value === null) delete config[key];
         else config[key] = value;
       }
-      this.#checkConfig(live.version.manifest, config, live.record.enabled);
+      checkConfig(live.version.manifest, config, live.record.enabled);
       const record: ConnectorRecord = { ...live.record, config, updated_at: isoTime() };
       await this.store.updateConnector(record);
       await this.#replace(project, live, record, live.version);
@@ -523,67 +418,9 @@ export class RegistryCore {
     this.emit('connector.status_changed', tenantId, projectId, name, { from: previous, to: status, reason });
   }
 
-  // ── Hot reload ──────────────────────────────────────────────────────────────────────────────────
-
-  /** Re-reads one watched file and updates every connector installed from it (or using it as its script). */
-  async reloadFile(
-    file: string,
-  ): Promise<{ connector: string; outcome: string; message?: string; version?: number }[]> {
-    const keys = [...(this.#watched.get(resolve(file)) ?? [])];
-    const outcomes = [];
-    for (const key of keys) {
-      const [tenantId = '', projectId = '', name = ''] = key.split('/');
-      outcomes.push({ connector: name, ...(await this.reloadConnector(tenantId, projectId, name)) });
-    }
-    return outcomes;
-  }
-
-  /** Reloads one connector from its source file: a new version when it changed, `error` when invalid or gone. */
-  async reloadConnector(
-    tenantId: string,
-    projectId: string,
-    name: string,
-  ): Promise<{ outcome: 'reloaded' | 'unchanged' | 'error' | 'missing'; message?: string; version?: number }> {
-    const live = this.projects.get(projectKey(tenantId, projectId))?.connectors.get(name);
-    const file = live?.record.source_path;
-    if (!live || !file) return { outcome: 'unchanged' };
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      const message = `source file ${file} is missing; serving the last good version`;
-      await this.setStatus(tenantId, projectId, name, 'error', message);
-      return { outcome: 'missing', message };
-    }
-    try {
-      const result = await this.install({ tenantId, projectId, manifest: text, filePath: file, force: true });
-      if (result.connector.name !== name) {
-        // The file now names another connector: keep this one as it was and say why.
-        const message = `source file ${file} now describes connector ${result.connector.name}`;
-        await this.setStatus(tenantId, projectId, name, 'error', message);
-        return { outcome: 'error', message };
-      }
-      const current = this.projects.get(projectKey(tenantId, projectId))?.connectors.get(name);
-      if (!result.changed) {
-        if (
-          current?.record.status === 'error' &&
-          current.source &&
-          /^source file|manifest is invalid/.test(current.record.status_reason ?? '')
-        ) {
-          await this.setStatus(tenantId, projectId, name, 'active', null);
-        }
-        return { outcome: 'unchanged', version: result.version.seq };
-      }
-      this.emit('connector.reloaded', tenantId, projectId, name, {
-        version: result.version.version,
-        seq: result.version.seq,
-      });
-      return { outcome: 'reloaded', version: result.version.seq };
-    } catch (err) {
-      const message = isToolportError(err) ? err.message : `reload failed: ${(err as Error).message}`;
-      await this.setStatus(tenantId, projectId, name, 'error', message);
-      return { outcome: 'error', message };
-    }
+  /** Reloads one connector from its source file (see HotReload). */
+  reloadConnector(tenantId: string, projectId: string, name: string): Promise<ReloadResult> {
+    return this.#hot.reloadConnector(tenantId, projectId, name);
   }
 
   // ── Internals ───────────────────────────────────────────────────────────────────────────────────
@@ -650,118 +487,44 @@ export class RegistryCore {
     project.snapshot = buildSnapshot(project, ++this.#revision);
   }
 
-  #checkConfig(manifest: ConnectorManifest, config: Record<string, string>, requireAll: boolean): void {
-    const issues: ValidationIssue[] = [];
-    for (const [key, spec] of Object.entries(manifest.config)) {
-      if (requireAll && spec.required && config[key] === undefined && spec.default === undefined) {
-        issues.push({ pointer: `/config/${key}`, message: `required config key ${key} is missing` });
-      }
-    }
-    for (const [key, value] of Object.entries(config)) {
-      if (typeof value !== 'string') issues.push({ pointer: `/config/${key}`, message: 'must be a string' });
-    }
-    if (issues.length) throw validationError('connector config is incomplete', issues);
-  }
-
-  /** Starts the source of `live` (config defaults applied); on failure marks it `error` with the reason. */
-  async #startSource(live: LiveConnector): Promise<void> {
-    const factory = this.#sources[live.record.kind];
-    const manifest = live.version.manifest;
-    const config: Record<string, string> = {};
-    for (const [key, spec] of Object.entries(manifest.config))
-      if (spec.default !== undefined) config[key] = spec.default;
-    Object.assign(config, live.record.config);
-    if (!factory) {
-      this.#markLoadFailure(live, `no runtime for connector kind ${live.record.kind} on this node`);
-      return;
-    }
-    let source;
-    try {
-      source = await factory({
-        tenantId: live.record.tenant_id,
-        projectId: live.record.project_id,
-        connector: live.record.name,
-        manifest,
-        config,
-      });
-      const definitions = await withTimeout(source.load(), this.#loadTimeoutMs, `loading ${live.record.name}`);
-      live.source = source;
-      live.tools = definitions.map((d) => this.#register(live.record.name, d));
-      if (source.onToolsChanged) live.unwatchSource = source.onToolsChanged(() => void this.#refreshTools(live));
-      if (live.record.status === 'error' && /^failed to load/.test(live.record.status_reason ?? '')) {
-        live.record = { ...live.record, status: 'active', status_reason: null };
-      }
-    } catch (err) {
-      await source?.close().catch(() => undefined);
-      this.#markLoadFailure(live, `failed to load: ${isToolportError(err) ? err.message : (err as Error).message}`);
-    }
-  }
-
-  #markLoadFailure(live: LiveConnector, reason: string): void {
-    live.source = undefined;
-    live.tools = [];
-    live.record = { ...live.record, status: 'error', status_reason: reason };
-    this.logger.warn(
-      { connector: live.record.name, project: live.record.project_id, reason },
-      'connector failed to load',
-    );
-  }
-
-  async #stopSource(live: LiveConnector): Promise<void> {
-    live.unwatchSource?.();
-    live.unwatchSource = undefined;
-    const source = live.source;
-    live.source = undefined;
-    await source?.close().catch((err: unknown) => {
-      this.logger.warn({ connector: live.record.name, err: (err as Error).message }, 'source close failed');
-    });
-  }
-
   /** Swaps a connector to a new record/version: starts the new source first, then stops the old one. */
   async #replace(
     project: LiveProject,
-    old: LiveConnector,
+    old: LiveConnector | undefined,
     record: ConnectorRecord,
     version: ConnectorVersionRecord,
+    publish = true,
   ): Promise<void> {
     const next: LiveConnector = { record, version, tools: [] };
-    if (record.enabled) await this.#startSource(next);
+    if (record.enabled) await this.#runner.start(next, this.#onToolsChanged);
     if (next.record.status !== record.status || next.record.status_reason !== record.status_reason) {
       await this.store.updateConnector(next.record);
     }
-    this.#unwatch(old);
-    await this.#stopSource(old);
+    if (old) {
+      this.#hot.unwatch(old);
+      await this.#runner.stop(old);
+    }
     project.connectors.set(record.name, next);
-    this.#watch(next);
-    this.#publishSnapshot(project);
+    this.#hot.watch(next);
+    if (publish) this.#publishSnapshot(project);
   }
 
+  /** Brings a stored connector to life at start (snapshots are published once, after all are restored). */
   async #restore(record: ConnectorRecord): Promise<void> {
-    const version = await this.store.getConnectorVersion(
-      record.tenant_id,
-      record.project_id,
-      record.name,
-      record.current_version,
-    );
+    const { tenant_id: tenantId, project_id: projectId, name } = record;
+    const version = await this.store.getConnectorVersion(tenantId, projectId, name, record.current_version);
     if (!version) {
-      this.logger.error({ connector: record.name }, 'connector has no current version in the store; skipped');
+      this.logger.error({ connector: name }, 'connector has no current version in the store; skipped');
       return;
     }
-    const project = this.#ensureLiveProject(record.tenant_id, record.project_id);
-    const live: LiveConnector = { record, version, tools: [] };
-    if (record.enabled) await this.#startSource(live);
-    if (live.record.status !== record.status || live.record.status_reason !== record.status_reason) {
-      await this.store.updateConnector(live.record);
-    }
-    project.connectors.set(record.name, live);
-    this.#watch(live);
+    await this.#replace(this.#ensureLiveProject(tenantId, projectId), undefined, record, version, false);
   }
 
   async #refreshTools(live: LiveConnector): Promise<void> {
     if (!live.source) return;
     try {
       const definitions = await live.source.load();
-      live.tools = definitions.map((d) => this.#register(live.record.name, d));
+      live.tools = definitions.map((d) => this.#runner.register(live.record.name, d));
       const project = this.projects.get(projectKey(live.record.tenant_id, live.record.project_id));
       if (project?.connectors.get(live.record.name) !== live) return;
       this.#publishSnapshot(project);
@@ -770,41 +533,6 @@ export class RegistryCore {
       });
     } catch (err) {
       this.logger.warn({ connector: live.record.name, err: (err as Error).message }, 'tool list refresh failed');
-    }
-  }
-
-  #register(connector: string, definition: ToolDefinition): RegisteredTool {
-    return Object.freeze({
-      connector,
-      name: definition.name,
-      qualifiedName: `${connector}__${definition.name}`,
-      definition,
-      validate: this.#validators.compile(definition.inputSchema),
-    });
-  }
-
-  #watch(live: LiveConnector): void {
-    if (!this.#watcher) return;
-    const key = connectorKey(live.record.tenant_id, live.record.project_id, live.record.name);
-    for (const file of watchedFiles(live)) {
-      if (!this.#watcher.add(file)) continue;
-      let set = this.#watched.get(file);
-      if (!set) this.#watched.set(file, (set = new Set()));
-      set.add(key);
-    }
-  }
-
-  #unwatch(live: LiveConnector): void {
-    if (!this.#watcher) return;
-    const key = connectorKey(live.record.tenant_id, live.record.project_id, live.record.name);
-    for (const file of watchedFiles(live)) {
-      const set = this.#watched.get(file);
-      if (!set) continue;
-      set.delete(key);
-      if (set.size === 0) {
-        this.#watched.delete(file);
-        this.#watcher.remove(file);
-      }
     }
   }
 
@@ -820,11 +548,9 @@ export class RegistryCore {
     const { tenant_id: tenantId, project_id: projectId, connector_name: name } = notice;
     try {
       if (notice.event === 'project.deleted') {
-        const live = this.projects.get(projectKey(tenantId, projectId));
-        this.projects.delete(projectKey(tenantId, projectId));
-        for (const c of live?.connectors.values() ?? []) await this.#stopSource(c);
+        await this.dropProject(tenantId, projectId);
       } else if (notice.event === 'project.created') {
-        this.#publishSnapshot(this.#ensureLiveProject(tenantId, projectId));
+        this.adoptProject(tenantId, projectId);
       } else if (name) {
         await this.#mutex.run(connectorKey(tenantId, projectId, name), () =>
           this.#refreshFromStore(tenantId, projectId, name),
@@ -843,8 +569,8 @@ export class RegistryCore {
     if (!record) {
       if (live) {
         project.connectors.delete(name);
-        this.#unwatch(live);
-        await this.#stopSource(live);
+        this.#hot.unwatch(live);
+        await this.#runner.stop(live);
         this.#publishSnapshot(project);
       }
       return;
@@ -860,48 +586,6 @@ export class RegistryCore {
       return;
     }
     const version = await this.store.getConnectorVersion(tenantId, projectId, name, record.current_version);
-    if (!version) return;
-    const next: LiveConnector = { record, version, tools: [] };
-    if (record.enabled) await this.#startSource(next);
-    if (live) {
-      this.#unwatch(live);
-      await this.#stopSource(live);
-    }
-    project.connectors.set(name, next);
-    this.#watch(next);
-    this.#publishSnapshot(project);
-  }
-}
-
-function watchedFiles(live: LiveConnector): string[] {
-  const files: string[] = [];
-  if (live.record.source_path) files.push(resolve(live.record.source_path));
-  const script = live.version.manifest.python?.script;
-  if (live.record.source_path && script) files.push(resolve(script));
-  return files;
-}
-
-function toManifestTool(def: ToolDefinition): ConnectorManifest['tools'][number] {
-  return {
-    name: def.name,
-    ...(def.title === undefined ? {} : { title: def.title }),
-    ...(def.description === undefined ? {} : { description: def.description }),
-    input_schema: def.inputSchema,
-    ...(def.outputSchema === undefined ? {} : { output_schema: def.outputSchema }),
-    ...(def.annotations === undefined ? {} : { annotations: def.annotations }),
-  };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(createError('tool_timeout', `${what} took longer than ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    if (version) await this.#replace(project, live, record, version);
   }
 }
