@@ -88,6 +88,9 @@ export class RegistryCore {
 
   /** Loads every project and connector from the store and starts enabled sources. */
   async start(): Promise<void> {
+    // Subscribe before reading: a change made by another node while this one loads is applied, not lost.
+    this.#unsubscribeStore = this.store.onChange((notice) => void this.#onNotice(notice));
+    await this.store.listening();
     await this.usage.load();
     for (const project of await this.store.listProjects()) this.#ensureLiveProject(project.tenant_id, project.id);
     const records = await this.store.listConnectors();
@@ -97,7 +100,6 @@ export class RegistryCore {
     };
     await Promise.all(Array.from({ length: 4 }, worker));
     for (const live of this.projects.values()) this.#publishSnapshot(live);
-    this.#unsubscribeStore = this.store.onChange((notice) => void this.#onNotice(notice));
   }
 
   /** Stops watchers, flushes usage and closes every source. */

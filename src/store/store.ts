@@ -248,6 +248,11 @@ export interface Store {
    * `notify` publishes one. Returns an unsubscribe function.
    */
   onChange(listener: (notice: ChangeNotice) => void): () => void;
+  /**
+   * Resolves once change notices are being received (PostgreSQL: the LISTEN connection is up; SQLite: at once),
+   * so a node that subscribes, waits, then reads its state misses no change made meanwhile.
+   */
+  listening(): Promise<void>;
   notify(notice: ChangeNotice): Promise<void>;
 
   /**

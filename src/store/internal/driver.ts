@@ -32,6 +32,7 @@ export interface SqlDriver extends SqlExecutor {
   migrate(): Promise<void>;
   close(): Promise<void>;
   onChange(listener: (notice: ChangeNotice) => void): () => void;
+  listening(): Promise<void>;
   notify(notice: ChangeNotice): Promise<void>;
   withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean>;
 }

@@ -365,6 +365,10 @@ export class SqlStore implements Store {
     return this.#db.onChange(listener);
   }
 
+  listening(): Promise<void> {
+    return this.#db.listening();
+  }
+
   notify(notice: ChangeNotice): Promise<void> {
     return this.#op('notify', () => this.#db.notify(notice));
   }

@@ -35,6 +35,8 @@ export class PgListener {
   #timer: NodeJS.Timeout | null = null;
   #attempt = 0;
   #closed = false;
+  /** Resolved by the first successful LISTEN (re-armed when the connection is lost). */
+  #ready = deferred();
 
   constructor(config: pg.ClientConfig, schema: string, logger: Logger) {
     this.#config = config;
@@ -48,8 +50,15 @@ export class PgListener {
     return () => void this.#listeners.delete(listener);
   }
 
+  /** Resolves once LISTEN is active (starting the connection if no one subscribed yet). */
+  ready(): Promise<void> {
+    this.#ensure();
+    return this.#ready.promise;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    this.#ready.resolve();
     this.#listeners.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -78,6 +87,7 @@ export class PgListener {
       }
       this.#client = client;
       this.#attempt = 0;
+      this.#ready.resolve();
     } catch (err) {
       this.#logger.warn({ err: String(err) }, 'change listener cannot connect; retrying');
       client.end().catch(() => undefined);
@@ -90,6 +100,7 @@ export class PgListener {
   #lost(client: pg.Client, err?: Error): void {
     if (client !== this.#client) return;
     this.#client = null;
+    this.#ready = deferred();
     this.#logger.warn(
       { err: err ? String(err) : 'connection ended' },
       'change listener lost its connection; reconnecting',
@@ -131,4 +142,11 @@ export class PgListener {
       }
     }
   }
+}
+
+/** A promise with its resolver (Node 20 has no Promise.withResolvers). */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

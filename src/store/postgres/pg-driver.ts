@@ -158,6 +158,10 @@ export class PgDriver implements SqlDriver {
     return this.#listener.subscribe(listener);
   }
 
+  listening(): Promise<void> {
+    return this.#listener.ready();
+  }
+
   async notify(notice: ChangeNotice): Promise<void> {
     await this.#exec.get('SELECT pg_notify(?, ?)', [
       CHANGE_CHANNEL,

@@ -142,6 +142,9 @@ export class SqliteDriver implements SqlDriver {
     return () => void this.#listeners.delete(listener);
   }
 
+  /** Notices stay in this process: delivery is synchronous, so there is nothing to wait for. */
+  async listening(): Promise<void> {}
+
   async notify(notice: ChangeNotice): Promise<void> {
     // Local only: a SQLite store has no other nodes. Delivered after the caller's current work,
     // as a remote notice would be.

@@ -59,7 +59,11 @@ export function resolveLaunchSpec(manifest: ConnectorManifest, config: Record<st
     if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
       issues.push({ pointer: '/mcp/url', message: 'must be an http(s) URL' });
     }
-    launch = { transport: 'http', url: url ?? new URL('http://invalid'), headers: resolveMap(spec.headers, '/mcp/headers') };
+    launch = {
+      transport: 'http',
+      url: url ?? new URL('http://invalid'),
+      headers: resolveMap(spec.headers, '/mcp/headers'),
+    };
   } else {
     issues.push({ pointer: '/mcp', message: 'exactly one of command or url is required' });
     launch = { transport: 'http', url: new URL('http://invalid'), headers: {} };

@@ -37,6 +37,7 @@ export function toToolCallResult(result: Record<string, unknown>): ToolCallResul
     out.structuredContent = result.structuredContent as Record<string, unknown>;
   }
   if (result.isError === true) out.isError = true;
-  if (result._meta !== undefined && typeof result._meta === 'object') out._meta = result._meta as Record<string, unknown>;
+  if (result._meta !== undefined && typeof result._meta === 'object')
+    out._meta = result._meta as Record<string, unknown>;
   return out;
 }

@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import type { ConnectorManifest, McpConnectorSpec } from '../../src/manifest/types.js';
+
+/** The stdio upstream fixture (a real SDK v2 server). */
+export const FIXTURE = fileURLToPath(new URL('./fixtures/upstream.mjs', import.meta.url));
+
+/** A normalised `kind: mcp` manifest; `mcp` overrides the stdio fixture launch. */
+export function mcpManifest(mcp: Partial<McpConnectorSpec> = {}, name = 'up'): ConnectorManifest {
+  return {
+    name,
+    version: '1.0.0',
+    kind: 'mcp',
+    config: { token: { secret: true, required: false }, mode: { secret: false, required: false, default: 'fast' } },
+    mcp: { command: process.execPath, args: [FIXTURE], env: {}, headers: {}, ...mcp },
+    tools: [],
+  };
+}
+
+/** The YAML of a stdio fixture connector, as a user would install it. */
+export function mcpManifestYaml(name = 'up', env: Record<string, string> = {}): string {
+  const envYaml = Object.entries(env)
+    .map(([k, v]) => `    ${k}: "${v}"`)
+    .join('\n');
+  return `name: ${name}
+version: 1.0.0
+kind: mcp
+mcp:
+  command: ${JSON.stringify(process.execPath)}
+  args: [${JSON.stringify(FIXTURE)}]
+${envYaml ? `  env:\n${envYaml}\n` : ''}`;
+}
+
+/** Polls `predicate` every 20 ms until it holds or `timeoutMs` passes (then fails with `what`). */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
