@@ -135,6 +135,12 @@ export async function startServer(
       webhooks,
     });
     cleanup.push(() => app.close());
+    // While shutting down, responses to requests still in flight close their connection, so a keep-alive
+    // client cannot hold the server open after its last answer.
+    let shuttingDown = false;
+    app.addHook('onSend', async (_request, reply) => {
+      if (shuttingDown) reply.header('connection', 'close');
+    });
     const gateway = createGateway({
       provider: registry,
       authenticate,
@@ -175,6 +181,7 @@ export async function startServer(
       close: () =>
         (closing ??= (async () => {
           // Fastify's close stops accepting and waits for in-flight requests before resolving.
+          shuttingDown = true;
           await app.close();
           await gateway.close();
           await monitor.stop();

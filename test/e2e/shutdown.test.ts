@@ -1,0 +1,37 @@
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { createRestClient, startServerProcess } from '../helpers/server-process.js';
+
+describe('graceful shutdown', () => {
+  it('finishes an in-flight request on SIGTERM, then stops accepting and exits 0', async () => {
+    // An upstream API that answers after 800 ms, so the tool call is in flight when the signal arrives.
+    const slow = createServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 800);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as { port: number }).port;
+    const server = await startServerProcess();
+    try {
+      const api = createRestClient(server.url, server.adminToken);
+      const manifest = {
+        name: 'slow',
+        version: '1.0.0',
+        kind: 'http',
+        http: { base_url: `http://127.0.0.1:${port}`, retries: 0 },
+        tools: [{ name: 'wait', input_schema: { type: 'object' }, http: { method: 'GET', path: '/' } }],
+      };
+      expect((await api('POST', '/v1/projects/default/connectors/install-from-manifest', { manifest })).status).toBe(201);
+      const inFlight = api('POST', '/v1/projects/default/tools/slow__wait/invoke', { arguments: {} });
+      await new Promise((r) => setTimeout(r, 200));
+      server.child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(res.body.structuredContent).toEqual({ ok: true });
+      expect(await server.stop()).toBe(0);
+      await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    } finally {
+      await server.kill();
+      slow.close();
+    }
+  });
+});
