@@ -12,7 +12,10 @@ import { createRestClient, startServerProcess, type ServerProcess } from '../hel
 const run = promisify(execFile);
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
@@ -24,7 +27,11 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
 
 describe('the toolport command', () => {
   it('answers --help and --version on every command', async () => {
-    const version = (JSON.parse((await import('node:fs')).readFileSync(resolve(CLI, '../../package.json'), 'utf8')) as { version: string }).version;
+    const version = (
+      JSON.parse((await import('node:fs')).readFileSync(resolve(CLI, '../../package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
     for (const command of [[], ['serve'], ['validate'], ['stdio'], ['run-script']]) {
       const help = await cli([...command, '--help']);
       expect(help.code, command.join(' ')).toBe(0);

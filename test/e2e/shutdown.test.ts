@@ -20,7 +20,9 @@ describe('graceful shutdown', () => {
         http: { base_url: `http://127.0.0.1:${port}`, retries: 0 },
         tools: [{ name: 'wait', input_schema: { type: 'object' }, http: { method: 'GET', path: '/' } }],
       };
-      expect((await api('POST', '/v1/projects/default/connectors/install-from-manifest', { manifest })).status).toBe(201);
+      expect((await api('POST', '/v1/projects/default/connectors/install-from-manifest', { manifest })).status).toBe(
+        201,
+      );
       const inFlight = api('POST', '/v1/projects/default/tools/slow__wait/invoke', { arguments: {} });
       await new Promise((r) => setTimeout(r, 200));
       server.child.kill('SIGTERM');

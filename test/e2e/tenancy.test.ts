@@ -98,6 +98,19 @@ describe('tenancy and auth through a started server', () => {
     expect(still.body.name).toBe('B only');
   });
 
+  it('hands out ready-to-paste client configuration for a project, without the key', async () => {
+    const asB = createRestClient(server.url, keyB);
+    const res = await asB('GET', '/v1/projects/secret-project/client-config');
+    expect(res.status).toBe(200);
+    expect(res.body.mcp_url).toBe(`${server.url}/mcp/secret-project`);
+    const cursor = Object.values(res.body.cursor.mcpServers)[0] as { url: string; headers: Record<string, string> };
+    expect(cursor.url).toBe(`${server.url}/mcp/secret-project`);
+    expect(cursor.headers.Authorization).toBe('Bearer <YOUR_API_KEY>');
+    expect(JSON.stringify(res.body.vscode)).toContain('"type":"http"');
+    expect(JSON.stringify(res.body.claude_desktop)).toContain('stdio');
+    expect(res.text).not.toContain(keyB);
+  });
+
   it('refuses a revoked key with 401', async () => {
     const created = await admin('POST', '/v1/tenants/alpha/api-keys', { name: 'temp', scopes: ['invoke'] });
     const client = createRestClient(server.url, created.body.key);

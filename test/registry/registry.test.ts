@@ -180,3 +180,33 @@ describe('samples', () => {
     }
   });
 });
+
+describe('the legacy-format weather sample', () => {
+  it('installs unchanged (but for its base URL) and its tool calls a loopback server', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const api = await startEchoApi();
+    const h = await createRegistryHarness();
+    try {
+      const text = readFileSync(join(import.meta.dirname, '../../samples/weather-legacy.yaml'), 'utf8');
+      const local = text.replace('https://api.open-meteo.com/v1', `${api.url}/v1`);
+      expect(local).not.toBe(text);
+      const result = await h.registry.install({ tenantId: 'default', projectId: 'default', manifest: local });
+      expect(result.connector.name).toBe('weather-legacy');
+      const out = await h.registry.invokeTool('default', 'default', 'weather-legacy__get_forecast', {
+        latitude: 52.52,
+        longitude: 13.41,
+        forecast_days: 2,
+      });
+      expect(out.isError).toBeFalsy();
+      expect(out.structuredContent).toMatchObject({
+        method: 'GET',
+        path: '/v1/forecast',
+        query: { latitude: '52.52', longitude: '13.41', forecast_days: '2' },
+      });
+    } finally {
+      await h.close();
+      await api.close();
+    }
+  });
+});

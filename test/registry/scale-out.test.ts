@@ -78,7 +78,11 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('two nodes sharing Post
     await a.setEnabled('default', 'shared', 'echo', false);
     await eventually(() => b.getSnapshot('default', 'shared')!.tools.length === 0, 'disable seen on node b');
     await a.setEnabled('default', 'shared', 'echo', true);
-    await a.install({ tenantId: 'default', projectId: 'shared', manifest: echoManifest(api.url, '2.0.0', ['get_item', 'get_two']) });
+    await a.install({
+      tenantId: 'default',
+      projectId: 'shared',
+      manifest: echoManifest(api.url, '2.0.0', ['get_item', 'get_two']),
+    });
     await eventually(() => b.getSnapshot('default', 'shared')!.tools.length === 2, 'new version on node b');
 
     await a.uninstall('default', 'shared', 'echo');
@@ -95,7 +99,10 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('two nodes sharing Post
       await new Promise((r) => setTimeout(r, 100));
       inside -= 1;
     };
-    const ran = await Promise.all([s1!.withLeaderLock('toolport-health', job), s2!.withLeaderLock('toolport-health', job)]);
+    const ran = await Promise.all([
+      s1!.withLeaderLock('toolport-health', job),
+      s2!.withLeaderLock('toolport-health', job),
+    ]);
     expect(ran.filter(Boolean)).toHaveLength(1);
     expect(overlap).toBe(false);
   });

@@ -1,0 +1,72 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPythonSource } from '../../src/sources/python/index.js';
+import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
+
+const MANIFEST = `name: calc
+version: 1.0.0
+kind: python
+description: Arithmetic in Python
+python:
+  script: scripts/calc.py
+  timeout_ms: 10000
+`;
+
+async function until(fn: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (fn()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`not within ${ms} ms: ${what}`);
+}
+
+describe('python connectors from a manifest', () => {
+  let h: RegistryHarness;
+  let dir: string;
+
+  beforeEach(async () => {
+    h = await createRegistryHarness({
+      hotReload: true,
+      sources: {
+        python: ({ manifest, config }) =>
+          createPythonSource({ manifest, config, scratchRoot: join(h.dir, 'scratch'), sandbox: 'auto' }),
+      },
+    });
+    dir = join(h.dir, 'calc');
+    mkdirSync(join(dir, 'scripts'), { recursive: true });
+    writeFileSync(
+      join(dir, 'scripts', 'calc.py'),
+      'def add(a: int, b: int) -> int:\n    """Add."""\n    return a + b\n',
+    );
+    writeFileSync(join(dir, 'calc.yaml'), MANIFEST);
+    await h.registry.install({ tenantId: 'default', projectId: 'default', filePath: join(dir, 'calc.yaml') });
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('resolves the script next to the manifest, discovers its functions and calls them', async () => {
+    const snapshot = h.registry.getSnapshot('default', 'default')!;
+    expect(snapshot.tools.map((t) => t.qualifiedName)).toEqual(['calc__add']);
+    const out = await h.registry.invokeTool('default', 'default', 'calc__add', { a: 2, b: 3 });
+    expect(out.structuredContent).toEqual({ result: 5 });
+    const versions = await h.registry.listVersions('default', 'default', 'calc');
+    expect(versions[0]).toMatchObject({ seq: 1, tool_count: 1 });
+  });
+
+  it('hot reloads when the script file changes, recording the tool diff', async () => {
+    writeFileSync(
+      join(dir, 'scripts', 'calc.py'),
+      'def add(a: int, b: int) -> int:\n    return a + b\n\n\ndef mul(a: int, b: int) -> int:\n    return a * b\n',
+    );
+    await until(() => h.registry.getSnapshot('default', 'default')!.tools.length === 2, 'mul served');
+    const out = await h.registry.invokeTool('default', 'default', 'calc__mul', { a: 6, b: 7 });
+    expect(out.structuredContent).toEqual({ result: 42 });
+    const [latest] = await h.registry.listVersions('default', 'default', 'calc');
+    expect(latest).toMatchObject({ seq: 2, current: true });
+    expect(latest!.diff.added).toEqual(['mul']);
+  });
+});
