@@ -12,6 +12,9 @@ export type { Clock } from './clock.js';
 export { silentLogger, createJsonLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 export { textResult } from './tool-source.js';
+export { classifyAddress, isIpLiteral, isPublicAddress } from './address-policy.js';
+export type { AddressClass } from './address-policy.js';
+export { createGuardedLookup } from './guarded-lookup.js';
 export type {
   JsonSchema,
   ToolAnnotations,

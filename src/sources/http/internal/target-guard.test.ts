@@ -1,10 +1,10 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { checkLiteralHost, createGuardedLookup } from './target-guard.js';
+import { checkLiteralHost, createTargetLookup } from './target-guard.js';
 
 function lookup(host: string, all: boolean): Promise<{ err: unknown; address: string | LookupAddress[] }> {
   return new Promise((resolve) => {
-    createGuardedLookup()(host, { all }, (err, address) => resolve({ err, address }));
+    createTargetLookup()(host, { all }, (err, address) => resolve({ err, address }));
   });
 }
 

@@ -2,7 +2,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isToolportError } from '../../../core/index.js';
-import { checkLiteralHost, createGuardedLookup } from './target-guard.js';
+import { checkLiteralHost, createTargetLookup } from './target-guard.js';
 
 /**
  * Why `node:http`/`node:https` and not fetch or undici: the per-connection `lookup` hook lets one
@@ -72,7 +72,7 @@ export class Transport {
     this.#http = new http.Agent(agentOptions);
     this.#https = new https.Agent(agentOptions);
     this.#allowPrivate = options.allowPrivateNetworks;
-    this.#lookup = options.allowPrivateNetworks ? undefined : createGuardedLookup();
+    this.#lookup = options.allowPrivateNetworks ? undefined : createTargetLookup();
   }
 
   /** Open sockets (busy + idle) across both pools. */

@@ -121,3 +121,9 @@ export function isIpLiteral(address: string): boolean {
   const text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   return isIP(text.split('%')[0] ?? '') !== 0;
 }
+
+/** True when `address` (an IP literal, brackets and zone allowed) is a public address. */
+export function isPublicAddress(address: string): boolean {
+  const text = (address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address).split('%')[0] ?? '';
+  return classifyAddress(text) === 'public';
+}
