@@ -15,6 +15,7 @@ function layer(files, groups) {
 }
 
 const UP = (name) => [`**/${name}`, `**/${name}/**`];
+const SOURCE_KINDS = ['http', 'python', 'mcp'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'python/**', '**/*.d.ts'] },
@@ -69,48 +70,20 @@ export default tseslint.config(
       ],
     ],
   ),
-  layer(
-    ['src/sources/http/**/*.ts'],
-    [
+  // Each source kind: core and manifest only; siblings never import each other.
+  ...SOURCE_KINDS.map((kind) =>
+    layer(
+      [`src/sources/${kind}/**/*.ts`],
       [
         [
-          ...UP('python'),
-          ...UP('mcp'),
-          ...UP('registry'),
-          ...UP('store'),
-          ...UP('api'),
-          ...UP('gateway'),
-          ...UP('cli'),
+          [
+            ...SOURCE_KINDS.filter((k) => k !== kind).flatMap(UP),
+            ...['registry', 'store', 'api', 'gateway', 'cli'].flatMap(UP),
+          ],
+          'a source depends on core and manifest only; sibling sources never import each other — share through core.',
         ],
-        'a source depends on core and manifest only; sibling sources never import each other — share through core.',
       ],
-    ],
-  ),
-  layer(
-    ['src/sources/python/**/*.ts'],
-    [
-      [
-        [...UP('http'), ...UP('mcp'), ...UP('registry'), ...UP('store'), ...UP('api'), ...UP('gateway'), ...UP('cli')],
-        'a source depends on core and manifest only; sibling sources never import each other — share through core.',
-      ],
-    ],
-  ),
-  layer(
-    ['src/sources/mcp/**/*.ts'],
-    [
-      [
-        [
-          ...UP('http'),
-          ...UP('python'),
-          ...UP('registry'),
-          ...UP('store'),
-          ...UP('api'),
-          ...UP('gateway'),
-          ...UP('cli'),
-        ],
-        'a source depends on core and manifest only; sibling sources never import each other — share through core.',
-      ],
-    ],
+    ),
   ),
   layer(
     ['src/registry/**/*.ts'],
@@ -169,6 +142,32 @@ export default tseslint.config(
       ],
     ],
   ),
+  {
+    // Plain Node scripts (benchmarks, build helpers, test fixtures) run with Node's globals.
+    files: ['**/*.mjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'fetch',
+          'URL',
+          'performance',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'Buffer',
+          'AbortController',
+          'AbortSignal',
+          'TextEncoder',
+          'TextDecoder',
+          'queueMicrotask',
+          'structuredClone',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
   {
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },

@@ -64,7 +64,10 @@ try {
     const seen = new Promise((resolve) => (notified = resolve));
     const started = performance.now();
     writeFileSync(file, manifest(i));
-    await Promise.race([seen, new Promise((_, reject) => setTimeout(() => reject(new Error(`edit ${i}: no list_changed in 5 s`)), 5000))]);
+    await Promise.race([
+      seen,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`edit ${i}: no list_changed in 5 s`)), 5000)),
+    ]);
     samples.push(performance.now() - started);
     // Let the debounce windows settle so edits are measured one at a time.
     await new Promise((r) => setTimeout(r, 50));
@@ -72,7 +75,9 @@ try {
   await client.close();
   samples.sort((a, b) => a - b);
   const fmt = (n) => `${n.toFixed(1)} ms`;
-  console.log(`hot reload: ${EDITS} edits → list_changed  p50 ${fmt(percentile(samples, 0.5))}  p99 ${fmt(percentile(samples, 0.99))}  max ${fmt(samples.at(-1))}`);
+  console.log(
+    `hot reload: ${EDITS} edits → list_changed  p50 ${fmt(percentile(samples, 0.5))}  p99 ${fmt(percentile(samples, 0.99))}  max ${fmt(samples.at(-1))}`,
+  );
 } finally {
   server.kill('SIGTERM');
 }
