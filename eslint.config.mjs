@@ -164,6 +164,7 @@ export default tseslint.config(
           'TextDecoder',
           'queueMicrotask',
           'structuredClone',
+          'global',
         ].map((g) => [g, 'readonly']),
       ),
     },

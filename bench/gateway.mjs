@@ -1,4 +1,3 @@
-/* global process, console, fetch */
 // tools/call throughput and latency of a stdio echo MCP server behind three Streamable HTTP front ends:
 // Toolport, supergateway (--stateful) and mcp-proxy; plus Toolport's overhead over calling the tool in-process.
 // Usage: npm run build && node bench/gateway.mjs [--duration 10] [--connections 10] [--calls 2000]

@@ -1,4 +1,3 @@
-/* global process, setTimeout, clearTimeout, fetch, AbortSignal, Buffer */
 // Shared pieces of the benchmarks: child processes, MCP-over-HTTP sessions, sequential latency, autocannon runs.
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';

@@ -1,4 +1,3 @@
-/* global process */
 // The HTTP floor: a plain node:http server answering every POST with a fixed tools/call result. Sequential latency
 // against it is what the benchmark client and loopback HTTP cost by themselves, with no MCP and no tool.
 import { createServer } from 'node:http';

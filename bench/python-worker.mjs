@@ -1,4 +1,3 @@
-/* global process, console */
 // Latency of a trivial Python function called through a warm worker (DESIGN.md budget: ≤ 1 ms p50).
 // Usage: npm run build && node bench/python-worker.mjs [calls=2000] [sandbox=auto|off|required]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

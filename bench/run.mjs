@@ -1,4 +1,3 @@
-/* global process, console */
 // Runs every benchmark one after the other (never in parallel: they would measure each other) and prints a
 // side-by-side summary. Never part of `npm test`. Usage: npm run build && npm run bench [-- --duration 10
 // --connections 10 --calls 2000 --projects 500 --tools 200 --only toolport,supergateway,mcp-proxy --skip python,hot-reload]

@@ -1,4 +1,3 @@
-/* global process, console, global, Buffer */
 // tools/list of a 200-tool project through the gateway while the node holds many tools (DESIGN.md budget:
 // 100,000 registered tools → ≤ 2 ms p99 and ≤ 2 KB heap per tool). In-process: a real Registry over SQLite,
 // HTTP connectors generated in memory (listing needs no network), the real gateway on a loopback Fastify app.
