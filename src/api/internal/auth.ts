@@ -38,10 +38,43 @@ export interface AuthenticateOptions {
   clock: Clock;
 }
 
-/** Resolves bearer tokens: the operator's admin token (constant-time compare) or a tenant API key (by hash). */
-export function createAuthenticate({ store, adminToken, logger, clock }: AuthenticateOptions): Authenticate {
+/** How long a resolved API key (or tenant) is trusted without asking the store again. */
+const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_MAX = 10_000;
+
+/** Token resolution plus a way to drop cached keys when one is revoked or a tenant deleted. */
+export type CachingAuthenticate = Authenticate & { forgetKeys(): void };
+
+/**
+ * Resolves bearer tokens: the operator's admin token (constant-time compare) or a tenant API key (by hash).
+ * Resolved keys and tenants are cached for a few seconds so the MCP call path does not read the store per
+ * request; a revoke on this node clears the cache at once, other nodes see it within KEY_CACHE_MS.
+ */
+export function createAuthenticate({ store, adminToken, logger, clock }: AuthenticateOptions): CachingAuthenticate {
   const adminDigest = Buffer.from(sha256(adminToken), 'hex');
   const lastTouched = new Map<string, number>();
+  const keys = new Map<string, { key: ApiKeyRecord | null; at: number }>();
+  const tenants = new Map<string, number>();
+  const lookupKey = async (digest: string): Promise<ApiKeyRecord | null> => {
+    const now = clock.now();
+    const hit = keys.get(digest);
+    if (hit && now - hit.at < KEY_CACHE_MS) return hit.key;
+    const key = await store.getApiKeyByHash(digest);
+    // Unknown tokens are not cached: guessing must not fill the cache.
+    if (key) {
+      if (keys.size >= KEY_CACHE_MAX) keys.clear();
+      keys.set(digest, { key, at: now });
+    } else keys.delete(digest);
+    return key;
+  };
+  const tenantExists = async (id: string): Promise<boolean> => {
+    const now = clock.now();
+    if (now - (tenants.get(id) ?? -Infinity) < KEY_CACHE_MS) return true;
+    if (!(await store.getTenant(id))) return false;
+    if (tenants.size >= KEY_CACHE_MAX) tenants.clear();
+    tenants.set(id, now);
+    return true;
+  };
 
   const touch = (key: ApiKeyRecord): void => {
     const now = clock.now();
@@ -57,24 +90,30 @@ export function createAuthenticate({ store, adminToken, logger, clock }: Authent
     });
   };
 
-  return async (token, tenantHeader) => {
+  const authenticate: Authenticate = async (token, tenantHeader) => {
     if (token === '') return null;
     const digest = sha256(token);
     // Comparing digests keeps the comparison constant-time regardless of the token's length.
     if (adminToken !== '' && timingSafeEqual(Buffer.from(digest, 'hex'), adminDigest)) {
       const requested = tenantHeader?.trim();
       if (!requested) return { tenantId: 'default', scopes: ['admin', 'invoke'], isOperator: true };
-      if (!isSlug(requested) || !(await store.getTenant(requested))) {
+      if (!isSlug(requested) || !(await tenantExists(requested))) {
         throw createError('not_found', 'The tenant named by X-Tenant-Id does not exist.', { header: 'x-tenant-id' });
       }
       return { tenantId: requested, scopes: ['admin', 'invoke'], isOperator: true };
     }
     if (!token.startsWith(`${KEY_PREFIX}_`)) return null;
-    const key = await store.getApiKeyByHash(digest);
+    const key = await lookupKey(digest);
     if (!key || key.revoked_at !== null) return null;
     touch(key);
     return { tenantId: key.tenant_id, scopes: [...key.scopes], isOperator: false, keyId: key.id };
   };
+  return Object.assign(authenticate, {
+    forgetKeys: () => {
+      keys.clear();
+      tenants.clear();
+    },
+  });
 }
 
 /** A new API key: the record to store and the key itself, shown to the caller once. */

@@ -23,6 +23,8 @@ export interface ApiContext {
   fileRoots: readonly string[];
   /** Uploaded Python scripts (the `/api/v1` surface); absent when the server runs without Python. */
   scripts?: ScriptService;
+  /** Drops cached API keys and tenants (after a revoke or a tenant deletion). */
+  forgetKeys: () => void;
 }
 
 type Json = Record<string, unknown>;

@@ -121,6 +121,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     openapi,
     version: options.version,
     samplesAvailable: options.samplesAvailable ?? true,
+    forgetKeys: authenticate.forgetKeys,
     maxFileBytes: Math.max(bodyLimit, DEFAULT_BODY_LIMIT),
     fileRoots: (options.fileRoots ?? []).map(canonicalPath),
     ...(options.scripts ? { scripts: options.scripts } : {}),

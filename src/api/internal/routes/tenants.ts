@@ -64,6 +64,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     // Revoking twice is a no-op that still answers 204; an unknown id is 404.
     if (!key) throw createError('not_found', `API key '${keyId}' not found.`);
     if (key.revoked_at === null) await store.revokeApiKey(tenantId, keyId, isoTime(clock.now()));
+    ctx.forgetKeys();
   };
 
   addRoute(app, {
@@ -134,6 +135,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
       // Through the registry first, so running sources are closed and snapshots dropped.
       for (const project of await registry.listProjects(id)) await registry.deleteProject(id, project.id);
       await store.deleteTenant(id);
+      ctx.forgetKeys();
       return reply.status(204).send();
     },
   });
