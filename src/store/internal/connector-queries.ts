@@ -2,14 +2,11 @@ import { createError } from '../../core/index.js';
 import type { SecretBox } from '../secret-box.js';
 import type { ConnectorRecord, ConnectorVersionRecord, HealthCheckRecord, ToolUsageRecord } from '../store.js';
 import type { SqlDriver, SqlParam } from './driver.js';
-import type { ViolationText } from './errors.js';
+import type { Op } from './errors.js';
 import { toConnector, toHealthCheck, toJson, toUsage, toVersion, type Row } from './rows.js';
 import { openSealed } from './sealed.js';
 import { foldUsageBatch } from './usage.js';
 import { requireInt } from './validate.js';
-
-/** Runs one operation with error translation (supplied by SqlStore). */
-type Op = <T>(operation: string, fn: () => Promise<T>, text?: ViolationText) => Promise<T>;
 
 /** Builds `WHERE a = ? AND b = ?` from the filters that are set. */
 function where(filters: [column: string, value: string | undefined][]): { sql: string; params: SqlParam[] } {

@@ -11,6 +11,9 @@ export interface ViolationText {
   details?: ErrorDetails;
 }
 
+/** Runs one store operation with error translation (supplied by SqlStore to its query groups). */
+export type Op = <T>(operation: string, fn: () => Promise<T>, text?: ViolationText) => Promise<T>;
+
 /**
  * Translates a driver error into a ToolportError. Driver messages are never copied into ours:
  * they can embed parameter values (PostgreSQL's `Key (id)=(…)` detail); the cause keeps them for logs.

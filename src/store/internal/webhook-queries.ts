@@ -2,13 +2,10 @@ import { createError } from '../../core/index.js';
 import type { SecretBox } from '../secret-box.js';
 import type { WebhookDeliveryRecord, WebhookRecord } from '../store.js';
 import type { SqlDriver } from './driver.js';
-import type { ViolationText } from './errors.js';
+import type { Op } from './errors.js';
 import { toDelivery, toJson, toWebhook, type Row } from './rows.js';
 import { openSealed } from './sealed.js';
 import { requireInt } from './validate.js';
-
-/** Runs one operation with error translation (supplied by SqlStore). */
-type Op = <T>(operation: string, fn: () => Promise<T>, text?: ViolationText) => Promise<T>;
 
 /** Webhook subscriptions (secret sealed at rest) and their delivery log. */
 export class WebhookQueries {
