@@ -13,7 +13,7 @@ import {
   type Logger,
 } from '../core/index.js';
 import { buildClientConfig, createGateway } from '../gateway/index.js';
-import { Registry, ScriptService, createHealthMonitor } from '../registry/index.js';
+import { Registry, ScriptService, createAdmissionPolicy, createHealthMonitor } from '../registry/index.js';
 import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.js';
 import { createSecretBox, openStore, type Store } from '../store/index.js';
 import { OtlpExporter, createToolTracing, registerToolMetrics } from '../telemetry/index.js';
@@ -85,6 +85,11 @@ export async function startServer(
       hotReload: config.hotReload,
       samplesDir: join(packageRoot(), 'samples'),
       health: { failures: config.healthFailureThreshold, successes: config.healthSuccessThreshold },
+      admit: createAdmissionPolicy({
+        mcpCommands: config.mcpCommands,
+        fileRoots: config.fileRoots,
+        tenantNetwork: config.tenantNetwork,
+      }),
     });
     await registry.start();
     cleanup.push(() => registry.close());
@@ -133,6 +138,7 @@ export async function startServer(
       clientConfig: (options) => ({ ...buildClientConfig(options) }),
       metrics,
       webhooks,
+      fileRoots: config.fileRoots,
     });
     cleanup.push(() => app.close());
     // While shutting down, responses to requests still in flight close their connection, so a keep-alive

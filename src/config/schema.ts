@@ -32,6 +32,14 @@ export const configSchema = z
     healthSuccessThreshold: z.coerce.number().int().min(1).default(1),
     healthConcurrency: z.coerce.number().int().min(1).default(4),
     allowPrivateNetworks: bool.default(false),
+    /** Stdio commands tenant MCP upstreams may run: `command [leading args…]` entries (docs/security.md). */
+    mcpCommands: list.default([]),
+    /** Server folders tenants may install manifest files and python scripts from. */
+    fileRoots: list.default([]),
+    /** Whether tenant python code may ask for (policed) network access. */
+    tenantNetwork: bool.default(false),
+    /** Lets tenant code run without bubblewrap when it is missing (an explicit, logged opt-out). */
+    allowUnsandboxed: bool.default(false),
     maxConcurrentConnectors: z.coerce.number().int().min(1).default(100),
     bodyLimitBytes: z.coerce
       .number()

@@ -27,4 +27,5 @@ export type {
   SourceInfo,
   ToolSource,
 } from './tool-source.js';
-export type { Scope, Principal, Authenticate } from './principal.js';
+export type { Scope, Principal, Authenticate, Trust } from './principal.js';
+export { trustOf } from './principal.js';

@@ -12,7 +12,9 @@ export type { RegistryOptions, ConnectorState } from './registry-service.js';
 export { RegistryCore } from './registry.js';
 export { ScriptService } from './scripts.js';
 export type { ScriptServiceOptions, ScriptAnalysisResult, GenerateWrapperRequest, ScriptSummary } from './scripts.js';
-export type { RegistryCoreOptions, CallInterceptor } from './registry.js';
+export type { RegistryCoreOptions, CallInterceptor, AdmissionPolicy } from './registry.js';
+export { createAdmissionPolicy, isInsideRoot, canonicalPath } from './internal/admission.js';
+export type { AdmissionOptions } from './internal/admission.js';
 export type { SourceFactory, SourceFactories, SourceFactoryInput } from './source-factory.js';
 export type {
   RegistryEvent,

@@ -1,4 +1,4 @@
-import type { InvokeContext, ToolCallResult } from '../core/index.js';
+import type { InvokeContext, ToolCallResult, Trust } from '../core/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 import type {
   ConnectorRecord,
@@ -101,7 +101,8 @@ export interface RegistryApi extends ToolProvider {
   setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary>;
   uninstall(tenantId: string, projectId: string, name: string): Promise<void>;
   listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]>;
-  rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorSummary>;
+  /** Serves version `seq` again; its content is admitted anew with `trust` (default `tenant`). */
+  rollback(tenantId: string, projectId: string, name: string, seq: number, trust?: Trust): Promise<ConnectorSummary>;
   /** Replaces config values (merged with the current ones; `null` removes a key). */
   updateConfig(
     tenantId: string,

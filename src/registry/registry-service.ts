@@ -9,6 +9,7 @@ import {
   type Clock,
   type InvokeContext,
   type ToolCallResult,
+  type Trust,
 } from '../core/index.js';
 import { parseManifest } from '../manifest/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
@@ -230,8 +231,14 @@ export class Registry implements RegistryApi {
     return versions.sort((a, b) => b.seq - a.seq).map((v) => toVersionSummary(v, live.record.current_version));
   }
 
-  async rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorSummary> {
-    await this.core.rollback(tenantId, projectId, name, seq);
+  async rollback(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+    trust: Trust = 'tenant',
+  ): Promise<ConnectorSummary> {
+    await this.core.rollback(tenantId, projectId, name, seq, trust);
     this.health.reset(tenantId, projectId, name);
     return this.getConnector(tenantId, projectId, name);
   }
@@ -451,7 +458,10 @@ export class Registry implements RegistryApi {
       installed.add(parsed.manifest.name);
       // A sample that needs a secret (an API key) is installed disabled until the key is set.
       const needsSecret = Object.values(parsed.manifest.config).some((c) => c.required && c.default === undefined);
-      results.push(await this.core.install({ tenantId, projectId, filePath, enabled: !needsSecret }));
+      // Samples ship with the server: the operator's content, whoever asks for them.
+      results.push(
+        await this.core.install({ tenantId, projectId, filePath, enabled: !needsSecret, trust: 'operator' }),
+      );
     }
     return results;
   }

@@ -9,6 +9,7 @@ import {
   type InvokeContext,
   type Logger,
   type ToolCallResult,
+  type Trust,
 } from '../core/index.js';
 import { canonicalManifestHash, diffTools, toToolDefinitions } from '../manifest/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
@@ -38,7 +39,15 @@ export interface RegistryCoreOptions {
   loadTimeoutMs?: number;
   /** Hot reload debounce per file. */
   reloadDebounceMs?: number;
+  /**
+   * The operator's admission policy: called with every manifest before it is installed or rolled back to, with the
+   * trust of the caller; throws ToolportError('forbidden') naming the setting that would allow it.
+   */
+  admit?: AdmissionPolicy;
 }
+
+/** Decides whether content may be installed with a trust level (see RegistryCoreOptions.admit). */
+export type AdmissionPolicy = (manifest: ConnectorManifest, trust: Trust) => void | Promise<void>;
 
 /** Something that wraps every tool call (circuit breaker, metrics, tracing). */
 export interface CallInterceptor {
@@ -62,6 +71,7 @@ export class RegistryCore {
   readonly projects = new Map<string, LiveProject>();
   readonly nodeId: string;
   readonly maxConnectors: number;
+  readonly #admit: AdmissionPolicy;
   readonly #mutex = new KeyedMutex();
   readonly #runner: SourceRunner;
   readonly #hot: HotReload;
@@ -76,6 +86,7 @@ export class RegistryCore {
     this.logger = options.logger ?? silentLogger;
     this.nodeId = options.nodeId;
     this.maxConnectors = options.maxConnectorsPerProject ?? 100;
+    this.#admit = options.admit ?? (() => undefined);
     this.usage = new UsageRecorder(this.store, this.logger, options.usageFlushMs ?? 2_000);
     this.#runner = new SourceRunner({
       sources: options.sources,
@@ -186,7 +197,9 @@ export class RegistryCore {
 
   /** Installs a connector or a new version of it. See InstallRequest. */
   async install(request: InstallRequest): Promise<InstallResult> {
-    const { manifest, scriptHash } = await parseInstallRequest(request);
+    const { manifest, scriptHash } = await parseInstallRequest(request, (m) =>
+      this.#admit(m, request.trust ?? 'tenant'),
+    );
     const { tenantId, projectId } = request;
     return this.#mutex.run(connectorKey(tenantId, projectId, manifest.name), () =>
       this.#installLocked(request, manifest, scriptHash),
@@ -213,6 +226,7 @@ export class RegistryCore {
       ? sha256(`${canonicalManifestHash(manifest)}:${scriptHash}`)
       : canonicalManifestHash(manifest);
     const enabled = request.enabled ?? existing?.record.enabled ?? true;
+    const trust: Trust = request.trust ?? 'tenant';
     // A disabled connector may wait for its secrets; enabling it checks them.
     checkConfig(manifest, config, enabled);
     const filePath = request.filePath ? resolve(request.filePath) : (existing?.record.source_path ?? null);
@@ -220,10 +234,18 @@ export class RegistryCore {
 
     if (existing && existing.version.hash === hash) {
       const sameConfig = JSON.stringify(existing.record.config) === JSON.stringify(config);
-      if (sameConfig && existing.record.enabled === enabled && existing.record.source_path === filePath) {
+      const sameState = existing.record.enabled === enabled && existing.record.trust === trust;
+      if (sameConfig && sameState && existing.record.source_path === filePath) {
         return { connector: existing.record, version: existing.version, changed: false, created: false };
       }
-      const record: ConnectorRecord = { ...existing.record, config, enabled, source_path: filePath, updated_at: now };
+      const record: ConnectorRecord = {
+        ...existing.record,
+        config,
+        enabled,
+        trust,
+        source_path: filePath,
+        updated_at: now,
+      };
       await this.store.updateConnector(record);
       await this.#replace(project, existing, record, existing.version);
       return { connector: existing.record, version: existing.version, changed: false, created: false };
@@ -251,6 +273,7 @@ export class RegistryCore {
       current_version: seq,
       source_path: filePath,
       config,
+      trust,
       metadata: { ...(existing?.record.metadata ?? {}), ...(request.metadata ?? {}) },
       created_at: existing?.record.created_at ?? now,
       updated_at: now,
@@ -338,13 +361,21 @@ export class RegistryCore {
     });
   }
 
-  async rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorRecord> {
+  /** Serves an earlier version again; its content is admitted anew with the caller's trust. */
+  async rollback(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+    trust: Trust = 'tenant',
+  ): Promise<ConnectorRecord> {
     return this.#mutex.run(connectorKey(tenantId, projectId, name), async () => {
       const { project, live } = await this.#requireConnector(tenantId, projectId, name);
       const version = await this.store.getConnectorVersion(tenantId, projectId, name, seq);
       if (!version) throw createError('not_found', `connector ${name} has no version ${seq}`);
       if (version.seq === live.version.seq) return live.record;
-      const record: ConnectorRecord = { ...live.record, current_version: seq, updated_at: isoTime() };
+      await this.#admit(version.manifest, trust);
+      const record: ConnectorRecord = { ...live.record, current_version: seq, trust, updated_at: isoTime() };
       await this.store.updateConnector(record);
       await this.#replace(project, live, record, version);
       this.emit('connector.updated', tenantId, projectId, name, {

@@ -1,4 +1,12 @@
-import { createError, isoTime, isSlug, sha256, validationError, type ValidationIssue } from '../core/index.js';
+import {
+  createError,
+  isoTime,
+  isSlug,
+  sha256,
+  validationError,
+  type Trust,
+  type ValidationIssue,
+} from '../core/index.js';
 import type { ConnectorManifest, ScriptParameter } from '../manifest/types.js';
 import type { ScriptRecord, Store } from '../store/store.js';
 import type { Registry } from './registry-service.js';
@@ -139,7 +147,12 @@ export class ScriptService {
   }
 
   /** Turns a stored script into a python connector of a project, registered (and activated when asked). */
-  async generateWrapper(tenantId: string, id: string, request: GenerateWrapperRequest): Promise<InstallResult> {
+  async generateWrapper(
+    tenantId: string,
+    id: string,
+    request: GenerateWrapperRequest,
+    trust: Trust = 'tenant',
+  ): Promise<InstallResult> {
     const script = await this.get(tenantId, id);
     const analysis = (script.analysis as unknown as ScriptAnalysisResult | null) ?? (await this.discover(tenantId, id));
     const type =
@@ -203,6 +216,7 @@ export class ScriptService {
         service_type: type,
         hosting_mode: request.hosting_mode ?? 'sse',
       },
+      trust,
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ToolSource } from '../core/index.js';
+import type { ToolSource, Trust } from '../core/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 
 /** What a source factory is given to build the source of one connector version. */
@@ -9,6 +9,8 @@ export interface SourceFactoryInput {
   manifest: ConnectorManifest;
   /** Plaintext config values (secrets included); never log them. */
   config: Record<string, string>;
+  /** Who the content was admitted for: `tenant` content must run sandboxed and within the operator's limits. */
+  trust: Trust;
 }
 
 /** Builds a ToolSource for one kind. Concrete factories are wired in the CLI (the composition root). */

@@ -1,4 +1,4 @@
-import type { ToolCallResult, ToolDefinition, ValidationIssue, InvokeContext } from '../core/index.js';
+import type { ToolCallResult, ToolDefinition, ValidationIssue, InvokeContext, Trust } from '../core/index.js';
 import type { ConnectorRecord, ConnectorStatus, ConnectorVersionRecord } from '../store/store.js';
 
 /** Names of registry events. */
@@ -95,6 +95,8 @@ export interface InstallRequest {
   force?: boolean;
   /** Extra metadata kept on the connector (service surface fields). */
   metadata?: Record<string, unknown>;
+  /** Who asks: `operator` content may use host powers; default `tenant` (sandboxed, within the operator's limits). */
+  trust?: Trust;
 }
 
 /** Result of an install. */

@@ -9,6 +9,7 @@
  * - tenant scoping is explicit: every lookup below the tenant takes the tenant id;
  * - timestamps are ISO-8601 strings; JSON columns round-trip plain objects.
  */
+import type { Trust } from '../core/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 
 /** A tenant. */
@@ -19,7 +20,8 @@ export interface TenantRecord {
 }
 
 /** Scopes an API key can carry. */
-export type ApiKeyScope = 'admin' | 'invoke';
+/** `operator` (only the operator may grant it) gives a key the admin token's powers. */
+export type ApiKeyScope = 'admin' | 'invoke' | 'operator';
 
 /** An API key as stored: never the key itself, only its hash. */
 export interface ApiKeyRecord {
@@ -64,6 +66,8 @@ export interface ConnectorRecord {
   source_path: string | null;
   /** Plaintext config values (secrets included); encrypted at rest by the driver. */
   config: Record<string, string>;
+  /** Who the current content was admitted for (see `Trust`): decides sandboxing and host powers. */
+  trust: Trust;
   /** Free-form facts: service surface fields (type, hosting_mode, script_id …), health settings. */
   metadata: Record<string, unknown>;
   created_at: string;

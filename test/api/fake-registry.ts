@@ -148,6 +148,7 @@ export function createFakeRegistry(
         enabled: req.enabled ?? true,
         status: req.enabled === false ? 'inactive' : 'active',
         status_reason: null,
+        trust: req.trust ?? 'tenant',
         current_version: seq,
         source_path: req.filePath ?? null,
         config: { ...(existing?.config ?? {}), ...(req.config ?? {}) },

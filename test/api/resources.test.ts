@@ -54,7 +54,7 @@ describe('tenants', () => {
     expect(key.statusCode).toBe(400);
     expect(key.json().error.details.issues).toContainEqual({
       pointer: '/scopes/1',
-      message: "field 'scopes[1]' must be 'admin' or 'invoke'",
+      message: "field 'scopes[1]' must be 'admin', 'invoke' or 'operator'",
     });
     expect(
       (await admin({ method: 'POST', url: '/v1/tenants/ghost/api-keys', payload: { name: 'k', scopes: ['admin'] } }))

@@ -62,6 +62,7 @@ export const connector = (
   current_version: 1,
   source_path: null,
   config: { api_key: 'sk-live-SECRET-VALUE-123' },
+  trust: 'tenant',
   metadata: { type: 'function', nested: { list: [1, 2] } },
   created_at: at(3),
   updated_at: at(3),

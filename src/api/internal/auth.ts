@@ -94,19 +94,25 @@ export function createAuthenticate({ store, adminToken, logger, clock }: Authent
     if (token === '') return null;
     const digest = sha256(token);
     // Comparing digests keeps the comparison constant-time regardless of the token's length.
-    if (adminToken !== '' && timingSafeEqual(Buffer.from(digest, 'hex'), adminDigest)) {
+    // The operator acts in `default`, or in the tenant X-Tenant-Id names.
+    const asOperator = async (home: string, keyId?: string): Promise<Principal> => {
       const requested = tenantHeader?.trim();
-      if (!requested) return { tenantId: 'default', scopes: ['admin', 'invoke'], isOperator: true };
+      const base = { scopes: ['admin', 'invoke'] as Scope[], isOperator: true, ...(keyId ? { keyId } : {}) };
+      if (!requested) return { tenantId: home, ...base };
       if (!isSlug(requested) || !(await tenantExists(requested))) {
         throw createError('not_found', 'The tenant named by X-Tenant-Id does not exist.', { header: 'x-tenant-id' });
       }
-      return { tenantId: requested, scopes: ['admin', 'invoke'], isOperator: true };
-    }
+      return { tenantId: requested, ...base };
+    };
+    if (adminToken !== '' && timingSafeEqual(Buffer.from(digest, 'hex'), adminDigest)) return asOperator('default');
     if (!token.startsWith(`${KEY_PREFIX}_`)) return null;
     const key = await lookupKey(digest);
     if (!key || key.revoked_at !== null) return null;
     touch(key);
-    return { tenantId: key.tenant_id, scopes: [...key.scopes], isOperator: false, keyId: key.id };
+    // A key the operator marked `operator` carries the admin token's powers (see docs/security.md).
+    if (key.scopes.includes('operator')) return asOperator(key.tenant_id, key.id);
+    const scopes = key.scopes.filter((s): s is Scope => s !== 'operator');
+    return { tenantId: key.tenant_id, scopes, isOperator: false, keyId: key.id };
   };
   return Object.assign(authenticate, {
     forgetKeys: () => {

@@ -92,7 +92,8 @@ export class HotReload {
       return { outcome: 'missing', message };
     }
     try {
-      const result = await core.install({ tenantId, projectId, manifest: text, filePath: file, force: true });
+      const trust = core.liveConnector(tenantId, projectId, name)?.record.trust ?? 'tenant';
+      const result = await core.install({ tenantId, projectId, manifest: text, filePath: file, force: true, trust });
       if (result.connector.name !== name) {
         // The file now names another connector: keep this one as it was and say why.
         const message = `source file ${file} now describes connector ${result.connector.name}`;

@@ -5,9 +5,13 @@ import { formatIssues, parseManifest } from '../../manifest/index.js';
 import type { ConnectorManifest } from '../../manifest/types.js';
 import type { InstallRequest } from '../types.js';
 
-/** Reads (when only a file is named), parses and validates an install request's manifest; resolves python script paths. */
+/**
+ * Reads (when only a file is named), parses and validates an install request's manifest; resolves python script
+ * paths, then lets `admit` refuse it before any script file is read (so a refused path cannot probe the disk).
+ */
 export async function parseInstallRequest(
   request: InstallRequest,
+  admit: (manifest: ConnectorManifest) => void | Promise<void> = () => undefined,
 ): Promise<{ manifest: ConnectorManifest; scriptHash: string }> {
   const file = request.filePath ? resolve(request.filePath) : undefined;
   let input = request.manifest;
@@ -30,6 +34,10 @@ export async function parseInstallRequest(
       ? manifest.python.script
       : resolve(file ? dirname(file) : process.cwd(), manifest.python.script);
     manifest.python.script = script;
+  }
+  await admit(manifest);
+  if (manifest.kind === 'python' && manifest.python?.script) {
+    const script = manifest.python.script;
     try {
       scriptHash = sha256(await readFile(script));
     } catch {

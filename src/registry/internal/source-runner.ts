@@ -47,6 +47,7 @@ export class SourceRunner {
         connector: live.record.name,
         manifest,
         config,
+        trust: live.record.trust,
       });
       const definitions = await withTimeout(source.load(), this.#loadTimeoutMs, `loading ${live.record.name}`);
       live.source = source;

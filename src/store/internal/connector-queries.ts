@@ -50,12 +50,12 @@ export class ConnectorQueries {
           // created_at is kept from the first install; everything else follows the new version.
           await tx.run(
             `INSERT INTO connectors (tenant_id, project_id, name, kind, enabled, status, status_reason, current_version,
-               source_path, config_enc, metadata, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               source_path, config_enc, metadata, created_at, updated_at, trust)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, project_id, name) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled,
                status = excluded.status, status_reason = excluded.status_reason, current_version = excluded.current_version,
                source_path = excluded.source_path, config_enc = excluded.config_enc, metadata = excluded.metadata,
-               updated_at = excluded.updated_at`,
+               updated_at = excluded.updated_at, trust = excluded.trust`,
             [
               c.tenant_id,
               c.project_id,
@@ -70,6 +70,7 @@ export class ConnectorQueries {
               toJson(c.metadata),
               c.created_at,
               c.updated_at,
+              c.trust,
             ],
           );
           await tx.run(
@@ -106,7 +107,7 @@ export class ConnectorQueries {
         const changed = version
           ? await tx.run(
               `UPDATE connectors SET kind = ?, enabled = ?, status = ?, status_reason = ?, current_version = ?, source_path = ?,
-                 config_enc = ?, metadata = ?, updated_at = ?
+                 config_enc = ?, metadata = ?, updated_at = ?, trust = ?
                WHERE tenant_id = ? AND project_id = ? AND name = ?`,
               [
                 c.kind,
@@ -118,6 +119,7 @@ export class ConnectorQueries {
                 this.#box.encrypt(JSON.stringify(c.config)),
                 toJson(c.metadata),
                 c.updated_at,
+                c.trust,
                 c.tenant_id,
                 c.project_id,
                 c.name,

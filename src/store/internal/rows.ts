@@ -78,6 +78,7 @@ export function toConnector(r: Row, config: Record<string, string>): ConnectorRe
     current_version: num(r.current_version),
     source_path: strOrNull(r.source_path),
     config,
+    trust: str(r.trust) === 'operator' ? 'operator' : 'tenant',
     metadata: fromJson(r.metadata),
     created_at: str(r.created_at),
     updated_at: str(r.updated_at),

@@ -30,6 +30,12 @@ export interface Migration {
 export const SCHEMA_MIGRATIONS_DDL =
   'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
 
+/**
+ * Migration 2: who a connector's content was admitted for. Rows from before default to `tenant`, the safe side:
+ * an operator re-installs what must keep host powers.
+ */
+export const TRUST_COLUMN_DDL = ["ALTER TABLE connectors ADD COLUMN trust TEXT NOT NULL DEFAULT 'tenant'"];
+
 /** Migration 1: every table of the Store interface. */
 export function initialSchema(t: ColumnTypes): string[] {
   const s = t.tableSuffix;

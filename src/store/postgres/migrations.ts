@@ -1,4 +1,4 @@
-import { initialSchema, type ColumnTypes, type Migration } from '../internal/schema.js';
+import { TRUST_COLUMN_DDL, initialSchema, type ColumnTypes, type Migration } from '../internal/schema.js';
 
 /** PostgreSQL column types: JSONB, native booleans, identity columns. */
 const POSTGRES_TYPES: ColumnTypes = {
@@ -14,4 +14,5 @@ const POSTGRES_TYPES: ColumnTypes = {
 /** Every PostgreSQL migration, in order. Append only; never edit an applied one. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initialSchema(POSTGRES_TYPES) },
+  { version: 2, name: 'connector trust', statements: TRUST_COLUMN_DDL },
 ];

@@ -1,7 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createError, validationError } from '../../../core/index.js';
+import { createError, trustOf, validationError } from '../../../core/index.js';
 import type { InstallRequest } from '../../../registry/types.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
@@ -61,7 +61,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     input: Omit<InstallRequest, 'tenantId' | 'projectId'>,
   ): Promise<{ status: number; body: unknown }> => {
     const { tenantId, projectId } = scoped(request);
-    const result = await registry.install({ tenantId, projectId, ...input });
+    const result = await registry.install({ tenantId, projectId, ...input, trust: trustOf(getPrincipal(request)) });
     const summary = await registry.getConnector(tenantId, projectId, result.connector.name);
     const current = summary.current_version === result.version.seq;
     return {
@@ -266,7 +266,13 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
       return publicConnector(
-        await registry.rollback(tenantId, projectId, name, (request.body as { version: number }).version),
+        await registry.rollback(
+          tenantId,
+          projectId,
+          name,
+          (request.body as { version: number }).version,
+          trustOf(getPrincipal(request)),
+        ),
       );
     },
   });

@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createError, validationError } from '../../../core/index.js';
+import { createError, trustOf, validationError } from '../../../core/index.js';
 import type { ScriptService } from '../../../registry/scripts.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
@@ -160,7 +160,7 @@ export async function registerScriptRoutes(
     handler: async (request, reply) => {
       const tenantId = tenantOf(request);
       const body = (request.body ?? {}) as Parameters<ScriptService['generateWrapper']>[2];
-      const result = await scripts(ctx).generateWrapper(tenantId, idOf(request), body);
+      const result = await scripts(ctx).generateWrapper(tenantId, idOf(request), body, trustOf(getPrincipal(request)));
       const projectId = body.project ?? 'default';
       const service = await loadService(ctx.registry, tenantId, projectId, result.connector.name);
       reply.code(result.created ? 201 : 200);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createError, validationError } from '../../../core/index.js';
+import { createError, trustOf, validationError } from '../../../core/index.js';
 import type { ScriptService } from '../../../registry/scripts.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
@@ -101,12 +101,17 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
           ]);
         }
         const { name, script_id, type, manifest: _m, ...rest } = body;
-        const result = await requireScripts(ctx).generateWrapper(tenantId, script_id, {
-          ...(rest as object),
-          service_name: name,
-          ...(type === 'function' || type === 'executable' ? { type } : {}),
-          project: projectId,
-        });
+        const result = await requireScripts(ctx).generateWrapper(
+          tenantId,
+          script_id,
+          {
+            ...(rest as object),
+            service_name: name,
+            ...(type === 'function' || type === 'executable' ? { type } : {}),
+            project: projectId,
+          },
+          trustOf(getPrincipal(request)),
+        );
         reply.code(result.created ? 201 : 200);
         return loadService(registry, tenantId, projectId, result.connector.name);
       }
@@ -122,6 +127,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
         enabled: body.auto_activate === true,
         ...(body.config ? { config: body.config as Record<string, string> } : {}),
         metadata: { ...((body.metadata as object) ?? {}), hosting_mode: body.hosting_mode ?? 'sse' },
+        trust: trustOf(getPrincipal(request)),
       });
       if (result.connector.name !== body.name) {
         await registry.uninstall(tenantId, projectId, result.connector.name).catch(() => undefined);

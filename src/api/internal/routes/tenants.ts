@@ -16,8 +16,14 @@ const createKeyBody = object(
       type: 'array',
       minItems: 1,
       uniqueItems: true,
-      items: { type: 'string', enum: ['admin', 'invoke'], 'x-error': "must be 'admin' or 'invoke'" },
-      description: "`admin` manages the tenant's objects; `invoke` calls tools and connects over MCP",
+      items: {
+        type: 'string',
+        enum: ['admin', 'invoke', 'operator'],
+        'x-error': "must be 'admin', 'invoke' or 'operator'",
+      },
+      description:
+        "`admin` manages the tenant's objects; `invoke` calls tools and connects over MCP; `operator` (granted only " +
+        "by the operator) carries the admin token's powers over the host",
     },
   },
   ['name', 'scopes'],
@@ -46,7 +52,17 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   const createKey = async (
     tenantId: string,
     body: { name: string; scopes: ApiKeyScope[] },
+    grantedByOperator: boolean,
   ): Promise<Record<string, unknown>> => {
+    if (body.scopes.includes('operator') && !grantedByOperator) {
+      throw createError(
+        'forbidden',
+        "Only the operator (admin token or an operator key) may grant the 'operator' scope.",
+        {
+          pointer: '/scopes',
+        },
+      );
+    }
     const { record, key } = generateApiKey(tenantId, body.name, body.scopes, clock.now());
     await store.createApiKey(record);
     return {
@@ -152,7 +168,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
       await requireTenant(id);
-      return reply.status(201).send(await createKey(id, request.body as { name: string; scopes: ApiKeyScope[] }));
+      return reply.status(201).send(await createKey(id, request.body as { name: string; scopes: ApiKeyScope[] }, true));
     },
   });
 
@@ -208,7 +224,8 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     response: { 201: newApiKeySchema },
     handler: async (request, reply) => {
       const body = request.body as { name: string; scopes: ApiKeyScope[] };
-      return reply.status(201).send(await createKey(getPrincipal(request).tenantId, body));
+      const principal = getPrincipal(request);
+      return reply.status(201).send(await createKey(principal.tenantId, body, principal.isOperator));
     },
   });
 
