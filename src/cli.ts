@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 
 import { Command, InvalidArgumentError } from 'commander';
-import { runScript } from './cli/run-script.js';
-import { packageVersion, startServer } from './cli/server.js';
-import { runStdioCommand } from './cli/stdio-command.js';
-import { runValidate } from './cli/validate.js';
+import { registerClientCommands } from './cli/client/commands.js';
+import { packageVersion } from './cli/paths.js';
+// Commands load what they need when they run, so `toolport tools call …` does not start by importing the server.
 import { loadConfig, type ConfigInput } from './config/index.js';
 import { isToolportError } from './core/index.js';
 
@@ -58,6 +57,7 @@ program
       let server;
       try {
         const config = loadConfig({ flags, ...(opts.config ? { file: opts.config } : {}) });
+        const { startServer } = await import('./cli/server.js');
         server = await startServer(config, { samples: opts.samples === true });
       } catch (err) {
         fail(err);
@@ -96,6 +96,7 @@ program
   .version(version, '-v, --version')
   .argument('<files...>', 'manifest files (YAML or JSON)')
   .action(async (files: string[]) => {
+    const { runValidate } = await import('./cli/validate.js');
     process.exitCode = await runValidate(files, { stdout: process.stdout, stderr: process.stderr });
   });
 
@@ -121,6 +122,7 @@ program
       token?: string;
     }) => {
       try {
+        const { runStdioCommand } = await import('./cli/stdio-command.js');
         await runStdioCommand(opts);
       } catch (err) {
         fail(err);
@@ -136,10 +138,13 @@ program
   .option('--functions <names>', 'comma-separated functions to expose (default: all public functions)')
   .action(async (file: string, opts: { functions?: string }) => {
     try {
+      const { runScript } = await import('./cli/run-script.js');
       await runScript(file, opts.functions ? { functions: opts.functions.split(',').map((s) => s.trim()) } : {});
     } catch (err) {
       fail(err);
     }
   });
+
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApi, createMetricsRegistry } from '../api/index.js';
@@ -18,7 +18,7 @@ import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.j
 import { createSecretBox, openStore, type Store } from '../store/index.js';
 import { OtlpExporter, createToolTracing, registerToolMetrics } from '../telemetry/index.js';
 import { WebhookDispatcher, WebhookService } from '../webhooks/index.js';
-import { packageRoot } from './paths.js';
+import { packageRoot, packageVersion } from './paths.js';
 import { resolveAdminToken } from './secrets-files.js';
 import { createSourceFactories } from './sources.js';
 
@@ -33,11 +33,6 @@ export interface RunningServer {
   registry: Registry;
   /** Graceful stop: stop accepting, finish in-flight requests, close sources and the store. */
   close(): Promise<void>;
-}
-
-/** Reads the package version once. */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /**

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/index.js';
 import { createError, createJsonLogger } from '../core/index.js';
 import { Registry } from '../registry/index.js';
 import { createSecretBox, openStore } from '../store/index.js';
-import { packageVersion } from './server.js';
+import { packageVersion } from './paths.js';
 import { createSourceFactories } from './sources.js';
 import { runStdio } from './stdio.js';
 

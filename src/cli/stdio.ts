@@ -2,7 +2,7 @@ import type { Transport } from '@modelcontextprotocol/server';
 import { createJsonLogger } from '../core/index.js';
 import { serveProjectStdio } from '../gateway/index.js';
 import type { ToolProvider } from '../registry/types.js';
-import { packageVersion } from './server.js';
+import { packageVersion } from './paths.js';
 
 /** Options of {@link runStdio}. */
 export interface RunStdioOptions {

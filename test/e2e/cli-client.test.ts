@@ -1,0 +1,180 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+
+const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the REST client commands through a started server', () => {
+  let server: ServerProcess;
+  let api: Server;
+  let apiUrl: string;
+  let home: string;
+  let env: Record<string, string>;
+
+  const cli = (args: string[], extra: Record<string, string> = {}): Promise<Run> =>
+    new Promise((done) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: { ...env, ...extra }, timeout: 20_000 },
+        (err, stdout, stderr) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(async () => {
+    server = await startServerProcess();
+    api = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ echoed: req.url }));
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    apiUrl = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+    home = mkdtempSync(join(tmpdir(), 'toolport-cli-home-'));
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      TOOLPORT_CLI_CONFIG: join(home, 'cli.json'),
+      TOOLPORT_URL: server.url,
+      TOOLPORT_TOKEN: server.adminToken,
+    };
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    api?.close();
+  });
+
+  it('prints help for every command group', async () => {
+    for (const group of ['keys', 'tenants', 'projects', 'connectors', 'tools', 'services', 'login']) {
+      const run = await cli([group, '--help']);
+      expect(run.code, group).toBe(0);
+      expect(run.stdout).toContain(`toolport ${group}`);
+    }
+    const call = await cli(['tools', 'call', '--help']);
+    expect(call.stdout).toContain('--arg <key=value>');
+  });
+
+  it('says how to get a token when none is given', async () => {
+    const run = await cli(['projects', 'list'], { TOOLPORT_TOKEN: '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--token.*TOOLPORT_TOKEN.*toolport login/s);
+  });
+
+  it('manages tenants and keys, and a created key works for the other commands', async () => {
+    expect((await cli(['tenants', 'create', 'acme'])).code).toBe(0);
+    expect((await cli(['tenants', 'list'])).stdout).toMatch(/^acme\s/m);
+    const created = await cli([
+      'keys',
+      'create',
+      '--tenant',
+      'acme',
+      '--name',
+      'dev',
+      '--scopes',
+      'admin,invoke',
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; key: string };
+    expect(key.key).toMatch(/^tp_/);
+    const listed = await cli(['keys', 'list', '--tenant', 'acme']);
+    expect(listed.stdout).toContain(key.id);
+    expect(listed.stdout).not.toContain(key.key);
+
+    const login = await cli(['login', '--url', server.url, '--token', key.key], {
+      TOOLPORT_URL: '',
+      TOOLPORT_TOKEN: '',
+    });
+    expect(login.code).toBe(0);
+    expect(statSync(join(home, 'cli.json')).mode & 0o777).toBe(0o600);
+    const asTenant = { TOOLPORT_URL: '', TOOLPORT_TOKEN: '' };
+    expect((await cli(['projects', 'create', 'shop', '--name', 'Shop'], asTenant)).code).toBe(0);
+    const projects = await cli(['projects', 'list', '--json'], asTenant);
+    expect((JSON.parse(projects.stdout) as { id: string }[]).map((p) => p.id)).toContain('shop');
+    // The tenant key is not the operator's.
+    expect((await cli(['tenants', 'list'], asTenant)).code).toBe(1);
+
+    expect((await cli(['keys', 'revoke', key.id, '--tenant', 'acme'])).code).toBe(0);
+    const after = await cli(['projects', 'list'], asTenant);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain('unauthorized');
+  });
+
+  it('installs, lists, disables, versions, rolls back and uninstalls connectors, and calls tools', async () => {
+    expect((await cli(['projects', 'create', 'cli-demo'])).code).toBe(0);
+    const file = join(home, 'echo.yaml');
+    const manifest = (version: string, tools: string[]): string =>
+      [
+        'name: echo',
+        `version: ${version}`,
+        'kind: http',
+        'http:',
+        `  base_url: ${apiUrl}`,
+        'tools:',
+        ...tools.flatMap((t) => [
+          `  - name: ${t}`,
+          '    input_schema: { type: object, properties: { q: { type: string } } }',
+          `    http: { method: GET, path: /${t} }`,
+        ]),
+      ].join('\n');
+    writeFileSync(file, manifest('1.0.0', ['first']));
+    const installed = await cli(['connectors', 'install', file, '--project', 'cli-demo']);
+    expect(installed.stdout).toMatch(/installed echo 1\.0\.0/);
+    writeFileSync(file, manifest('1.1.0', ['first', 'second']));
+    expect((await cli(['connectors', 'install', file, '--project', 'cli-demo'])).stdout).toMatch(
+      /updated echo 1\.1\.0/,
+    );
+
+    const list = await cli(['connectors', 'list', '--project', 'cli-demo']);
+    expect(list.stdout).toMatch(/^echo\s+http\s+1\.1\.0\s+true\s+active/m);
+    const versions = await cli(['connectors', 'versions', 'echo', '--project', 'cli-demo']);
+    expect(versions.stdout).toMatch(/^2\s+1\.1\.0\s+true\s+second/m);
+
+    const call = await cli(['tools', 'call', 'echo__second', '--project', 'cli-demo', '--arg', 'q=hello']);
+    expect(call.code).toBe(0);
+    expect(call.stdout).toContain('/second?q=hello');
+    const tools = await cli(['tools', 'list', '--project', 'cli-demo']);
+    expect(tools.stdout).toMatch(/^echo__second\s+active\s+1\s/m);
+
+    const invalid = await cli(['tools', 'call', 'echo__second', '--project', 'cli-demo', '--arg', 'q=5']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('/q');
+
+    expect((await cli(['connectors', 'disable', 'echo', '--project', 'cli-demo'])).stdout).toMatch(
+      /status:\s+inactive/,
+    );
+    expect((await cli(['connectors', 'enable', 'echo', '--project', 'cli-demo'])).stdout).toMatch(/status:\s+active/);
+    const rolled = await cli(['connectors', 'rollback', 'echo', '--to', '1', '--project', 'cli-demo']);
+    expect(rolled.stdout).toMatch(/version:\s+1\.0\.0/);
+    expect((await cli(['connectors', 'health', 'echo', '--check', '--project', 'cli-demo'])).code).toBe(0);
+    expect((await cli(['connectors', 'uninstall', 'echo', '--project', 'cli-demo'])).code).toBe(0);
+    expect((await cli(['connectors', 'list', '--project', 'cli-demo'])).stdout).toContain('no connectors');
+  });
+
+  it('uploads a script and turns it into a service it can activate and call', async () => {
+    const script = join(home, 'adder.py');
+    writeFileSync(script, 'def add(a: int, b: int) -> int:\n    """Add two numbers."""\n    return a + b\n');
+    const upload = await cli(['services', 'upload', script]);
+    expect(upload.code).toBe(0);
+    expect(upload.stdout).toContain('functions: add');
+    const id = /script_id: (\w+)/.exec(upload.stdout)![1]!;
+    const generated = await cli(['services', 'generate', id, '--name', 'adder', '--activate']);
+    expect(generated.code).toBe(0);
+    expect((await cli(['services', 'list'])).stdout).toMatch(/^adder\s+adder/m);
+    const call = await cli(['tools', 'call', 'adder__add', '--arg', 'a=2', '--arg', 'b=40']);
+    expect(call.stdout).toContain('42');
+    expect((await cli(['services', 'deactivate', 'adder'])).code).toBe(0);
+    expect((await cli(['services', 'delete', 'adder'])).code).toBe(0);
+    expect(readFileSync(join(home, 'cli.json'), 'utf8')).not.toContain(server.adminToken);
+  });
+});
