@@ -64,6 +64,19 @@ const DEFAULT_HEADERS: readonly [string, string][] = [
 /** A health check never waits longer than this, whatever the connector's call timeout. */
 const CHECK_TIMEOUT_CAP_MS = 10_000;
 
+const NO_SAFE_TOOL = 'no tool is safe to run as a check (GET/HEAD or readOnlyHint, no required arguments)';
+
+/** The first tool (by name) that a health check may run: read-only and callable without arguments. */
+function pickSafeTool(tools: ReadonlyMap<string, ToolPlan>): ToolPlan | undefined {
+  const candidates = [...tools.values()].filter((plan) => {
+    const readOnly =
+      plan.request.method === 'GET' || plan.request.method === 'HEAD' || plan.definition.annotations?.readOnlyHint;
+    const required = (plan.definition.inputSchema as { required?: unknown[] }).required;
+    return readOnly === true && (!Array.isArray(required) || required.length === 0);
+  });
+  return candidates.sort((a, b) => a.definition.name.localeCompare(b.definition.name))[0];
+}
+
 /** The HTTP runtime: each manifest tool is one HTTP call. */
 export class HttpSource implements ToolSource {
   readonly kind = 'http';
@@ -146,6 +159,20 @@ export class HttpSource implements ToolSource {
     signal: AbortSignal,
     deadline: number,
   ): Promise<ToolCallResult> {
+    return toToolResult(await this.#exchange(plan, args, signal, deadline), {
+      maxBytes: this.#spec.max_response_bytes,
+      redactor: this.#redactor,
+      ...(plan.validate === undefined ? {} : { validate: plan.validate }),
+    });
+  }
+
+  /** Sends one tool's request (auth, retries, token refresh included) and returns the final HTTP response. */
+  async #exchange(
+    plan: ToolPlan,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<WireResponse> {
     const built = buildRequest(plan.request, args);
     const base = this.#base();
     const basePath = base.pathname.replace(/\/+$/, '');
@@ -216,11 +243,7 @@ export class HttpSource implements ToolSource {
           continue;
         }
       }
-      return toToolResult(res, {
-        maxBytes: this.#spec.max_response_bytes,
-        redactor: this.#redactor,
-        ...(plan.validate === undefined ? {} : { validate: plan.validate }),
-      });
+      return res;
     }
   }
 
@@ -292,16 +315,28 @@ export class HttpSource implements ToolSource {
       };
     }
     const timeoutMs = Math.min(this.#spec.timeout_ms, CHECK_TIMEOUT_CAP_MS);
+    // Health by real execution: run a tool that is safe to call (read-only, no required arguments). Only when
+    // there is none does the check fall back to a HEAD of the base URL — and says so.
+    const safe = pickSafeTool(this.#tools);
     try {
-      const res = await this.#transport.send({
-        url: base,
-        method: 'HEAD',
-        headers: Object.fromEntries(DEFAULT_HEADERS),
-        signal: AbortSignal.timeout(timeoutMs),
-        maxBytes: 0,
-      });
-      // Any HTTP answer proves the host is reachable; whether tools work is the registry's probe's job.
-      return { ok: true, latencyMs: elapsed(), details: { status: res.status } };
+      const signal = AbortSignal.timeout(timeoutMs);
+      const res = safe
+        ? await this.#exchange(safe, {}, signal, this.#clock.now() + timeoutMs)
+        : await this.#transport.send({
+            url: base,
+            method: 'HEAD',
+            headers: Object.fromEntries(DEFAULT_HEADERS),
+            signal,
+            maxBytes: 0,
+          });
+      const details = safe
+        ? { status: res.status, tool: safe.definition.name }
+        : { status: res.status, tool: null, reason: NO_SAFE_TOOL };
+      const what = safe ? `tool ${safe.definition.name}` : 'HEAD of the base URL';
+      // A 4xx answer shows the service is up (the arguments or the key may simply not suit a check); 5xx is down.
+      if (res.status >= 500)
+        return { ok: false, latencyMs: elapsed(), message: `${what}: HTTP ${res.status}`, details };
+      return { ok: true, latencyMs: elapsed(), message: `${what}: HTTP ${res.status}`, details };
     } catch (err) {
       const message = isToolportError(err, 'target_refused')
         ? err.message
