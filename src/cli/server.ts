@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApi, createMetricsRegistry } from '../api/index.js';
@@ -12,6 +12,7 @@ import {
   silentLogger,
   type Logger,
 } from '../core/index.js';
+import { DEMO_API_PREFIX, DEMO_QUOTES_KEY, registerDemoApi } from '../demo/index.js';
 import { buildClientConfig, createGateway } from '../gateway/index.js';
 import { Registry, ScriptService, createAdmissionPolicy, createHealthMonitor } from '../registry/index.js';
 import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.js';
@@ -109,7 +110,6 @@ export async function startServer(
     });
     cleanup.push(() => dispatcher.close());
     for (const tenant of await store.listTenants()) await registry.ensureTenantDefaults(tenant.id);
-    if (options.samples) await installDemo(registry, logger);
 
     const scripts = new ScriptService({
       registry,
@@ -164,12 +164,15 @@ export async function startServer(
     });
     cleanup.push(() => monitor.stop());
 
+    if (options.samples) registerDemoApi(app);
     await app.listen({ host: config.host, port: config.port });
-    monitor.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
+    // After listen: the demo's HTTP samples call this server's own /demo-api.
+    if (options.samples) await installDemo(registry, logger, localUrl(config.host, port), dataDir);
+    monitor.start();
     let closing: Promise<void> | undefined;
     return {
       url,
@@ -198,14 +201,42 @@ export async function startServer(
   }
 }
 
-async function installDemo(registry: Registry, logger: Logger): Promise<void> {
+/** A URL this machine reaches the server at (a wildcard bind address is reached over loopback). */
+function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
+  return `http://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/**
+ * Creates the `demo` project with the bundled samples, once: a marker in the data folder remembers it, so a user's
+ * deletions, disables and config changes survive restarts. The demo's HTTP samples point at the small API this
+ * server mounts under /demo-api; when the server comes back on another port, only those base URLs are re-pointed.
+ */
+async function installDemo(registry: Registry, logger: Logger, url: string, dataDir: string): Promise<void> {
+  const demoApi = `${url}${DEMO_API_PREFIX}`;
+  const local: Record<string, Record<string, string>> = {
+    'task-manager': { base_url: demoApi },
+    quotes: { base_url: demoApi, api_key: DEMO_QUOTES_KEY },
+  };
+  const marker = join(dataDir, '.demo-installed');
+  if (existsSync(marker)) {
+    for (const [name, config] of Object.entries(local)) {
+      const stored = registry.core.liveConnector('default', 'demo', name)?.record.config.base_url;
+      if (stored && stored !== demoApi && stored.endsWith(DEMO_API_PREFIX)) {
+        await registry.updateConfig('default', 'demo', name, { base_url: config.base_url! });
+        logger.info({ connector: name, base_url: demoApi }, 'demo connector re-pointed at this server');
+      }
+    }
+    return;
+  }
   try {
     await registry.createProject('default', { id: 'demo', name: 'Demo', description: 'Bundled sample connectors' });
   } catch (err) {
     if (!isToolportError(err, 'conflict')) throw err;
   }
   try {
-    const results = await registry.installSamples('default', 'demo');
+    const results = await registry.installSamples('default', 'demo', (name) => local[name]);
+    writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o600 });
     logger.info({ connectors: results.map((r) => r.connector.name) }, 'samples installed in project demo');
   } catch (err) {
     logger.warn({ err: isToolportError(err) ? err.message : String(err) }, 'installing samples failed');

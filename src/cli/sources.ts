@@ -20,11 +20,13 @@ export function createSourceFactories(deps: {
 }): SourceFactories {
   const { config, store, dataDir, logger } = deps;
   return {
-    http: ({ manifest, config: values, connector }) =>
+    http: ({ manifest, config: values, connector, trust }) =>
       createHttpSource({
         manifest,
         config: values,
-        allowPrivateNetworks: config.allowPrivateNetworks,
+        // A per-connector allowance counts only for the operator's own content (admission refuses it for tenants).
+        allowPrivateNetworks:
+          config.allowPrivateNetworks || (trust === 'operator' && manifest.http?.allow_private_networks === true),
         logger: logger.child({ connector }),
       }),
     mcp: ({ manifest, config: values, connector }) =>

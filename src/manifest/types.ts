@@ -44,6 +44,11 @@ export interface HttpConnectorSpec {
   auth: HttpAuth;
   /** Response bodies larger than this are cut and reported as an error result. */
   max_response_bytes: number;
+  /**
+   * Lets this connector reach loopback/private addresses although the server refuses them by default. Honoured only
+   * for content the operator installed (tenant manifests asking for it are refused); the demo's local API uses it.
+   */
+  allow_private_networks?: true;
 }
 
 /** HTTP authentication. Credential fields hold templates like `${config.api_key}`. */

@@ -140,5 +140,10 @@ export interface RegistryApi extends ToolProvider {
    */
   setProbe?(tenantId: string, projectId: string, name: string, probe: unknown): Promise<ConnectorSummary>;
   /** Installs the bundled samples into a project. */
-  installSamples(tenantId: string, projectId: string): Promise<InstallResult[]>;
+  /** Installs the bundled samples; `configFor` gives config values per connector name (the demo's local API). */
+  installSamples(
+    tenantId: string,
+    projectId: string,
+    configFor?: (connector: string) => Record<string, string> | undefined,
+  ): Promise<InstallResult[]>;
 }

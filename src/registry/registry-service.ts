@@ -444,7 +444,11 @@ export class Registry implements RegistryApi {
     return this.core.store.listHealthChecks(tenantId, projectId, name, limit);
   }
 
-  async installSamples(tenantId: string, projectId: string): Promise<InstallResult[]> {
+  async installSamples(
+    tenantId: string,
+    projectId: string,
+    configFor: (connector: string) => Record<string, string> | undefined = () => undefined,
+  ): Promise<InstallResult[]> {
     if (!this.#samplesDir) throw createError('unprocessable', 'this server has no samples folder configured');
     await this.#project(tenantId, projectId);
     const files = (await readdir(this.#samplesDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -457,10 +461,13 @@ export class Registry implements RegistryApi {
       if (!parsed.ok || installed.has(parsed.manifest.name)) continue;
       installed.add(parsed.manifest.name);
       // A sample that needs a secret (an API key) is installed disabled until the key is set.
-      const needsSecret = Object.values(parsed.manifest.config).some((c) => c.required && c.default === undefined);
+      const config = configFor(parsed.manifest.name) ?? {};
+      const needsSecret = Object.entries(parsed.manifest.config).some(
+        ([key, c]) => c.required && c.default === undefined && config[key] === undefined,
+      );
       // Samples ship with the server: the operator's content, whoever asks for them.
       results.push(
-        await this.core.install({ tenantId, projectId, filePath, enabled: !needsSecret, trust: 'operator' }),
+        await this.core.install({ tenantId, projectId, filePath, config, enabled: !needsSecret, trust: 'operator' }),
       );
     }
     return results;

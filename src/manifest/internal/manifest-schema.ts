@@ -220,6 +220,11 @@ export const manifestJsonSchema: JsonSchema = {
         headers: stringMap,
         auth: authSchema,
         max_response_bytes: { type: 'integer', minimum: 1, default: 5_242_880 },
+        allow_private_networks: {
+          type: 'boolean',
+          default: false,
+          description: 'Operator manifests only: reach loopback/private addresses (refused for tenant keys).',
+        },
       },
     },
     python: {

@@ -64,6 +64,8 @@ function normaliseHttp(http: Rec): HttpConnectorSpec {
     headers: { ...(rec(http.headers) as Record<string, string>) },
     auth: normaliseAuth(http.auth),
     max_response_bytes: (http.max_response_bytes as number | undefined) ?? DEFAULTS.maxResponseBytes,
+    // Present only when set, so manifests without it keep their content hash.
+    ...(http.allow_private_networks === true ? { allow_private_networks: true as const } : {}),
   };
 }
 

@@ -89,6 +89,14 @@ export function createAdmissionPolicy(options: AdmissionOptions): (manifest: Con
         );
       }
     }
+    if (manifest.http?.allow_private_networks) {
+      throw forbidden(
+        'http.allow_private_networks is for operator manifests; tenant connectors reach public addresses only ' +
+          '(the operator may allow private networks server-wide with TOOLPORT_ALLOW_PRIVATE_NETWORKS)',
+        '/http/allow_private_networks',
+        'TOOLPORT_ALLOW_PRIVATE_NETWORKS',
+      );
+    }
     if (manifest.kind === 'python' && manifest.python) {
       const script = manifest.python.script;
       if (script !== undefined && !roots.some((root) => isInsideRoot(canonicalPath(script), root))) {

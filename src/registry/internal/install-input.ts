@@ -35,6 +35,10 @@ export async function parseInstallRequest(
       : resolve(file ? dirname(file) : process.cwd(), manifest.python.script);
     manifest.python.script = script;
   }
+  // A relative working folder of a stdio upstream is the manifest file's folder, like a python script path.
+  if (manifest.kind === 'mcp' && manifest.mcp?.cwd !== undefined && file && !isAbsolute(manifest.mcp.cwd)) {
+    if (!manifest.mcp.cwd.includes('${')) manifest.mcp.cwd = resolve(dirname(file), manifest.mcp.cwd);
+  }
   await admit(manifest);
   if (manifest.kind === 'python' && manifest.python?.script) {
     const script = manifest.python.script;
