@@ -164,7 +164,7 @@ describe('samples', () => {
       await h.registry.createProject('default', { id: 'demo' });
       const results = await h.registry.installSamples('default', 'demo');
       const names = results.map((r) => r.connector.name).sort();
-      expect(names).toEqual(['quotes', 'task-manager', 'weather', 'weather-legacy']);
+      expect(names).toEqual(['notes', 'quotes', 'task-manager', 'text-tools', 'weather', 'weather-legacy']);
       const quotes = await h.registry.getConnector('default', 'demo', 'quotes');
       expect([quotes.enabled, quotes.status]).toEqual([false, 'inactive']);
       await expect(h.registry.setEnabled('default', 'demo', 'quotes', true)).rejects.toMatchObject({
