@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { registerClientCommands } from './cli/client/commands.js';
 import { packageVersion } from './cli/paths.js';
 // Commands load what they need when they run, so `toolport tools call …` does not start by importing the server.
-import { loadConfig, type ConfigInput } from './config/index.js';
+import { loadConfig, unknownSettings, type ConfigInput } from './config/index.js';
 import { isToolportError } from './core/index.js';
 
 const version = packageVersion();
@@ -57,6 +57,7 @@ program
       let server;
       try {
         const config = loadConfig({ flags, ...(opts.config ? { file: opts.config } : {}) });
+        for (const warning of unknownSettings()) console.warn(`toolport: warning: ${warning}`);
         const { startServer } = await import('./cli/server.js');
         server = await startServer(config, { samples: opts.samples === true });
       } catch (err) {

@@ -19,6 +19,7 @@ import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.j
 import { createSecretBox, openStore, type Store } from '../store/index.js';
 import { OtlpExporter, createToolTracing, registerToolMetrics } from '../telemetry/index.js';
 import { WebhookDispatcher, WebhookService } from '../webhooks/index.js';
+import { logRegistryEvents } from './event-log.js';
 import { packageRoot, packageVersion } from './paths.js';
 import { resolveAdminToken } from './secrets-files.js';
 import { createSourceFactories } from './sources.js';
@@ -87,8 +88,10 @@ export async function startServer(
         tenantNetwork: config.tenantNetwork,
       }),
     });
+    const stopEventLog = logRegistryEvents((listener) => registry.subscribe(listener), logger);
     await registry.start();
     cleanup.push(() => registry.close());
+    cleanup.push(async () => stopEventLog());
     const metrics = createMetricsRegistry();
     cleanup.push(async () => metrics.close());
     registerToolMetrics({ metrics, registry });

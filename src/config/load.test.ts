@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envName, loadConfig } from './index.js';
+import { envName, loadConfig, unknownSettings } from './index.js';
 
 describe('loadConfig', () => {
   it('fills defaults and freezes the result', () => {
@@ -45,5 +45,21 @@ describe('loadConfig', () => {
     const file = join(dir, 'toolport.yaml');
     writeFileSync(file, 'prot: 1\n');
     expect(() => loadConfig({ file, env: {} })).toThrow(/prot/);
+  });
+});
+
+describe('unknownSettings', () => {
+  it('names a misspelled TOOLPORT_ variable with the closest real one, and leaves known ones alone', () => {
+    const warnings = unknownSettings({
+      TOOLPORT_HEALT_INTERVAL_MS: '5',
+      TOOLPORT_PORT: '1',
+      TOOLPORT_TOKEN: 'x',
+      TOOLPORT_SOMETHING_ELSE_ENTIRELY: '1',
+      HOME: '/root',
+    });
+    expect(warnings).toEqual([
+      'TOOLPORT_HEALT_INTERVAL_MS is not a Toolport setting and is ignored; did you mean TOOLPORT_HEALTH_INTERVAL_MS?',
+      'TOOLPORT_SOMETHING_ELSE_ENTIRELY is not a Toolport setting and is ignored',
+    ]);
   });
 });

@@ -71,6 +71,48 @@ export function loadConfig(
   return Object.freeze(result.data);
 }
 
+/** Variables of the `TOOLPORT_` family that are not settings but are read elsewhere (CLI client, tests, runtimes). */
+const OTHER_VARIABLES = new Set([
+  'TOOLPORT_CONFIG',
+  'TOOLPORT_URL',
+  'TOOLPORT_TOKEN',
+  'TOOLPORT_CLI_CONFIG',
+  'TOOLPORT_TEST_DATABASE_URL',
+  'TOOLPORT_BWRAP_PATH',
+]);
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * `TOOLPORT_*` variables that name no setting — usually a typo that would otherwise be ignored in silence — each
+ * with the closest real name when one is near.
+ */
+export function unknownSettings(env: NodeJS.ProcessEnv = process.env): string[] {
+  const known = KEYS.map(envName);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('TOOLPORT_') && !known.includes(name) && !OTHER_VARIABLES.has(name))
+    .sort()
+    .map((name) => {
+      const [best] = [...known, ...OTHER_VARIABLES]
+        .map((candidate) => ({ candidate, d: distance(name, candidate) }))
+        .sort((x, y) => x.d - y.d);
+      const hint = best && best.d <= 3 ? `; did you mean ${best.candidate}?` : '';
+      return `${name} is not a Toolport setting and is ignored${hint}`;
+    });
+}
+
 function stripUndefined<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

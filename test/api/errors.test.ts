@@ -183,6 +183,8 @@ describe('error translation', () => {
     h = await createHarness({ logger });
     await h.call(ADMIN_TOKEN, { method: 'GET', url: '/v1/projects/default?x=secret-query' });
     const line = logger.lines.find((l) => l.msg === 'request');
+    // Access lines are debug: info is for what an operator watches (registry and health events).
+    expect(line?.level).toBe('debug');
     expect(line?.obj).toMatchObject({
       method: 'GET',
       route: '/v1/projects/:project_id',

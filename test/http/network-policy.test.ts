@@ -22,7 +22,10 @@ describe('HTTP source private-network policy', () => {
   it('refuses a loopback IP literal when private networks are not allowed', async () => {
     const result = await guarded(server.url).invoke('get', {});
     expect(result.isError).toBe(true);
-    expect(text(result)).toBe('target_refused: 127.0.0.1 resolves to a loopback address');
+    expect(text(result)).toBe(
+      'target_refused: 127.0.0.1 resolves to a loopback address (loopback/private targets are refused unless the ' +
+        'operator sets TOOLPORT_ALLOW_PRIVATE_NETWORKS=1)',
+    );
     expect(server.requests).toHaveLength(0);
   });
 

@@ -49,8 +49,11 @@ export function installObservability(app: FastifyInstance, logger: Logger, metri
       duration_ms: Math.round(reply.elapsedTime * 10) / 10,
       tenant: principal?.tenantId,
       key_id: principal?.keyId,
+      tool: (request.params as { tool_name?: string } | undefined)?.tool_name,
     };
+    // Access lines are for debugging; what an operator watches (installs, status, health) is logged by the
+    // registry's event log at info.
     if (reply.statusCode >= 500) logger.warn(entry, 'request');
-    else logger.info(entry, 'request');
+    else logger.debug(entry, 'request');
   });
 }
