@@ -91,10 +91,16 @@ class _BundledModules(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader)
         return compile(self.get_source(fullname), self._filename(fullname), "exec", dont_inherit=True)
 
 
-if not any(isinstance(finder, _BundledModules) for finder in sys.meta_path):
-    sys.meta_path.insert(0, _BundledModules())
-
-from ${PACKAGE}.cli import main  # noqa: E402  (served by the importer installed just above)
+_FINDER = _BundledModules()
+sys.meta_path.insert(0, _FINDER)
+try:
+    from ${PACKAGE}.cli import main
+finally:
+    # Loaded (every module imports its siblings at the top), the runner hides its modules again, so the
+    # user's script cannot import them, as when the runner was one file.
+    sys.meta_path.remove(_FINDER)
+    for _name in _MODULES:
+        sys.modules.pop(_name, None)
 
 if __name__ == "__main__":
     main(sys.argv[1:])

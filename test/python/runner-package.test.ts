@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,20 +35,46 @@ describe('the Python runner package', () => {
     try {
       const runner = join(dir, 'toolport_runner.py');
       copyFileSync(runnerPath(), runner);
-      const script = join(dir, 'calc.py');
-      writeFileSync(script, 'def half(n: int) -> float:\n    """Halves n."""\n    return n / 2\n');
+      // The script lives elsewhere: its own folder is importable by it, the runner's is not.
+      mkdirSync(join(dir, 'work'));
+      const script = join(dir, 'work', 'calc.py');
+      writeFileSync(
+        script,
+        [
+          'import importlib.util',
+          'def half(n: int) -> float:',
+          '    """Halves n."""',
+          '    return n / 2',
+          'def runner_visible() -> bool:',
+          '    return importlib.util.find_spec("toolport_runner") is not None',
+          '',
+        ].join('\n'),
+      );
       const analyze = spawnSync('python3', ['-I', runner, 'analyze', script], { encoding: 'utf8', timeout: 30_000 });
       expect(analyze.status, analyze.stderr).toBe(0);
       expect(JSON.parse(analyze.stdout).functions).toEqual([
         expect.objectContaining({ name: 'half', description: 'Halves n.' }),
+        expect.objectContaining({ name: 'runner_visible' }),
       ]);
-      const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'half', arguments: { n: 'x' } } };
+      const call = (id: number, name: string, args: object) =>
+        JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
       const serve = spawnSync('python3', ['-I', runner, 'serve', script], {
-        input: `${JSON.stringify(call)}\n`,
+        input: `${call(1, 'half', { n: 'x' })}\n${call(2, 'runner_visible', {})}\n`,
         encoding: 'utf8',
         timeout: 30_000,
       });
-      const reply = JSON.parse(serve.stdout) as { result: { isError: boolean; _meta: { traceback: string } } };
+      const [reply, visible] = serve.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              result: { isError: boolean; structuredContent: unknown; _meta: { traceback: string } };
+            },
+        );
+      if (!reply || !visible) throw new Error(`runner answered: ${serve.stdout} ${serve.stderr}`);
+      // Loaded, the bundle hides its modules: the user's script cannot import the runner's internals.
+      expect(visible.result.structuredContent).toEqual({ result: false });
       expect(reply.result.isError).toBe(true);
       // Tracebacks through the bundle name the package module and quote its source line.
       expect(reply.result._meta.traceback).toContain(`${join(dir, 'toolport_runner', 'coerce.py')}", line`);
