@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { writeDuplicateId } from './request-ids.js';
 import { RPC, writeRpcError } from './responses.js';
 import { type Session, type SessionTable, sameEndpoint } from './sessions.js';
 import { LegacySseTransport } from './sse-transport.js';
@@ -38,7 +39,10 @@ export async function openSseSession(
   await server.connect(transport);
 }
 
-/** Handles `POST …/messages?sessionId=…`: 202 when delivered, 404 for an unknown session, 400 for a bad body. */
+/**
+ * Handles `POST …/messages?sessionId=…`: 202 when delivered, 404 for an unknown session, 409 for a request id the
+ * session is still answering, 400 for a bad body.
+ */
 export function postSseMessage(
   res: ServerResponse,
   sessionId: string | undefined,
@@ -52,6 +56,11 @@ export function postSseMessage(
     return;
   }
   session.lastSeen = Date.now();
+  const duplicate = session.transport.conflictingId(body);
+  if (duplicate !== undefined) {
+    writeDuplicateId(res, duplicate);
+    return;
+  }
   if (!session.transport.deliver(body)) {
     writeRpcError(res, 400, RPC.invalidRequest, 'Invalid JSON-RPC message');
     return;

@@ -6,6 +6,7 @@ import {
   type Transport,
   parseJSONRPCMessage,
 } from '@modelcontextprotocol/server';
+import { InFlightIds, type RequestId, requestIds } from './request-ids.js';
 
 const DEFAULT_KEEP_ALIVE_MS = 15_000;
 
@@ -23,6 +24,8 @@ export class LegacySseTransport implements Transport {
   #keepAliveMs: number;
   #keepAlive?: NodeJS.Timeout;
   #closed = false;
+  /** Requests delivered and not yet answered on the stream. */
+  #inFlight = new InFlightIds();
 
   /** `postPath` is the absolute path of the message endpoint; the session id is appended as a query parameter. */
   constructor(res: ServerResponse, postPath: string, keepAliveMs = DEFAULT_KEEP_ALIVE_MS) {
@@ -50,7 +53,13 @@ export class LegacySseTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) throw new Error('SSE stream is closed');
+    if ('id' in message && ('result' in message || 'error' in message)) this.#inFlight.release(message.id as RequestId);
     this.#res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  /** The first request id of a POSTed body that this session is still answering, if any. */
+  conflictingId(body: unknown): RequestId | undefined {
+    return this.#inFlight.conflict(requestIds(body));
   }
 
   /** Delivers a POSTed body (one message or a batch); false when any element is not a JSON-RPC message. */
@@ -65,7 +74,15 @@ export class LegacySseTransport implements Transport {
       }
     }
     if (messages.length === 0) return false;
-    for (const message of messages) this.onmessage?.(message);
+    this.#inFlight.claim(requestIds(messages));
+    for (const message of messages) {
+      // A cancelled request is never answered: its id is free again.
+      if ('method' in message && message.method === 'notifications/cancelled') {
+        const cancelled = (message.params as { requestId?: unknown } | undefined)?.requestId;
+        if (typeof cancelled === 'string' || typeof cancelled === 'number') this.#inFlight.release(cancelled);
+      }
+      this.onmessage?.(message);
+    }
     return true;
   }
 

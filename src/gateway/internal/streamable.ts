@@ -12,6 +12,7 @@ import {
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
+import { InFlightIds, requestIds, writeDuplicateId } from './request-ids.js';
 import { RPC, writeRpcError } from './responses.js';
 import { type Session, type SessionTable, projectKey, sameEndpoint } from './sessions.js';
 import { type Endpoint, type ToolServerOptions, createToolServer } from './tool-server.js';
@@ -40,6 +41,8 @@ export class StreamableEndpoints {
   #options: StreamableOptions;
   /** project key → connector ('' for the project endpoint) → modern handler. */
   #modern = new Map<string, Map<string, ModernEndpoint>>();
+  /** Request ids each 2025 session is still answering. */
+  #inFlight = new WeakMap<Session, InFlightIds>();
 
   constructor(options: StreamableOptions) {
     this.#options = options;
@@ -56,7 +59,16 @@ export class StreamableEndpoints {
         writeRpcError(res, 404, RPC.sessionNotFound, 'Session not found');
         return;
       }
-      // The session stays busy until the response (or its SSE stream) closes.
+      let inFlight = this.#inFlight.get(session);
+      if (!inFlight) this.#inFlight.set(session, (inFlight = new InFlightIds()));
+      const ids = requestIds(body);
+      const duplicate = inFlight.conflict(ids);
+      if (duplicate !== undefined) {
+        writeDuplicateId(res, duplicate);
+        return;
+      }
+      // The ids are answered, and the session stays busy, until the response (or its SSE stream) closes.
+      res.on('close', inFlight.claim(ids));
       res.on('close', sessions.begin(session));
       await session.transport.handleRequest(req, res, body);
       return;
