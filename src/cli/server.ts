@@ -133,7 +133,10 @@ export async function startServer(
       samplesAvailable: true,
       scripts,
       scriptMaxBytes: config.scriptMaxBytes,
-      clientConfig: (options) => ({ ...buildClientConfig(options) }),
+      // The stdio entry runs this very installation by absolute paths, so it works from any directory.
+      clientConfig: (options) => ({
+        ...buildClientConfig({ ...options, cli: [process.execPath, join(packageRoot(), 'dist', 'cli.js')] }),
+      }),
       metrics,
       webhooks,
       fileRoots: config.fileRoots,

@@ -30,13 +30,13 @@ describe('buildClientConfig', () => {
     );
   });
 
-  it('targets a connector endpoint, embeds a given token and splits a multi-word CLI command', () => {
+  it('targets a connector endpoint, embeds a given token and uses the given CLI argv', () => {
     const config = buildClientConfig({
       baseUrl: 'https://tp.example.com',
       projectId: 'p',
       connector: 'weather',
       token: 'tp_key',
-      cliCommand: 'npx -y toolport',
+      cli: ['npx', '-y', 'toolport'],
     });
     expect(config.mcp_url).toBe('https://tp.example.com/mcp/p/weather');
     expect(config.claude_desktop.stdio.mcpServers['toolport-p-weather']).toEqual({

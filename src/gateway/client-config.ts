@@ -7,8 +7,11 @@ export interface ClientConfigOptions {
   connector?: string;
   /** The API key to embed; defaults to the placeholder `<YOUR_API_KEY>` (keys are never echoed back). */
   token?: string;
-  /** How the Toolport CLI is started on the client machine, e.g. `toolport` or `npx -y toolport`. */
-  cliCommand?: string;
+  /**
+   * How the Toolport CLI is started on the client machine: the command and its leading arguments, e.g.
+   * `['/usr/bin/node', '/opt/toolport/dist/cli.js']` (absolute, so it works from any directory) or `['toolport']`.
+   */
+  cli?: readonly string[];
 }
 
 /** A `command` + `args` launcher entry (stdio clients). */
@@ -56,7 +59,7 @@ export function buildClientConfig(options: ClientConfigOptions): ClientConfig {
   const sseUrl = `${base}/sse/${path}`;
   const name = `toolport-${options.projectId}${options.connector === undefined ? '' : `-${options.connector}`}`;
   const authorization = `Bearer ${token}`;
-  const [cliCommand = 'toolport', ...cliArgs] = (options.cliCommand ?? 'toolport').trim().split(/\s+/);
+  const [cliCommand = 'toolport', ...cliArgs] = options.cli?.length ? options.cli : ['toolport'];
   const stdioArgs = [...cliArgs, 'stdio', '--project', options.projectId];
   if (options.connector !== undefined) stdioArgs.push('--connector', options.connector);
   stdioArgs.push('--url', base, '--token', token);

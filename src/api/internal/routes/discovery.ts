@@ -9,7 +9,6 @@ export type ClientConfigBuilder = (options: {
   baseUrl: string;
   projectId: string;
   connector?: string;
-  cliCommand?: string;
 }) => Record<string, unknown>;
 
 /** The published manifest JSON Schema and per-project client configuration. */
@@ -53,7 +52,6 @@ export function registerDiscoveryRoutes(
         baseUrl,
         projectId,
         ...(connector === undefined ? {} : { connector }),
-        cliCommand: 'npx -y toolport',
       });
     },
   });

@@ -10,10 +10,14 @@ import {
 /** Refusal for a host whose address is not public; the message names the host, never the request. */
 export function targetRefused(host: string, cls: string): ToolportError {
   const hint = 'loopback/private targets are refused unless the operator sets TOOLPORT_ALLOW_PRIVATE_NETWORKS=1';
-  return createError('target_refused', `target_refused: ${host} resolves to a ${cls.replace('_', '-')} address (${hint})`, {
-    host,
-    addressClass: cls,
-  });
+  return createError(
+    'target_refused',
+    `target_refused: ${host} resolves to a ${cls.replace('_', '-')} address (${hint})`,
+    {
+      host,
+      addressClass: cls,
+    },
+  );
 }
 
 /**
