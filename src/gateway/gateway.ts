@@ -47,6 +47,11 @@ interface RouteParams {
   connector?: string;
 }
 
+/** What a client without a valid token is told (no OAuth here: an API key is sent as a bearer token). */
+const API_KEY_HINT =
+  'Toolport expects an API key or the admin token as Authorization: Bearer <key>; create a key with ' +
+  '`toolport keys create --name NAME` or POST /v1/api-keys (the admin token is printed when the server starts)';
+
 /** Creates the MCP gateway over a tool provider (the registry) and an authenticator (the api's). */
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? silentLogger;
@@ -96,11 +101,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
     if (!principal) {
-      const challenge =
-        token === undefined ? 'Bearer realm="toolport"' : 'Bearer realm="toolport", error="invalid_token"';
-      return refuse(reply, 401, 'Unauthorized: a valid bearer token is required', RPC.serverError, {
-        'WWW-Authenticate': challenge,
-      });
+      // Clients that meet a 401 often start an OAuth dance; say plainly that a bearer API key is what works.
+      const error = token === undefined ? '' : ', error="invalid_token"';
+      const challenge = `Bearer realm="toolport"${error}, error_description="${API_KEY_HINT}"`;
+      const message = `Unauthorized: ${token === undefined ? 'no' : 'an unknown or revoked'} bearer token. ${API_KEY_HINT}`;
+      return refuse(reply, 401, message, RPC.serverError, { 'WWW-Authenticate': challenge });
     }
     if (!principal.isOperator && !principal.scopes.includes('invoke')) {
       return refuse(reply, 403, 'Forbidden: the token lacks the invoke scope');

@@ -80,7 +80,9 @@ describe('authentication and tenancy', () => {
   it('answers 401 with a WWW-Authenticate challenge without a token', async () => {
     const res = await raw('POST', '/mcp/p1', { body: INITIALIZE });
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="toolport"');
+    // The challenge tells a client (and its user) that an API key is expected and where one comes from.
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="toolport", error_description="[^"]*API key/);
+    expect(res.headers['www-authenticate']).toContain('toolport keys create');
     expect(JSON.parse(res.body).error.message).toContain('bearer token');
   });
 

@@ -190,7 +190,13 @@ export function createAuthHook(
     const config = (request.routeOptions.config ?? {}) as RouteAuthConfig;
     if (config.public) return;
     const token = parseBearer(request.headers.authorization);
-    if (!token) throw createError('unauthorized', 'Missing bearer token: send Authorization: Bearer <token>.');
+    if (!token) {
+      throw createError(
+        'unauthorized',
+        'Missing bearer token: send Authorization: Bearer <API key or admin token>. Create a key with ' +
+          '`toolport keys create` or POST /v1/api-keys; the admin token is printed when the server starts.',
+      );
+    }
     const tenantHeader = request.headers['x-tenant-id'];
     const principal = await authenticate(token, typeof tenantHeader === 'string' ? tenantHeader : undefined);
     if (!principal) throw createError('unauthorized', 'The bearer token is unknown or revoked.');
