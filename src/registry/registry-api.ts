@@ -48,6 +48,14 @@ export interface ToolSummary {
   };
   /** From the probe's checks and the latest real calls (kept in memory; `unknown` until exercised). */
   health?: { status: 'ok' | 'failing' | 'unknown'; last_error?: string; last_checked_at?: string };
+  /** The connector registry's `LoadedTool` words, next to `usage`: calls so far. */
+  invocation_count: number;
+  /** When the tool was last called (ISO time), or null. */
+  last_used: string | null;
+  /** When the serving source loaded the tool on this node, or null while it is not loaded. */
+  loaded_at: string | null;
+  /** The connector version (manifest `version`) the tool belongs to. */
+  connector_version: string;
 }
 
 /** Per-project statistics. */

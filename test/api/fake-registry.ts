@@ -76,6 +76,10 @@ export function createFakeRegistry(
           enabled: c.enabled,
           status: c.status,
           input_schema: t.input_schema,
+          invocation_count: 0,
+          last_used: null,
+          loaded_at: null,
+          connector_version: '1.0.0',
           usage: {
             calls: 0,
             errors: 0,

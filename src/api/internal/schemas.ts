@@ -158,8 +158,12 @@ export const toolSchema = doc(
     output_schema: anyObject,
     annotations: anyObject,
     usage: doc({ calls: int, errors: int, total_latency_ms: { type: 'number' }, last_used_at: strOrNull }),
+    invocation_count: int,
+    last_used: strOrNull,
+    loaded_at: strOrNull,
+    connector_version: str,
   },
-  'A tool',
+  "A tool (with the connector registry's LoadedTool fields invocation_count, last_used, loaded_at, connector_version)",
 );
 export const toolResultSchema = doc(
   { content: { type: 'array', items: anyObject }, structuredContent: anyObject, isError: bool },

@@ -10,6 +10,8 @@ export interface LiveConnector {
   source?: ToolSource;
   /** Tools served (empty while disabled or failed). */
   tools: RegisteredTool[];
+  /** When the running source loaded its tools on this node (ISO time). */
+  loadedAt?: string;
   /** Unsubscribes from the source's own list changes. */
   unwatchSource?: () => void;
 }

@@ -52,6 +52,7 @@ export class SourceRunner {
       const definitions = await withTimeout(source.load(), this.#loadTimeoutMs, `loading ${live.record.name}`);
       live.source = source;
       live.tools = definitions.map((d) => this.register(live.record.name, d));
+      live.loadedAt = new Date().toISOString();
       if (source.onToolsChanged) live.unwatchSource = source.onToolsChanged(() => onToolsChanged(live));
       if (live.record.status === 'error' && /^failed to load/.test(live.record.status_reason ?? '')) {
         live.record = { ...live.record, status: 'active', status_reason: null };

@@ -58,6 +58,10 @@ export function toToolSummaries(
         p99_ms: percentileFromBuckets(totals.latency_buckets, 0.99),
       },
       ...(health === undefined ? {} : { health: health(connector, def.name) }),
+      invocation_count: totals.calls,
+      last_used: totals.last_used_at,
+      loaded_at: live.source ? (live.loadedAt ?? null) : null,
+      connector_version: live.version.version,
     };
   });
 }
