@@ -14,6 +14,7 @@ import {
 } from '../core/index.js';
 import { buildClientConfig, createGateway } from '../gateway/index.js';
 import { Registry, ScriptService, createAdmissionPolicy, createHealthMonitor } from '../registry/index.js';
+import { detectBwrap } from '../sandbox/index.js';
 import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.js';
 import { createSecretBox, openStore, type Store } from '../store/index.js';
 import { OtlpExporter, createToolTracing, registerToolMetrics } from '../telemetry/index.js';
@@ -91,6 +92,15 @@ export async function startServer(
         tenantNetwork: config.tenantNetwork,
       }),
     });
+    const bwrap = await detectBwrap();
+    if (!bwrap.available) {
+      logger.warn(
+        { reason: bwrap.reason, allowUnsandboxed: config.allowUnsandboxed },
+        config.allowUnsandboxed
+          ? 'bubblewrap is unavailable: tenant code and stdio upstreams run UNSANDBOXED (TOOLPORT_ALLOW_UNSANDBOXED=1)'
+          : 'bubblewrap is unavailable: tenant stdio upstreams are refused (set TOOLPORT_ALLOW_UNSANDBOXED=1 to run them unsandboxed)',
+      );
+    }
     await registry.start();
     cleanup.push(() => registry.close());
     const metrics = createMetricsRegistry();

@@ -8,6 +8,7 @@ import { McpSource, type McpSourceOptions } from './internal/mcp-source.js';
 
 export type { McpSourceOptions } from './internal/mcp-source.js';
 export type { RestartPolicy } from './internal/supervisor.js';
+export type { StdioSandboxOptions } from './internal/stdio-plan.js';
 
 /**
  * Creates the ToolSource of one upstream MCP connector version. Throws ToolportError `validation_failed`
