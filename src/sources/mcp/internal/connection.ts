@@ -9,7 +9,8 @@ import type { Logger, Trust } from '../../../core/index.js';
 import type { LaunchSpec } from './launch-spec.js';
 import { ProcessTransport } from './process-transport.js';
 import { planStdioProcess, type StdioSandboxOptions } from './stdio-plan.js';
-import { assertPublicUrl } from './url-guard.js';
+import { createGuardedFetch } from './guarded-fetch.js';
+import { assertPublicUrl, refusingLookup } from './url-guard.js';
 
 /** One live session with the upstream: a connected SDK client and, for stdio, its child process. */
 export interface UpstreamConnection {
@@ -65,18 +66,29 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
       },
     };
   }
+  // Every socket resolves through the guarded lookup: the address checked is the address connected to.
+  const guarded = options.allowPrivateNetworks ? undefined : createGuardedFetch(refusingLookup);
   if (!options.allowPrivateNetworks) await assertPublicUrl(launch.url);
-  const requestInit = { headers: launch.headers };
+  const transportOptions = { requestInit: { headers: launch.headers }, ...(guarded ? { fetch: guarded.fetch } : {}) };
+  const closeHttp = async (client: Client): Promise<void> => {
+    await client.close();
+    guarded?.close();
+  };
   try {
-    const client = await connectClient(new StreamableHTTPClientTransport(launch.url, { requestInit }), options);
-    return { client, transport: 'http', close: () => client.close() };
+    try {
+      const client = await connectClient(new StreamableHTTPClientTransport(launch.url, transportOptions), options);
+      return { client, transport: 'http', close: () => closeHttp(client) };
+    } catch (err) {
+      // A 2024-11-05 server answers the Streamable HTTP POST with 404/405 (or 400): retry as legacy HTTP+SSE.
+      if (!(err instanceof SdkHttpError) || ![400, 404, 405].includes(err.status)) throw err;
+      options.logger.debug({ status: err.status }, 'upstream is not Streamable HTTP; trying legacy SSE');
+    }
+    const client = await connectClient(new SSEClientTransport(launch.url, transportOptions), options);
+    return { client, transport: 'sse', close: () => closeHttp(client) };
   } catch (err) {
-    // A 2024-11-05 server answers the Streamable HTTP POST with 404/405 (or 400): retry as legacy HTTP+SSE.
-    if (!(err instanceof SdkHttpError) || ![400, 404, 405].includes(err.status)) throw err;
-    options.logger.debug({ status: err.status }, 'upstream is not Streamable HTTP; trying legacy SSE');
+    guarded?.close();
+    throw err;
   }
-  const client = await connectClient(new SSEClientTransport(launch.url, { requestInit }), options);
-  return { client, transport: 'sse', close: () => client.close() };
 }
 
 async function connectClient(transport: Transport, options: OpenOptions): Promise<Client> {
