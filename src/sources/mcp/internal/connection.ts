@@ -6,10 +6,10 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import type { Logger, Trust } from '../../../core/index.js';
+import { createGuardedFetch } from './guarded-fetch.js';
 import type { LaunchSpec } from './launch-spec.js';
 import { ProcessTransport } from './process-transport.js';
 import { planStdioProcess, type StdioSandboxOptions } from './stdio-plan.js';
-import { createGuardedFetch } from './guarded-fetch.js';
 import { assertPublicUrl, refusingLookup } from './url-guard.js';
 
 /** One live session with the upstream: a connected SDK client and, for stdio, its child process. */
