@@ -65,7 +65,11 @@ export class ProcessTransport implements Transport {
         detached: true,
       });
       this.#child = child;
-      this.#exited = new Promise((done) => child.once('exit', () => done()));
+      // A child that never started (ENOENT) emits 'error' and no 'exit': either ends the wait.
+      this.#exited = new Promise((done) => {
+        child.once('exit', () => done());
+        child.once('error', () => done());
+      });
       child.once('error', (err) => {
         reject(err);
         this.onerror?.(err);
