@@ -1,5 +1,5 @@
 // Flat ESLint config. The layer rules below are the architecture of DESIGN.md made checkable:
-// dependencies point one way (cli → api/gateway → registry → sources → manifest → core; store → core).
+// dependencies point one way (cli → api/gateway → registry → sources → sandbox/manifest → core; store → core).
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -70,7 +70,16 @@ export default tseslint.config(
       ],
     ],
   ),
-  // Each source kind: core and manifest only; siblings never import each other.
+  layer(
+    ['src/sandbox/**/*.ts'],
+    [
+      [
+        [...['manifest', 'store', 'registry', 'sources', 'api', 'gateway', 'cli', 'config'].flatMap(UP)],
+        'the sandbox layer sits below the sources and depends on core only; pass values in from the caller.',
+      ],
+    ],
+  ),
+  // Each source kind: core, manifest and sandbox only; siblings never import each other.
   ...SOURCE_KINDS.map((kind) =>
     layer(
       [`src/sources/${kind}/**/*.ts`],
@@ -80,7 +89,7 @@ export default tseslint.config(
             ...SOURCE_KINDS.filter((k) => k !== kind).flatMap(UP),
             ...['registry', 'store', 'api', 'gateway', 'cli'].flatMap(UP),
           ],
-          'a source depends on core and manifest only; sibling sources never import each other — share through core.',
+          'a source depends on core, manifest and sandbox only; sibling sources never import each other — share through core or sandbox.',
         ],
       ],
     ),

@@ -15,6 +15,7 @@ import {
 import { DEMO_API_PREFIX, DEMO_QUOTES_KEY, registerDemoApi } from '../demo/index.js';
 import { buildClientConfig, createGateway } from '../gateway/index.js';
 import { Registry, ScriptService, createAdmissionPolicy, createHealthMonitor } from '../registry/index.js';
+import { detectBwrap } from '../sandbox/index.js';
 import { analyzeScript, buildStandaloneWrapper } from '../sources/python/index.js';
 import { createSecretBox, openStore, type Store } from '../store/index.js';
 import { OtlpExporter, createToolTracing, registerToolMetrics } from '../telemetry/index.js';
@@ -89,6 +90,15 @@ export async function startServer(
       }),
     });
     const stopEventLog = logRegistryEvents((listener) => registry.subscribe(listener), logger);
+    const bwrap = await detectBwrap();
+    if (!bwrap.available) {
+      logger.warn(
+        { reason: bwrap.reason, allowUnsandboxed: config.allowUnsandboxed },
+        config.allowUnsandboxed
+          ? 'bubblewrap is unavailable: tenant code and stdio upstreams run UNSANDBOXED (TOOLPORT_ALLOW_UNSANDBOXED=1)'
+          : 'bubblewrap is unavailable: tenant stdio upstreams are refused (set TOOLPORT_ALLOW_UNSANDBOXED=1 to run them unsandboxed)',
+      );
+    }
     await registry.start();
     cleanup.push(() => registry.close());
     cleanup.push(async () => stopEventLog());

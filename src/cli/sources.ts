@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { createError, type Logger } from '../core/index.js';
-import type { SourceFactories } from '../registry/index.js';
+import { matchAllowedCommand, type SourceFactories } from '../registry/index.js';
 import { createHttpSource } from '../sources/http/index.js';
 import { createMcpSource } from '../sources/mcp/index.js';
 import { createPythonSource } from '../sources/python/index.js';
@@ -29,13 +29,26 @@ export function createSourceFactories(deps: {
           config.allowPrivateNetworks || (trust === 'operator' && manifest.http?.allow_private_networks === true),
         logger: logger.child({ connector }),
       }),
-    mcp: ({ manifest, config: values, connector }) =>
-      createMcpSource({
+    mcp: ({ tenantId, projectId, manifest, config: values, connector, trust }) => {
+      const command = manifest.mcp?.command;
+      // The absolute paths of the operator's allowlist entry (a script, a package folder) are what the sandboxed
+      // command may read; a tenant's own arguments never add a bind.
+      const entry =
+        command === undefined ? undefined : matchAllowedCommand(config.mcpCommands, command, manifest.mcp!.args);
+      return createMcpSource({
         manifest,
         config: values,
+        trust,
+        sandbox: {
+          scratch: join(dataDir, 'scratch', tenantId, projectId, `mcp-${connector}`),
+          protect: [dataDir],
+          readOnly: (entry?.leadingArgs ?? []).filter((arg) => isAbsolute(arg)),
+          allowUnsandboxed: config.allowUnsandboxed,
+        },
         allowPrivateNetworks: config.allowPrivateNetworks,
         logger: logger.child({ connector }),
-      }),
+      });
+    },
     python: async ({ tenantId, projectId, connector, manifest, config: values }) => {
       const spec = manifest.python;
       if (!spec) throw createError('validation_failed', `connector ${connector} has no python section`);

@@ -13,8 +13,8 @@ export { RegistryCore } from './registry.js';
 export { ScriptService } from './scripts.js';
 export type { ScriptServiceOptions, ScriptAnalysisResult, GenerateWrapperRequest, ScriptSummary } from './scripts.js';
 export type { RegistryCoreOptions, CallInterceptor, AdmissionPolicy } from './registry.js';
-export { createAdmissionPolicy, isInsideRoot, canonicalPath } from './internal/admission.js';
-export type { AdmissionOptions } from './internal/admission.js';
+export { createAdmissionPolicy, isInsideRoot, canonicalPath, matchAllowedCommand } from './internal/admission.js';
+export type { AdmissionOptions, AllowedCommand } from './internal/admission.js';
 export type { SourceFactory, SourceFactories, SourceFactoryInput } from './source-factory.js';
 export type {
   RegistryEvent,

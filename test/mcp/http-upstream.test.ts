@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { LookupFunction } from 'node:net';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolSource } from '../../src/core/index.js';
 import { LegacySseTransport } from '../../src/gateway/internal/sse-transport.js';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
+import { createGuardedFetch } from '../../src/sources/mcp/internal/guarded-fetch.js';
 import { mcpManifest } from './helpers.js';
 
 /** A tiny upstream: one `add` tool; `seen` records the Authorization header of every request. */
@@ -173,4 +176,42 @@ describe('upstream MCP source over a URL', () => {
     while (source.info?.().connected !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect((await source.invoke('add', { a: 5, b: 5 })).structuredContent).toEqual({ sum: 10 });
   });
+});
+
+describe('the guarded fetch of remote upstreams', () => {
+  /** A socket lookup that answers 127.0.0.1 for every name and counts its calls. */
+  function countingLookup(): { lookup: LookupFunction; calls: () => number } {
+    let calls = 0;
+    const lookup = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+      calls += 1;
+      if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+      else callback(null, '127.0.0.1', 4);
+    }) as unknown as LookupFunction;
+    return { lookup, calls: () => calls };
+  }
+
+  for (const [kind, start, Transport] of [
+    ['Streamable HTTP', startStreamable, StreamableHTTPClientTransport],
+    ['legacy HTTP+SSE', startLegacySse, SSEClientTransport],
+  ] as const) {
+    it(`carries a whole ${kind} session, every socket resolved through its lookup`, async () => {
+      const upstream = await start();
+      cleanups.push(() => upstream.close());
+      const { lookup, calls } = countingLookup();
+      const guarded = createGuardedFetch(lookup);
+      cleanups.push(async () => guarded.close());
+      const url = new URL(upstream.url.replace('127.0.0.1', 'upstream.example'));
+      const client = new Client({ name: 'guarded', version: '1.0.0' });
+      await client.connect(
+        new Transport(url, { fetch: guarded.fetch, requestInit: { headers: { authorization: 'Bearer tok-123' } } }),
+      );
+      cleanups.push(() => client.close());
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['add']);
+      expect((await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } })).structuredContent).toEqual({
+        sum: 42,
+      });
+      expect(calls()).toBeGreaterThan(0);
+      expect(upstream.seen.every((h) => h === 'Bearer tok-123')).toBe(true);
+    });
+  }
 });

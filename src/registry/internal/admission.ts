@@ -18,7 +18,7 @@ export interface AdmissionOptions {
 }
 
 /** One parsed allowlist entry. */
-interface AllowedCommand {
+export interface AllowedCommand {
   command: string;
   leadingArgs: string[];
 }
@@ -47,6 +47,26 @@ function parseAllowlist(entries: readonly string[]): AllowedCommand[] {
     .map(([command, ...leadingArgs]) => ({ command: command!, leadingArgs }));
 }
 
+/**
+ * The operator's allowlist entry a stdio launch matches (`command` equal, `args` starting with the entry's leading
+ * arguments, no `${…}` templates in either), or undefined.
+ *
+ * @example
+ * matchAllowedCommand(['node /srv/mcp/server.js'], 'node', ['/srv/mcp/server.js', '--verbose']); // { command: 'node', leadingArgs: ['/srv/mcp/server.js'] }
+ */
+export function matchAllowedCommand(
+  entries: readonly string[],
+  command: string,
+  args: readonly string[],
+): AllowedCommand | undefined {
+  return parseAllowlist(entries).find(
+    (entry) =>
+      entry.command === command &&
+      !TEMPLATE.test(command) &&
+      entry.leadingArgs.every((arg, i) => args[i] === arg && !TEMPLATE.test(arg)),
+  );
+}
+
 function forbidden(message: string, pointer: string, setting: string): Error {
   return createError('forbidden', message, { pointer, setting });
 }
@@ -61,18 +81,12 @@ function forbidden(message: string, pointer: string, setting: string): Error {
  * admit(manifest, 'tenant'); // throws forbidden for any other command
  */
 export function createAdmissionPolicy(options: AdmissionOptions): (manifest: ConnectorManifest, trust: Trust) => void {
-  const allowed = parseAllowlist(options.mcpCommands);
   const roots = options.fileRoots.map(canonicalPath);
   return (manifest, trust) => {
     if (trust === 'operator') return;
     if (manifest.kind === 'mcp' && manifest.mcp?.command !== undefined) {
       const { command, args } = manifest.mcp;
-      const match = allowed.find(
-        (entry) =>
-          entry.command === command &&
-          !TEMPLATE.test(command) &&
-          entry.leadingArgs.every((arg, i) => args[i] === arg && !TEMPLATE.test(arg)),
-      );
+      const match = matchAllowedCommand(options.mcpCommands, command, args);
       if (!match) {
         throw forbidden(
           `mcp.command '${command}' is not in the operator's allowlist of stdio commands (TOOLPORT_MCP_COMMANDS); ` +

@@ -8,13 +8,20 @@ import { McpSource, type McpSourceOptions } from './internal/mcp-source.js';
 
 export type { McpSourceOptions } from './internal/mcp-source.js';
 export type { RestartPolicy } from './internal/supervisor.js';
+export type { StdioSandboxOptions } from './internal/stdio-plan.js';
 
 /**
  * Creates the ToolSource of one upstream MCP connector version. Throws ToolportError `validation_failed`
- * when the manifest has no usable `mcp` section or a `${config.KEY}` it references has no value.
+ * when the manifest has no usable `mcp` section or a `${config.KEY}` it references has no value. A stdio upstream
+ * of `trust: 'tenant'` runs in the bubblewrap sandbox `sandbox` describes (refused without bubblewrap unless
+ * `sandbox.allowUnsandboxed`); every stdio upstream's process group is killed on close.
  *
  * @example
  * const source = createMcpSource({ manifest, config: { token: 't' }, restart: { baseMs: 500, maxMs: 30_000 } });
+ * const tenantSource = createMcpSource({
+ *   manifest, config: {}, trust: 'tenant',
+ *   sandbox: { scratch: '/data/scratch/acme/p1/mcp-fs', protect: ['/data'], readOnly: [], allowUnsandboxed: false },
+ * });
  * const tools = await source.load();
  * const result = await source.invoke('echo', { text: 'hi' }, { onProgress: (p) => console.log(p) });
  * await source.close();

@@ -5,23 +5,28 @@ import {
   StreamableHTTPClientTransport,
   type Transport,
 } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { Logger } from '../../../core/index.js';
+import type { Logger, Trust } from '../../../core/index.js';
+import { createGuardedFetch } from './guarded-fetch.js';
 import type { LaunchSpec } from './launch-spec.js';
-import { assertPublicUrl } from './url-guard.js';
+import { ProcessTransport } from './process-transport.js';
+import { planStdioProcess, type StdioSandboxOptions } from './stdio-plan.js';
+import { assertPublicUrl, refusingLookup } from './url-guard.js';
 
 /** One live session with the upstream: a connected SDK client and, for stdio, its child process. */
 export interface UpstreamConnection {
   readonly client: Client;
   readonly transport: 'stdio' | 'http' | 'sse';
   readonly pid?: number;
-  /** Closes the session; a stdio child gets SIGTERM, then SIGKILL after `graceMs`. */
+  /** Closes the session; a stdio child's whole process group gets SIGTERM, then SIGKILL after `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
 
 /** Inputs of {@link openConnection}. */
 export interface OpenOptions {
   launch: LaunchSpec;
+  /** Who the connector was admitted for: `tenant` stdio upstreams run sandboxed. */
+  trust: Trust;
+  sandbox?: StdioSandboxOptions;
   allowPrivateNetworks: boolean;
   logger: Logger;
   connectTimeoutMs: number;
@@ -40,30 +45,50 @@ const STDERR_LINE_CAP = 500;
 export async function openConnection(options: OpenOptions): Promise<UpstreamConnection> {
   const { launch } = options;
   if (launch.transport === 'stdio') {
-    const transport = new StdioClientTransport({
-      command: launch.command,
-      args: launch.args,
-      env: launch.env,
-      ...(launch.cwd !== undefined ? { cwd: launch.cwd } : {}),
-      stderr: 'pipe',
+    const spec = await planStdioProcess({
+      launch,
+      trust: options.trust,
+      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+      logger: options.logger,
     });
+    const transport = new ProcessTransport(spec);
     forwardStderr(transport, options.logger);
     const client = await connectClient(transport, options);
-    const pid = transport.pid ?? undefined;
-    return { client, transport: 'stdio', ...(pid ? { pid } : {}), close: (grace) => closeStdio(client, pid, grace) };
+    const pid = transport.pid;
+    return {
+      client,
+      transport: 'stdio',
+      ...(pid ? { pid } : {}),
+      close: async (grace) => {
+        transport.setGrace(grace);
+        await client.close().catch(() => undefined);
+        await transport.close();
+      },
+    };
   }
+  // Every socket resolves through the guarded lookup: the address checked is the address connected to.
+  const guarded = options.allowPrivateNetworks ? undefined : createGuardedFetch(refusingLookup);
   if (!options.allowPrivateNetworks) await assertPublicUrl(launch.url);
-  const requestInit = { headers: launch.headers };
+  const transportOptions = { requestInit: { headers: launch.headers }, ...(guarded ? { fetch: guarded.fetch } : {}) };
+  const closeHttp = async (client: Client): Promise<void> => {
+    await client.close();
+    guarded?.close();
+  };
   try {
-    const client = await connectClient(new StreamableHTTPClientTransport(launch.url, { requestInit }), options);
-    return { client, transport: 'http', close: () => client.close() };
+    try {
+      const client = await connectClient(new StreamableHTTPClientTransport(launch.url, transportOptions), options);
+      return { client, transport: 'http', close: () => closeHttp(client) };
+    } catch (err) {
+      // A 2024-11-05 server answers the Streamable HTTP POST with 404/405 (or 400): retry as legacy HTTP+SSE.
+      if (!(err instanceof SdkHttpError) || ![400, 404, 405].includes(err.status)) throw err;
+      options.logger.debug({ status: err.status }, 'upstream is not Streamable HTTP; trying legacy SSE');
+    }
+    const client = await connectClient(new SSEClientTransport(launch.url, transportOptions), options);
+    return { client, transport: 'sse', close: () => closeHttp(client) };
   } catch (err) {
-    // A 2024-11-05 server answers the Streamable HTTP POST with 404/405 (or 400): retry as legacy HTTP+SSE.
-    if (!(err instanceof SdkHttpError) || ![400, 404, 405].includes(err.status)) throw err;
-    options.logger.debug({ status: err.status }, 'upstream is not Streamable HTTP; trying legacy SSE');
+    guarded?.close();
+    throw err;
   }
-  const client = await connectClient(new SSEClientTransport(launch.url, { requestInit }), options);
-  return { client, transport: 'sse', close: () => client.close() };
 }
 
 async function connectClient(transport: Transport, options: OpenOptions): Promise<Client> {
@@ -86,9 +111,9 @@ async function connectClient(transport: Transport, options: OpenOptions): Promis
 }
 
 /** Upstream stderr goes to the debug log, line by line and capped: it is diagnostics, not protocol. */
-function forwardStderr(transport: StdioClientTransport, logger: Logger): void {
+function forwardStderr(transport: ProcessTransport, logger: Logger): void {
   let pending = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
+  transport.stderr.on('data', (chunk: Buffer) => {
     pending += chunk.toString('utf8');
     let newline = pending.indexOf('\n');
     while (newline >= 0) {
@@ -99,34 +124,4 @@ function forwardStderr(transport: StdioClientTransport, logger: Logger): void {
     }
     if (pending.length > STDERR_LINE_CAP * 4) pending = pending.slice(-STDERR_LINE_CAP);
   });
-}
-
-async function closeStdio(client: Client, pid: number | undefined, graceMs: number): Promise<void> {
-  const closing = client.close().catch(() => undefined);
-  if (pid === undefined || !isAlive(pid)) return closing;
-  signal(pid, 'SIGTERM');
-  const exited = await Promise.race([closing.then(() => true), delay(graceMs).then(() => false)]);
-  if (!exited && isAlive(pid)) signal(pid, 'SIGKILL');
-  await closing;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone: nothing to do.
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -12,11 +12,13 @@ import {
   type ToolCallResult,
   type ToolDefinition,
   type ToolSource,
+  type Trust,
 } from '../../../core/index.js';
 import type { ConnectorManifest } from '../../../manifest/types.js';
 import { openConnection, type UpstreamConnection } from './connection.js';
 import { describeLaunch, resolveLaunchSpec, type LaunchSpec } from './launch-spec.js';
 import { toToolCallResult, toToolDefinition } from './mapping.js';
+import type { StdioSandboxOptions } from './stdio-plan.js';
 import { Supervisor, type RestartPolicy } from './supervisor.js';
 
 /** Options of an upstream MCP tool source. */
@@ -25,6 +27,10 @@ export interface McpSourceOptions {
   /** Install-time config values (secrets included) for `${config.KEY}` in command, args, env, url, headers. */
   config: Record<string, string>;
   logger?: Logger;
+  /** Who the connector was admitted for (default `operator`): `tenant` stdio upstreams run sandboxed. */
+  trust?: Trust;
+  /** How tenant stdio upstreams are confined; required for them to start. */
+  sandbox?: StdioSandboxOptions;
   /** Lets a URL upstream be a loopback/private address (operator switch, off by default). */
   allowPrivateNetworks?: boolean;
   /** Reconnect backoff after the upstream is lost: `baseMs` (default 500) doubling up to `maxMs` (default 30 s). */
@@ -62,6 +68,8 @@ export class McpSource implements ToolSource {
       open: (hooks) =>
         openConnection({
           launch: this.#launch,
+          trust: options.trust ?? 'operator',
+          ...(options.sandbox ? { sandbox: options.sandbox } : {}),
           allowPrivateNetworks: options.allowPrivateNetworks ?? false,
           logger: this.#logger,
           connectTimeoutMs,

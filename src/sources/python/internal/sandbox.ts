@@ -2,18 +2,15 @@ import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 
 import { createError } from '../../../core/index.js';
+import { buildBwrapArgs, isSystemPath } from '../../../sandbox/index.js';
+
+export { detectBwrap, type BwrapStatus } from '../../../sandbox/index.js';
 
 /** Where the interpreter really lives (pyenv shims resolved), so the sandbox can bind it. */
 export interface PythonInstall {
   executable: string;
   prefixes: string[];
   version: string;
-}
-
-/** Whether bubblewrap runs here, and why not when it does not. */
-export interface BwrapStatus {
-  available: boolean;
-  reason?: string;
 }
 
 /** How a sandboxed process is allowed to see the machine. */
@@ -28,7 +25,6 @@ export interface SandboxPlan {
 }
 
 const installs = new Map<string, Promise<PythonInstall>>();
-let bwrapStatus: Promise<BwrapStatus> | undefined;
 
 const PROBE = [
   'import json, os, sys',
@@ -62,77 +58,13 @@ export function resolvePython(python: string): Promise<PythonInstall> {
   return install;
 }
 
-/** Checks once per process whether `bwrap` can create a sandbox here (user namespaces may be off). */
-export function detectBwrap(): Promise<BwrapStatus> {
-  bwrapStatus ??= new Promise<BwrapStatus>((resolve) => {
-    const args = [
-      '--unshare-all',
-      '--die-with-parent',
-      '--ro-bind',
-      '/usr',
-      '/usr',
-      '--ro-bind-try',
-      '/bin',
-      '/bin',
-      '--ro-bind-try',
-      '/lib',
-      '/lib',
-      '--ro-bind-try',
-      '/lib64',
-      '/lib64',
-      '--proc',
-      '/proc',
-      '--dev',
-      '/dev',
-      'true',
-    ];
-    execFile('bwrap', args, { timeout: 10_000 }, (err, _stdout, stderr) => {
-      if (!err) resolve({ available: true });
-      else resolve({ available: false, reason: (stderr || err.message).trim().split('\n')[0] ?? 'bwrap failed' });
-    });
-  });
-  return bwrapStatus;
-}
-
-const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64'];
-// The few /etc files an interpreter and TLS/DNS need; the rest of /etc stays invisible.
-const ETC_FILES = [
-  '/etc/ld.so.cache',
-  '/etc/ld.so.conf',
-  '/etc/ld.so.conf.d',
-  '/etc/localtime',
-  '/etc/nsswitch.conf',
-  '/etc/passwd',
-  '/etc/group',
-  '/etc/hosts',
-  '/etc/ssl',
-  '/etc/ca-certificates',
-  '/etc/pki',
-  '/etc/mime.types',
-];
-const NETWORK_ETC = ['/etc/resolv.conf', '/etc/gai.conf', '/etc/host.conf'];
-
 /** The bwrap arguments that run a command inside the sandbox described by `plan`. */
 export function bwrapArgs(plan: SandboxPlan): string[] {
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv'];
-  if (plan.allowNetwork) args.push('--share-net');
-  for (const dir of SYSTEM_DIRS) args.push('--ro-bind-try', dir, dir);
-  for (const file of [...ETC_FILES, ...(plan.allowNetwork ? NETWORK_ETC : [])]) args.push('--ro-bind-try', file, file);
-  for (const prefix of plan.install.prefixes) {
-    if (!SYSTEM_DIRS.some((dir) => prefix === dir || prefix.startsWith(`${dir}/`)))
-      args.push('--ro-bind', prefix, prefix);
-  }
+  const readOnly = plan.install.prefixes.filter((prefix) => !isSystemPath(prefix));
   const exeDir = dirname(plan.install.executable);
-  if (!plan.install.prefixes.some((p) => exeDir.startsWith(`${p}/`))) args.push('--ro-bind', exeDir, exeDir);
-  args.push('--ro-bind', plan.runnerDir, plan.runnerDir);
-  args.push('--ro-bind', plan.script, plan.script);
-  args.push('--bind', plan.scratch, plan.scratch);
-  args.push('--proc', '/proc', '--dev', '/dev', '--chdir', plan.scratch);
-  // The sandbox root is a tmpfs holding the mount points: make it read-only too, so the
-  // scratch bind really is the only writable place.
-  args.push('--remount-ro', '/');
-  for (const [key, value] of Object.entries(plan.baseEnv)) args.push('--setenv', key, value);
-  return args;
+  if (!plan.install.prefixes.some((p) => exeDir.startsWith(`${p}/`))) readOnly.push(exeDir);
+  readOnly.push(plan.runnerDir, plan.script);
+  return buildBwrapArgs({ network: plan.allowNetwork, readOnly, scratch: plan.scratch, env: plan.baseEnv });
 }
 
 /** Runner arguments a sandboxed runner needs: bwrap sets PWD after --chdir, which the scrubbed env has no room for. */

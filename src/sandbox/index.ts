@@ -1,0 +1,8 @@
+/**
+ * The sandbox layer: bubblewrap detection and argument building shared by every source kind that runs code
+ * (python workers, stdio MCP upstreams), and the mounts a sandboxed command needs. Imports core only.
+ */
+export { buildBwrapArgs, detectBwrap, isSystemPath, SYSTEM_DIRS } from './bwrap.js';
+export type { BwrapOptions, BwrapStatus } from './bwrap.js';
+export { resolveCommandMounts } from './command-mounts.js';
+export type { CommandMountOptions, CommandMounts } from './command-mounts.js';

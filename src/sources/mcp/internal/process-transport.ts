@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { ReadBuffer, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
+import { createUuid } from '../../../core/index.js';
+import { killTagged, UPSTREAM_TAG } from './process-sweep.js';
+
+/** How to start a stdio upstream process (already wrapped in bwrap when sandboxed). */
+export interface ProcessSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /**
+   * Tag the process tree (env {@link UPSTREAM_TAG}) and sweep it on close: for unsandboxed upstreams, whose daemons
+   * may leave the group. A sandboxed one needs none — its pid namespace dies with bwrap.
+   */
+  tag?: boolean;
+}
+
+/** After the main process exits, how long its stdout may stay open (held by a leftover child) before we stop reading. */
+const DRAIN_AFTER_EXIT_MS = 1_000;
+
+/**
+ * A stdio client transport whose child leads its own process group (spawned detached), so closing it ends the
+ * whole group — children and grandchildren the upstream started included — with SIGTERM, then SIGKILL after a grace
+ * period. (The SDK's transport signals the child alone, which let a forked helper outlive its connector.)
+ */
+export class ProcessTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  /** The child's stderr, readable before {@link start} so no early line is lost. */
+  readonly stderr = new PassThrough();
+  readonly #spec: ProcessSpec;
+  readonly #buffer = new ReadBuffer();
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> | undefined;
+  #closed = false;
+  #graceMs = 2_000;
+  readonly #tag: string | undefined;
+
+  constructor(spec: ProcessSpec) {
+    this.#spec = spec;
+    this.#tag = spec.tag ? createUuid() : undefined;
+  }
+
+  /** The child's pid (the process group id too) once started. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Sets the time between SIGTERM and SIGKILL used by {@link close}. */
+  setGrace(ms: number): void {
+    this.#graceMs = ms;
+  }
+
+  start(): Promise<void> {
+    if (this.#child) throw new Error('ProcessTransport already started');
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.#spec.command, this.#spec.args, {
+        env: this.#tag ? { ...this.#spec.env, [UPSTREAM_TAG]: this.#tag } : this.#spec.env,
+        ...(this.#spec.cwd !== undefined ? { cwd: this.#spec.cwd } : {}),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own session and process group: the group id is the pid, and the group dies together.
+        detached: true,
+      });
+      this.#child = child;
+      // A child that never started (ENOENT) emits 'error' and no 'exit': either ends the wait.
+      this.#exited = new Promise((done) => {
+        child.once('exit', () => done());
+        child.once('error', () => done());
+      });
+      child.once('error', (err) => {
+        reject(err);
+        this.onerror?.(err);
+      });
+      child.once('spawn', () => resolve());
+      child.once('exit', () => this.#afterExit(child));
+      child.once('close', () => this.#finish());
+      child.stdin?.on('error', (err) => this.onerror?.(err));
+      child.stdout?.on('error', (err) => this.onerror?.(err));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        try {
+          this.#buffer.append(chunk);
+          for (let message = this.#buffer.readMessage(); message; message = this.#buffer.readMessage()) {
+            this.onmessage?.(message);
+          }
+        } catch (err) {
+          this.onerror?.(err as Error);
+        }
+      });
+      child.stderr?.pipe(this.stderr);
+    });
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stdin = this.#child?.stdin;
+      if (!stdin || this.#closed || stdin.destroyed) {
+        reject(new Error('Not connected'));
+        return;
+      }
+      if (stdin.write(serializeMessage(message))) resolve();
+      else stdin.once('drain', resolve);
+    });
+  }
+
+  /** Ends stdin and the whole process group: SIGTERM, then SIGKILL after the grace period. */
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (!child || this.#closed) return;
+    this.#closed = true;
+    try {
+      child.stdin?.end();
+    } catch {
+      // A broken pipe: the signals below end it anyway.
+    }
+    if (child.exitCode === null && child.signalCode === null) {
+      signalGroup(child.pid, 'SIGTERM');
+      const exited = await Promise.race([this.#exited!.then(() => true), delay(this.#graceMs).then(() => false)]);
+      if (!exited) signalGroup(child.pid, 'SIGKILL');
+      await this.#exited;
+    }
+    // Whatever of the group outlived its leader (a child that ignored SIGTERM) goes now, and so does what left it.
+    signalGroup(child.pid, 'SIGKILL');
+    if (this.#tag) await killTagged(this.#tag);
+    this.#finish();
+  }
+
+  #afterExit(child: ChildProcess): void {
+    // The upstream died on its own: nothing it started may keep running without it.
+    signalGroup(child.pid, 'SIGKILL');
+    if (this.#tag && !this.#closed) void killTagged(this.#tag);
+    // A process outside the group may still hold stdout; stop waiting for it after a moment.
+    const timer = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      this.#finish();
+    }, DRAIN_AFTER_EXIT_MS);
+    timer.unref();
+    child.once('close', () => clearTimeout(timer));
+  }
+
+  #finish(): void {
+    if (this.#child === undefined) return;
+    const child = this.#child;
+    this.#child = undefined;
+    this.#closed = true;
+    this.#buffer.clear();
+    child.stdin?.destroy();
+    this.onclose?.();
+  }
+}
+
+/** Signals every process of the group led by `pid`; a group already gone is fine. */
+function signalGroup(pid: number | undefined, name: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, name);
+  } catch {
+    // ESRCH: the group is empty.
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
