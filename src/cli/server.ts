@@ -133,6 +133,7 @@ export async function startServer(
       clientConfig: (options) => ({ ...buildClientConfig(options) }),
       metrics,
       webhooks,
+      consoleDir: join(packageRoot(), 'dist', 'console'),
     });
     cleanup.push(() => app.close());
     // While shutting down, responses to requests still in flight close their connection, so a keep-alive
