@@ -112,6 +112,9 @@ try {
   await page.goto(`${url}/#/python`);
   await page.locator('#script-file').setInputFiles('test/web/fixtures/calc.py');
   await page.getByRole('heading', { name: 'Analysis of calc.py' }).waitFor();
+  await page.getByRole('checkbox', { name: /^add/ }).check();
+  await page.getByRole('checkbox', { name: /^stats/ }).check();
+  await page.getByText('Schema of stats').click();
   await shot('python', true);
 
   await page.goto(`${url}/#/health`);

@@ -17,5 +17,14 @@ export default defineConfig({
     reportCompressedSize: false,
     chunkSizeWarningLimit: 400,
   },
+  // `npm run console:dev`: hot reload, with the API of a running server behind the same origin.
+  server: {
+    proxy: Object.fromEntries(
+      ['/v1', '/api', '/health', '/openapi.json'].map((path) => [
+        path,
+        { target: process.env.TOOLPORT_URL ?? 'http://127.0.0.1:8090', changeOrigin: true },
+      ]),
+    ),
+  },
   logLevel: 'warn',
 });

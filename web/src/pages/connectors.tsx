@@ -59,7 +59,7 @@ export function ConnectorsPage(_props: PageProps) {
         <ErrorBox error={list.error ?? action.error} />
         {list.data?.length === 0 && <Empty>No connectors yet: install one below.</Empty>}
         <div class="table-wrap">
-          <table aria-label="Connectors">
+          <table aria-label="Connectors" class="responsive">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -78,15 +78,15 @@ export function ConnectorsPage(_props: PageProps) {
                       {c.name}
                       {c.description && <div class="muted small-text">{c.description}</div>}
                     </th>
-                    <td>{c.kind}</td>
-                    <td>
+                    <td data-label="Kind">{c.kind}</td>
+                    <td data-label="Version">
                       {c.version} <span class="muted">(#{c.current_version})</span>
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <StatusBadge status={c.status} reason={c.status_reason} />
                       {c.status_reason && <div class="muted small-text reason">{c.status_reason}</div>}
                     </td>
-                    <td>{c.tool_count}</td>
+                    <td data-label="Tools">{c.tool_count}</td>
                     <td class="actions">
                       {app.caps.admin && (
                         <button

@@ -1,9 +1,12 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { AlignedData, Options } from 'uplot';
+import uPlot, { type AlignedData, type Options } from 'uplot';
 import { must } from '../api/client';
 import { Chart } from '../components/chart';
-import { Empty, ErrorBox, Json, Section, StatusBadge, when } from '../components/common';
+import { Empty, ErrorBox, Section, StatusBadge, when } from '../components/common';
 import { useAction, useApp, useLoad, type PageProps } from '../state';
+
+/** p50 as bars centred on each tool. */
+const bars = uPlot.paths.bars?.({ size: [0.5, 60], align: 0 });
 
 interface Check {
   checked_at: string;
@@ -113,7 +116,9 @@ function Overview({ project }: { project: string }) {
               {String(p.connector_count ?? '—')} ({String(p.enabled_connectors ?? '—')})
             </dd>
             <dt>By status</dt>
-            <dd>{JSON.stringify(p.by_status ?? {})}</dd>
+            <dd>
+              <Counts counts={p.by_status} />
+            </dd>
             <dt>Calls / errors</dt>
             <dd>
               {String(p.calls ?? 0)} / {String(p.errors ?? 0)} ({errorRate(p.calls, p.errors)})
@@ -125,9 +130,53 @@ function Overview({ project }: { project: string }) {
       </Section>
       <Section title="Services (/api/v1/services/stats/overview)">
         <ErrorBox error={services.error} />
-        {services.data && <Json value={services.data} label="Services overview" />}
+        {services.data && <ServicesOverview overview={services.data as Record<string, Record<string, unknown>>} />}
       </Section>
     </div>
+  );
+}
+
+/** `{active: 4, error: 1}` as status badges with counts. */
+function Counts({ counts }: { counts: unknown }) {
+  const entries = Object.entries((counts ?? {}) as Record<string, number>);
+  return (
+    <span class="row wrap">
+      {entries.map(([status, n]) => (
+        <span key={status}>
+          <StatusBadge status={status} /> {n}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function ServicesOverview({ overview }: { overview: Record<string, Record<string, unknown>> }) {
+  const registry = overview.registry ?? {};
+  const health = overview.health ?? {};
+  return (
+    <dl class="facts">
+      <dt>Services</dt>
+      <dd>{String(registry.total_services ?? '—')}</dd>
+      <dt>By status</dt>
+      <dd>
+        <Counts counts={registry.by_status} />
+      </dd>
+      <dt>By type</dt>
+      <dd>
+        {Object.entries((registry.by_type ?? {}) as Record<string, number>)
+          .map(([type, n]) => `${type} ${n}`)
+          .join(' · ') || '—'}
+      </dd>
+      <dt>Health</dt>
+      <dd>
+        {String(health.healthy ?? 0)} healthy · {String(health.unhealthy ?? 0)} unhealthy ·{' '}
+        {String(health.unknown ?? 0)} unknown
+      </dd>
+      <dt>Average check</dt>
+      <dd>
+        {health.average_response_time_ms == null ? '—' : `${Number(health.average_response_time_ms).toFixed(1)} ms`}
+      </dd>
+    </dl>
   );
 }
 
@@ -231,15 +280,21 @@ function ToolLatency({ tools }: { tools: ToolUsage[] }) {
   const options = useMemo<Omit<Options, 'width'>>(
     () => ({
       height: 220,
-      scales: { x: { time: false } },
+      scales: {
+        x: { time: false, range: (_u, min, max) => [min - 0.6, max + 0.6] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
+      },
       series: [
         { label: 'tool' },
-        { label: 'p50 ms', stroke: '#16a34a', width: 2, points: { show: true } },
-        { label: 'p95 ms', stroke: '#d97706', width: 2, points: { show: true } },
-        { label: 'p99 ms', stroke: '#dc2626', width: 2, points: { show: true } },
+        { label: 'p50 ms', stroke: '#16a34a', fill: '#16a34a55', width: 1, paths: bars, points: { show: false } },
+        { label: 'p95 ms', stroke: '#d97706', paths: () => null, points: { show: true, size: 9, fill: '#d97706' } },
+        { label: 'p99 ms', stroke: '#dc2626', paths: () => null, points: { show: true, size: 9, fill: '#dc2626' } },
       ],
       axes: [
-        { values: (_u, ticks) => ticks.map((i) => (Number.isInteger(i) ? (used[i]?.qualified_name ?? '') : '')) },
+        {
+          splits: () => used.map((_, i) => i),
+          values: (_u, ticks) => ticks.map((i) => used[i]?.qualified_name ?? ''),
+        },
         { label: 'ms' },
       ],
     }),
