@@ -80,6 +80,7 @@ function SignedIn({ stored, setStored }: { stored: Stored; setStored(s: Stored |
           setTick((t) => t + 1);
         },
         onState: setLive,
+        onUnauthorized: () => setStored(undefined),
       }),
     [stored.session],
   );
@@ -125,7 +126,15 @@ function Shell({ notice }: { notice: string }) {
 
   return (
     <div class="shell">
-      <a class="skip" href="#main">
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          // The hash is the router's: move focus without navigating.
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="top">

@@ -13,6 +13,8 @@ export interface RegistryEvent {
 export interface EventStreamHandlers {
   onEvent(event: RegistryEvent): void;
   onState(connected: boolean): void;
+  /** The token was revoked (401): the stream stops instead of retrying. */
+  onUnauthorized(): void;
 }
 
 /**
@@ -50,6 +52,11 @@ export function openEventStream(session: Session, handlers: EventStreamHandlers)
           },
           signal: abort.signal,
         });
+        if (response.status === 401) {
+          handlers.onState(false);
+          handlers.onUnauthorized();
+          return;
+        }
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         handlers.onState(true);
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
