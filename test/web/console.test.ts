@@ -45,6 +45,9 @@ tools:
         size: { type: string, enum: [small, large] }
         toppings: { type: array, items: { type: string } }
     http: { method: POST, path: /orders }
+  - name: fail
+    description: Always answers HTTP 500
+    http: { method: GET, path: /fail }
 `;
 }
 
@@ -141,7 +144,7 @@ describe.skipIf(!haveChromium && !required)('web console in chromium', () => {
 
   it('calls a tool from a playground form built from its schema (nested object, enum, array)', async () => {
     await page.goto(`${server.url}/#/tools`);
-    await page.getByLabel('Search tools').fill('order');
+    await page.getByLabel('Search tools').fill('echo');
     await page.locator('button[data-tool="echo__create_order"]').click();
     await page.locator('#arg-customer-name').fill('Ada');
     await page.locator('#arg-customer-vip').check();
@@ -159,13 +162,20 @@ describe.skipIf(!haveChromium && !required)('web console in chromium', () => {
     });
   });
 
-  it('shows a tool error from the playground', async () => {
+  it('shows argument errors and tool errors from the playground', async () => {
     await page.locator('#arg-customer-name').fill('');
     await page.getByRole('button', { name: 'Call tool' }).click();
-    // The customer object is now empty: the server refuses the arguments and the console says why.
+    // The customer object is now empty: the server refuses the arguments and the console says which field.
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/^400 validation_failed:.*name/);
+
+    // A tool that fails (HTTP 500 upstream) is an error result, not an API error.
+    await page.locator('button[data-tool="echo__fail"]').click();
+    await page.getByRole('button', { name: 'Call tool' }).click();
+    const result = page.getByTestId('tool-result');
+    await result.getByRole('heading', { name: 'The tool reported an error' }).waitFor();
+    expect(await result.locator('.result-text').first().textContent()).toContain('500');
   });
 
   it('uploads a Python script by drag and drop, generates a service from two functions and calls one', async () => {
