@@ -124,6 +124,19 @@ describe.skipIf(!haveChromium && !required)('web console in chromium', () => {
     expect(listed.body.name).toBe('End to end');
   });
 
+  it('deletes a project in two steps', async () => {
+    expect((await rest('POST', '/v1/projects', { id: 'scratch' })).status).toBe(201);
+    // Projects are not registry events: a reload shows it (the session survives, it is kept for the tab).
+    await page.reload();
+    const card = page.locator('li[data-project="scratch"]');
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await card.getByRole('button', { name: 'Confirm delete' }).click();
+    await card.waitFor({ state: 'detached' });
+    expect((await rest('GET', '/v1/projects/scratch')).status).toBe(404);
+    expect(await page.locator('#project-select').inputValue()).toBe('e2e');
+  });
+
   it('shows a manifest error at its line, then installs the fixed manifest', async () => {
     await page.goto(`${server.url}/#/connectors`);
     await page.getByRole('heading', { name: 'Connectors in e2e' }).waitFor();

@@ -49,10 +49,12 @@ export function ProjectsPage({ reloadProjects }: PageProps) {
   };
 
   const remove = async (id: string): Promise<void> => {
-    const ok = await action.run(() =>
-      must(app.api.DELETE('/v1/projects/{project_id}', { params: { path: { project_id: id } } })),
-    );
-    if (ok !== undefined) {
+    // DELETE answers 204 without a body: report success explicitly.
+    const deleted = await action.run(async () => {
+      await must(app.api.DELETE('/v1/projects/{project_id}', { params: { path: { project_id: id } } }));
+      return true;
+    });
+    if (deleted) {
       app.notify(`Project ${id} deleted`);
       projects.reload();
       reloadProjects();
