@@ -68,6 +68,7 @@ program
       console.log(
         `  admin token:  ${server.adminToken}${server.adminTokenFile ? `  (kept in ${server.adminTokenFile})` : ''}`,
       );
+      console.log(`  console:      ${server.url}/   (log in with the admin token or an API key)`);
       console.log(`  REST API:     ${server.url}/v1/projects   (OpenAPI: ${server.url}/openapi.json)`);
       console.log(`  MCP:          ${server.url}/mcp/<project>   e.g. ${server.url}/mcp/demo`);
       console.log(`  health:       ${server.url}/health`);

@@ -150,6 +150,7 @@ export async function startServer(
       metrics,
       webhooks,
       fileRoots: config.fileRoots,
+      consoleDir: join(packageRoot(), 'dist', 'console'),
     });
     cleanup.push(() => app.close());
     // While shutting down, responses to requests still in flight close their connection, so a keep-alive

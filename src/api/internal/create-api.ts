@@ -13,6 +13,7 @@ import type { RegistryApi } from '../../registry/registry-api.js';
 import type { ScriptService } from '../../registry/scripts.js';
 import type { Store } from '../../store/store.js';
 import { createAuthenticate, createAuthHook } from './auth.js';
+import { registerConsole } from './console.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { createMetricsRegistry, registerProcessMetrics, type MetricsRegistry } from './metrics.js';
@@ -60,6 +61,8 @@ export interface ApiOptions {
   webhooks?: WebhookAdmin;
   /** Builds `client-config` snippets (the gateway's builder). */
   clientConfig?: ClientConfigBuilder;
+  /** Folder of the built web console, served without auth at `/` and `/assets/*`; absent → no console routes. */
+  consoleDir?: string;
 }
 
 /** The built (not listening) app and the token resolver the gateway shares. */
@@ -141,6 +144,9 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     registerServiceRoutes(scope, ctx);
     await registerScriptRoutes(scope, ctx, options.scriptMaxBytes ?? 512 * 1024);
   });
+
+  // Outside the authenticated scope: the page and its assets are public, the API it calls is not.
+  if (options.consoleDir !== undefined) registerConsole(app, options.consoleDir);
 
   return { app, authenticate, metrics };
 }

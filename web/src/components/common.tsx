@@ -1,0 +1,135 @@
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { ApiError } from '../api/client';
+
+/** An API or other error, with the server's code and any positioned issues. */
+export function ErrorBox({ error }: { error: Error | undefined }) {
+  if (!error) return null;
+  const issues = error instanceof ApiError ? error.issues : [];
+  return (
+    <div class="error" role="alert">
+      <strong>{error instanceof ApiError ? `${error.status} ${error.code}` : 'Error'}:</strong>{' '}
+      {issues.length ? error.message.split('\n')[0] : error.message}
+      {issues.length > 0 && (
+        <ul>
+          {issues.map((issue, i) => (
+            <li key={i}>
+              {issue.line !== undefined && `line ${issue.line}${issue.column ? `:${issue.column}` : ''}: `}
+              {issue.message}
+              {issue.pointer && <code class="muted"> {issue.pointer}</code>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function StatusBadge({ status, reason }: { status: string | undefined; reason?: string | null }) {
+  return (
+    <span class={`badge badge-${status ?? 'unknown'}`} title={reason ?? undefined} data-status={status}>
+      {status ?? 'unknown'}
+    </span>
+  );
+}
+
+/** Copies text to the clipboard and says so (falls back to selecting a hidden textarea). */
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [done, setDone] = useState(false);
+  const copy = async (): Promise<void> => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const area = document.createElement('textarea');
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+    }
+    setDone(true);
+    setTimeout(() => setDone(false), 1500);
+  };
+  return (
+    <button type="button" class="small" onClick={() => void copy()} aria-label={`${label} to clipboard`}>
+      {done ? 'Copied' : label}
+    </button>
+  );
+}
+
+/** A destructive action in two steps: the first click asks, the second does it. */
+export function ConfirmButton({
+  label,
+  confirm,
+  onConfirm,
+  disabled,
+}: {
+  label: string;
+  confirm?: string;
+  onConfirm(): void;
+  disabled?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" class="small danger-outline" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span class="confirm">
+      <button
+        type="button"
+        class="small danger"
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirm ?? `Confirm ${label.toLowerCase()}`}
+      </button>
+      <button type="button" class="small" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+export function Json({ value, label }: { value: unknown; label?: string }) {
+  return (
+    <pre class="json" aria-label={label} tabIndex={0}>
+      {JSON.stringify(value, null, 2)}
+    </pre>
+  );
+}
+
+export function Section({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+}) {
+  return (
+    <section class="panel" aria-label={title}>
+      <header class="panel-head">
+        <h2>{title}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="muted empty">{children}</p>;
+}
+
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}

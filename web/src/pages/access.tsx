@@ -1,0 +1,309 @@
+import { useState } from 'preact/hooks';
+import { must } from '../api/client';
+import { ConfirmButton, CopyButton, Empty, ErrorBox, Section, when } from '../components/common';
+import { useAction, useApp, useLoad, type PageProps } from '../state';
+
+export function AccessPage(_props: PageProps) {
+  const app = useApp();
+  return (
+    <div class="stack">
+      {app.caps.operator && <Tenants />}
+      {app.caps.admin ? <ApiKeys /> : <p class="muted">This key has no 'admin' scope: keys and webhooks are hidden.</p>}
+      {app.caps.admin && app.project && <Webhooks project={app.project} />}
+    </div>
+  );
+}
+
+function Tenants() {
+  const app = useApp();
+  const tenants = useLoad(async () => (await must(app.api.GET('/v1/tenants'))).tenants, []);
+  const action = useAction();
+  const [id, setId] = useState('');
+  const create = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const ok = await action.run(() => must(app.api.POST('/v1/tenants', { body: { id: id.trim() } })));
+    if (ok) {
+      setId('');
+      tenants.reload();
+    }
+  };
+  const remove = (tenant: string): void => {
+    void action.run(async () => {
+      await must(app.api.DELETE('/v1/tenants/{id}', { params: { path: { id: tenant } } }));
+      tenants.reload();
+    });
+  };
+  const current = app.session.tenant ?? 'default';
+  return (
+    <Section title="Tenants (operator)">
+      <ErrorBox error={tenants.error ?? action.error} />
+      <div class="table-wrap">
+        <table aria-label="Tenants">
+          <thead>
+            <tr>
+              <th scope="col">Id</th>
+              <th scope="col">Name</th>
+              <th scope="col">Created</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tenants.data?.map((t) => (
+              <tr key={t.id}>
+                <th scope="row">{t.id}</th>
+                <td>{t.name}</td>
+                <td>{when(t.created_at)}</td>
+                <td class="actions">
+                  {t.id === current ? (
+                    <span class="badge badge-active">acting in</span>
+                  ) : (
+                    <button
+                      type="button"
+                      class="small"
+                      onClick={() => app.actAs(t.id === 'default' ? undefined : t.id)}
+                    >
+                      Act in {t.id}
+                    </button>
+                  )}
+                  {t.id !== 'default' && <ConfirmButton label="Delete" onConfirm={() => remove(t.id ?? '')} />}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form class="row wrap" onSubmit={(e) => void create(e)} aria-label="Create tenant">
+        <label for="tenant-id">New tenant id</label>
+        <input id="tenant-id" required value={id} onInput={(e) => setId(e.currentTarget.value)} />
+        <button type="submit" class="primary" disabled={action.busy}>
+          Create tenant
+        </button>
+      </form>
+    </Section>
+  );
+}
+
+function ApiKeys() {
+  const app = useApp();
+  const keys = useLoad(async () => (await must(app.api.GET('/v1/api-keys'))).api_keys, []);
+  const action = useAction();
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<Set<'admin' | 'invoke'>>(new Set(['invoke']));
+  const [shown, setShown] = useState<{ name: string; key: string } | null>(null);
+
+  const create = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const created = await action.run(() =>
+      must(app.api.POST('/v1/api-keys', { body: { name: name.trim(), scopes: [...scopes] } })),
+    );
+    if (created?.key) {
+      setShown({ name: name.trim(), key: created.key });
+      setName('');
+      keys.reload();
+    }
+  };
+  const revoke = (id: string): void => {
+    void action.run(async () => {
+      await must(app.api.DELETE('/v1/api-keys/{key_id}', { params: { path: { key_id: id } } }));
+      app.notify('Key revoked');
+      keys.reload();
+    });
+  };
+  const flip = (scope: 'admin' | 'invoke'): void => {
+    const next = new Set(scopes);
+    if (next.has(scope)) next.delete(scope);
+    else next.add(scope);
+    setScopes(next);
+  };
+
+  return (
+    <Section title={`API keys of tenant ${app.session.tenant ?? (app.caps.tenant || 'default')}`}>
+      <ErrorBox error={keys.error ?? action.error} />
+      {shown && (
+        <div class="result" role="status" data-testid="new-key">
+          <p>
+            <strong>Key {shown.name}</strong> — copy it now, it is shown only once:
+          </p>
+          <div class="row wrap">
+            <code class="secret">{shown.key}</code>
+            <CopyButton text={shown.key} label="Copy key" />
+            <button type="button" class="small" onClick={() => setShown(null)}>
+              Done
+            </button>
+          </div>
+        </div>
+      )}
+      {keys.data?.length === 0 && <Empty>No API keys yet.</Empty>}
+      <div class="table-wrap">
+        <table aria-label="API keys">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Prefix</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data?.map((k) => (
+              <tr key={k.id} data-key={k.name}>
+                <th scope="row">{k.name}</th>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>{k.scopes?.join(', ')}</td>
+                <td>{when(k.created_at)}</td>
+                <td>{when(k.last_used_at)}</td>
+                <td>
+                  {k.revoked_at ? (
+                    <span class="badge badge-inactive">revoked</span>
+                  ) : (
+                    <ConfirmButton label="Revoke" onConfirm={() => revoke(k.id ?? '')} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form class="stack" onSubmit={(e) => void create(e)} aria-label="Create API key">
+        <h3>New key</h3>
+        <label for="key-name">Name</label>
+        <input id="key-name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <fieldset class="row">
+          <legend>Scopes</legend>
+          <label class="check">
+            <input type="checkbox" checked={scopes.has('invoke')} onChange={() => flip('invoke')} /> invoke (call tools,
+            connect over MCP)
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={scopes.has('admin')} onChange={() => flip('admin')} /> admin (manage
+            projects, connectors, keys)
+          </label>
+        </fieldset>
+        <button type="submit" class="primary" disabled={action.busy || scopes.size === 0}>
+          Create key
+        </button>
+      </form>
+    </Section>
+  );
+}
+
+function Webhooks({ project }: { project: string }) {
+  const app = useApp();
+  const path = { project_id: project };
+  const hooks = useLoad(
+    async () =>
+      (await must(app.api.GET('/v1/projects/{project_id}/webhooks', { params: { path } }))) as { webhooks?: Hook[] },
+    [project],
+  );
+  const action = useAction();
+  const [url, setUrl] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const create = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const created = await action.run(() =>
+      must(app.api.POST('/v1/projects/{project_id}/webhooks', { params: { path }, body: { url: url.trim() } })),
+    );
+    if (created) {
+      setSecret(created.secret ?? null);
+      setUrl('');
+      hooks.reload();
+    }
+  };
+  const remove = (id: string): void => {
+    void action.run(async () => {
+      await must(
+        app.api.DELETE('/v1/projects/{project_id}/webhooks/{webhook_id}', {
+          params: { path: { ...path, webhook_id: id } },
+        }),
+      );
+      hooks.reload();
+    });
+  };
+  return (
+    <Section title={`Webhooks of ${project}`}>
+      <ErrorBox error={hooks.error ?? action.error} />
+      {secret && (
+        <div class="result" role="status">
+          Signing secret (shown once): <code class="secret">{secret}</code> <CopyButton text={secret} />
+        </div>
+      )}
+      {hooks.data?.webhooks?.length === 0 && <Empty>No webhooks.</Empty>}
+      <ul class="cards" aria-label="Webhooks">
+        {hooks.data?.webhooks?.map((h) => (
+          <li key={h.id} class="card">
+            <div class="row spread">
+              <code>{h.url}</code>
+              <span class="muted small-text">{h.events?.join(', ')}</span>
+            </div>
+            <div class="row">
+              <button
+                type="button"
+                class="small"
+                aria-expanded={open === h.id}
+                onClick={() => setOpen(open === h.id ? null : h.id)}
+              >
+                Delivery log
+              </button>
+              <ConfirmButton label="Delete" onConfirm={() => remove(h.id)} />
+            </div>
+            {open === h.id && <Deliveries project={project} id={h.id} />}
+          </li>
+        ))}
+      </ul>
+      <form class="row wrap" onSubmit={(e) => void create(e)} aria-label="Create webhook">
+        <label for="webhook-url">Receiver URL</label>
+        <input
+          id="webhook-url"
+          class="grow"
+          type="url"
+          required
+          value={url}
+          onInput={(e) => setUrl(e.currentTarget.value)}
+        />
+        <button type="submit" class="primary" disabled={action.busy}>
+          Add webhook
+        </button>
+      </form>
+    </Section>
+  );
+}
+
+interface Hook {
+  id: string;
+  url?: string;
+  events?: string[];
+}
+
+function Deliveries({ project, id }: { project: string; id: string }) {
+  const app = useApp();
+  const deliveries = useLoad(
+    async () =>
+      (
+        await must(
+          app.api.GET('/v1/projects/{project_id}/webhooks/{webhook_id}/deliveries', {
+            params: { path: { project_id: project, webhook_id: id } },
+          }),
+        )
+      ).deliveries,
+    [project, id],
+  );
+  return (
+    <div>
+      <ErrorBox error={deliveries.error} />
+      {deliveries.data?.length === 0 && <Empty>No deliveries yet.</Empty>}
+      <ul class="small-text">
+        {deliveries.data?.map((d, i) => (
+          <li key={`${d.id}-${d.attempt}-${i}`}>
+            <span class={`badge ${d.ok ? 'badge-active' : 'badge-error'}`}>{d.ok ? 'ok' : 'failed'}</span> {d.event} ·
+            attempt {d.attempt} · {d.status_code ?? '—'} {d.error ? `· ${d.error}` : ''} · {when(d.delivered_at)}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,327 @@
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { ApiError, must, type Issue } from '../api/client';
+import { ConfirmButton, Empty, ErrorBox, Section, StatusBadge, when } from '../components/common';
+import { YamlEditor } from '../components/yaml-editor';
+import { useAction, useApp, useLoad, type PageProps } from '../state';
+import { diffBetween, type VersionInfo } from './version-diff';
+
+const STARTER = `name: my-connector
+version: 1.0.0
+description: What these tools do.
+kind: http
+http:
+  base_url: https://api.example.com
+tools:
+  - name: get_item
+    description: Fetch one item by id.
+    endpoint: GET /items/{id}
+    input_schema:
+      type: object
+      required: [id]
+      properties:
+        id: { type: string }
+`;
+
+export function ConnectorsPage(_props: PageProps) {
+  const app = useApp();
+  const project = app.project;
+  const path = { project_id: project };
+  const list = useLoad(
+    async () =>
+      project ? (await must(app.api.GET('/v1/projects/{project_id}/connectors', { params: { path } }))).connectors : [],
+    [project],
+  );
+  const action = useAction();
+  const [open, setOpen] = useState<string | null>(null);
+
+  const toggle = (name: string, enable: boolean): void => {
+    void action.run(async () => {
+      const params = { params: { path: { ...path, name } } };
+      if (enable) await must(app.api.POST('/v1/projects/{project_id}/connectors/{name}/enable', params));
+      else await must(app.api.POST('/v1/projects/{project_id}/connectors/{name}/disable', params));
+      app.notify(`${name} ${enable ? 'enabled' : 'disabled'}`);
+    });
+  };
+  const uninstall = (name: string): void => {
+    void action.run(async () => {
+      await must(
+        app.api.DELETE('/v1/projects/{project_id}/connectors/{name}', { params: { path: { ...path, name } } }),
+      );
+      app.notify(`${name} uninstalled`);
+      list.reload();
+    });
+  };
+
+  return (
+    <div class="stack">
+      <Section title={`Connectors in ${project || '…'}`}>
+        <ErrorBox error={list.error ?? action.error} />
+        {list.data?.length === 0 && <Empty>No connectors yet: install one below.</Empty>}
+        <div class="table-wrap">
+          <table aria-label="Connectors" class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Version</th>
+                <th scope="col">Status</th>
+                <th scope="col">Tools</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data?.map((c) => (
+                <Fragment key={c.name}>
+                  <tr data-connector={c.name}>
+                    <th scope="row">
+                      {c.name}
+                      {c.description && <div class="muted small-text">{c.description}</div>}
+                    </th>
+                    <td data-label="Kind">{c.kind}</td>
+                    <td data-label="Version">
+                      {c.version} <span class="muted">(#{c.current_version})</span>
+                    </td>
+                    <td data-label="Status">
+                      <StatusBadge status={c.status} reason={c.status_reason} />
+                      {c.status_reason && <div class="muted small-text reason">{c.status_reason}</div>}
+                    </td>
+                    <td data-label="Tools">{c.tool_count}</td>
+                    <td class="actions">
+                      {app.caps.admin && (
+                        <button
+                          type="button"
+                          class="small"
+                          disabled={action.busy}
+                          onClick={() => toggle(c.name ?? '', !c.enabled)}
+                          aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
+                        >
+                          {c.enabled ? 'Disable' : 'Enable'}
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        class="small"
+                        aria-expanded={open === c.name}
+                        onClick={() => setOpen(open === c.name ? null : (c.name ?? null))}
+                      >
+                        Versions
+                      </button>
+                      {app.caps.admin && <ConfirmButton label="Uninstall" onConfirm={() => uninstall(c.name ?? '')} />}
+                    </td>
+                  </tr>
+                  {open === c.name && (
+                    <tr>
+                      <td colSpan={6}>
+                        <Versions project={project} name={c.name ?? ''} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Section>
+      {app.caps.admin && project && <InstallManifest project={project} onInstalled={list.reload} />}
+      {app.caps.operator && project && <InstallFromFile project={project} onInstalled={list.reload} />}
+    </div>
+  );
+}
+
+function Versions({ project, name }: { project: string; name: string }) {
+  const app = useApp();
+  const path = { project_id: project, name };
+  const versions = useLoad(
+    async () =>
+      (await must(app.api.GET('/v1/projects/{project_id}/connectors/{name}/versions', { params: { path } })))
+        .versions as VersionInfo[],
+    [project, name],
+  );
+  const action = useAction();
+  const list = versions.data ?? [];
+  const [from, setFrom] = useState<number | undefined>(undefined);
+  const [to, setTo] = useState<number | undefined>(undefined);
+  const a = from ?? list[1]?.seq ?? list[0]?.seq;
+  const b = to ?? list[0]?.seq;
+  const diff = a !== undefined && b !== undefined ? diffBetween(list, a, b) : undefined;
+
+  const rollback = (seq: number): void => {
+    void action.run(async () => {
+      await must(
+        app.api.POST('/v1/projects/{project_id}/connectors/{name}/rollback', {
+          params: { path },
+          body: { version: seq },
+        }),
+      );
+      app.notify(`${name} rolled back to #${seq}`);
+    });
+  };
+
+  return (
+    <div class="versions">
+      <ErrorBox error={versions.error ?? action.error} />
+      <table aria-label={`Versions of ${name}`}>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Version</th>
+            <th scope="col">Created</th>
+            <th scope="col">Changes from the previous</th>
+            <th scope="col" />
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((v) => (
+            <tr key={v.seq}>
+              <td>{v.seq}</td>
+              <td>
+                {v.version} {v.current && <span class="badge badge-active">current</span>}
+              </td>
+              <td>{when(v.created_at)}</td>
+              <td>
+                <DiffText diff={v.diff} />
+              </td>
+              <td>
+                {!v.current && app.caps.admin && (
+                  <button type="button" class="small" onClick={() => rollback(v.seq)}>
+                    Roll back to #{v.seq}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {list.length > 1 && (
+        <div class="row wrap">
+          <label>
+            Compare{' '}
+            <select value={a} onChange={(e) => setFrom(Number(e.currentTarget.value))}>
+              {list.map((v) => (
+                <option key={v.seq} value={v.seq}>
+                  #{v.seq} ({v.version})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            with{' '}
+            <select value={b} onChange={(e) => setTo(Number(e.currentTarget.value))}>
+              {list.map((v) => (
+                <option key={v.seq} value={v.seq}>
+                  #{v.seq} ({v.version})
+                </option>
+              ))}
+            </select>
+          </label>
+          {diff && (
+            <span aria-live="polite">
+              Tool diff: <DiffText diff={diff} />
+            </span>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function DiffText({ diff }: { diff: VersionInfo['diff'] }) {
+  if (!diff) return <span class="muted">—</span>;
+  const parts = [
+    ...(diff.added ?? []).map((t) => <span class="diff-add">+{t}</span>),
+    ...(diff.removed ?? []).map((t) => <span class="diff-del">−{t}</span>),
+    ...(diff.changed ?? []).map((t) => <span class="diff-chg">~{t}</span>),
+  ];
+  return parts.length ? <span class="diff">{parts}</span> : <span class="muted">no tool changes</span>;
+}
+
+function InstallManifest({ project, onInstalled }: { project: string; onInstalled(): void }) {
+  const app = useApp();
+  const [text, setText] = useState(STARTER);
+  const [enabled, setEnabled] = useState(true);
+  const [issues, setIssues] = useState<Issue[]>([]);
+  const action = useAction();
+
+  const install = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    setIssues([]);
+    const result = await action.run(() =>
+      must(
+        app.api.POST('/v1/projects/{project_id}/connectors/install-from-manifest', {
+          params: { path: { project_id: project } },
+          body: { manifest: text, enabled },
+        }),
+      ),
+    );
+    if (result) {
+      app.notify(`Installed ${result.connector?.name ?? 'connector'} version #${result.version?.seq ?? ''}`);
+      onInstalled();
+    }
+  };
+  const error = action.error;
+  const shown = error instanceof ApiError && error.issues.length ? error.issues : issues;
+
+  return (
+    <Section title="Install from a manifest">
+      <form onSubmit={(e) => void install(e)} class="stack" aria-label="Install from a manifest">
+        <YamlEditor id="manifest-yaml" label="Manifest (YAML)" value={text} onInput={setText} issues={shown} />
+        {error && !(error instanceof ApiError && error.issues.length) && <ErrorBox error={error} />}
+        {shown.length > 0 && (
+          <p class="error" role="alert">
+            The server rejected the manifest: {shown.length} issue{shown.length > 1 ? 's' : ''}, marked at their lines.
+          </p>
+        )}
+        <div class="row">
+          <label class="check">
+            <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} /> Enable
+            right away
+          </label>
+          <button type="submit" class="primary" disabled={action.busy}>
+            Install
+          </button>
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+function InstallFromFile({ project, onInstalled }: { project: string; onInstalled(): void }) {
+  const app = useApp();
+  const [path, setPath] = useState('');
+  const action = useAction();
+  const install = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const result = await action.run(() =>
+      must(
+        app.api.POST('/v1/projects/{project_id}/connectors/install-from-file', {
+          params: { path: { project_id: project } },
+          body: { file_path: path.trim() },
+        }),
+      ),
+    );
+    if (result) {
+      app.notify('Installed from file');
+      onInstalled();
+    }
+  };
+  return (
+    <Section title="Install from a file on the server (operator)">
+      <form onSubmit={(e) => void install(e)} class="row wrap" aria-label="Install from file">
+        <label for="file-path">Manifest path on the server</label>
+        <input
+          id="file-path"
+          class="grow"
+          required
+          placeholder="/srv/connectors/weather.yaml"
+          value={path}
+          onInput={(e) => setPath(e.currentTarget.value)}
+        />
+        <button type="submit" class="primary" disabled={action.busy}>
+          Install file
+        </button>
+      </form>
+      <ErrorBox error={action.error} />
+    </Section>
+  );
+}

@@ -1,0 +1,120 @@
+import { createContext } from 'preact';
+import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiClient, ApiError, Session } from './api/client';
+import type { RegistryEvent } from './api/events';
+
+/** What the signed-in token may do, found out at login by asking the API. */
+export interface Capabilities {
+  operator: boolean;
+  admin: boolean;
+  invoke: boolean;
+  tenant: string;
+  /** Shown in the header: "operator" or the key's name and scopes. */
+  label: string;
+}
+
+export interface AppState {
+  session: Session;
+  api: ApiClient;
+  caps: Capabilities;
+  project: string;
+  setProject(id: string): void;
+  /** Increases with every event of the stream; pages reload when it changes. */
+  tick: number;
+  lastEvent: RegistryEvent | null;
+  live: boolean;
+  notify(message: string): void;
+  logout(): void;
+  /** The operator switches the tenant it acts in (X-Tenant-Id). */
+  actAs(tenant: string | undefined): void;
+}
+
+export const AppContext = createContext<AppState | null>(null);
+
+export function useApp(): AppState {
+  const app = useContext(AppContext);
+  if (!app) throw new Error('useApp outside the signed-in app');
+  return app;
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | Error | undefined;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * Loads data and loads it again when `deps` change or, with `live`, when an event arrives (debounced, so a
+ * burst of events costs one request).
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], live = true): Loaded<T> {
+  const { tick } = useApp();
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<ApiError | Error | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [nonce, setNonce] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const liveTick = live ? tick : 0;
+  const first = useRef(true);
+
+  useEffect(() => {
+    let cancelled = false;
+    const delay = first.current ? 0 : 120;
+    first.current = false;
+    const timer = setTimeout(() => {
+      setLoading(true);
+      loadRef
+        .current()
+        .then((value) => {
+          if (cancelled) return;
+          setData(value);
+          setError(undefined);
+        })
+        .catch((err: unknown) => {
+          if (!cancelled) setError(err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => {
+          if (!cancelled) setLoading(false);
+        });
+    }, delay);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [...deps, liveTick, nonce]);
+
+  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  return { data, error, loading, reload };
+}
+
+/** Runs an action, tracking busy state and the error it threw. */
+export function useAction(): {
+  busy: boolean;
+  error: ApiError | Error | undefined;
+  run<T>(action: () => Promise<T>): Promise<T | undefined>;
+  clear(): void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | Error | undefined>(undefined);
+  const run = useCallback(async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await action();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, clear: () => setError(undefined) };
+}
+
+/** What every page receives from the shell. */
+export interface PageProps {
+  params: URLSearchParams;
+  reloadProjects(): void;
+}
