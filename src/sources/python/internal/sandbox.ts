@@ -21,14 +21,23 @@ export interface SandboxPlan {
   install: PythonInstall;
   runnerDir: string;
   script: string;
+  /** Bind the script's whole folder read-only (operator file-root scripts import their siblings). */
+  bindScriptDir?: boolean;
   scratch: string;
+  /** Scratch as a private tmpfs of this size (MiB) at `scratch` instead of a host bind. */
+  scratchMb?: number;
+  /** A host folder bound read-only at {@link SANDBOX_PRIVATE_DIR} (env files, the egress socket). */
+  privateDir?: string;
   allowNetwork: boolean;
   /** Non-secret variables set with `--setenv` (secrets go through the env file). */
   baseEnv: Record<string, string>;
 }
 
+/** Where a worker's private host folder appears inside the sandbox. */
+export const SANDBOX_PRIVATE_DIR = '/run/toolport';
+
 const installs = new Map<string, Promise<PythonInstall>>();
-let bwrapStatus: Promise<BwrapStatus> | undefined;
+const bwrapStatus = new Map<string, Promise<BwrapStatus>>();
 
 const PROBE = [
   'import json, os, sys',
@@ -62,9 +71,11 @@ export function resolvePython(python: string): Promise<PythonInstall> {
   return install;
 }
 
-/** Checks once per process whether `bwrap` can create a sandbox here (user namespaces may be off). */
-export function detectBwrap(): Promise<BwrapStatus> {
-  bwrapStatus ??= new Promise<BwrapStatus>((resolve) => {
+/** Checks once per process and command whether bubblewrap can create a sandbox here (user namespaces may be off). */
+export function detectBwrap(command = 'bwrap'): Promise<BwrapStatus> {
+  let status = bwrapStatus.get(command);
+  if (status) return status;
+  status = new Promise<BwrapStatus>((resolve) => {
     const args = [
       '--unshare-all',
       '--die-with-parent',
@@ -86,12 +97,13 @@ export function detectBwrap(): Promise<BwrapStatus> {
       '/dev',
       'true',
     ];
-    execFile('bwrap', args, { timeout: 10_000 }, (err, _stdout, stderr) => {
+    execFile(command, args, { timeout: 10_000 }, (err, _stdout, stderr) => {
       if (!err) resolve({ available: true });
       else resolve({ available: false, reason: (stderr || err.message).trim().split('\n')[0] ?? 'bwrap failed' });
     });
   });
-  return bwrapStatus;
+  bwrapStatus.set(command, status);
+  return status;
 }
 
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64'];
@@ -124,9 +136,13 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
   }
   const exeDir = dirname(plan.install.executable);
   if (!plan.install.prefixes.some((p) => exeDir.startsWith(`${p}/`))) args.push('--ro-bind', exeDir, exeDir);
+  // Scratch first: binds below it (the analysed upload) are mounted on top of the tmpfs.
+  if (plan.scratchMb) args.push('--size', String(plan.scratchMb * 1024 * 1024), '--tmpfs', plan.scratch);
+  else args.push('--bind', plan.scratch, plan.scratch);
   args.push('--ro-bind', plan.runnerDir, plan.runnerDir);
-  args.push('--ro-bind', plan.script, plan.script);
-  args.push('--bind', plan.scratch, plan.scratch);
+  const scriptMount = plan.bindScriptDir ? dirname(plan.script) : plan.script;
+  args.push('--ro-bind', scriptMount, scriptMount);
+  if (plan.privateDir) args.push('--ro-bind', plan.privateDir, SANDBOX_PRIVATE_DIR);
   args.push('--proc', '/proc', '--dev', '/dev', '--chdir', plan.scratch);
   // The sandbox root is a tmpfs holding the mount points: make it read-only too, so the
   // scratch bind really is the only writable place.
