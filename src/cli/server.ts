@@ -20,7 +20,7 @@ import { OtlpExporter, createToolTracing, registerToolMetrics } from '../telemet
 import { WebhookDispatcher, WebhookService } from '../webhooks/index.js';
 import { packageRoot } from './paths.js';
 import { resolveAdminToken } from './secrets-files.js';
-import { createSourceFactories } from './sources.js';
+import { createSourceFactories, pythonLimits } from './sources.js';
 
 /** A running Toolport server. */
 export interface RunningServer {
@@ -120,8 +120,17 @@ export async function startServer(
       registry,
       store,
       maxBytes: config.scriptMaxBytes,
-      analyze: (content, filename) =>
-        analyzeScript({ content, filename, python: config.python, sandbox: config.sandbox }),
+      analyze: (content, filename, trust) =>
+        analyzeScript({
+          content,
+          filename,
+          trust,
+          python: config.python,
+          sandbox: config.sandbox,
+          bwrap: config.bwrapPath,
+          allowUnsandboxed: config.allowUnsandboxed,
+          limits: pythonLimits(config),
+        }),
       buildWrapper: buildStandaloneWrapper,
     });
     const admin = resolveAdminToken(dataDir, config.adminToken);
