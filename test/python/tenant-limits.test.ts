@@ -86,6 +86,12 @@ describe('limits of tenant python code', async () => {
       expect((await source.invoke('ping', {})).structuredContent).toEqual({ result: 'pong' });
     });
 
+    it('falls back to per-process rlimits without cgroups, and says so in the runtime info', async () => {
+      const source = open({ cgroups: false, limits: { maxProcesses: 24, maxMemoryMb: 600 } });
+      expect((await source.invoke('ping', {})).structuredContent).toEqual({ result: 'pong' });
+      expect(source.info!()).toMatchObject({ limits: { mode: 'rlimit', maxProcesses: 24, maxMemoryMb: 600 } });
+    });
+
     it('a manifest may lower the process limit but not raise it', async () => {
       const lowered = open({ limits: { maxProcesses: 24 } }, { max_processes: 12 });
       await lowered.load();

@@ -246,7 +246,12 @@ export class PythonSource implements ToolSource {
       runnerDir: dirname(runner),
       script: realScript,
       scratch: this.#scratch,
-      runnerArgs: serveArgs(options.manifest, this.#spec, realScript),
+      // Under rlimits the launch shell's hard address-space limit is the tree's: the runner may not raise it.
+      runnerArgs: serveArgs(
+        options.manifest,
+        cgroups ? this.#spec : { ...this.#spec, memory_mb: Math.min(this.#spec.memory_mb, tree.maxMemoryMb) },
+        realScript,
+      ),
       secretsEnv: configEnv(options.manifest, options.config, this.#logger),
       sandboxed: this.#sandboxed,
       network: decision.network,
