@@ -5,7 +5,7 @@ import { createError, type Logger } from '../core/index.js';
 import type { SourceFactories } from '../registry/index.js';
 import { createHttpSource } from '../sources/http/index.js';
 import { createMcpSource } from '../sources/mcp/index.js';
-import { createPythonSource, detectBwrap } from '../sources/python/index.js';
+import { createPythonSource, detectBwrap, limitMode } from '../sources/python/index.js';
 import type { Store } from '../store/index.js';
 
 /** The server-wide caps on each python worker tree, from the config. */
@@ -23,6 +23,12 @@ function warnWithoutSandbox(config: Config, logger: Logger): void {
     config.sandbox === 'off'
       ? Promise.resolve({ available: false, reason: 'TOOLPORT_SANDBOX=off' })
       : detectBwrap(config.bwrapPath);
+  if (limitMode() === 'rlimit') {
+    logger.warn(
+      {},
+      'no writable pids+memory cgroups: python process and memory limits apply per process (rlimits), not per worker tree',
+    );
+  }
   void check.then((status) => {
     if (status.available) return;
     logger.warn(

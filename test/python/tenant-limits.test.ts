@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ToolSource } from '../../src/core/index.js';
 import { createPythonSource, type PythonSourceOptions } from '../../src/sources/python/index.js';
 
-import { createWorkdir, firstText, pythonManifest, sandboxAvailable } from './helpers.js';
+import { cgroupsWritable, createWorkdir, firstText, pythonManifest, sandboxAvailable } from './helpers.js';
 
 const SCRIPT = `
 import os, time
@@ -56,6 +56,7 @@ def ping() -> str:
 
 describe('limits of tenant python code', async () => {
   const available = await sandboxAvailable();
+  const cgroups = available && cgroupsWritable();
   const work = createWorkdir('limits');
   const script = work.write('limits.py', SCRIPT);
   const sources: ToolSource[] = [];
@@ -76,15 +77,18 @@ describe('limits of tenant python code', async () => {
   });
 
   describe.skipIf(!available)('sandboxed', () => {
-    it('bounds the processes of a worker tree: 500 forks fail with an error naming the limit', async () => {
-      const source = open({ limits: { maxProcesses: 24 } });
-      const result = await source.invoke('fork_many', { count: 500 });
-      expect(result.isError).toBe(true);
-      expect(firstText(result)).toMatch(/process limit \(24 processes; TOOLPORT_PYTHON_MAX_PROCESSES/);
-      expect(source.info!()).toMatchObject({ sandboxed: true, limits: { maxProcesses: 24 } });
-      // The worker was replaced; the next call is served.
-      expect((await source.invoke('ping', {})).structuredContent).toEqual({ result: 'pong' });
-    });
+    it.skipIf(!cgroups)(
+      'bounds the processes of a worker tree: 500 forks fail with an error naming the limit',
+      async () => {
+        const source = open({ limits: { maxProcesses: 24 } });
+        const result = await source.invoke('fork_many', { count: 500 });
+        expect(result.isError).toBe(true);
+        expect(firstText(result)).toMatch(/process limit \(24 processes; TOOLPORT_PYTHON_MAX_PROCESSES/);
+        expect(source.info!()).toMatchObject({ sandboxed: true, limits: { maxProcesses: 24 } });
+        // The worker was replaced; the next call is served.
+        expect((await source.invoke('ping', {})).structuredContent).toEqual({ result: 'pong' });
+      },
+    );
 
     it('falls back to per-process rlimits without cgroups, and says so in the runtime info', async () => {
       const source = open({ cgroups: false, limits: { maxProcesses: 24, maxMemoryMb: 600 } });
@@ -101,13 +105,16 @@ describe('limits of tenant python code', async () => {
       expect(raised.info!()).toMatchObject({ limits: { maxProcesses: 24 } });
     });
 
-    it('kills a tree that outgrows its memory limit across several children, says so, and respawns', async () => {
-      const source = open({ limits: { maxMemoryMb: 96 } });
-      const result = await source.invoke('hog', { children: 4, mb: 48 });
-      expect(result.isError).toBe(true);
-      expect(firstText(result)).toMatch(/memory limit \(96 MB; TOOLPORT_PYTHON_MAX_MEMORY_MB/);
-      expect((await source.invoke('ping', {})).structuredContent).toEqual({ result: 'pong' });
-    });
+    it.skipIf(!cgroups)(
+      'kills a tree that outgrows its memory limit across several children, says so, and respawns',
+      async () => {
+        const source = open({ limits: { maxMemoryMb: 96 } });
+        const result = await source.invoke('hog', { children: 4, mb: 48 });
+        expect(result.isError).toBe(true);
+        expect(firstText(result)).toMatch(/memory limit \(96 MB; TOOLPORT_PYTHON_MAX_MEMORY_MB/);
+        expect((await source.invoke('ping', {})).structuredContent).toEqual({ result: 'pong' });
+      },
+    );
 
     it('stops a 1 GiB scratch write at the scratch limit with ENOSPC', async () => {
       const source = open({ limits: { scratchMb: 8 } });
