@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import type { ToolSource } from '../../src/core/index.js';
-import { createPythonSource, type PythonSourceOptions } from '../../src/sources/python/index.js';
+import { analyzeScript, createPythonSource, type PythonSourceOptions } from '../../src/sources/python/index.js';
 
 import { cgroupsWritable, createWorkdir, firstText, pythonManifest, sandboxAvailable } from './helpers.js';
 
@@ -96,6 +96,33 @@ describe('limits of tenant python code', async () => {
       expect(source.info!()).toMatchObject({ limits: { mode: 'rlimit', maxProcesses: 24, maxMemoryMb: 600 } });
     });
 
+    it.skipIf(!cgroups)('names the limit in the start failure of a script that forks at import', async () => {
+      const greedy = work.write(
+        'greedy.py',
+        'import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)\n',
+      );
+      const source = createPythonSource({
+        manifest: pythonManifest(greedy, { memory_mb: 1024 }),
+        config: {},
+        trust: 'tenant',
+        scratchRoot: join(work.dir, 'scratch'),
+        limits: { maxProcesses: 12 },
+      });
+      sources.push(source);
+      await expect(source.load()).rejects.toThrow(/process limit \(12 processes; TOOLPORT_PYTHON_MAX_PROCESSES/);
+    });
+
+    it.skipIf(!cgroups)('analyses a tenant upload inside the same limits, naming the one its import hit', async () => {
+      const analysis = await analyzeScript({
+        filename: 'greedy.py',
+        content:
+          'import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)\n',
+        trust: 'tenant',
+        limits: { maxProcesses: 12 },
+      });
+      expect(analysis.import_error).toMatch(/process limit \(12 processes; TOOLPORT_PYTHON_MAX_PROCESSES/);
+    });
+
     it('a manifest may lower the process limit but not raise it', async () => {
       const lowered = open({ limits: { maxProcesses: 24 } }, { max_processes: 12 });
       await lowered.load();
@@ -144,6 +171,17 @@ describe('limits of tenant python code', async () => {
       const source = open({ bwrap: missing, allowUnsandboxed: true });
       expect((await source.invoke('ping', {})).structuredContent).toEqual({ result: 'pong' });
       expect(source.info!()).toMatchObject({ sandboxed: false, trust: 'tenant', limits: { scratchMb: null } });
+    });
+
+    it('refuses to analyse a tenant upload, naming TOOLPORT_ALLOW_UNSANDBOXED', async () => {
+      await expect(
+        analyzeScript({
+          filename: 'up.py',
+          content: 'def f() -> int:\n    return 1\n',
+          trust: 'tenant',
+          bwrap: missing,
+        }),
+      ).rejects.toThrow(/TOOLPORT_ALLOW_UNSANDBOXED/);
     });
 
     it('keeps sandbox auto for operator code', async () => {

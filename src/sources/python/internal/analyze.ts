@@ -109,11 +109,19 @@ export async function analyzeScript(options: AnalyzeOptions): Promise<ScriptAnal
       : [install.executable, runnerArgs];
     jail = createJail(command, args, limits, cgroupManager());
     const output = await run(jail.command, jail.args, env, scratch, timeoutMs + KILL_GRACE_MS);
+    let analysis: ScriptAnalysis;
     try {
-      return JSON.parse(output) as ScriptAnalysis;
+      analysis = JSON.parse(output) as ScriptAnalysis;
     } catch {
       throw createError('internal', 'the python runner returned an unreadable analysis');
     }
+    // The runner reports an import that failed (e.g. a fork refused); say which limit caused it.
+    const hits = jail.hits();
+    if (hits.length) {
+      const limits = hits.map((h) => h.message).join('; ');
+      analysis.import_error = analysis.import_error ? `${limits}: ${analysis.import_error}` : limits;
+    }
+    return analysis;
   } catch (err) {
     const hits = jail?.hits() ?? [];
     if (hits.length) {

@@ -137,7 +137,10 @@ export class PythonWorker {
         : exit
           ? `python worker failed to start: ${exit.lastStderr || describeExit(exit)}`
           : `python worker failed to start: ${(err as Error).message}`;
-      throw createError('upstream_unavailable', reason, {}, err);
+      // A script that forks or allocates at import time hits the tree limits before it ever answers.
+      const hits = worker.limitHits();
+      const limits = hits.length ? `${hits.map((h) => h.message).join('; ')} — ` : '';
+      throw createError('upstream_unavailable', `${limits}${reason}`, {}, err);
     } finally {
       clearTimeout(timer);
       prepared?.cleanup?.();
