@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The limits of one worker tree (a runner process and everything it starts). */
@@ -92,12 +92,50 @@ function killAndRemove(dirs: string[], attempt = 0): void {
   if (left.length && attempt < 50) setTimeout(() => killAndRemove(left, attempt + 1), 100).unref();
 }
 
+/** Removes a `toolport-<pid>` parent and its worker groups, as far as they are empty. */
+function removeTree(parent: string): void {
+  try {
+    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !entry.name.startsWith('w-')) continue;
+      try {
+        rmdirSync(join(parent, entry.name));
+      } catch {
+        // a worker still exiting
+      }
+    }
+    rmdirSync(parent);
+  } catch {
+    // not empty yet, or already gone
+  }
+}
+
+/** Removes the groups left by Toolport processes that no longer run (killed servers, crashed tests). */
+function sweepStale(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const match = /^toolport-(\d+)$/.exec(name);
+    if (!match || Number(match[1]) === process.pid) continue;
+    try {
+      process.kill(Number(match[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') removeTree(join(dir, name));
+    }
+  }
+}
+
 /** cgroup v1: separate `pids` and `memory` hierarchies, a group below this process's own in each. */
 function detectV1(): CgroupManager | undefined {
   const pidsOwn = ownPath('pids');
   const memOwn = ownPath('memory');
   if (pidsOwn === undefined || memOwn === undefined) return undefined;
   const tag = `toolport-${process.pid}`;
+  sweepStale(join(ROOT, 'pids', pidsOwn));
+  sweepStale(join(ROOT, 'memory', memOwn));
   const pidsParent = join(ROOT, 'pids', pidsOwn, tag);
   const memParent = join(ROOT, 'memory', memOwn, tag);
   if (!tryMkdir(pidsParent) || !tryMkdir(memParent)) return undefined;
@@ -146,6 +184,7 @@ function detectV2(): CgroupManager | undefined {
     return undefined;
   }
   if (!/\bpids\b/.test(controllers) || !/\bmemory\b/.test(controllers)) return undefined;
+  sweepStale(join(ROOT, own));
   const parent = join(ROOT, own, `toolport-${process.pid}`);
   if (!tryMkdir(parent)) return undefined;
   try {
@@ -204,10 +243,6 @@ function removeParents(): void {
     join(ROOT, 'memory', ownPath('memory') ?? '/', tag),
     join(ROOT, ownPath('') ?? '/', tag),
   ]) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // not ours, not empty (a worker still exiting) or already gone
-    }
+    removeTree(dir);
   }
 }
