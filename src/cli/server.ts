@@ -23,7 +23,7 @@ import { WebhookDispatcher, WebhookService } from '../webhooks/index.js';
 import { logRegistryEvents } from './event-log.js';
 import { packageRoot, packageVersion } from './paths.js';
 import { resolveAdminToken } from './secrets-files.js';
-import { createSourceFactories } from './sources.js';
+import { createSourceFactories, pythonLimits } from './sources.js';
 
 /** A running Toolport server. */
 export interface RunningServer {
@@ -128,8 +128,17 @@ export async function startServer(
       registry,
       store,
       maxBytes: config.scriptMaxBytes,
-      analyze: (content, filename) =>
-        analyzeScript({ content, filename, python: config.python, sandbox: config.sandbox }),
+      analyze: (content, filename, trust) =>
+        analyzeScript({
+          content,
+          filename,
+          trust,
+          python: config.python,
+          sandbox: config.sandbox,
+          bwrap: config.bwrapPath,
+          allowUnsandboxed: config.allowUnsandboxed,
+          limits: pythonLimits(config),
+        }),
       buildWrapper: buildStandaloneWrapper,
     });
     const admin = resolveAdminToken(dataDir, config.adminToken);

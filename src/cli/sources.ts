@@ -5,8 +5,41 @@ import { createError, type Logger } from '../core/index.js';
 import { matchAllowedCommand, type SourceFactories } from '../registry/index.js';
 import { createHttpSource } from '../sources/http/index.js';
 import { createMcpSource } from '../sources/mcp/index.js';
-import { createPythonSource } from '../sources/python/index.js';
+import { createPythonSource, detectBwrap, limitMode } from '../sources/python/index.js';
 import type { Store } from '../store/index.js';
+
+/** The server-wide caps on each python worker tree, from the config. */
+export function pythonLimits(config: Config): { maxProcesses: number; maxMemoryMb: number; scratchMb: number } {
+  return {
+    maxProcesses: config.pythonMaxProcesses,
+    maxMemoryMb: config.pythonMaxMemoryMb,
+    scratchMb: config.pythonScratchMb,
+  };
+}
+
+/** Logs once at start when tenant python code cannot run because bubblewrap is missing (or runs without it). */
+function warnWithoutSandbox(config: Config, logger: Logger): void {
+  const check =
+    config.sandbox === 'off'
+      ? Promise.resolve({ available: false, reason: 'TOOLPORT_SANDBOX=off' })
+      : detectBwrap(config.bwrapPath);
+  if (limitMode() === 'rlimit') {
+    logger.warn(
+      {},
+      'no writable pids+memory cgroups: python process and memory limits apply per process (rlimits), not per worker tree',
+    );
+  }
+  void check.then((status) => {
+    if (status.available) return;
+    logger.warn(
+      { reason: status.reason, bwrap: config.bwrapPath, allowUnsandboxed: config.allowUnsandboxed },
+      config.allowUnsandboxed
+        ? 'bubblewrap is unavailable: tenant python code will run UNSANDBOXED (TOOLPORT_ALLOW_UNSANDBOXED=1)'
+        : 'bubblewrap is unavailable: tenant python connectors and script uploads are refused ' +
+            '(install bubblewrap, or set TOOLPORT_ALLOW_UNSANDBOXED=1 to run them unsandboxed)',
+    );
+  });
+}
 
 /**
  * The concrete ToolSource factories by kind. Python connectors that reference an uploaded script
@@ -19,6 +52,7 @@ export function createSourceFactories(deps: {
   logger: Logger;
 }): SourceFactories {
   const { config, store, dataDir, logger } = deps;
+  warnWithoutSandbox(config, logger);
   return {
     http: ({ manifest, config: values, connector, trust }) =>
       createHttpSource({
@@ -49,7 +83,7 @@ export function createSourceFactories(deps: {
         logger: logger.child({ connector }),
       });
     },
-    python: async ({ tenantId, projectId, connector, manifest, config: values }) => {
+    python: async ({ tenantId, projectId, connector, manifest, config: values, trust }) => {
       const spec = manifest.python;
       if (!spec) throw createError('validation_failed', `connector ${connector} has no python section`);
       let script = spec.script;
@@ -72,6 +106,16 @@ export function createSourceFactories(deps: {
         python: config.python,
         sandbox: config.sandbox,
         scratchRoot,
+        trust,
+        bwrap: config.bwrapPath,
+        allowUnsandboxed: config.allowUnsandboxed,
+        tenantNetwork: config.tenantNetwork,
+        // The proxy honours the private-network switch only for operator code (the source enforces it too).
+        allowPrivateNetworks: trust === 'operator' && config.allowPrivateNetworks,
+        limits: pythonLimits(config),
+        // A script from a server path (the operator's, or a tenant's inside the file roots) may import its
+        // siblings; an upload is a single file and gets nothing but itself.
+        bindScriptDir: spec.script !== undefined,
       });
     },
   };

@@ -56,6 +56,14 @@ export const configSchema = z
     allowedOrigins: list.default([]),
     python: z.string().min(1).default('python3'),
     sandbox: z.enum(['auto', 'off', 'required']).default('auto'),
+    /** The bubblewrap command (`TOOLPORT_BWRAP_PATH`); a missing one means no sandbox here. */
+    bwrapPath: z.string().min(1).default('bwrap'),
+    /** Processes (and threads) of one python worker's whole tree. */
+    pythonMaxProcesses: z.coerce.number().int().min(4).max(65_536).default(32),
+    /** Memory (MiB) of one python worker's whole tree, scratch included. */
+    pythonMaxMemoryMb: z.coerce.number().int().min(32).default(512),
+    /** Scratch size (MiB) of one sandboxed python worker. */
+    pythonScratchMb: z.coerce.number().int().min(1).default(64),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     otlpEndpoint: z.string().url().optional(),
     usageFlushMs: positiveMs.default(2_000),

@@ -117,6 +117,12 @@ export interface PythonConnectorSpec {
   timeout_ms: number;
   memory_mb: number;
   max_workers: number;
+  /** Processes of one worker's tree; may only lower the server's `TOOLPORT_PYTHON_MAX_PROCESSES`. */
+  max_processes?: number;
+  /** Memory (MiB) of one worker's whole tree; may only lower `TOOLPORT_PYTHON_MAX_MEMORY_MB`. */
+  max_memory_mb?: number;
+  /** Scratch size (MiB) of one worker; may only lower `TOOLPORT_PYTHON_SCRATCH_MB`. */
+  scratch_mb?: number;
 }
 
 /** A script-mode CLI parameter. */

@@ -28,7 +28,8 @@ const asRecord = (analysis: ScriptAnalysisResult): Record<string, unknown> =>
 export interface ScriptServiceOptions {
   registry: Registry;
   store: Store;
-  analyze: (content: string, filename: string) => Promise<ScriptAnalysisResult>;
+  /** Imports the script in a child process; `trust` says whose code it is (tenant code: sandboxed or refused). */
+  analyze: (content: string, filename: string, trust: Trust) => Promise<ScriptAnalysisResult>;
   buildWrapper: (spec: {
     content: string;
     filename: string;
@@ -75,7 +76,7 @@ export class ScriptService {
   }
 
   /** Checks, analyses and stores an upload. A syntax error is refused with its line. */
-  async upload(tenantId: string, filename: string, data: Buffer): Promise<ScriptSummary> {
+  async upload(tenantId: string, filename: string, data: Buffer, trust: Trust = 'tenant'): Promise<ScriptSummary> {
     if (!/\.py$/i.test(filename)) {
       throw validationError('not a Python script', [
         { pointer: '/file', message: `file name ${filename} must end in .py` },
@@ -90,7 +91,7 @@ export class ScriptService {
     } catch {
       throw validationError('script is not UTF-8', [{ pointer: '/file', message: 'must be UTF-8 text' }]);
     }
-    const analysis = await this.#o.analyze(content, filename);
+    const analysis = await this.#o.analyze(content, filename, trust);
     if (analysis.syntax_error) {
       const { line, column, message } = analysis.syntax_error;
       throw validationError(`syntax error in ${filename} at line ${line}: ${message}`, [
@@ -139,9 +140,9 @@ export class ScriptService {
   }
 
   /** Re-runs the analysis (e.g. after the runtime learned new types) and stores it. */
-  async discover(tenantId: string, id: string): Promise<ScriptAnalysisResult> {
+  async discover(tenantId: string, id: string, trust: Trust = 'tenant'): Promise<ScriptAnalysisResult> {
     const script = await this.get(tenantId, id);
-    const analysis = await this.#o.analyze(script.content, script.filename);
+    const analysis = await this.#o.analyze(script.content, script.filename, trust);
     await this.#o.store.setScriptAnalysis(tenantId, id, asRecord(analysis));
     return analysis;
   }
@@ -154,7 +155,8 @@ export class ScriptService {
     trust: Trust = 'tenant',
   ): Promise<InstallResult> {
     const script = await this.get(tenantId, id);
-    const analysis = (script.analysis as unknown as ScriptAnalysisResult | null) ?? (await this.discover(tenantId, id));
+    const analysis =
+      (script.analysis as unknown as ScriptAnalysisResult | null) ?? (await this.discover(tenantId, id, trust));
     const type =
       request.type ??
       (request.parameters || (!analysis.functions.length && analysis.has_main) ? 'executable' : 'function');

@@ -19,13 +19,19 @@ export interface BwrapOptions {
    * sandbox inherit bwrap's own environment — then the caller must spawn bwrap with a scrubbed one.
    */
   env?: Readonly<Record<string, string>>;
+  /** Scratch as a private tmpfs of this many bytes instead of a bind of the host folder (a hard size limit). */
+  scratchBytes?: number;
+  /** Host paths bound read-only at another place inside (`[host, inside]`), e.g. a private folder at /run/x. */
+  mounts?: readonly (readonly [string, string])[];
 }
 
-let bwrapStatus: Promise<BwrapStatus> | undefined;
+const bwrapStatus = new Map<string, Promise<BwrapStatus>>();
 
-/** Checks once per process whether `bwrap` can create a sandbox here (user namespaces may be off). */
-export function detectBwrap(): Promise<BwrapStatus> {
-  bwrapStatus ??= new Promise<BwrapStatus>((resolve) => {
+/** Checks once per process and command whether bubblewrap can create a sandbox here (user namespaces may be off). */
+export function detectBwrap(command = 'bwrap'): Promise<BwrapStatus> {
+  const known = bwrapStatus.get(command);
+  if (known) return known;
+  const status = new Promise<BwrapStatus>((resolve) => {
     const args = [
       '--unshare-all',
       '--die-with-parent',
@@ -47,12 +53,13 @@ export function detectBwrap(): Promise<BwrapStatus> {
       '/dev',
       'true',
     ];
-    execFile('bwrap', args, { timeout: 10_000 }, (err, _stdout, stderr) => {
+    execFile(command, args, { timeout: 10_000 }, (err, _stdout, stderr) => {
       if (!err) resolve({ available: true });
       else resolve({ available: false, reason: (stderr || err.message).trim().split('\n')[0] ?? 'bwrap failed' });
     });
   });
-  return bwrapStatus;
+  bwrapStatus.set(command, status);
+  return status;
 }
 
 /** Read-only system folders every sandbox sees (where they exist). */
@@ -93,8 +100,11 @@ export function buildBwrapArgs(options: BwrapOptions): string[] {
   if (options.network) args.push('--share-net');
   for (const dir of SYSTEM_DIRS) args.push('--ro-bind-try', dir, dir);
   for (const file of [...ETC_FILES, ...(options.network ? NETWORK_ETC : [])]) args.push('--ro-bind-try', file, file);
+  // Scratch first: read-only binds below it (an analysed upload) are mounted on top of it.
+  if (options.scratchBytes) args.push('--size', String(options.scratchBytes), '--tmpfs', options.scratch);
+  else args.push('--bind', options.scratch, options.scratch);
   for (const path of options.readOnly) args.push('--ro-bind', path, path);
-  args.push('--bind', options.scratch, options.scratch);
+  for (const [host, inside] of options.mounts ?? []) args.push('--ro-bind', host, inside);
   args.push('--proc', '/proc', '--dev', '/dev', '--chdir', options.scratch);
   // The sandbox root is a tmpfs holding the mount points: make it read-only too, so the
   // scratch bind really is the only writable place.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { ConfigKeySpec, ConnectorManifest, PythonConnectorSpec } from '../../src/manifest/types.js';
-import { detectBwrap } from '../../src/sources/python/index.js';
+import { detectBwrap, limitMode } from '../../src/sources/python/index.js';
 
 /** A temp directory for one test file, removed by `cleanup`. */
 export function createWorkdir(prefix: string): {
@@ -64,4 +64,13 @@ export async function sandboxAvailable(): Promise<boolean> {
 export function firstText(result: { content: { type: string; text?: string }[] }): string {
   const block = result.content[0];
   return block && block.type === 'text' ? (block.text ?? '') : '';
+}
+
+/** Whether per-worker cgroups enforce process and memory limits here; says so when they do not. */
+export function cgroupsWritable(): boolean {
+  const mode = limitMode();
+  if (mode === 'rlimit') {
+    console.warn('[test/python] no writable pids+memory cgroups here: tree process/memory limit tests skipped');
+  }
+  return mode !== 'rlimit';
 }

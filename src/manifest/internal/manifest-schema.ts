@@ -260,6 +260,24 @@ export const manifestJsonSchema: JsonSchema = {
         timeout_ms: { ...positiveMs(3_600_000, 'Per-call timeout.'), default: 30_000 },
         memory_mb: { type: 'integer', minimum: 16, maximum: 65_536, default: 256 },
         max_workers: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+        max_processes: {
+          type: 'integer',
+          minimum: 4,
+          maximum: 4096,
+          description: "Processes of one worker's tree; can only lower the server's limit.",
+        },
+        max_memory_mb: {
+          type: 'integer',
+          minimum: 32,
+          maximum: 65_536,
+          description: "Memory of one worker's whole process tree; can only lower the server's limit.",
+        },
+        scratch_mb: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65_536,
+          description: "Size of one worker's scratch directory; can only lower the server's limit.",
+        },
       },
     },
     mcp: {

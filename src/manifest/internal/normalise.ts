@@ -160,6 +160,9 @@ function normalisePython(python: Rec, baseDir: string | undefined): PythonConnec
     out.script = baseDir !== undefined && !isAbsolute(script) ? resolve(baseDir, script) : script;
   if (typeof python.script_id === 'string') out.script_id = python.script_id;
   if (typeof python.tool_name === 'string') out.tool_name = python.tool_name;
+  for (const key of ['max_processes', 'max_memory_mb', 'scratch_mb'] as const) {
+    if (typeof python[key] === 'number') out[key] = python[key];
+  }
   return out;
 }
 

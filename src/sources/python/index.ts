@@ -4,6 +4,7 @@
  */
 import type { ToolSource } from '../../core/index.js';
 
+import { cgroupManager, type LimitMode } from './internal/cgroup.js';
 import { PythonSource, type PythonSourceOptions } from './internal/python-source.js';
 
 export { analyzeScript } from './internal/analyze.js';
@@ -13,6 +14,17 @@ export { buildStandaloneWrapper } from './internal/wrapper.js';
 export type { WrapperSpec } from './internal/wrapper.js';
 export { detectBwrap } from './internal/sandbox.js';
 export type { BwrapStatus } from './internal/sandbox.js';
+export type { LimitMode, TreeLimits } from './internal/cgroup.js';
+
+/**
+ * How worker-tree limits are enforced on this host: per-worker cgroups (v1 or v2) when writable, else rlimits.
+ *
+ * @example
+ * if (limitMode() === 'rlimit') logger.warn({}, 'python process and memory limits are per process only');
+ */
+export function limitMode(): LimitMode {
+  return cgroupManager()?.mode ?? 'rlimit';
+}
 export type { PythonSourceOptions } from './internal/python-source.js';
 
 /**

@@ -62,7 +62,12 @@ export async function registerScriptRoutes(
         }
         throw err;
       });
-      const summary = await scripts(ctx).upload(tenantOf(request), file.filename || 'script.py', data);
+      const summary = await scripts(ctx).upload(
+        tenantOf(request),
+        file.filename || 'script.py',
+        data,
+        trustOf(getPrincipal(request)),
+      );
       reply.code(201);
       return { script_id: summary.id, ...summary };
     },
@@ -136,7 +141,7 @@ export async function registerScriptRoutes(
     response: { 200: scriptSchema },
     handler: async (request) => ({
       script_id: idOf(request),
-      analysis: await scripts(ctx).discover(tenantOf(request), idOf(request)),
+      analysis: await scripts(ctx).discover(tenantOf(request), idOf(request), trustOf(getPrincipal(request))),
     }),
   });
 

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
-import { createError, type JsonSchema } from '../../../core/index.js';
+import { createError, type JsonSchema, type Trust } from '../../../core/index.js';
 import type { ScriptParameter } from '../../../manifest/types.js';
 
+import { cgroupManager, type TreeLimits } from './cgroup.js';
+import { createJail, type Jail } from './jail.js';
+import { DEFAULT_TREE_LIMITS, decideLaunch } from './launch-policy.js';
 import { runnerPath } from './runner-path.js';
 import { baseEnv, bwrapArgs, detectBwrap, resolvePython, sandboxRunnerArgs } from './sandbox.js';
 
@@ -44,6 +47,14 @@ export interface AnalyzeOptions {
   python?: string;
   /** Importing runs user code: sandboxed like workers when bubblewrap works (`auto`). */
   sandbox?: 'auto' | 'off' | 'required';
+  /** Who uploaded the script (`tenant` by default): tenant code is analysed sandboxed or not at all. */
+  trust?: Trust;
+  /** The bubblewrap command (`TOOLPORT_BWRAP_PATH`). */
+  bwrap?: string;
+  /** The operator's opt-out: tenant code may be imported unsandboxed when bubblewrap cannot be used. */
+  allowUnsandboxed?: boolean;
+  /** Caps on the analysing process tree, as for workers. */
+  limits?: Partial<TreeLimits>;
 }
 
 const KILL_GRACE_MS = 2_000;
@@ -54,26 +65,39 @@ export async function analyzeScript(options: AnalyzeOptions): Promise<ScriptAnal
   const timeoutMs = options.timeoutMs ?? 10_000;
   const install = await resolvePython(options.python ?? 'python3');
   const mode = options.sandbox ?? 'auto';
-  const bwrap = mode === 'off' ? { available: false } : await detectBwrap();
-  if (mode === 'required' && !bwrap.available) {
-    throw createError('upstream_unavailable', 'bubblewrap sandbox required for script analysis but unavailable');
-  }
+  const bwrap = mode === 'off' ? { available: false, reason: 'sandbox off' } : await detectBwrap(options.bwrap);
+  const { sandboxed } = decideLaunch({
+    trust: options.trust ?? 'tenant',
+    sandbox: mode,
+    bwrap,
+    allowUnsandboxed: options.allowUnsandboxed ?? false,
+    allowNetwork: false,
+    tenantNetwork: false,
+    operatorNetwork: 'shared',
+  });
+  const limits: TreeLimits = { ...DEFAULT_TREE_LIMITS, ...options.limits };
   const dir = mkdtempSync(join(tmpdir(), 'toolport-analyze-'));
+  let jail: Jail | undefined;
   try {
-    const script = join(dir, safeFilename(options.filename));
+    // The upload sits beside the scratch, not in it: the sandbox's scratch is its own tmpfs.
+    const scratch = join(dir, 'scratch');
+    mkdirSync(join(dir, 'src'));
+    mkdirSync(scratch);
+    const script = join(dir, 'src', safeFilename(options.filename));
     writeFileSync(script, options.content, { mode: 0o600 });
     const runner = runnerPath();
     const runnerArgs = [runner, 'analyze', script, '--timeout-ms', String(timeoutMs)];
-    const env = baseEnv(install, dir);
-    const [command, args] = bwrap.available
+    const env = baseEnv(install, scratch);
+    const [command, args] = sandboxed
       ? [
-          'bwrap',
+          options.bwrap ?? 'bwrap',
           [
             ...bwrapArgs({
               install,
               runnerDir: dirname(runner),
               script,
-              scratch: dir,
+              scratch,
+              scratchMb: limits.scratchMb,
               allowNetwork: false,
               baseEnv: env,
             }),
@@ -83,13 +107,31 @@ export async function analyzeScript(options: AnalyzeOptions): Promise<ScriptAnal
           ],
         ]
       : [install.executable, runnerArgs];
-    const output = await run(command, args, env, dir, timeoutMs + KILL_GRACE_MS);
+    jail = createJail(command, args, limits, cgroupManager());
+    const output = await run(jail.command, jail.args, env, scratch, timeoutMs + KILL_GRACE_MS);
+    let analysis: ScriptAnalysis;
     try {
-      return JSON.parse(output) as ScriptAnalysis;
+      analysis = JSON.parse(output) as ScriptAnalysis;
     } catch {
       throw createError('internal', 'the python runner returned an unreadable analysis');
     }
+    // The runner reports an import that failed (e.g. a fork refused); say which limit caused it.
+    const hits = jail.hits();
+    if (hits.length) {
+      const limits = hits.map((h) => h.message).join('; ');
+      analysis.import_error = analysis.import_error ? `${limits}: ${analysis.import_error}` : limits;
+    }
+    return analysis;
+  } catch (err) {
+    const hits = jail?.hits() ?? [];
+    if (hits.length) {
+      throw createError('unprocessable', `script analysis stopped: ${hits.map((h) => h.message).join('; ')}`, {
+        limit: hits.map((h) => h.limit),
+      });
+    }
+    throw err;
   } finally {
+    jail?.release();
     rmSync(dir, { recursive: true, force: true });
   }
 }

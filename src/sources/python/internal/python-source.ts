@@ -13,13 +13,17 @@ import {
   type ToolCallResult,
   type ToolDefinition,
   type ToolSource,
+  type Trust,
 } from '../../../core/index.js';
 import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/types.js';
 
+import { cgroupManager, type TreeLimits } from './cgroup.js';
+import { type EgressProxy, startEgressProxy } from './egress-proxy.js';
+import { DEFAULT_TREE_LIMITS, decideLaunch, effectiveLimits } from './launch-policy.js';
 import { WorkerPool } from './pool.js';
 import { runnerPath } from './runner-path.js';
 import { detectBwrap, resolvePython } from './sandbox.js';
-import { configEnv, createSpawnSpec, serveArgs } from './spawn-plan.js';
+import { configEnv, createSpawnSpec, EGRESS_SOCKET, type NetworkMode, serveArgs } from './spawn-plan.js';
 import { callOnWorker } from './tool-call.js';
 import { PythonWorker, RpcError, type SpawnSpec } from './worker.js';
 
@@ -32,6 +36,24 @@ export interface PythonSourceOptions {
   python?: string;
   /** `auto` uses bubblewrap when it works here; `required` fails without it; `off` never uses it. */
   sandbox?: 'auto' | 'off' | 'required';
+  /** Who the code was installed by (`operator` by default): tenant code runs sandboxed or not at all. */
+  trust?: Trust;
+  /** The bubblewrap command (`TOOLPORT_BWRAP_PATH`; `bwrap` on PATH by default). */
+  bwrap?: string;
+  /** The operator's opt-out: tenant code may run unsandboxed when bubblewrap cannot be used. */
+  allowUnsandboxed?: boolean;
+  /** Whether tenant code may have (proxied, public-only) network access (`TOOLPORT_TENANT_NETWORK`). */
+  tenantNetwork?: boolean;
+  /** How operator code with `allow_network` reaches the network: the host's (`shared`, default) or the proxy. */
+  operatorNetwork?: 'shared' | 'proxy';
+  /** Lets the egress proxy reach loopback/private addresses; honoured for operator code only. */
+  allowPrivateNetworks?: boolean;
+  /** Caps on each worker's tree (processes, memory, scratch); the manifest may only lower them. */
+  limits?: Partial<TreeLimits>;
+  /** Whether to use cgroups for the limits when writable here (default true; false = per-process rlimits). */
+  cgroups?: boolean;
+  /** Bind the script's folder (not only the file) so it can import its siblings: scripts from file roots. */
+  bindScriptDir?: boolean;
   /** Parent directory of the per-source scratch directories (the OS temp dir by default). */
   scratchRoot?: string;
   /** Pool tuning (tests and operators); defaults suit production. */
@@ -58,7 +80,11 @@ export class PythonSource implements ToolSource {
   #started: Promise<WorkerPool> | undefined;
   #pool: WorkerPool | undefined;
   #scratch: string | undefined;
+  #privateDir: string | undefined;
+  #egress: EgressProxy | undefined;
   #sandboxed = false;
+  #network: NetworkMode = 'none';
+  #limits: { tree: TreeLimits; mode: string } | undefined;
   #tools: ToolDefinition[] | undefined;
   #closed = false;
 
@@ -105,6 +131,7 @@ export class PythonSource implements ToolSource {
       timeoutMs: this.#spec.timeout_ms,
       memoryMb: this.#spec.memory_mb,
       connector: this.#options.manifest.name,
+      limits: this.#limits && { tree: this.#limits.tree, scratch: this.#sandboxed },
     });
   }
 
@@ -139,12 +166,28 @@ export class PythonSource implements ToolSource {
     this.#closed = true;
     await this.#started?.catch(() => undefined);
     await this.#pool?.close();
-    if (this.#scratch) rmSync(this.#scratch, { recursive: true, force: true });
+    await this.#egress?.close();
+    for (const dir of [this.#scratch, this.#privateDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   }
 
   info(): SourceInfo {
     const stats = this.#pool?.stats() ?? { workers: 0, busy: 0, queued: 0, crashLoop: false };
-    return { sandboxed: this.#sandboxed, ...stats };
+    const info: SourceInfo = {
+      sandboxed: this.#sandboxed,
+      trust: this.#options.trust ?? 'operator',
+      network: this.#network,
+      ...stats,
+    };
+    if (this.#limits) {
+      info.limits = {
+        mode: this.#limits.mode,
+        maxProcesses: this.#limits.tree.maxProcesses,
+        maxMemoryMb: this.#limits.tree.maxMemoryMb,
+        // Unsandboxed the scratch is a host folder: nothing bounds its size.
+        scratchMb: this.#sandboxed ? this.#limits.tree.scratchMb : null,
+      };
+    }
+    return info;
   }
 
   #start(): Promise<WorkerPool> {
@@ -163,20 +206,39 @@ export class PythonSource implements ToolSource {
       throw createError('upstream_unavailable', `python script not found: ${script}`);
     }
     const install = await resolvePython(this.#options.python ?? 'python3');
-    const mode = this.#options.sandbox ?? 'auto';
-    if (mode !== 'off') {
-      const bwrap = await detectBwrap();
-      if (!bwrap.available && mode === 'required') {
-        throw createError(
-          'upstream_unavailable',
-          `bubblewrap sandbox required but unavailable: ${bwrap.reason ?? 'unknown'}`,
-        );
-      }
-      this.#sandboxed = bwrap.available;
+    const options = this.#options;
+    const trust = options.trust ?? 'operator';
+    const mode = options.sandbox ?? 'auto';
+    const bwrap = mode === 'off' ? { available: false, reason: 'sandbox off' } : await detectBwrap(options.bwrap);
+    const decision = decideLaunch({
+      trust,
+      sandbox: mode,
+      bwrap,
+      allowUnsandboxed: options.allowUnsandboxed ?? false,
+      allowNetwork: this.#spec.allow_network,
+      tenantNetwork: options.tenantNetwork ?? false,
+      operatorNetwork: options.operatorNetwork ?? 'shared',
+    });
+    this.#sandboxed = decision.sandboxed;
+    this.#network = decision.network;
+    if (!decision.sandboxed && trust === 'tenant') {
+      this.#logger.warn({ setting: 'TOOLPORT_ALLOW_UNSANDBOXED' }, 'tenant python code runs UNSANDBOXED');
     }
-    const root = this.#options.scratchRoot ?? join(tmpdir(), 'toolport-python');
+    const tree = effectiveLimits({ ...DEFAULT_TREE_LIMITS, ...options.limits }, this.#spec);
+    const cgroups = options.cgroups === false ? null : cgroupManager();
+    this.#limits = { tree, mode: cgroups?.mode ?? 'rlimit' };
+    const root = options.scratchRoot ?? join(tmpdir(), 'toolport-python');
     mkdirSync(root, { recursive: true, mode: 0o700 });
-    this.#scratch = mkdtempSync(join(root, `${this.#options.manifest.name.replace(SAFE_NAME, '_')}-`));
+    this.#scratch = mkdtempSync(join(root, `${options.manifest.name.replace(SAFE_NAME, '_')}-`));
+    // Short and private: env files and the egress socket (a unix socket path must stay under 108 bytes).
+    this.#privateDir = mkdtempSync(join(tmpdir(), 'tp-'));
+    if (decision.network === 'proxy') {
+      this.#egress = await startEgressProxy({
+        socketPath: join(this.#privateDir, EGRESS_SOCKET),
+        allowPrivateNetworks: trust === 'operator' && (options.allowPrivateNetworks ?? false),
+        logger: this.#logger,
+      });
+    }
     const runner = runnerPath();
     const spawnSpec: SpawnSpec = createSpawnSpec({
       install,
@@ -184,10 +246,20 @@ export class PythonSource implements ToolSource {
       runnerDir: dirname(runner),
       script: realScript,
       scratch: this.#scratch,
-      runnerArgs: serveArgs(this.#options.manifest, this.#spec, realScript),
-      secretsEnv: configEnv(this.#options.manifest, this.#options.config, this.#logger),
+      // Under rlimits the launch shell's hard address-space limit is the tree's: the runner may not raise it.
+      runnerArgs: serveArgs(
+        options.manifest,
+        cgroups ? this.#spec : { ...this.#spec, memory_mb: Math.min(this.#spec.memory_mb, tree.maxMemoryMb) },
+        realScript,
+      ),
+      secretsEnv: configEnv(options.manifest, options.config, this.#logger),
       sandboxed: this.#sandboxed,
-      allowNetwork: this.#spec.allow_network,
+      network: decision.network,
+      ...(options.bwrap ? { bwrap: options.bwrap } : {}),
+      privateDir: this.#privateDir,
+      scratchMb: tree.scratchMb,
+      bindScriptDir: options.bindScriptDir ?? false,
+      limits: { tree, cgroups },
     });
     const startTimeoutMs = this.#options.startTimeoutMs ?? Math.max(10_000, this.#spec.timeout_ms);
     this.#pool = new WorkerPool({

@@ -18,11 +18,20 @@ export interface SandboxPlan {
   install: PythonInstall;
   runnerDir: string;
   script: string;
+  /** Bind the script's whole folder read-only (operator file-root scripts import their siblings). */
+  bindScriptDir?: boolean;
   scratch: string;
+  /** Scratch as a private tmpfs of this size (MiB) at `scratch` instead of a host bind. */
+  scratchMb?: number;
+  /** A host folder bound read-only at {@link SANDBOX_PRIVATE_DIR} (env files, the egress socket). */
+  privateDir?: string;
   allowNetwork: boolean;
   /** Non-secret variables set with `--setenv` (secrets go through the env file). */
   baseEnv: Record<string, string>;
 }
+
+/** Where a worker's private host folder appears inside the sandbox. */
+export const SANDBOX_PRIVATE_DIR = '/run/toolport';
 
 const installs = new Map<string, Promise<PythonInstall>>();
 
@@ -63,8 +72,15 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
   const readOnly = plan.install.prefixes.filter((prefix) => !isSystemPath(prefix));
   const exeDir = dirname(plan.install.executable);
   if (!plan.install.prefixes.some((p) => exeDir.startsWith(`${p}/`))) readOnly.push(exeDir);
-  readOnly.push(plan.runnerDir, plan.script);
-  return buildBwrapArgs({ network: plan.allowNetwork, readOnly, scratch: plan.scratch, env: plan.baseEnv });
+  readOnly.push(plan.runnerDir, plan.bindScriptDir ? dirname(plan.script) : plan.script);
+  return buildBwrapArgs({
+    network: plan.allowNetwork,
+    readOnly,
+    scratch: plan.scratch,
+    env: plan.baseEnv,
+    ...(plan.scratchMb ? { scratchBytes: plan.scratchMb * 1024 * 1024 } : {}),
+    ...(plan.privateDir ? { mounts: [[plan.privateDir, SANDBOX_PRIVATE_DIR] as const] } : {}),
+  });
 }
 
 /** Runner arguments a sandboxed runner needs: bwrap sets PWD after --chdir, which the scrubbed env has no room for. */

@@ -1,3 +1,7 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { silentLogger } from '../../../core/index.js';
@@ -113,5 +117,48 @@ describe('createSpawnSpec', () => {
       'TMPDIR',
       'WEATHER_KEY',
     ]);
+  });
+
+  it('gives proxied code no host network: the egress forwarder is the entry point, the private dir is bound', () => {
+    const spec = createSpawnSpec({ ...input, sandboxed: true, network: 'proxy', privateDir: '/tmp/tp-1' });
+    expect(spec.args).not.toContain('--share-net');
+    const bind = spec.args.indexOf('/tmp/tp-1');
+    expect(spec.args.slice(bind - 1, bind + 2)).toEqual(['--ro-bind', '/tmp/tp-1', '/run/toolport']);
+    const entry = spec.args.indexOf('/pkg/python/toolport_egress.py');
+    expect(spec.args.slice(entry, entry + 5)).toEqual([
+      '/pkg/python/toolport_egress.py',
+      '--socket',
+      '/run/toolport/egress.sock',
+      '--',
+      '/pkg/python/toolport_runner.py',
+    ]);
+  });
+
+  it('makes the scratch a size-limited tmpfs and binds the script folder only when asked', () => {
+    const spec = createSpawnSpec({ ...input, sandboxed: true, scratchMb: 8, bindScriptDir: true });
+    const tmpfs = spec.args.indexOf('--tmpfs');
+    expect(spec.args.slice(tmpfs - 2, tmpfs + 2)).toEqual([
+      '--size',
+      String(8 * 1024 * 1024),
+      '--tmpfs',
+      '/tmp/scratch-1',
+    ]);
+    expect(spec.args).toEqual(expect.arrayContaining(['--ro-bind', '/srv/scripts', '/srv/scripts']));
+    expect(createSpawnSpec({ ...input, sandboxed: true }).args).not.toContain('/srv/scripts');
+  });
+
+  it('writes secrets to the private dir, names the in-sandbox path, and removes the file after start', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spawn-plan-'));
+    try {
+      const spec = createSpawnSpec({ ...input, sandboxed: true, privateDir: dir });
+      const prepared = spec.prepare!();
+      expect(prepared.args[0]).toBe('--env-file');
+      expect(prepared.args[1]).toMatch(/^\/run\/toolport\/\.toolport-env-[0-9a-f]+\.json$/);
+      expect(readdirSync(dir)).toHaveLength(1);
+      prepared.cleanup!();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

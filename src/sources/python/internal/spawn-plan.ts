@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createError, type Logger } from '../../../core/index.js';
 import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/types.js';
 
-import { baseEnv, bwrapArgs, type PythonInstall, sandboxRunnerArgs } from './sandbox.js';
+import type { CgroupManager, TreeLimits } from './cgroup.js';
+import { baseEnv, bwrapArgs, type PythonInstall, SANDBOX_PRIVATE_DIR, sandboxRunnerArgs } from './sandbox.js';
 import type { SpawnSpec } from './worker.js';
+
+/** How a worker reaches the network: not at all, the host's network, or only through the egress proxy. */
+export type NetworkMode = 'none' | 'shared' | 'proxy';
+
+/** The egress socket's name in the private folder (bound at `/run/toolport` in the sandbox). */
+export const EGRESS_SOCKET = 'egress.sock';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -54,43 +61,74 @@ export function createSpawnSpec(input: {
   runnerArgs: string[];
   secretsEnv: Record<string, string>;
   sandboxed: boolean;
-  allowNetwork: boolean;
+  /** Kept for callers of the boolean form: true means `network: 'shared'`. */
+  allowNetwork?: boolean;
+  network?: NetworkMode;
+  /** The bubblewrap command (`bwrap` on PATH by default). */
+  bwrap?: string;
+  /** Host folder for env files and the egress socket, bound read-only in the sandbox. */
+  privateDir?: string;
+  scratchMb?: number;
+  bindScriptDir?: boolean;
+  /** Tree limits and the cgroups enforcing them (a jail per worker); none = unconfined. */
+  limits?: { tree: TreeLimits; cgroups: CgroupManager | null };
 }): SpawnSpec {
   const base = baseEnv(input.install, input.scratch);
+  const network = input.network ?? (input.allowNetwork ? 'shared' : 'none');
   if (!input.sandboxed) {
     return {
       command: input.install.executable,
       args: [input.runner, ...input.runnerArgs],
       env: { ...base, ...input.secretsEnv },
       cwd: input.scratch,
+      ...(input.limits ? { limits: input.limits } : {}),
     };
   }
   const sandbox = bwrapArgs({
     install: input.install,
     runnerDir: input.runnerDir,
     script: input.script,
+    bindScriptDir: input.bindScriptDir ?? false,
     scratch: input.scratch,
-    allowNetwork: input.allowNetwork,
+    ...(input.scratchMb ? { scratchMb: input.scratchMb } : {}),
+    ...(input.privateDir ? { privateDir: input.privateDir } : {}),
+    allowNetwork: network === 'shared',
     baseEnv: base,
   });
+  // With egress the sandbox's entry point is the forwarder, which then runs the runner in-process.
+  const entry =
+    network === 'proxy'
+      ? [
+          join(input.runnerDir, 'toolport_egress.py'),
+          '--socket',
+          `${SANDBOX_PRIVATE_DIR}/${EGRESS_SOCKET}`,
+          '--',
+          input.runner,
+        ]
+      : [input.runner];
   const hasSecrets = Object.keys(input.secretsEnv).length > 0;
+  // Config values (secrets) travel in a 0600 file, never in argv (bwrap --setenv would show them in the
+  // process list). It lives in the private folder (the scratch is the sandbox's own tmpfs) and is removed
+  // once the worker has started; the runner deletes it too where it can.
+  const envDir = input.privateDir ?? input.scratch;
+  const envDirInside = input.privateDir ? SANDBOX_PRIVATE_DIR : input.scratch;
   return {
-    command: 'bwrap',
-    args: [...sandbox, input.install.executable, input.runner, ...input.runnerArgs, ...sandboxRunnerArgs()],
+    command: input.bwrap ?? 'bwrap',
+    args: [...sandbox, input.install.executable, ...entry, ...input.runnerArgs, ...sandboxRunnerArgs()],
     // bwrap itself gets the scrubbed env too; --clearenv then leaves the sandbox only --setenv values.
     env: base,
     cwd: input.scratch,
-    // Config values (secrets) travel in a 0600 file the runner deletes on start, never in argv
-    // (bwrap --setenv would show them in the process list).
+    ...(input.limits ? { limits: input.limits } : {}),
     prepare: hasSecrets
       ? () => {
-          const file = join(input.scratch, `.toolport-env-${randomBytes(8).toString('hex')}.json`);
+          const name = `.toolport-env-${randomBytes(8).toString('hex')}.json`;
+          const file = join(envDir, name);
           try {
             writeFileSync(file, JSON.stringify(input.secretsEnv), { mode: 0o600 });
           } catch (err) {
             throw createError('upstream_unavailable', 'cannot write the python worker env file', {}, err);
           }
-          return ['--env-file', file];
+          return { args: ['--env-file', join(envDirInside, name)], cleanup: () => rmSync(file, { force: true }) };
         }
       : undefined,
   };

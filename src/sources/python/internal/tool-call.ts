@@ -1,5 +1,7 @@
 import { createError, type ContentBlock, type ToolCallResult } from '../../../core/index.js';
 
+import type { TreeLimits } from './cgroup.js';
+import { type LimitHit, limitMessage } from './jail.js';
 import type { WorkerPool } from './pool.js';
 import { RpcError, type PythonWorker, WorkerExitError } from './worker.js';
 
@@ -13,7 +15,11 @@ export interface WorkerCall {
   timeoutMs: number;
   memoryMb: number;
   connector: string;
+  /** The worker tree's limits; `scratch` says whether the scratch has a size limit (a tmpfs). */
+  limits?: { tree: TreeLimits; scratch: boolean } | undefined;
 }
+
+const ENOSPC = /\[Errno 28\]|No space left on device/;
 
 const CRASH_SIGNALS = new Set(['SIGKILL', 'SIGSEGV', 'SIGABRT', 'SIGBUS']);
 
@@ -51,10 +57,12 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
     request.promise.then(
       (raw) => {
         const result = toCallResult(raw);
+        const hits = limitHits(call, result);
         const memoryError = result._meta?.exception_type === 'MemoryError';
-        // After a MemoryError the interpreter may hold fragmented memory: start fresh next time.
-        pool.release(worker, { healthy: true, retire: memoryError });
-        finish(result);
+        // After a MemoryError the interpreter may hold fragmented memory, after a hit limit the tree may be
+        // full of stragglers or the scratch full: start fresh next time.
+        pool.release(worker, { healthy: true, retire: memoryError || hits.length > 0 });
+        finish(hits.length ? limitResult(hits, result) : result);
       },
       (err: unknown) => {
         if (err instanceof RpcError) {
@@ -67,6 +75,11 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
           return;
         }
         if (err instanceof WorkerExitError) {
+          const hits = worker.limitHits();
+          if (hits.length) {
+            finish(limitResult(hits, errorResult(crashMessage(err, call.memoryMb))));
+            return;
+          }
           finish(
             errorResult(crashMessage(err, call.memoryMb), {
               workerExit: { code: err.exit.code, signal: err.exit.signal },
@@ -110,6 +123,23 @@ function crashMessage(err: WorkerExitError, memoryMb: number): string {
   }
   if (exit.lastStderr) message += `: ${exit.lastStderr}`;
   return message;
+}
+
+/** Limits the call ran into: the worker's cgroup counters, and ENOSPC on a size-limited scratch. */
+function limitHits(call: WorkerCall, result: ToolCallResult): LimitHit[] {
+  const hits = call.worker.limitHits();
+  if (call.limits?.scratch && result.isError) {
+    const text = result.content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join('\n');
+    if (ENOSPC.test(text)) hits.push({ limit: 'scratch', message: limitMessage('scratch', call.limits.tree) });
+  }
+  return hits;
+}
+
+/** An isError result that leads with the limit(s) hit, keeping what the tool itself said after it. */
+function limitResult(hits: LimitHit[], original: ToolCallResult): ToolCallResult {
+  const said = original.content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join('\n');
+  const text = `${hits.map((h) => h.message).join('; ')}${said ? ` — ${said}` : ''}`;
+  return errorResult(text, { limit: hits.map((h) => h.limit) });
 }
 
 function errorResult(text: string, meta?: Record<string, unknown>): ToolCallResult {

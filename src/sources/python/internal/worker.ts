@@ -2,14 +2,19 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 import { createError } from '../../../core/index.js';
 
+import type { CgroupManager, TreeLimits } from './cgroup.js';
+import { createJail, type Jail, type LimitHit } from './jail.js';
+
 /** How to start one runner process (already wrapped in bwrap when sandboxed). */
 export interface SpawnSpec {
   command: string;
   args: string[];
   env: Record<string, string>;
   cwd: string;
-  /** Called before each spawn (e.g. to write a private env file); returns extra runner args. */
-  prepare?: () => string[];
+  /** Called before each spawn (e.g. to write a private env file): extra runner args, and a cleanup once started. */
+  prepare?: () => { args: string[]; cleanup?: () => void };
+  /** Limits of each worker's process tree (a jail per worker); absent = unconfined. */
+  limits?: { tree: TreeLimits; cgroups: CgroupManager | null };
 }
 
 /** Why and how a worker process ended. */
@@ -61,9 +66,11 @@ export class PythonWorker {
   #exit: WorkerExit | undefined;
   #exitListeners: ((exit: WorkerExit) => void)[] = [];
   readonly exited: Promise<WorkerExit>;
+  #jail: Jail | undefined;
 
-  private constructor(child: ChildProcessWithoutNullStreams) {
+  private constructor(child: ChildProcessWithoutNullStreams, jail: Jail | undefined) {
     this.#child = child;
+    this.#jail = jail;
     this.pid = child.pid ?? -1;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => this.#onData(chunk));
@@ -77,6 +84,7 @@ export class PythonWorker {
       child.on('exit', (code, signal) => {
         const exit: WorkerExit = { code, signal, killedByUs: this.#killedByUs, lastStderr: lastLine(this.#stderr) };
         this.#exit = exit;
+        this.#jail?.release();
         const error = new WorkerExitError(exit);
         for (const pending of this.#pending.values()) pending.reject(error);
         this.#pending.clear();
@@ -88,17 +96,29 @@ export class PythonWorker {
 
   /** Spawns the runner and completes the MCP initialize handshake. */
   static async start(spec: SpawnSpec, startTimeoutMs: number): Promise<PythonWorker> {
-    const extra = spec.prepare?.() ?? [];
+    const prepared = spec.prepare?.();
+    const args = [...spec.args, ...(prepared?.args ?? [])];
+    let jail: Jail | undefined;
+    try {
+      jail = spec.limits ? createJail(spec.command, args, spec.limits.tree, spec.limits.cgroups) : undefined;
+    } catch (err) {
+      prepared?.cleanup?.();
+      throw createError('upstream_unavailable', `cannot create the worker's cgroup: ${(err as Error).message}`);
+    }
     // detached: its own process group, so a kill also reaches the scripts it starts.
-    const child = spawn(spec.command, [...spec.args, ...extra], {
+    const child = spawn(jail?.command ?? spec.command, jail?.args ?? args, {
       cwd: spec.cwd,
       env: spec.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
     const worker = await new Promise<PythonWorker>((resolve, reject) => {
-      child.once('error', (err) => reject(createError('upstream_unavailable', `cannot start python: ${err.message}`)));
-      child.once('spawn', () => resolve(new PythonWorker(child)));
+      child.once('error', (err) => {
+        jail?.release();
+        prepared?.cleanup?.();
+        reject(createError('upstream_unavailable', `cannot start python: ${err.message}`));
+      });
+      child.once('spawn', () => resolve(new PythonWorker(child, jail)));
     });
     const timer = setTimeout(() => worker.kill(), startTimeoutMs);
     try {
@@ -117,10 +137,19 @@ export class PythonWorker {
         : exit
           ? `python worker failed to start: ${exit.lastStderr || describeExit(exit)}`
           : `python worker failed to start: ${(err as Error).message}`;
-      throw createError('upstream_unavailable', reason, {}, err);
+      // A script that forks or allocates at import time hits the tree limits before it ever answers.
+      const hits = worker.limitHits();
+      const limits = hits.length ? `${hits.map((h) => h.message).join('; ')} — ` : '';
+      throw createError('upstream_unavailable', `${limits}${reason}`, {}, err);
     } finally {
       clearTimeout(timer);
+      prepared?.cleanup?.();
     }
+  }
+
+  /** Limits the worker's tree ran into since the last time this was asked. */
+  limitHits(): LimitHit[] {
+    return this.#jail?.hits() ?? [];
   }
 
   /** True until the process has exited. */
