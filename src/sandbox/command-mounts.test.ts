@@ -63,7 +63,21 @@ describe('buildBwrapArgs', () => {
     expect(args).not.toContain('--share-net');
     expect(args).not.toContain('--clearenv');
     expect(args.join(' ')).toContain('--ro-bind /opt/x /opt/x');
-    expect(args.join(' ')).toContain('--bind /s /s --proc /proc --dev /dev --chdir /s --remount-ro /');
+    // Scratch comes before the read-only binds, so a bind below scratch lands on top of it.
+    expect(args.join(' ')).toContain('--bind /s /s --ro-bind /opt/x /opt/x --proc /proc --dev /dev --chdir /s');
+    expect(args.slice(-2)).toEqual(['--remount-ro', '/']);
+  });
+
+  it('makes scratch a sized tmpfs and binds extra mounts at their own place inside', () => {
+    const args = buildBwrapArgs({
+      network: false,
+      readOnly: [],
+      scratch: '/s',
+      scratchBytes: 1024,
+      mounts: [['/host/private', '/run/toolport']],
+    }).join(' ');
+    expect(args).toContain('--size 1024 --tmpfs /s --ro-bind /host/private /run/toolport');
+    expect(args).not.toContain('--bind /s /s');
     expect(args).not.toContain('/etc/resolv.conf');
   });
 

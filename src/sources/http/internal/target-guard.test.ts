@@ -12,7 +12,8 @@ describe('target guard', () => {
   it('refuses private IP literals and allows public ones', () => {
     expect(checkLiteralHost('10.1.2.3')?.code).toBe('target_refused');
     expect(checkLiteralHost('::ffff:169.254.169.254')?.message).toBe(
-      'target_refused: ::ffff:169.254.169.254 resolves to a link-local address',
+      'target_refused: ::ffff:169.254.169.254 resolves to a link-local address (loopback/private targets are ' +
+        'refused unless the operator sets TOOLPORT_ALLOW_PRIVATE_NETWORKS=1)',
     );
     expect(checkLiteralHost('8.8.8.8')).toBeNull();
     expect(checkLiteralHost('example.com')).toBeNull();
