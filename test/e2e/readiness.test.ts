@@ -105,6 +105,8 @@ describe.skipIf(!hasPg)('/health reports a PostgreSQL outage', () => {
     expect((await health(server, '/health/ready')).status).toBe(200);
     await relay.cut();
 
+    // Results are reused for a second, so the outage shows on the next probe.
+    await expect.poll(async () => (await health(server, '/health/ready')).status, { timeout: 15_000 }).toBe(503);
     const ready = await health(server, '/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.body).toEqual({ ready: false, store: 'unreachable' });

@@ -62,11 +62,19 @@ export interface ApiOptions {
   clientConfig?: ClientConfigBuilder;
 }
 
+/** A revoked API key (`keyId`) or a deleted tenant (no `keyId`). */
+export interface Revocation {
+  tenantId: string;
+  keyId?: string;
+}
+
 /** The built (not listening) app and the token resolver the gateway shares. */
 export interface Api {
   app: FastifyInstance;
   authenticate: Authenticate;
   metrics: MetricsRegistry;
+  /** Subscribes to key revocations and tenant deletions (the gateway closes their sessions); returns unsubscribe. */
+  onRevoke(listener: (revocation: Revocation) => void): () => void;
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -112,6 +120,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   installJsonParser(app);
 
   const authenticate = createAuthenticate({ store: options.store, adminToken: options.adminToken, logger, clock });
+  const revokeListeners = new Set<(revocation: Revocation) => void>();
   const ctx: ApiContext = {
     store: options.store,
     registry: options.registry,
@@ -122,6 +131,10 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     version: options.version,
     samplesAvailable: options.samplesAvailable ?? true,
     forgetKeys: authenticate.forgetKeys,
+    revoked: (revocation) => {
+      authenticate.forgetKeys();
+      for (const listener of revokeListeners) listener(revocation);
+    },
     maxFileBytes: Math.max(bodyLimit, DEFAULT_BODY_LIMIT),
     fileRoots: (options.fileRoots ?? []).map(canonicalPath),
     ...(options.scripts ? { scripts: options.scripts } : {}),
@@ -142,7 +155,11 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     await registerScriptRoutes(scope, ctx, options.scriptMaxBytes ?? 512 * 1024);
   });
 
-  return { app, authenticate, metrics };
+  const onRevoke = (listener: (revocation: Revocation) => void): (() => void) => {
+    revokeListeners.add(listener);
+    return () => revokeListeners.delete(listener);
+  };
+  return { app, authenticate, metrics, onRevoke };
 }
 
 /** The real path of an existing directory (symlinks resolved), else its absolute form. */
