@@ -149,6 +149,12 @@ export async function startServer(
       sessionIdleMs: config.sessionIdleMs,
       maxSessionsPerKey: config.maxSessionsPerKey,
       maxSessionsPerTenant: config.maxSessionsPerTenant,
+      revalidateMs: config.sessionRevalidateMs,
+      ownerActive: async (tenantId, keyId) => {
+        if (keyId === undefined) return (await store.getTenant(tenantId)) !== null;
+        const key = (await store.listApiKeys(tenantId)).find((k) => k.id === keyId);
+        return key !== undefined && key.revoked_at === null;
+      },
       maxBodyBytes: config.bodyLimitBytes * 4,
       ...(config.allowedHosts.length ? { allowedHosts: config.allowedHosts } : {}),
       ...(config.allowedOrigins.length ? { allowedOrigins: config.allowedOrigins } : {}),

@@ -48,6 +48,8 @@ export const configSchema = z
     maxSessionsPerKey: z.coerce.number().int().min(0).default(100),
     /** Concurrent MCP sessions per tenant across its keys; 0 disables the cap. */
     maxSessionsPerTenant: z.coerce.number().int().min(0).default(500),
+    /** How often each node re-checks that the keys of its open MCP sessions are still valid (revoked elsewhere). */
+    sessionRevalidateMs: positiveMs.default(30_000),
     allowedHosts: list.default([]),
     allowedOrigins: list.default([]),
     python: z.string().min(1).default('python3'),

@@ -26,6 +26,14 @@ export interface GatewayOptions {
   maxSessionsPerKey?: number;
   /** Concurrent sessions one tenant may hold across its keys (default 500; 0 = no cap). */
   maxSessionsPerTenant?: number;
+  /**
+   * Whether the key (or, without `keyId`, the tenant) that opened sessions is still valid. Asked every
+   * `revalidateMs` for each owner of open sessions, so a revoke or tenant deletion made on another node closes
+   * this node's sessions too. Errors keep the sessions (a store outage must not drop every client).
+   */
+  ownerActive?: (tenantId: string, keyId?: string) => Promise<boolean>;
+  /** Period of the `ownerActive` check (default 30 s). */
+  revalidateMs?: number;
   /** Largest accepted request body (default 4 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   serverInfo: { name: string; version: string };
@@ -50,6 +58,7 @@ export interface Gateway {
 const DEFAULT_IDLE_MS = 5 * 60_000;
 const DEFAULT_MAX_PER_KEY = 100;
 const DEFAULT_MAX_PER_TENANT = 500;
+const DEFAULT_REVALIDATE_MS = 30_000;
 /** The owner key id of sessions opened with the operator's admin token. */
 const OPERATOR_KEY = 'operator';
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
@@ -86,9 +95,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   // HTTP server closed its idle connections once; shutting these down ourselves keeps `app.close()` from waiting
   // for the keep-alive timeout.
   const sockets = new Set<Socket>();
+  const revalidator = startRevalidation(sessions, options, logger);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      clearInterval(revalidator);
       notifier.close();
       await sessions.closeAll();
       await streamable.close();
@@ -214,6 +225,36 @@ export function createGateway(options: GatewayOptions): Gateway {
     stats: () => ({ sessions: sessions.size }),
     closeSessions: (filter) => sessions.closeOwned(filter),
   };
+}
+
+/** Periodically closes sessions whose key was revoked or whose tenant was deleted (possibly on another node). */
+function startRevalidation(
+  sessions: SessionTable,
+  options: GatewayOptions,
+  logger: Logger,
+): NodeJS.Timeout | undefined {
+  const ownerActive = options.ownerActive;
+  if (!ownerActive) return undefined;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void (async () => {
+      for (const owner of sessions.owners()) {
+        const keyId = owner.keyId === OPERATOR_KEY ? undefined : owner.keyId;
+        const active = await ownerActive(owner.tenantId, keyId).catch((err: unknown) => {
+          logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'session owner check failed');
+          return true;
+        });
+        if (!active) {
+          const closed = await sessions.closeOwned(keyId === undefined ? { tenantId: owner.tenantId } : owner);
+          logger.info({ tenant: owner.tenantId, key_id: keyId, closed }, 'closed sessions of a revoked owner');
+        }
+      }
+    })().finally(() => (running = false));
+  }, options.revalidateMs ?? DEFAULT_REVALIDATE_MS);
+  timer.unref();
+  return timer;
 }
 
 function bearerToken(header: string | undefined): string | undefined {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
@@ -206,5 +208,64 @@ describe('DELETE /v1/tenants/{id}', () => {
     expect((await admin('POST', '/v1/tenants/empty/api-keys', { name: 'k', scopes: ['invoke'] })).status).toBe(201);
     expect((await admin('DELETE', '/v1/tenants/empty')).status).toBe(204);
     expect((await admin('GET', '/v1/tenants/empty')).status).toBe(404);
+  });
+});
+
+const PG_URL = process.env.TOOLPORT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function pgReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const hasPg = await pgReachable();
+if (!hasPg) {
+  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but ${PG_URL} is unreachable`);
+  console.warn(`SKIPPED revocation across nodes: ${PG_URL} is unreachable`);
+}
+
+describe.skipIf(!hasPg)('revocation across two nodes sharing PostgreSQL', () => {
+  const schema = `revoke_${randomBytes(4).toString('hex')}`;
+  let nodeA: ServerProcess;
+  let nodeB: ServerProcess;
+
+  beforeAll(async () => {
+    const setup = new pg.Client({ connectionString: PG_URL });
+    await setup.connect();
+    await setup.query(`CREATE SCHEMA ${schema}`);
+    await setup.end();
+    const url = new URL(PG_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const env = { TOOLPORT_DATABASE_URL: url.toString(), TOOLPORT_SESSION_REVALIDATE_MS: '300' };
+    nodeA = await startServerProcess({ env });
+    nodeB = await startServerProcess({ env });
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.stop(), nodeB?.stop()]);
+    const cleanup = new pg.Client({ connectionString: PG_URL });
+    await cleanup.connect();
+    await cleanup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await cleanup.end();
+  });
+
+  it('a key revoked on one node loses its streams on the other', async () => {
+    const admin = createRestClient(nodeA.url, nodeA.adminToken);
+    expect((await admin('POST', '/v1/tenants', { id: 'shared' })).status).toBe(201);
+    const created = await admin('POST', '/v1/tenants/shared/api-keys', { name: 'k', scopes: ['invoke'] });
+    expect(created.status).toBe(201);
+    // Node B learns of the tenant's default project through NOTIFY.
+    await expect
+      .poll(async () => (await post(`${nodeB.url}/mcp/default`, created.body.key, INITIALIZE)).status)
+      .toBe(200);
+    const { get, sse } = await openStreams(nodeB, created.body.key as string);
+
+    expect((await admin('DELETE', `/v1/tenants/shared/api-keys/${created.body.id}`)).status).toBe(204);
+    await Promise.all([get.ended, sse.ended]);
   });
 });

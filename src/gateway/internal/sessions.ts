@@ -161,6 +161,13 @@ export class SessionTable {
     await session.server.close().catch(() => undefined);
   }
 
+  /** The distinct owners of the open sessions. */
+  owners(): SessionOwner[] {
+    const seen = new Map<string, SessionOwner>();
+    for (const { slot } of this.#byId.values()) seen.set(`${slot.owner.tenantId}\u0000${slot.owner.keyId}`, slot.owner);
+    return [...seen.values()];
+  }
+
   /** Closes the sessions opened by a tenant, or by one of its keys; returns how many. */
   async closeOwned(filter: { tenantId: string; keyId?: string }): Promise<number> {
     const doomed = [...this.#byId.values()].filter(
