@@ -268,4 +268,28 @@ describe.skipIf(!hasPg)('revocation across two nodes sharing PostgreSQL', () => 
     expect((await admin('DELETE', `/v1/tenants/shared/api-keys/${created.body.id}`)).status).toBe(204);
     await Promise.all([get.ended, sse.ended]);
   });
+
+  it('a tenant deleted with force on one node is gone on both, with its sessions', async () => {
+    const admin = createRestClient(nodeA.url, nodeA.adminToken);
+    expect((await admin('POST', '/v1/tenants', { id: 'doomed' })).status).toBe(201);
+    const key = (await admin('POST', '/v1/tenants/doomed/api-keys', { name: 'k', scopes: ['admin', 'invoke'] })).body
+      .key as string;
+    const asTenant = createRestClient(nodeA.url, key);
+    expect((await asTenant('POST', '/v1/projects', { id: 'work' })).status).toBe(201);
+    expect((await asTenant('POST', '/v1/projects/work/connectors/install-from-manifest', { manifest })).status).toBe(
+      201,
+    );
+    await expect.poll(async () => (await post(`${nodeB.url}/mcp/work`, key, INITIALIZE)).status).toBe(200);
+    const stream = await openStream(`${nodeB.url}/sse/work`, key);
+    expect(stream.status).toBe(200);
+
+    expect((await admin('DELETE', '/v1/tenants/doomed')).status).toBe(409);
+    expect((await admin('DELETE', '/v1/tenants/doomed?force=true')).status).toBe(204);
+    await stream.ended;
+    const onB = createRestClient(nodeB.url, nodeB.adminToken);
+    expect((await onB('GET', '/v1/tenants/doomed')).status).toBe(404);
+    expect(
+      (await post(`${nodeB.url}/mcp/work`, nodeB.adminToken, INITIALIZE, { 'X-Tenant-Id': 'doomed' })).status,
+    ).toBe(404);
+  });
 });
