@@ -54,7 +54,10 @@ async function initialize(server: ServerProcess, token: string): Promise<Raw & {
 }
 
 /** Opens a legacy SSE stream; resolves with its status and, on 200, a function that closes it. */
-function openSse(server: ServerProcess, token: string): Promise<{ status: number; body: string; close: () => void }> {
+function openSse(
+  server: ServerProcess,
+  token: string,
+): Promise<{ status: number; body: string; headers: Raw['headers']; close: () => void }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${server.url}/sse/default`,
@@ -64,13 +67,17 @@ function openSse(server: ServerProcess, token: string): Promise<{ status: number
         res.setEncoding('utf8');
         if (res.statusCode !== 200) {
           res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, close: () => undefined }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers, close: () => undefined }),
+          );
           return;
         }
         // Resolve once the endpoint event arrived: the session is registered by then.
         res.on('data', (c: string) => {
           text += c;
-          if (text.includes('event: endpoint')) resolve({ status: 200, body: text, close: () => req.destroy() });
+          if (text.includes('event: endpoint')) {
+            resolve({ status: 200, body: text, headers: res.headers, close: () => req.destroy() });
+          }
         });
       },
     );
@@ -81,13 +88,13 @@ function openSse(server: ServerProcess, token: string): Promise<{ status: number
   });
 }
 
-function expectCapError(res: { status: number; body: string; headers?: Raw['headers'] }, scope: RegExp): void {
+function expectCapError(res: { status: number; body: string; headers: Raw['headers'] }, scope: RegExp): void {
   expect(res.status).toBe(429);
   const body = JSON.parse(res.body) as { jsonrpc: string; error: { code: number; message: string } };
   expect(body.jsonrpc).toBe('2.0');
   expect(body.error.code).toBe(-32000);
   expect(body.error.message).toMatch(scope);
-  if (res.headers) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
 }
 
 describe('MCP session caps per API key and per tenant', () => {
@@ -165,7 +172,7 @@ describe('MCP session caps per API key and per tenant', () => {
       expect(sse.status).toBe(200);
       streams.push(sse);
     }
-    expectCapError({ ...(await openSse(server, keyA)), headers: undefined }, /per API key/);
+    expectCapError(await openSse(server, keyA), /per API key/);
     // Key B: allowed until the tenant total (PER_TENANT) is reached.
     const clients: Client[] = [];
     for (let i = 0; i < PER_TENANT - PER_KEY; i++) {
@@ -179,7 +186,7 @@ describe('MCP session caps per API key and per tenant', () => {
     }
     const byTenant = await initialize(server, keyB);
     expectCapError(byTenant, /per tenant/);
-    expectCapError({ ...(await openSse(server, keyB)), headers: undefined }, /per tenant/);
+    expectCapError(await openSse(server, keyB), /per tenant/);
 
     // Closing a stream frees its slot (the server notices the closed connection).
     streams.pop()!.close();
@@ -194,7 +201,7 @@ describe('idle MCP sessions', () => {
 
   beforeAll(async () => {
     server = await startServerProcess({
-      env: { TOOLPORT_MAX_SESSIONS_PER_KEY: '1', TOOLPORT_SESSION_IDLE_MS: '400' },
+      env: { TOOLPORT_MAX_SESSIONS_PER_KEY: '1', TOOLPORT_SESSION_IDLE_MS: '3000' },
     });
   });
   afterAll(async () => {
@@ -207,7 +214,7 @@ describe('idle MCP sessions', () => {
     expect((await initialize(server, server.adminToken)).status).toBe(429);
     // Nothing touches the session: it is swept, its slot is free again and its id is unknown afterwards.
     await expect
-      .poll(async () => (await initialize(server, server.adminToken)).status, { timeout: 10_000, interval: 250 })
+      .poll(async () => (await initialize(server, server.adminToken)).status, { timeout: 20_000, interval: 250 })
       .toBe(200);
     const stale = await raw(
       `${server.url}/mcp/default`,
