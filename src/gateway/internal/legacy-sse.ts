@@ -42,7 +42,14 @@ export async function openSseSession(
     end();
     sessions.remove(session.id);
   };
-  await server.connect(transport);
+  try {
+    await server.connect(transport);
+  } catch (err) {
+    // A stream that never started must not hold its slot (nor stay "busy" forever).
+    end();
+    sessions.remove(session.id);
+    throw err;
+  }
 }
 
 /** Handles `POST …/messages?sessionId=…`: 202 when delivered, 404 for an unknown session, 400 for a bad body. */
