@@ -3,7 +3,7 @@
  * bearer authentication, one error shape, Prometheus metrics and a generated OpenAPI 3.1 document.
  */
 export { createApi } from './internal/create-api.js';
-export type { Api, ApiOptions } from './internal/create-api.js';
+export type { Api, ApiOptions, Revocation } from './internal/create-api.js';
 export { createAuthenticate, parseBearer } from './internal/auth.js';
 export type { AuthenticateOptions } from './internal/auth.js';
 export { createMetricsRegistry, registerProcessMetrics, DEFAULT_BUCKETS } from './internal/metrics.js';

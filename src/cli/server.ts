@@ -142,7 +142,7 @@ export async function startServer(
       buildWrapper: buildStandaloneWrapper,
     });
     const admin = resolveAdminToken(dataDir, config.adminToken);
-    const { app, authenticate } = await createApi({
+    const { app, authenticate, onRevoke } = await createApi({
       store,
       registry,
       adminToken: admin.token,
@@ -174,11 +174,25 @@ export async function startServer(
       logger,
       serverInfo: { name: 'toolport', version },
       sessionIdleMs: config.sessionIdleMs,
+      maxSessionsPerKey: config.maxSessionsPerKey,
+      maxSessionsPerTenant: config.maxSessionsPerTenant,
+      revalidateMs: config.sessionRevalidateMs,
+      ownerActive: async (tenantId, keyId) => {
+        if (keyId === undefined) return (await store.getTenant(tenantId)) !== null;
+        const key = (await store.listApiKeys(tenantId)).find((k) => k.id === keyId);
+        return key !== undefined && key.revoked_at === null;
+      },
       maxBodyBytes: config.bodyLimitBytes * 4,
       ...(config.allowedHosts.length ? { allowedHosts: config.allowedHosts } : {}),
       ...(config.allowedOrigins.length ? { allowedOrigins: config.allowedOrigins } : {}),
     });
     await gateway.register(app);
+    // A revoked key or a deleted tenant loses its open MCP sessions and streams on this node at once.
+    onRevoke((revocation) => {
+      gateway.closeSessions(revocation).catch((err: unknown) => {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'closing revoked sessions failed');
+      });
+    });
     cleanup.push(() => gateway.close());
 
     const monitor = createHealthMonitor({

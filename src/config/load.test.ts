@@ -13,6 +13,14 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('caps MCP sessions per key and tenant and expires idle ones after 5 minutes by default', () => {
+    const config = loadConfig({ env: {} });
+    expect([config.maxSessionsPerKey, config.maxSessionsPerTenant, config.sessionIdleMs]).toEqual([100, 500, 300_000]);
+    const set = loadConfig({ env: { TOOLPORT_MAX_SESSIONS_PER_KEY: '0', TOOLPORT_MAX_SESSIONS_PER_TENANT: '7' } });
+    expect([set.maxSessionsPerKey, set.maxSessionsPerTenant]).toEqual([0, 7]);
+    expect(() => loadConfig({ env: { TOOLPORT_MAX_SESSIONS_PER_KEY: '-1' } })).toThrow(/TOOLPORT_MAX_SESSIONS_PER_KEY/);
+  });
+
   it('maps TOOLPORT_* environment variables onto keys', () => {
     expect(envName('healthIntervalMs')).toBe('TOOLPORT_HEALTH_INTERVAL_MS');
     const config = loadConfig({

@@ -51,7 +51,13 @@ export const configSchema = z
       .int()
       .min(1024)
       .default(512 * 1024),
-    sessionIdleMs: positiveMs.default(30 * 60_000),
+    sessionIdleMs: positiveMs.default(5 * 60_000),
+    /** Concurrent MCP sessions (2025 Streamable HTTP + legacy SSE) per API key; 0 disables the cap. */
+    maxSessionsPerKey: z.coerce.number().int().min(0).default(100),
+    /** Concurrent MCP sessions per tenant across its keys; 0 disables the cap. */
+    maxSessionsPerTenant: z.coerce.number().int().min(0).default(500),
+    /** How often each node re-checks that the keys of its open MCP sessions are still valid (revoked elsewhere). */
+    sessionRevalidateMs: positiveMs.default(30_000),
     allowedHosts: list.default([]),
     allowedOrigins: list.default([]),
     python: z.string().min(1).default('python3'),

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Authenticate, type Logger, type Principal, silentLogger } from '../core/index.js';
+import { type Authenticate, type Logger, type Principal, isToolportError, silentLogger } from '../core/index.js';
 import type { ToolProvider } from '../registry/types.js';
 import { createChangeNotifier } from './internal/change-notifier.js';
 import { createHostGuard } from './internal/http-guard.js';
 import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
-import { SessionTable } from './internal/sessions.js';
+import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
 import type { Endpoint } from './internal/tool-server.js';
 
@@ -20,8 +20,20 @@ export interface GatewayOptions {
   allowedHosts?: string[];
   /** Allowed `Origin`s (hostnames or exact origins); default the allowed hosts. `*` disables the check. */
   allowedOrigins?: string[];
-  /** Idle time after which a session is closed (default 30 min). */
+  /** Idle time after which a session is closed (default 5 min). */
   sessionIdleMs?: number;
+  /** Concurrent sessions (Streamable HTTP 2025 + legacy SSE) one API key may hold (default 100; 0 = no cap). */
+  maxSessionsPerKey?: number;
+  /** Concurrent sessions one tenant may hold across its keys (default 500; 0 = no cap). */
+  maxSessionsPerTenant?: number;
+  /**
+   * Whether the key (or, without `keyId`, the tenant) that opened sessions is still valid. Asked every
+   * `revalidateMs` for each owner of open sessions, so a revoke or tenant deletion made on another node closes
+   * this node's sessions too. Errors keep the sessions (a store outage must not drop every client).
+   */
+  ownerActive?: (tenantId: string, keyId?: string) => Promise<boolean>;
+  /** Period of the `ownerActive` check (default 30 s). */
+  revalidateMs?: number;
   /** Largest accepted request body (default 4 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   serverInfo: { name: string; version: string };
@@ -36,9 +48,19 @@ export interface Gateway {
   /** Closes every session and stops listening to the registry. Idempotent. */
   close(): Promise<void>;
   stats(): { sessions: number };
+  /**
+   * Closes the sessions (and their open streams) of a tenant, or of one of its API keys: called when a key is
+   * revoked or a tenant deleted. Returns how many were closed.
+   */
+  closeSessions(filter: { tenantId: string; keyId?: string }): Promise<number>;
 }
 
-const DEFAULT_IDLE_MS = 30 * 60_000;
+const DEFAULT_IDLE_MS = 5 * 60_000;
+const DEFAULT_MAX_PER_KEY = 100;
+const DEFAULT_MAX_PER_TENANT = 500;
+const DEFAULT_REVALIDATE_MS = 30_000;
+/** The owner key id of sessions opened with the operator's admin token. */
+const OPERATOR_KEY = 'operator';
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const DEFAULT_DEBOUNCE_MS = 20;
 
@@ -56,7 +78,10 @@ const API_KEY_HINT =
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const sessions = new SessionTable(options.sessionIdleMs ?? DEFAULT_IDLE_MS, logger);
+  const sessions = new SessionTable(options.sessionIdleMs ?? DEFAULT_IDLE_MS, logger, {
+    perKey: options.maxSessionsPerKey ?? DEFAULT_MAX_PER_KEY,
+    perTenant: options.maxSessionsPerTenant ?? DEFAULT_MAX_PER_TENANT,
+  });
   const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger };
   const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger });
   const notifier = createChangeNotifier({
@@ -70,14 +95,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
   });
-  const endpoints = new WeakMap<IncomingMessage, Endpoint>();
+  const endpoints = new WeakMap<IncomingMessage, { endpoint: Endpoint; owner: SessionOwner }>();
   // Connections that carried MCP traffic. Streams end asynchronously after their session closes, i.e. after the
   // HTTP server closed its idle connections once; shutting these down ourselves keeps `app.close()` from waiting
   // for the keep-alive timeout.
   const sockets = new Set<Socket>();
+  const revalidator = startRevalidation(sessions, options, logger);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      clearInterval(revalidator);
       notifier.close();
       await sessions.closeAll();
       await streamable.close();
@@ -96,6 +123,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         principal = await options.authenticate(token, Array.isArray(tenantHeader) ? tenantHeader[0] : tenantHeader);
       } catch (err) {
+        // The operator naming a tenant that does not exist is the client's mistake, answered like REST does.
+        if (isToolportError(err, 'not_found')) return refuse(reply, 404, err.message);
         logger.error({ err: err instanceof Error ? err.message : String(err) }, 'authentication failed');
         return refuse(reply, 500, 'Internal error', RPC.internalError);
       }
@@ -116,9 +145,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       return refuse(reply, 404, connector === undefined ? 'Project not found' : 'Connector not found');
     }
     endpoints.set(req.raw, {
-      tenantId: principal.tenantId,
-      projectId: project,
-      ...(connector !== undefined ? { connector } : {}),
+      endpoint: {
+        tenantId: principal.tenantId,
+        projectId: project,
+        ...(connector !== undefined ? { connector } : {}),
+      },
+      owner: { tenantId: principal.tenantId, keyId: principal.keyId ?? OPERATOR_KEY },
     });
     return undefined;
   };
@@ -130,11 +162,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         req: FastifyRequest<{ Params: RouteParams }>,
         res: ServerResponse,
         endpoint: Endpoint,
+        owner: SessionOwner,
       ) => Promise<void> | void,
     ) =>
     async (req: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply): Promise<void> => {
-      const endpoint = endpoints.get(req.raw);
-      if (!endpoint) return void refuse(reply, 404, 'Project not found');
+      const admitted = endpoints.get(req.raw);
+      if (!admitted) return void refuse(reply, 404, 'Project not found');
       reply.hijack();
       const socket = req.raw.socket;
       if (!sockets.has(socket)) {
@@ -142,7 +175,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         socket.once('close', () => sockets.delete(socket));
       }
       try {
-        await serve(req, reply.raw, endpoint);
+        await serve(req, reply.raw, admitted.endpoint, admitted.owner);
       } catch (err) {
         logger.error({ err: err instanceof Error ? err.message : String(err), url: req.url }, 'mcp request failed');
         writeRpcError(reply.raw, 500, RPC.internalError, 'Internal error');
@@ -163,7 +196,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return refuse(reply, 500, 'Internal error', RPC.internalError);
       });
 
-      const mcp = hijacked((req, res, endpoint) => streamable.handle(req.raw, res, req.body, endpoint));
+      const mcp = hijacked((req, res, endpoint, owner) => streamable.handle(req.raw, res, req.body, endpoint, owner));
       for (const url of ['/mcp/:project', '/mcp/:project/:connector']) {
         scope.route<{ Params: RouteParams }>({
           method: ['GET', 'POST', 'DELETE'],
@@ -172,7 +205,9 @@ export function createGateway(options: GatewayOptions): Gateway {
           handler: mcp,
         });
       }
-      const openSse = hijacked((_req, res, endpoint) => openSseSession(res, endpoint, serverOptions, sessions));
+      const openSse = hijacked((_req, res, endpoint, owner) =>
+        openSseSession(res, endpoint, serverOptions, sessions, owner),
+      );
       const postSse = hijacked((req, res, endpoint) => {
         const query = req.query as Record<string, string | undefined>;
         postSseMessage(res, query.sessionId, req.body, endpoint, sessions);
@@ -189,7 +224,42 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
   };
 
-  return { register, close, stats: () => ({ sessions: sessions.size }) };
+  return {
+    register,
+    close,
+    stats: () => ({ sessions: sessions.size }),
+    closeSessions: (filter) => sessions.closeOwned(filter),
+  };
+}
+
+/** Periodically closes sessions whose key was revoked or whose tenant was deleted (possibly on another node). */
+function startRevalidation(
+  sessions: SessionTable,
+  options: GatewayOptions,
+  logger: Logger,
+): NodeJS.Timeout | undefined {
+  const ownerActive = options.ownerActive;
+  if (!ownerActive) return undefined;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void (async () => {
+      for (const owner of sessions.owners()) {
+        const keyId = owner.keyId === OPERATOR_KEY ? undefined : owner.keyId;
+        const active = await ownerActive(owner.tenantId, keyId).catch((err: unknown) => {
+          logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'session owner check failed');
+          return true;
+        });
+        if (!active) {
+          const closed = await sessions.closeOwned(keyId === undefined ? { tenantId: owner.tenantId } : owner);
+          logger.info({ tenant: owner.tenantId, key_id: keyId, closed }, 'closed sessions of a revoked owner');
+        }
+      }
+    })().finally(() => (running = false));
+  }, options.revalidateMs ?? DEFAULT_REVALIDATE_MS);
+  timer.unref();
+  return timer;
 }
 
 function bearerToken(header: string | undefined): string | undefined {

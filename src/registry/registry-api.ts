@@ -99,6 +99,11 @@ export interface RegistryApi extends ToolProvider {
   deleteProject(tenantId: string, projectId: string): Promise<void>;
   /** Creates the `default` project (and any missing snapshot) for a new tenant. */
   ensureTenantDefaults(tenantId: string): Promise<void>;
+  /**
+   * Deletes a tenant with everything below it in one store operation, then stops its sources and drops its
+   * snapshots (here and, through `project.deleted` notices, on other nodes). False when it did not exist.
+   */
+  deleteTenant(tenantId: string): Promise<boolean>;
 
   // Connectors
   install(request: InstallRequest): Promise<InstallResult>;

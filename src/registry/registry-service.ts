@@ -190,6 +190,10 @@ export class Registry implements RegistryApi {
     return this.#projects.ensureDefault(tenantId);
   }
 
+  deleteTenant(tenantId: string): Promise<boolean> {
+    return this.#projects.deleteTenant(tenantId);
+  }
+
   // Connectors
   install(request: InstallRequest): Promise<InstallResult> {
     return this.core.install(request);

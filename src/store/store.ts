@@ -169,6 +169,8 @@ export interface Store {
   /** Applies pending migrations. Called once at start; idempotent and safe to run from several nodes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** One trivial round trip to the database; throws `store_failed` when it cannot be reached. */
+  ping(): Promise<void>;
 
   // Tenants — createTenant throws `conflict` when the id exists.
   createTenant(tenant: TenantRecord): Promise<void>;

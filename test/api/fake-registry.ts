@@ -123,6 +123,7 @@ export function createFakeRegistry(
       if (!(await store.deleteProject(tenantId, projectId)))
         throw createError('not_found', `Project '${projectId}' not found.`);
     },
+    deleteTenant: (tenantId) => store.deleteTenant(tenantId),
     async ensureTenantDefaults(tenantId) {
       if (!(await store.getProject(tenantId, 'default'))) await api.createProject(tenantId, { id: 'default' });
     },

@@ -12,6 +12,7 @@ afterEach(async () => {
 /** Every REST route of the contract (DESIGN.md + the platform and registry issues). */
 const EXPECTED = [
   'GET /health',
+  'GET /health/ready',
   'GET /metrics',
   'GET /openapi.json',
   'POST /v1/tenants',
@@ -93,7 +94,7 @@ describe('/openapi.json', () => {
         expect(op.summary, at).toEqual(expect.any(String));
         expect(op.tags, at).toEqual([expect.any(String)]);
         expect(op.security, at).toEqual(
-          path === '/health' || path === '/v1/schemas/manifest.json' ? [] : [{ bearerAuth: [] }],
+          path.startsWith('/health') || path === '/v1/schemas/manifest.json' ? [] : [{ bearerAuth: [] }],
         );
         expect(
           Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)),

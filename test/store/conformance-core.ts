@@ -27,6 +27,13 @@ export function defineCoreTests(it: StoreTest): void {
     expect(rows.map((r) => Number(r.version))).toEqual(expected.map((m) => m.version));
   });
 
+  it('answers ping while open and fails it with store_failed once closed', async ({ h }) => {
+    const { store } = h;
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+    await expectCode(store.ping(), 'store_failed');
+  });
+
   it('creates, reads, lists and deletes tenants; a duplicate id is a conflict', async ({ h }) => {
     const { store } = h;
     await store.createTenant({ id: 'b', name: 'Bee', created_at: at(1) });

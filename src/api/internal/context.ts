@@ -25,6 +25,8 @@ export interface ApiContext {
   scripts?: ScriptService;
   /** Drops cached API keys and tenants (after a revoke or a tenant deletion). */
   forgetKeys: () => void;
+  /** Drops cached keys and tells listeners (the gateway) that a key was revoked or a tenant deleted. */
+  revoked: (revocation: { tenantId: string; keyId?: string }) => void;
 }
 
 type Json = Record<string, unknown>;

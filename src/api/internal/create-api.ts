@@ -65,11 +65,19 @@ export interface ApiOptions {
   consoleDir?: string;
 }
 
+/** A revoked API key (`keyId`) or a deleted tenant (no `keyId`). */
+export interface Revocation {
+  tenantId: string;
+  keyId?: string;
+}
+
 /** The built (not listening) app and the token resolver the gateway shares. */
 export interface Api {
   app: FastifyInstance;
   authenticate: Authenticate;
   metrics: MetricsRegistry;
+  /** Subscribes to key revocations and tenant deletions (the gateway closes their sessions); returns unsubscribe. */
+  onRevoke(listener: (revocation: Revocation) => void): () => void;
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -115,6 +123,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   installJsonParser(app);
 
   const authenticate = createAuthenticate({ store: options.store, adminToken: options.adminToken, logger, clock });
+  const revokeListeners = new Set<(revocation: Revocation) => void>();
   const ctx: ApiContext = {
     store: options.store,
     registry: options.registry,
@@ -125,6 +134,10 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     version: options.version,
     samplesAvailable: options.samplesAvailable ?? true,
     forgetKeys: authenticate.forgetKeys,
+    revoked: (revocation) => {
+      authenticate.forgetKeys();
+      for (const listener of revokeListeners) listener(revocation);
+    },
     maxFileBytes: Math.max(bodyLimit, DEFAULT_BODY_LIMIT),
     fileRoots: (options.fileRoots ?? []).map(canonicalPath),
     ...(options.scripts ? { scripts: options.scripts } : {}),
@@ -148,7 +161,11 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   // Outside the authenticated scope: the page and its assets are public, the API it calls is not.
   if (options.consoleDir !== undefined) registerConsole(app, options.consoleDir);
 
-  return { app, authenticate, metrics };
+  const onRevoke = (listener: (revocation: Revocation) => void): (() => void) => {
+    revokeListeners.add(listener);
+    return () => revokeListeners.delete(listener);
+  };
+  return { app, authenticate, metrics, onRevoke };
 }
 
 /** The real path of an existing directory (symlinks resolved), else its absolute form. */

@@ -46,6 +46,11 @@ export function createChangeNotifier(options: {
     // Health results never change the tool list; status changes may (a failing connector's tools leave it).
     if (event.type === 'health.checked') return;
     const key = projectKey(event.tenant_id, event.project_id);
+    // A deleted project (or tenant, here or on another node) ends its sessions and their streams.
+    if (event.type === 'project.deleted') {
+      void sessions.closeProject(key);
+      return;
+    }
     let batch = pending.get(key);
     if (!batch) {
       const created: Pending = {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { writeDuplicateId } from './request-ids.js';
-import { RPC, writeRpcError } from './responses.js';
-import { type Session, type SessionTable, sameEndpoint } from './sessions.js';
+import { RPC, writeRpcError, writeSessionCapError } from './responses.js';
+import { type Session, type SessionOwner, type SessionTable, sameEndpoint } from './sessions.js';
 import { LegacySseTransport } from './sse-transport.js';
 import { type Endpoint, type ToolServerOptions, createToolServer } from './tool-server.js';
 
@@ -17,13 +17,20 @@ export async function openSseSession(
   endpoint: Endpoint,
   serverOptions: Omit<ToolServerOptions, 'endpoint'>,
   sessions: SessionTable,
+  owner: SessionOwner,
 ): Promise<void> {
+  const slot = sessions.reserve(owner);
+  if ('refused' in slot) {
+    writeSessionCapError(res, slot, sessions.retryAfterSeconds);
+    return;
+  }
   const server = createToolServer({ ...serverOptions, endpoint });
   const transport = new LegacySseTransport(res, ssePostPath(endpoint));
   const session: Session = {
     id: transport.sessionId,
     kind: 'sse',
     endpoint,
+    slot,
     server,
     transport,
     lastSeen: Date.now(),
@@ -36,7 +43,14 @@ export async function openSseSession(
     end();
     sessions.remove(session.id);
   };
-  await server.connect(transport);
+  try {
+    await server.connect(transport);
+  } catch (err) {
+    // A stream that never started must not hold its slot (nor stay "busy" forever).
+    end();
+    sessions.remove(session.id);
+    throw err;
+  }
 }
 
 /**

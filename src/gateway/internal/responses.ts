@@ -30,3 +30,20 @@ export function writeRpcError(
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(rpcErrorBody(code, message));
 }
+
+/** 429 for an open past a session cap: a JSON-RPC error naming the cap, with Retry-After. */
+export function writeSessionCapError(
+  res: ServerResponse,
+  refusal: { refused: 'key' | 'tenant'; limit: number },
+  retryAfterSeconds: number,
+): void {
+  const scope = refusal.refused === 'key' ? 'per API key' : 'per tenant';
+  writeRpcError(
+    res,
+    429,
+    RPC.serverError,
+    `Too many open MCP sessions ${scope} (limit ${refusal.limit}): close one (DELETE with its Mcp-Session-Id, ` +
+      'or end the SSE stream) or let idle sessions expire',
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}

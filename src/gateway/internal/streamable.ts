@@ -13,8 +13,8 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
 import { InFlightIds, requestIds, writeDuplicateId } from './request-ids.js';
-import { RPC, writeRpcError } from './responses.js';
-import { type Session, type SessionTable, projectKey, sameEndpoint } from './sessions.js';
+import { RPC, writeRpcError, writeSessionCapError } from './responses.js';
+import { type Session, type SessionOwner, type SessionTable, projectKey, sameEndpoint } from './sessions.js';
 import { type Endpoint, type ToolServerOptions, createToolServer } from './tool-server.js';
 
 /** A 2026-07-28 (per-request) handler of one endpoint; its bus feeds that endpoint's `subscriptions/listen` streams. */
@@ -49,7 +49,13 @@ export class StreamableEndpoints {
   }
 
   /** Serves one request (body already parsed by Fastify) on a hijacked response. */
-  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, endpoint: Endpoint): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    endpoint: Endpoint,
+    owner: SessionOwner,
+  ): Promise<void> {
     const { sessions } = this.#options;
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId !== undefined) {
@@ -89,17 +95,28 @@ export class StreamableEndpoints {
       writeRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
       return;
     }
-    await this.#openSession(req, res, body, endpoint);
+    await this.#openSession(req, res, body, endpoint, owner);
   }
 
-  async #openSession(req: IncomingMessage, res: ServerResponse, body: unknown, endpoint: Endpoint): Promise<void> {
+  async #openSession(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    endpoint: Endpoint,
+    owner: SessionOwner,
+  ): Promise<void> {
     const { sessions } = this.#options;
+    const slot = sessions.reserve(owner);
+    if ('refused' in slot) {
+      writeSessionCapError(res, slot, sessions.retryAfterSeconds);
+      return;
+    }
     const server = createToolServer({ ...this.#options.serverOptions, endpoint });
     let session: Session | undefined;
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        session = { id, kind: 'streamable', endpoint, server, transport, lastSeen: Date.now(), active: 0 };
+        session = { id, kind: 'streamable', endpoint, slot, server, transport, lastSeen: Date.now(), active: 0 };
         sessions.add(session);
       },
       onsessionclosed: (id) => sessions.remove(id),
@@ -107,10 +124,16 @@ export class StreamableEndpoints {
     server.onclose = () => {
       if (session) sessions.remove(session.id);
     };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
-    // A failed initialize creates no session: free the server at once.
-    if (!session) await server.close();
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // A failed initialize creates no session: free the server and the slot at once.
+      if (!session) {
+        slot.release();
+        await server.close();
+      }
+    }
   }
 
   #modernFor(endpoint: Endpoint): ModernEndpoint {

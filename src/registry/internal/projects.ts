@@ -58,6 +58,17 @@ export class ProjectOps {
     this.#core.emit('project.deleted', tenantId, projectId, undefined);
   }
 
+  /** Deletes the tenant in one store operation (cascading to all it owns), then drops its live projects. */
+  async deleteTenant(tenantId: string): Promise<boolean> {
+    const projects = await this.#core.store.listProjects(tenantId);
+    if (!(await this.#core.store.deleteTenant(tenantId))) return false;
+    for (const project of projects) {
+      await this.#core.dropProject(tenantId, project.id);
+      this.#core.emit('project.deleted', tenantId, project.id, undefined);
+    }
+    return true;
+  }
+
   /** Creates the tenant's `default` project unless it exists (safe against concurrent creators). */
   async ensureDefault(tenantId: string): Promise<void> {
     if (await this.#core.store.getProject(tenantId, 'default')) {

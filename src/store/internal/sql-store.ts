@@ -58,6 +58,10 @@ export class SqlStore implements Store {
     return this.#db.close();
   }
 
+  ping(): Promise<void> {
+    return this.#op('ping', async () => void (await this.#db.get('SELECT 1 AS ok')));
+  }
+
   // Tenants
 
   createTenant(t: TenantRecord): Promise<void> {

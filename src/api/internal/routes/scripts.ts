@@ -52,7 +52,7 @@ export async function registerScriptRoutes(
         throw validationError('malformed multipart body', [{ pointer: '/file', message: (err as Error).message }]);
       }
       if (!file || file.fieldname !== 'file') {
-        throw validationError('no script uploaded', [
+        throw validationError('no script in the multipart body', [
           { pointer: '/file', message: 'a multipart field named file is required' },
         ]);
       }
@@ -60,7 +60,8 @@ export async function registerScriptRoutes(
         if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
           throw createError('payload_too_large', `script exceeds the limit of ${maxScriptBytes} bytes`);
         }
-        throw err;
+        // A body that ends before its closing boundary (or is otherwise unreadable) is the client's mistake.
+        throw validationError('malformed multipart body', [{ pointer: '/file', message: (err as Error).message }]);
       });
       const summary = await scripts(ctx).upload(
         tenantOf(request),

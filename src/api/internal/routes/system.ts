@@ -1,35 +1,74 @@
 import type { FastifyInstance } from 'fastify';
 import { addRoute, type ApiContext } from '../context.js';
+import { createReadinessProbe } from '../readiness.js';
 
 const TAGS = ['system'];
 
 /** Liveness, Prometheus metrics and the OpenAPI document. */
 export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const startedAt = ctx.clock.now();
+  const storeState = createReadinessProbe(ctx.store, () => ctx.clock.now());
+  let wasReady = true;
+  const probe = async (): Promise<{ ready: boolean; store: 'ok' | 'unreachable' }> => {
+    const store = await storeState();
+    const ready = store === 'ok';
+    if (ready !== wasReady) {
+      wasReady = ready;
+      if (ready) ctx.logger.info({}, 'store reachable again: ready');
+      else ctx.logger.error({}, 'store unreachable: not ready');
+    }
+    return { ready, store };
+  };
+  const readiness = {
+    ready: { type: 'boolean', description: 'True when the store answers; false means requests that need it fail' },
+    store: { type: 'string', enum: ['ok', 'unreachable'] },
+  };
 
   addRoute(app, {
     method: 'GET',
     url: '/health',
     scope: 'public',
     tags: TAGS,
-    summary: 'Liveness (no authentication)',
+    summary: 'Liveness and readiness (no authentication); always 200 while the process serves',
+    description:
+      '`status` is `ok`, or `degraded` when the store cannot be reached (`ready: false`, `store: unreachable`). ' +
+      'Use `/health/ready` where a status code must tell (load balancers, Kubernetes readiness probes).',
     response: {
       200: {
         type: 'object',
         properties: {
-          status: { type: 'string', enum: ['ok'] },
+          status: { type: 'string', enum: ['ok', 'degraded'] },
           version: { type: 'string' },
           uptime_s: { type: 'number' },
-          store: { type: 'string', enum: ['sqlite', 'postgres'] },
+          ...readiness,
         },
       },
     },
-    handler: async () => ({
-      status: 'ok',
-      version: ctx.version,
-      uptime_s: Math.round((ctx.clock.now() - startedAt) / 100) / 10,
-      store: ctx.store.driver,
-    }),
+    handler: async () => {
+      const state = await probe();
+      return {
+        status: state.ready ? 'ok' : 'degraded',
+        version: ctx.version,
+        uptime_s: Math.round((ctx.clock.now() - startedAt) / 100) / 10,
+        ...state,
+      };
+    },
+  });
+
+  addRoute(app, {
+    method: 'GET',
+    url: '/health/ready',
+    scope: 'public',
+    tags: TAGS,
+    summary: 'Readiness (no authentication): 200 when the store answers, 503 when it cannot be reached',
+    response: {
+      200: { type: 'object', properties: readiness },
+      503: { type: 'object', properties: readiness },
+    },
+    handler: async (_request, reply) => {
+      const state = await probe();
+      return reply.status(state.ready ? 200 : 503).send(state);
+    },
   });
 
   addRoute(app, {

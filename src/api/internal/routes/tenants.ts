@@ -49,6 +49,19 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
   const requireTenant = async (id: string): Promise<void> => {
     if (!(await store.getTenant(id))) throw createError('not_found', `Tenant '${id}' not found.`);
   };
+  /** What a tenant holds beyond its empty default project (API keys do not count: they go with it). */
+  const tenantContents = async (id: string): Promise<Record<string, number>> => {
+    const [projects, connectors, scripts] = await Promise.all([
+      store.listProjects(id),
+      store.listConnectors({ tenantId: id }),
+      store.listScripts(id),
+    ]);
+    return {
+      projects: projects.filter((p) => p.id !== 'default').length,
+      connectors: connectors.length,
+      scripts: scripts.length,
+    };
+  };
   const createKey = async (
     tenantId: string,
     body: { name: string; scopes: ApiKeyScope[] },
@@ -80,7 +93,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     // Revoking twice is a no-op that still answers 204; an unknown id is 404.
     if (!key) throw createError('not_found', `API key '${keyId}' not found.`);
     if (key.revoked_at === null) await store.revokeApiKey(tenantId, keyId, isoTime(clock.now()));
-    ctx.forgetKeys();
+    ctx.revoked({ tenantId, keyId });
   };
 
   addRoute(app, {
@@ -142,16 +155,37 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     scope: 'operator',
     tags: TAGS,
     summary: 'Delete a tenant with everything in it',
+    description:
+      'Deletes the tenant, its projects, connectors (their sources are stopped), versions, usage, health history, ' +
+      'webhooks, scripts and API keys in one store transaction; open MCP sessions of the tenant are closed. A ' +
+      'tenant that holds anything beyond its empty `default` project is deleted only with `?force=true` ' +
+      '(otherwise 409 listing what it holds). The `default` tenant cannot be deleted.',
     params: params('id'),
+    querystring: object({
+      force: { type: 'boolean', description: 'Delete the tenant even when it still holds projects or connectors' },
+    }),
     response: { 204: noContent },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
+      const { force = false } = request.query as { force?: boolean };
       if (id === 'default') throw createError('conflict', "The 'default' tenant cannot be deleted.");
       await requireTenant(id);
-      // Through the registry first, so running sources are closed and snapshots dropped.
-      for (const project of await registry.listProjects(id)) await registry.deleteProject(id, project.id);
-      await store.deleteTenant(id);
-      ctx.forgetKeys();
+      if (!force) {
+        const held = await tenantContents(id);
+        if (Object.values(held).some((n) => n > 0)) {
+          const what = Object.entries(held)
+            .filter(([, n]) => n > 0)
+            .map(([kind, n]) => `${n} ${kind}`)
+            .join(', ');
+          throw createError(
+            'conflict',
+            `Tenant '${id}' still holds ${what}; repeat with ?force=true to delete it with everything in it.`,
+            { ...held },
+          );
+        }
+      }
+      if (!(await registry.deleteTenant(id))) throw createError('not_found', `Tenant '${id}' not found.`);
+      ctx.revoked({ tenantId: id });
       return reply.status(204).send();
     },
   });

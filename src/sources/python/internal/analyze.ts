@@ -113,7 +113,7 @@ export async function analyzeScript(options: AnalyzeOptions): Promise<ScriptAnal
     try {
       analysis = JSON.parse(output) as ScriptAnalysis;
     } catch {
-      throw createError('internal', 'the python runner returned an unreadable analysis');
+      throw createError('unprocessable', 'script analysis failed: the script corrupted the runner output');
     }
     // The runner reports an import that failed (e.g. a fork refused); say which limit caused it.
     const hits = jail.hits();
@@ -170,7 +170,7 @@ function run(
       clearTimeout(timer);
       reject(createError('upstream_unavailable', `cannot start python for analysis: ${err.message}`));
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) {
         reject(
@@ -179,8 +179,10 @@ function run(
           }),
         );
       } else if (code !== 0 || !stdout.trim()) {
+        // The script ended the analysing process itself (os._exit, a crash in native code): the upload's fault.
         const reason = stderr.trim().split('\n').pop() ?? '';
-        reject(createError('internal', `script analysis failed (exit ${String(code)})${reason ? `: ${reason}` : ''}`));
+        const how = signal ? `killed by signal ${signal}` : `exit ${String(code)}`;
+        reject(createError('unprocessable', `script analysis failed (${how})${reason ? `: ${reason}` : ''}`));
       } else {
         resolve(stdout);
       }
