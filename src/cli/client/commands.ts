@@ -74,6 +74,19 @@ function registerProjects(program: Command): void {
   restCommand(projects, 'show <id>', 'show a project', async ({ api, output }, [id]) => {
     printObject(output, await api('GET', `/v1/projects/${enc(id!)}`));
   });
+  restCommand(
+    projects,
+    'client-config <id>',
+    'ready-to-paste MCP client entries for a project',
+    async (ctx, [id], o) => {
+      const query = o.connector ? `?connector=${enc(String(o.connector))}` : '';
+      const config = JSON.stringify(await ctx.api('GET', `/v1/projects/${enc(id!)}/client-config${query}`), null, 2);
+      // Keys are never echoed back by the server; put the one the user has into the snippets locally.
+      ctx.output.out(o.key ? config.split('<YOUR_API_KEY>').join(String(o.key)) : config);
+    },
+  )
+    .option('--connector <name>', 'one connector only (original tool names)')
+    .option('--key <api_key>', 'put this API key into the snippets instead of <YOUR_API_KEY>');
   restCommand(projects, 'delete <id>', 'delete a project and its connectors', async ({ api, output }, [id]) => {
     await api('DELETE', `/v1/projects/${enc(id!)}`);
     output.out(`deleted project ${id}`);
