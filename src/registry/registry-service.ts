@@ -3,7 +3,6 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createError,
-  isoTime,
   systemClock,
   validationError,
   type Clock,
@@ -382,16 +381,10 @@ export class Registry implements RegistryApi {
     const live = await this.core.requireLive(tenantId, projectId, name);
     const tools = live.source ? live.tools.map((t) => t.name) : live.version.manifest.tools.map((t) => t.name);
     const parsed = probe === null ? null : parseProbeInput(probe, tools);
-    const { probe: _previous, ...metadata } = live.record.metadata;
-    const record = {
-      ...live.record,
-      metadata: parsed ? { ...metadata, probe: parsed } : metadata,
-      updated_at: isoTime(),
-    };
-    await this.core.store.updateConnector(record);
-    // Re-read: an install may have replaced the live connector while the store wrote.
-    const current = this.core.liveConnector(tenantId, projectId, name);
-    if (current) current.record = { ...current.record, metadata: record.metadata };
+    await this.core.setMetadata(tenantId, projectId, name, (current) => {
+      const { probe: _previous, ...metadata } = current;
+      return parsed ? { ...metadata, probe: parsed } : metadata;
+    });
     this.health.reset(tenantId, projectId, name);
     this.core.emit('connector.updated', tenantId, projectId, name, { probe: parsed ? parsed.tool : null });
     return this.getConnector(tenantId, projectId, name);

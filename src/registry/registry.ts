@@ -6,6 +6,7 @@ import {
   sha256,
   silentLogger,
   textResult,
+  unavailableResult,
   type InvokeContext,
   type Logger,
   type ToolCallResult,
@@ -89,7 +90,12 @@ export class RegistryCore {
   /** Loads every project and connector from the store and starts enabled sources. */
   async start(): Promise<void> {
     // Subscribe before reading: a change made by another node while this one loads is applied, not lost.
-    this.#unsubscribeStore = this.store.onChange((notice) => void this.#onNotice(notice));
+    const offNotices = this.store.onChange((notice) => void this.#onNotice(notice));
+    const offResync = this.store.onResync(() => void this.#resync());
+    this.#unsubscribeStore = () => {
+      offNotices();
+      offResync();
+    };
     await this.store.listening();
     await this.usage.load();
     for (const project of await this.store.listProjects()) this.#ensureLiveProject(project.tenant_id, project.id);
@@ -156,7 +162,9 @@ export class RegistryCore {
       for (const interceptor of interceptors) tokens.push(interceptor.before(tenantId, projectId, connector, tool));
       result = await source.invoke(tool, args, ctx);
     } catch (err) {
-      result = textResult(this.#safeFailure(err, connector, tool), true);
+      // A source that throws (instead of returning an error result) is failing, not the tool.
+      const text = this.#safeFailure(err, connector, tool);
+      result = isToolportError(err, 'tool_not_found') ? textResult(text, true) : unavailableResult(text);
     }
     const elapsed = performance.now() - started;
     for (let i = 0; i < tokens.length; i++) interceptors[i]!.after(tokens[i], result, elapsed);
@@ -188,6 +196,13 @@ export class RegistryCore {
   async install(request: InstallRequest): Promise<InstallResult> {
     const { manifest, scriptHash } = await parseInstallRequest(request);
     const { tenantId, projectId } = request;
+    if (request.name !== undefined && manifest.name !== request.name) {
+      // Validate before acting: a mismatch never touches the connector the manifest does name.
+      throw createError('validation_failed', `the manifest names connector ${manifest.name}, not ${request.name}`, {
+        issues: [{ pointer: '/manifest/name', message: `must equal name (${request.name})` }],
+        manifest_name: manifest.name,
+      });
+    }
     return this.#mutex.run(connectorKey(tenantId, projectId, manifest.name), () =>
       this.#installLocked(request, manifest, scriptHash),
     );
@@ -410,14 +425,37 @@ export class RegistryCore {
     status: ConnectorRecord['status'],
     reason: string | null,
   ): Promise<void> {
-    const live = this.projects.get(projectKey(tenantId, projectId))?.connectors.get(name);
-    if (!live || !live.record.enabled) return;
-    if (live.record.status === status && live.record.status_reason === reason) return;
-    const previous = live.record.status;
-    live.record = { ...live.record, status, status_reason: reason, updated_at: isoTime() };
-    await this.store.updateConnector(live.record);
-    this.#publishSnapshot(this.projects.get(projectKey(tenantId, projectId))!);
-    this.emit('connector.status_changed', tenantId, projectId, name, { from: previous, to: status, reason });
+    // Serialised with the connector's other changes, and written as status columns only: a status change can
+    // never roll back the version, enablement or config a concurrent change wrote.
+    await this.#mutex.run(connectorKey(tenantId, projectId, name), async () => {
+      const project = this.projects.get(projectKey(tenantId, projectId));
+      const live = project?.connectors.get(name);
+      if (!project || !live || !live.record.enabled) return;
+      if (live.record.status === status && live.record.status_reason === reason) return;
+      const previous = live.record.status;
+      const updated_at = isoTime();
+      await this.store.updateConnectorStatus(tenantId, projectId, name, { status, status_reason: reason, updated_at });
+      live.record = { ...live.record, status, status_reason: reason, updated_at };
+      this.#publishSnapshot(project);
+      this.emit('connector.status_changed', tenantId, projectId, name, { from: previous, to: status, reason });
+    });
+  }
+
+  /** Replaces a connector's metadata (serialised with its other changes; only the metadata column is written). */
+  async setMetadata(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    change: (metadata: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<ConnectorRecord> {
+    return this.#mutex.run(connectorKey(tenantId, projectId, name), async () => {
+      const { live } = await this.#requireConnector(tenantId, projectId, name);
+      const metadata = change(live.record.metadata);
+      const updated_at = isoTime();
+      await this.store.updateConnectorMetadata(tenantId, projectId, name, metadata, updated_at);
+      live.record = { ...live.record, metadata, updated_at };
+      return live.record;
+    });
   }
 
   /** Reloads one connector from its source file (see HotReload). */
@@ -564,19 +602,61 @@ export class RegistryCore {
     }
   }
 
-  async #refreshFromStore(tenantId: string, projectId: string, name: string): Promise<void> {
+  /**
+   * Re-reads everything from the store after change notices may have been missed (the LISTEN connection was
+   * lost): projects and connectors created, changed or removed meanwhile are applied, each connector under
+   * its mutex, and announced as remote events.
+   */
+  async #resync(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const projects = await this.store.listProjects();
+      const stored = new Set(projects.map((p) => projectKey(p.tenant_id, p.id)));
+      for (const p of projects) {
+        if (this.projects.has(projectKey(p.tenant_id, p.id))) continue;
+        this.adoptProject(p.tenant_id, p.id);
+        this.events.publish('project.created', p.tenant_id, p.id, undefined, { remote: true, resync: true });
+      }
+      for (const live of [...this.projects.values()]) {
+        if (stored.has(projectKey(live.tenantId, live.projectId))) continue;
+        await this.dropProject(live.tenantId, live.projectId);
+        this.events.publish('project.deleted', live.tenantId, live.projectId, undefined, {
+          remote: true,
+          resync: true,
+        });
+      }
+      const names = new Set<string>();
+      for (const record of await this.store.listConnectors()) {
+        names.add(connectorKey(record.tenant_id, record.project_id, record.name));
+      }
+      const live = [...this.projects.values()].flatMap((p) =>
+        [...p.connectors.keys()].map((n) => connectorKey(p.tenantId, p.projectId, n)),
+      );
+      for (const key of new Set([...names, ...live])) {
+        const [tenantId = '', projectId = '', name = ''] = key.split('/');
+        const change = await this.#mutex.run(key, () => this.#refreshFromStore(tenantId, projectId, name));
+        if (change === 'none') continue;
+        const type = change === 'removed' ? 'connector.uninstalled' : 'connector.updated';
+        this.events.publish(type, tenantId, projectId, name, { remote: true, resync: true });
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'resync after a lost change listener failed');
+    }
+  }
+
+  async #refreshFromStore(tenantId: string, projectId: string, name: string): Promise<'none' | 'changed' | 'removed'> {
     const project = this.#ensureLiveProject(tenantId, projectId);
     const live = project.connectors.get(name);
     const record = await this.store.getConnector(tenantId, projectId, name);
     if (!record) {
-      if (live) {
-        project.connectors.delete(name);
-        this.#hot.unwatch(live);
-        await this.#runner.stop(live);
-        this.#publishSnapshot(project);
-      }
-      return;
+      if (!live) return 'none';
+      project.connectors.delete(name);
+      this.#hot.unwatch(live);
+      await this.#runner.stop(live);
+      this.#publishSnapshot(project);
+      return 'removed';
     }
+    if (live && JSON.stringify(live.record) === JSON.stringify(record)) return 'none';
     const sameRuntime =
       live &&
       live.record.current_version === record.current_version &&
@@ -585,9 +665,11 @@ export class RegistryCore {
     if (sameRuntime) {
       live.record = record;
       this.#publishSnapshot(project);
-      return;
+      return 'changed';
     }
     const version = await this.store.getConnectorVersion(tenantId, projectId, name, record.current_version);
-    if (version) await this.#replace(project, live, record, version);
+    if (!version) return 'none';
+    await this.#replace(project, live, record, version);
+    return 'changed';
   }
 }

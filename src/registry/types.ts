@@ -87,6 +87,11 @@ export interface InstallRequest {
   projectId: string;
   /** YAML text or an already-parsed object; omitted → read from `filePath`. */
   manifest?: string | Record<string, unknown>;
+  /**
+   * The connector the manifest must describe. When set, a manifest naming another connector is refused
+   * (`validation_failed` at `/manifest/name`) before anything is written.
+   */
+  name?: string;
   /** File the manifest came from (watched for hot reload; base for relative script paths). */
   filePath?: string;
   config?: Record<string, string>;

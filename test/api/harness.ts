@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createApi, type Api, type ApiOptions } from '../../src/api/index.js';
 import type { Logger } from '../../src/core/index.js';
+import { Registry } from '../../src/registry/index.js';
+import { createHttpSource } from '../../src/sources/http/index.js';
 import { createSecretBox, openStore, type Store } from '../../src/store/index.js';
 import { createFakeRegistry } from './fake-registry.js';
 
@@ -36,6 +38,42 @@ export function createRecordingLogger(): Logger & {
     child: () => logger,
   };
   return logger;
+}
+
+/** The api over the real registry (real SQLite, the real HTTP runtime) instead of the fake. */
+export async function createRealHarness(overrides: Partial<ApiOptions> = {}): Promise<Harness & { real: Registry }> {
+  const dir = await mkdtemp(join(tmpdir(), 'toolport-api-'));
+  const store = await openStore({ dataDir: dir, secretBox: createSecretBox({ key: randomBytes(32).toString('hex') }) });
+  await store.createTenant({ id: 'default', name: 'Default', created_at: new Date().toISOString() });
+  const real = new Registry({
+    store,
+    sources: { http: ({ manifest, config }) => createHttpSource({ manifest, config, allowPrivateNetworks: true }) },
+    nodeId: 'api-test',
+  });
+  await real.start();
+  await real.ensureTenantDefaults('default');
+  const api = await createApi({ store, registry: real, adminToken: ADMIN_TOKEN, version: '9.9.9-test', ...overrides });
+  await api.app.ready();
+  const call: Harness['call'] = (token, opts) => {
+    const headers = { ...(opts.headers ?? {}) } as Record<string, string>;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    return api.app.inject({ ...opts, headers });
+  };
+  return {
+    ...api,
+    store,
+    registry: createFakeRegistry(store),
+    real,
+    dir,
+    call,
+    tenantWithKey: () => Promise.reject(new Error('not used')),
+    async close() {
+      await api.app.close();
+      await real.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function createHarness(overrides: Partial<ApiOptions> = {}): Promise<Harness> {

@@ -92,13 +92,8 @@ export class HotReload {
       return { outcome: 'missing', message };
     }
     try {
-      const result = await core.install({ tenantId, projectId, manifest: text, filePath: file, force: true });
-      if (result.connector.name !== name) {
-        // The file now names another connector: keep this one as it was and say why.
-        const message = `source file ${file} now describes connector ${result.connector.name}`;
-        await core.setStatus(tenantId, projectId, name, 'error', message);
-        return { outcome: 'error', message };
-      }
+      // `name` makes install refuse a file that now names another connector before it writes anything.
+      const result = await core.install({ tenantId, projectId, manifest: text, filePath: file, force: true, name });
       if (!result.changed) {
         const current = core.liveConnector(tenantId, projectId, name);
         const fileProblem = /^source file|manifest is invalid/.test(current?.record.status_reason ?? '');
@@ -113,7 +108,12 @@ export class HotReload {
       });
       return { outcome: 'reloaded', version: result.version.seq };
     } catch (err) {
-      const message = isToolportError(err) ? err.message : `reload failed: ${(err as Error).message}`;
+      const other = isToolportError(err, 'validation_failed') ? err.details.manifest_name : undefined;
+      let message = isToolportError(err) ? err.message : `reload failed: ${(err as Error).message}`;
+      if (typeof other === 'string') {
+        // Keep this connector serving its last good version and say why; the other one is not installed.
+        message = `source file ${file} now names connector ${other}; ${name} keeps serving its last good version`;
+      }
       await core.setStatus(tenantId, projectId, name, 'error', message);
       return { outcome: 'error', message };
     }

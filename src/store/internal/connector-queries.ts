@@ -137,6 +137,39 @@ export class ConnectorQueries {
     );
   }
 
+  updateStatus(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    change: Pick<ConnectorRecord, 'status' | 'status_reason' | 'updated_at'>,
+  ): Promise<boolean> {
+    return this.#op(
+      'updateConnectorStatus',
+      async () =>
+        (await this.#db.run(
+          'UPDATE connectors SET status = ?, status_reason = ?, updated_at = ? WHERE tenant_id = ? AND project_id = ? AND name = ?',
+          [change.status, change.status_reason, change.updated_at, tenantId, projectId, name],
+        )) > 0,
+    );
+  }
+
+  updateMetadata(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    metadata: Record<string, unknown>,
+    updatedAt: string,
+  ): Promise<boolean> {
+    return this.#op(
+      'updateConnectorMetadata',
+      async () =>
+        (await this.#db.run(
+          'UPDATE connectors SET metadata = ?, updated_at = ? WHERE tenant_id = ? AND project_id = ? AND name = ?',
+          [toJson(metadata), updatedAt, tenantId, projectId, name],
+        )) > 0,
+    );
+  }
+
   get(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
     return this.#op('getConnector', async () => {
       const row = await this.#db.get<Row>(

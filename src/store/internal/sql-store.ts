@@ -207,6 +207,23 @@ export class SqlStore implements Store {
   updateConnector(connector: ConnectorRecord): Promise<void> {
     return this.#connectors.update(connector);
   }
+  updateConnectorStatus(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    change: Pick<ConnectorRecord, 'status' | 'status_reason' | 'updated_at'>,
+  ): Promise<boolean> {
+    return this.#connectors.updateStatus(tenantId, projectId, name, change);
+  }
+  updateConnectorMetadata(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    metadata: Record<string, unknown>,
+    updatedAt: string,
+  ): Promise<boolean> {
+    return this.#connectors.updateMetadata(tenantId, projectId, name, metadata, updatedAt);
+  }
   getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
     return this.#connectors.get(tenantId, projectId, name);
   }
@@ -367,6 +384,10 @@ export class SqlStore implements Store {
 
   listening(): Promise<void> {
     return this.#db.listening();
+  }
+
+  onResync(listener: () => void): () => void {
+    return this.#db.onResync(listener);
   }
 
   notify(notice: ChangeNotice): Promise<void> {

@@ -118,17 +118,12 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const result = await registry.install({
         tenantId,
         projectId,
+        name: body.name,
         manifest: body.manifest,
         enabled: body.auto_activate === true,
         ...(body.config ? { config: body.config as Record<string, string> } : {}),
         metadata: { ...((body.metadata as object) ?? {}), hosting_mode: body.hosting_mode ?? 'sse' },
       });
-      if (result.connector.name !== body.name) {
-        await registry.uninstall(tenantId, projectId, result.connector.name).catch(() => undefined);
-        throw validationError('the manifest names another connector', [
-          { pointer: '/manifest/name', message: `must equal name (${body.name})` },
-        ]);
-      }
       reply.code(result.created ? 201 : 200);
       return loadService(registry, tenantId, projectId, result.connector.name);
     },

@@ -1,4 +1,4 @@
-import { createError, type ContentBlock, type ToolCallResult } from '../../../core/index.js';
+import { createError, markUnavailable, type ContentBlock, type ToolCallResult } from '../../../core/index.js';
 
 import type { WorkerPool } from './pool.js';
 import { RpcError, type PythonWorker, WorkerExitError } from './worker.js';
@@ -39,7 +39,7 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
     const timer = setTimeout(() => {
       worker.forget(request.id);
       pool.discard(worker);
-      finish(errorResult(`Tool '${tool}' timed out after ${timeoutMs} ms`, { timeout: true }));
+      finish(markUnavailable(errorResult(`Tool '${tool}' timed out after ${timeoutMs} ms`, { timeout: true })));
     }, timeoutMs);
     const onAbort = (): void => {
       worker.notify('notifications/cancelled', { requestId: request.id, reason: 'cancelled by the client' });
@@ -68,14 +68,16 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
         }
         if (err instanceof WorkerExitError) {
           finish(
-            errorResult(crashMessage(err, call.memoryMb), {
-              workerExit: { code: err.exit.code, signal: err.exit.signal },
-            }),
+            markUnavailable(
+              errorResult(crashMessage(err, call.memoryMb), {
+                workerExit: { code: err.exit.code, signal: err.exit.signal },
+              }),
+            ),
           );
           return;
         }
         pool.discard(worker);
-        finish(errorResult(`python call failed: ${(err as Error).message}`));
+        finish(markUnavailable(errorResult(`python call failed: ${(err as Error).message}`)));
       },
     );
   });
