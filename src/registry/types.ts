@@ -110,3 +110,10 @@ export interface InstallResult {
   changed: boolean;
   created: boolean;
 }
+
+/** Something that wraps every tool call (circuit breaker, metrics, tracing). */
+export interface CallInterceptor {
+  /** Throws ToolportError('upstream_unavailable') to fail fast; returns a token passed to `after`. */
+  before(tenantId: string, projectId: string, connector: string, tool: string): unknown;
+  after(token: unknown, result: ToolCallResult, elapsedMs: number): void;
+}

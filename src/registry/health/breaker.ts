@@ -1,5 +1,5 @@
 import { createError, isUnavailable, isoTime, systemClock, type Clock, type ToolCallResult } from '../../core/index.js';
-import type { CallInterceptor } from '../registry.js';
+import type { CallInterceptor } from '../types.js';
 
 /** States of a connector's circuit. */
 export type BreakerState = 'closed' | 'open' | 'half_open';
