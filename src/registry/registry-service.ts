@@ -180,6 +180,10 @@ export class Registry implements RegistryApi {
     return this.#core.projects.delete(tenantId, projectId);
   }
 
+  deleteTenantProjects(tenantId: string): Promise<void> {
+    return this.#core.projects.deleteAll(tenantId);
+  }
+
   ensureTenantDefaults(tenantId: string): Promise<void> {
     return this.#core.projects.ensureDefault(tenantId);
   }

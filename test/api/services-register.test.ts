@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { echoManifest, startEchoApi } from '../helpers/registry-harness.js';
-import { ADMIN_TOKEN, createRealHarness } from './harness.js';
+import { ADMIN_TOKEN, createHarness } from './harness.js';
 
 describe('POST /api/v1/services/register', () => {
   let upstream: Awaited<ReturnType<typeof startEchoApi>>;
-  let h: Awaited<ReturnType<typeof createRealHarness>> | undefined;
+  let h: Awaited<ReturnType<typeof createHarness>> | undefined;
   beforeAll(async () => {
     upstream = await startEchoApi();
   });
@@ -17,8 +17,8 @@ describe('POST /api/v1/services/register', () => {
   });
 
   it('refuses a manifest naming another connector without touching the existing one', async () => {
-    h = await createRealHarness();
-    await h.real.install({ tenantId: 'default', projectId: 'default', manifest: echoManifest(upstream.url) });
+    h = await createHarness();
+    await h.registry.install({ tenantId: 'default', projectId: 'default', manifest: echoManifest(upstream.url) });
     const before = await h.store.getConnector('default', 'default', 'echo');
     const res = await h.call(ADMIN_TOKEN, {
       method: 'POST',
@@ -33,17 +33,17 @@ describe('POST /api/v1/services/register', () => {
     const after = await h.store.getConnector('default', 'default', 'echo');
     expect(after).toEqual(before);
     expect(await h.store.listConnectorVersions('default', 'default', 'echo')).toHaveLength(1);
-    expect(h.real.getSnapshot('default', 'default')!.tools.map((t) => t.qualifiedName)).toEqual(['echo__get_item']);
+    expect(h.registry.getSnapshot('default', 'default')!.tools.map((t) => t.qualifiedName)).toEqual(['echo__get_item']);
   });
 
   it('registers a manifest whose name matches (positive control)', async () => {
-    h = await createRealHarness();
+    h = await createHarness();
     const res = await h.call(ADMIN_TOKEN, {
       method: 'POST',
       url: '/api/v1/services/register',
       payload: { name: 'echo', manifest: echoManifest(upstream.url), auto_activate: true },
     });
     expect(res.statusCode).toBe(201);
-    expect(h.real.getSnapshot('default', 'default')!.tools.map((t) => t.qualifiedName)).toEqual(['echo__get_item']);
+    expect(h.registry.getSnapshot('default', 'default')!.tools.map((t) => t.qualifiedName)).toEqual(['echo__get_item']);
   });
 });

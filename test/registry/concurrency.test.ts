@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolSource } from '../../src/core/index.js';
 import type { ConnectorSummary, SourceFactoryInput } from '../../src/registry/index.js';
-import type { ConnectorRecord } from '../../src/store/index.js';
 import { createHttpSource } from '../../src/sources/http/index.js';
+import type { ConnectorRecord } from '../../src/store/index.js';
 import { createRegistryHarness, echoManifest, startEchoApi } from '../helpers/registry-harness.js';
 
 /** mulberry32: a small seeded PRNG. */

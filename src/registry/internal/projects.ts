@@ -4,7 +4,7 @@ import type { RegistryEventType } from '../types.js';
 
 /** What project CRUD needs: the stored projects, and the live side to keep in step. */
 export interface ProjectHost {
-  store: Pick<Store, 'createProject' | 'getProject' | 'updateProject' | 'deleteProject'>;
+  store: Pick<Store, 'createProject' | 'getProject' | 'listProjects' | 'updateProject' | 'deleteProject'>;
   /** Makes a stored project live on this node (idempotent). */
   adoptProject(tenantId: string, projectId: string): void;
   /** Forgets a deleted project on this node. */
@@ -66,6 +66,15 @@ export class ProjectOps {
     }
     await this.#core.dropProject(tenantId, projectId);
     this.#core.announce('project.deleted', tenantId, projectId, undefined);
+  }
+
+  /** Deletes every project of a tenant, `default` included (the tenant itself is being deleted). */
+  async deleteAll(tenantId: string): Promise<void> {
+    for (const project of await this.#core.store.listProjects(tenantId)) {
+      await this.#core.store.deleteProject(tenantId, project.id);
+      await this.#core.dropProject(tenantId, project.id);
+      this.#core.announce('project.deleted', tenantId, project.id, undefined);
+    }
   }
 
   /** Creates the tenant's `default` project unless it exists (safe against concurrent creators). */

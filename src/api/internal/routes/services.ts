@@ -147,7 +147,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const services: ServiceConfig[] = [];
       for (const c of connectors) {
         const mode =
-          c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
+          c.kind === 'python' ? (await registry.getManifest(tenantId, projectId, c.name)).python?.mode : undefined;
         services.push(
           toServiceConfig(
             c,
@@ -181,7 +181,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       let latencyCount = 0;
       for (const c of connectors) {
         const mode =
-          c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
+          c.kind === 'python' ? (await registry.getManifest(tenantId, projectId, c.name)).python?.mode : undefined;
         const view = toServiceConfig(c, [], mode);
         byStatus[view.status] = (byStatus[view.status] ?? 0) + 1;
         byType[view.type] = (byType[view.type] ?? 0) + 1;

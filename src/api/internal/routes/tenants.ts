@@ -133,7 +133,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
       if (id === 'default') throw createError('conflict', "The 'default' tenant cannot be deleted.");
       await requireTenant(id);
       // Through the registry first, so running sources are closed and snapshots dropped.
-      for (const project of await registry.listProjects(id)) await registry.deleteProject(id, project.id);
+      await registry.deleteTenantProjects(id);
       await store.deleteTenant(id);
       ctx.forgetKeys();
       return reply.status(204).send();
