@@ -10,7 +10,7 @@ import { Registry } from '../../src/registry/index.js';
 import { createHttpSource } from '../../src/sources/http/index.js';
 import { createSecretBox, type Store } from '../../src/store/index.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
-import { echoManifest, startEchoApi } from '../helpers/registry-harness.js';
+import { echoManifest, startEchoApi, waitUntil } from '../helpers/registry-harness.js';
 import { PG_URL, PG_URL_REDACTED, isPostgresReachable } from '../store/drivers.js';
 
 const reachable = await isPostgresReachable();
@@ -37,23 +37,6 @@ function watchingLogger(): Logger & { next(msg: RegExp): Promise<void> } {
     next: (msg: RegExp) => new Promise<void>((resolve) => waiters.push({ msg, resolve })),
   };
   return logger;
-}
-
-/** Resolves when `pred` holds, checked now and after every event of `registry`; rejects after `ms`. */
-function until(registry: Registry, pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  if (pred()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`not within ${ms} ms: ${what}`));
-    }, ms);
-    const off = registry.subscribe(() => {
-      if (!pred()) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
 }
 
 describe.skipIf(skip)('a node whose change listener reconnects', () => {
@@ -116,7 +99,7 @@ describe.skipIf(skip)('a node whose change listener reconnects', () => {
     expect(pidOfB).toBeDefined();
 
     await a.install({ tenantId: 'default', projectId: 'default', manifest: echoManifest(upstream.url) });
-    await until(b, () => b.getSnapshot('default', 'default')!.tools.length === 1, 'install seen on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'default')!.tools.length === 1, 'install seen on node b');
 
     const lost = logB.next(/lost its connection/);
     await admin.query('SELECT pg_terminate_backend($1)', [pidOfB]);
@@ -130,8 +113,8 @@ describe.skipIf(skip)('a node whose change listener reconnects', () => {
     // The precondition of this test: node b was not listening when the change was announced.
     expect((await listenerPids()).filter((p) => !pidsOfA.includes(p))).toEqual([]);
 
-    await until(b, () => b.getSnapshot('default', 'default')!.tools.length === 2, 'new version seen on node b');
-    await until(b, () => b.getSnapshot('default', 'made-while-away') !== undefined, 'new project seen on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'default')!.tools.length === 2, 'new version seen on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'made-while-away') !== undefined, 'new project seen on node b');
     const out = await b.invokeTool('default', 'default', 'echo__get_two', { id: 'x' });
     expect(out.isError).toBeFalsy();
   });
