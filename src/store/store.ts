@@ -49,6 +49,9 @@ export interface ProjectRecord {
 /** Observed status of a connector. */
 export type ConnectorStatus = 'active' | 'inactive' | 'error';
 
+/** The observed-status columns of a connector (what a status-only update writes). */
+export type StatusChange = Pick<ConnectorRecord, 'status' | 'status_reason' | 'updated_at'>;
+
 /** A connector: desired state (`enabled`), observed state (`status`) and the version it serves. */
 export interface ConnectorRecord {
   tenant_id: string;
@@ -202,12 +205,7 @@ export interface Store {
    * Updates only the observed status of a connector (status, status_reason, updated_at), so a status change
    * can never roll back a concurrent change of its version, enablement or config. False when absent.
    */
-  updateConnectorStatus(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    change: Pick<ConnectorRecord, 'status' | 'status_reason' | 'updated_at'>,
-  ): Promise<boolean>;
+  updateConnectorStatus(tenantId: string, projectId: string, name: string, change: StatusChange): Promise<boolean>;
   /** Updates only a connector's metadata (and updated_at). False when absent. */
   updateConnectorMetadata(
     tenantId: string,

@@ -3,11 +3,10 @@ import {
   isToolportError,
   textResult,
   unavailableResult,
-  type InvokeContext,
   type Logger,
   type ToolCallResult,
 } from '../../core/index.js';
-import type { CallInterceptor } from '../types.js';
+import type { CallInterceptor, ToolProvider } from '../types.js';
 import type { LiveView } from './live-state.js';
 
 /** Counts a finished call (usage analytics). */
@@ -41,14 +40,7 @@ export class CallPath {
     this.#interceptors = [...this.#interceptors, interceptor];
   }
 
-  async callTool(
-    tenantId: string,
-    projectId: string,
-    connector: string,
-    tool: string,
-    args: Record<string, unknown>,
-    ctx?: InvokeContext,
-  ): Promise<ToolCallResult> {
+  readonly callTool: ToolProvider['callTool'] = async (tenantId, projectId, connector, tool, args, ctx) => {
     const live = this.#live.connector(tenantId, projectId, connector);
     const source = live?.record.enabled ? live.source : undefined;
     if (!source) throw createError('tool_not_found', `connector ${connector} is not serving tools`);
@@ -68,7 +60,7 @@ export class CallPath {
     for (let i = 0; i < tokens.length; i++) interceptors[i]!.after(tokens[i], result, elapsed);
     this.#record(tenantId, projectId, connector, tool, elapsed, result.isError === true);
     return result;
-  }
+  };
 
   #safeFailure(err: unknown, connector: string, tool: string): string {
     if (isToolportError(err)) return `${err.code}: ${err.message}`;

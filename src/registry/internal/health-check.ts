@@ -1,6 +1,8 @@
-import { isoTime, isToolportError, type CheckResult, type ToolCallResult } from '../../core/index.js';
-import type { ConnectorStatus, HealthCheckRecord, Store } from '../../store/store.js';
+import { isoTime, isToolportError, type CheckResult } from '../../core/index.js';
+import type { HealthCheckRecord, Store } from '../../store/store.js';
 import { metadataProbe } from '../health/index.js';
+import type { ToolProvider } from '../types.js';
+import type { ConnectorCommands } from './connector-commands.js';
 import type { LiveView } from './live-state.js';
 import type { LiveConnector } from './live.js';
 import { evaluateProbe } from './probe.js';
@@ -12,20 +14,8 @@ export interface HealthHost {
   /** The live connector; `not_found` when it does not exist. */
   requireLive(tenantId: string, projectId: string, name: string): Promise<Readonly<LiveConnector>>;
   restartSource(tenantId: string, projectId: string, name: string): Promise<boolean>;
-  setStatus(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    status: ConnectorStatus,
-    reason: string | null,
-  ): Promise<void>;
-  callTool(
-    tenantId: string,
-    projectId: string,
-    connector: string,
-    tool: string,
-    args: Record<string, unknown>,
-  ): Promise<ToolCallResult>;
+  setStatus: ConnectorCommands['setStatus'];
+  callTool: ToolProvider['callTool'];
   /** Publishes `health.checked`. */
   checked(tenantId: string, projectId: string, name: string, data: Record<string, unknown>): void;
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isToolportError } from '../../core/index.js';
-import type { ConnectorStatus } from '../../store/store.js';
 import type { InstallRequest, InstallResult } from '../types.js';
+import type { ConnectorCommands } from './connector-commands.js';
 import { FileWatcher } from './file-watcher.js';
 import type { LiveView } from './live-state.js';
 import type { LiveConnector } from './live.js';
@@ -18,13 +18,7 @@ export interface ReloadResult {
 export interface ReloadTarget {
   live: LiveView;
   install(request: InstallRequest): Promise<InstallResult>;
-  setStatus(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    status: ConnectorStatus,
-    reason: string | null,
-  ): Promise<void>;
+  setStatus: ConnectorCommands['setStatus'];
   /** Announces a reload (event `connector.reloaded`). */
   reloaded(tenantId: string, projectId: string, name: string, data: Record<string, unknown>): void;
 }

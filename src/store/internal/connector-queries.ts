@@ -137,36 +137,23 @@ export class ConnectorQueries {
     );
   }
 
-  updateStatus(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    change: Pick<ConnectorRecord, 'status' | 'status_reason' | 'updated_at'>,
+  /** Sets some columns of one connector row (status-only or metadata-only updates); false when absent. */
+  updateColumns(
+    operation: string,
+    key: { t: string; p: string; name: string },
+    columns: Record<string, SqlParam>,
   ): Promise<boolean> {
+    const names = Object.keys(columns);
+    const sets = names.map((c) => `${c} = ?`).join(', ');
     return this.#op(
-      'updateConnectorStatus',
+      operation,
       async () =>
-        (await this.#db.run(
-          'UPDATE connectors SET status = ?, status_reason = ?, updated_at = ? WHERE tenant_id = ? AND project_id = ? AND name = ?',
-          [change.status, change.status_reason, change.updated_at, tenantId, projectId, name],
-        )) > 0,
-    );
-  }
-
-  updateMetadata(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    metadata: Record<string, unknown>,
-    updatedAt: string,
-  ): Promise<boolean> {
-    return this.#op(
-      'updateConnectorMetadata',
-      async () =>
-        (await this.#db.run(
-          'UPDATE connectors SET metadata = ?, updated_at = ? WHERE tenant_id = ? AND project_id = ? AND name = ?',
-          [toJson(metadata), updatedAt, tenantId, projectId, name],
-        )) > 0,
+        (await this.#db.run(`UPDATE connectors SET ${sets} WHERE tenant_id = ? AND project_id = ? AND name = ?`, [
+          ...Object.values(columns),
+          key.t,
+          key.p,
+          key.name,
+        ])) > 0,
     );
   }
 

@@ -207,23 +207,14 @@ export class SqlStore implements Store {
   updateConnector(connector: ConnectorRecord): Promise<void> {
     return this.#connectors.update(connector);
   }
-  updateConnectorStatus(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    change: Pick<ConnectorRecord, 'status' | 'status_reason' | 'updated_at'>,
-  ): Promise<boolean> {
-    return this.#connectors.updateStatus(tenantId, projectId, name, change);
-  }
-  updateConnectorMetadata(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    metadata: Record<string, unknown>,
-    updatedAt: string,
-  ): Promise<boolean> {
-    return this.#connectors.updateMetadata(tenantId, projectId, name, metadata, updatedAt);
-  }
+  readonly updateConnectorStatus: Store['updateConnectorStatus'] = (t, p, name, change) =>
+    this.#connectors.updateColumns('updateConnectorStatus', { t, p, name }, change);
+  readonly updateConnectorMetadata: Store['updateConnectorMetadata'] = (t, p, name, metadata, updated_at) =>
+    this.#connectors.updateColumns(
+      'updateConnectorMetadata',
+      { t, p, name },
+      { metadata: toJson(metadata), updated_at },
+    );
   getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
     return this.#connectors.get(tenantId, projectId, name);
   }
