@@ -31,7 +31,14 @@ import type {
   VersionSummary,
 } from './registry-api.js';
 import { RegistryCore, type CallInterceptor, type RegistryCoreOptions } from './registry.js';
-import type { InstallRequest, InstallResult, ProjectSnapshot, RegisteredTool, RegistryEvent } from './types.js';
+import type {
+  InstallRequest,
+  InstallResult,
+  ProjectSnapshot,
+  RegisteredTool,
+  RegistryEvent,
+  ToolProvider,
+} from './types.js';
 
 /** Options of the registry. */
 export interface RegistryOptions extends RegistryCoreOptions {
@@ -56,15 +63,9 @@ export interface ConnectorState {
   breaker: 'closed' | 'open' | 'half_open';
 }
 
-/** Events after which a connector's circuit and per-tool health start afresh. */
-const RESET_ON = new Set([
-  'connector.installed',
-  'connector.updated',
-  'connector.enabled',
-  'connector.disabled',
-  'connector.uninstalled',
-  'connector.reloaded',
-]);
+/** Events after which a connector's circuit and per-tool health start afresh: every change but a status one. */
+const resets = (type: RegistryEvent['type']): boolean =>
+  type.startsWith('connector.') && type !== 'connector.status_changed';
 
 /**
  * The registry as the API, the gateway and the CLI use it: summaries, statistics, tool resolution, health
@@ -107,7 +108,7 @@ export class Registry implements RegistryApi {
     this.#chain = new InterceptorChain(this.breaker ? [this.toolHealth, this.breaker] : [this.toolHealth]);
     core.calls.addInterceptor(this.#chain);
     core.events.subscribe((event) => {
-      if (!event.connector || !RESET_ON.has(event.type)) return;
+      if (!event.connector || !resets(event.type)) return;
       this.breaker?.reset(event.tenant_id, event.project_id, event.connector);
       this.toolHealth.forget(event.tenant_id, event.project_id, event.connector);
     });
@@ -131,16 +132,8 @@ export class Registry implements RegistryApi {
     return this.#core.live.snapshot(tenantId, projectId);
   }
 
-  callTool(
-    tenantId: string,
-    projectId: string,
-    connector: string,
-    tool: string,
-    args: Record<string, unknown>,
-    ctx?: InvokeContext,
-  ): Promise<ToolCallResult> {
-    return this.#callContext.run(ctx, () => this.#core.calls.callTool(tenantId, projectId, connector, tool, args, ctx));
-  }
+  readonly callTool: ToolProvider['callTool'] = (tenantId, projectId, connector, tool, args, ctx) =>
+    this.#callContext.run(ctx, () => this.#core.calls.callTool(tenantId, projectId, connector, tool, args, ctx));
 
   /** The InvokeContext of the tool call in progress (read by interceptors such as tracing). */
   currentCallContext(): InvokeContext | undefined {
