@@ -1,7 +1,7 @@
 import type { Logger } from '../../core/index.js';
 import type { ChangeNotice, Store } from '../../store/store.js';
 import type { RegistryEventType } from '../types.js';
-import type { RefreshOutcome } from './connector-commands.js';
+import type { RefreshOutcome } from './command-types.js';
 import type { LiveView } from './live-state.js';
 
 /** What cluster sync needs: notices, resync signals and the stored state to reconcile with. */

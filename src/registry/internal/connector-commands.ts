@@ -1,59 +1,20 @@
-import { createError, isoTime, type Logger } from '../../core/index.js';
-import type { ConnectorRecord, ConnectorStatus, ConnectorVersionRecord, Store } from '../../store/store.js';
-import type { InstallRequest, InstallResult, RegistryEventType } from '../types.js';
+import { createError, isoTime } from '../../core/index.js';
+import type { ConnectorRecord, ConnectorStatus, ConnectorVersionRecord } from '../../store/store.js';
+import type { InstallRequest, InstallResult } from '../types.js';
+import type { ConnectorCommandsOptions, RefreshOutcome } from './command-types.js';
 import { checkConfig, parseInstallRequest } from './install-input.js';
 import { checkInstallName, finishVersion, planInstall } from './install-plan.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { LiveState } from './live-state.js';
 import type { LiveConnector, LiveProject } from './live.js';
-import type { SourceRunner } from './source-runner.js';
-
-/** The store operations the commands own: every write of a connector row goes through them. */
-export type ConnectorStore = Pick<
-  Store,
-  | 'getProject'
-  | 'saveConnectorVersion'
-  | 'updateConnector'
-  | 'updateConnectorStatus'
-  | 'updateConnectorMetadata'
-  | 'deleteConnector'
-  | 'getConnector'
-  | 'getConnectorVersion'
-  | 'listConnectorVersions'
->;
-
-/** Files a connector was installed from are watched while it is live (hot reload). */
-export interface ConnectorFiles {
-  watch(live: Readonly<LiveConnector>): void;
-  unwatch(live: Readonly<LiveConnector>): void;
-}
-
-/** Publishes a registry event (and tells other nodes). */
-export type Announce = (
-  type: RegistryEventType,
-  tenantId: string,
-  projectId: string,
-  connector: string | undefined,
-  data?: Record<string, unknown>,
-) => void;
-
-/** What the commands are built from. */
-export interface ConnectorCommandsOptions {
-  store: ConnectorStore;
-  live: LiveState;
-  runner: SourceRunner;
-  files: ConnectorFiles;
-  announce: Announce;
-  /** Drops a removed connector's usage counters. */
-  forgetUsage(tenantId: string, projectId: string, name?: string): void;
-  logger: Logger;
-  maxConnectors: number;
-}
-
-/** What a refresh from the store did to the live connector. */
-export type RefreshOutcome = 'none' | 'changed' | 'removed';
 
 const keyOf = (tenantId: string, projectId: string, name: string): string => `${tenantId}/${projectId}/${name}`;
+
+/** True when two records of one connector hold the same values (key order aside). */
+function sameRecord(a: ConnectorRecord, b: ConnectorRecord): boolean {
+  return (Object.keys(a) as (keyof ConnectorRecord)[]).every((k) =>
+    typeof a[k] === 'object' && a[k] !== null ? JSON.stringify(a[k]) === JSON.stringify(b[k]) : a[k] === b[k],
+  );
+}
 
 /**
  * Every change of a connector goes through here: one serialised path per connector (a keyed mutex) that
@@ -278,7 +239,7 @@ export class ConnectorCommands {
         this.#o.live.publish(project);
         return 'removed';
       }
-      if (live && JSON.stringify(live.record) === JSON.stringify(record)) return 'none';
+      if (live && sameRecord(live.record, record)) return 'none';
       const sameRuntime =
         live &&
         live.record.current_version === record.current_version &&
