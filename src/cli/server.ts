@@ -211,7 +211,7 @@ export async function startServer(
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     // After listen: the demo's HTTP samples call this server's own /demo-api.
-    if (options.samples) await installDemo(registry, logger, localUrl(config.host, port), dataDir);
+    if (options.samples) await installDemo(registry, store, logger, localUrl(config.host, port), dataDir);
     monitor.start();
     let closing: Promise<void> | undefined;
     return {
@@ -252,7 +252,13 @@ function localUrl(host: string, port: number): string {
  * deletions, disables and config changes survive restarts. The demo's HTTP samples point at the small API this
  * server mounts under /demo-api; when the server comes back on another port, only those base URLs are re-pointed.
  */
-async function installDemo(registry: Registry, logger: Logger, url: string, dataDir: string): Promise<void> {
+async function installDemo(
+  registry: Registry,
+  store: Store,
+  logger: Logger,
+  url: string,
+  dataDir: string,
+): Promise<void> {
   const demoApi = `${url}${DEMO_API_PREFIX}`;
   const local: Record<string, Record<string, string>> = {
     'task-manager': { base_url: demoApi },
@@ -261,7 +267,7 @@ async function installDemo(registry: Registry, logger: Logger, url: string, data
   const marker = join(dataDir, '.demo-installed');
   if (existsSync(marker)) {
     for (const [name, config] of Object.entries(local)) {
-      const stored = registry.core.liveConnector('default', 'demo', name)?.record.config.base_url;
+      const stored = (await store.getConnector('default', 'demo', name))?.config.base_url;
       if (stored && stored !== demoApi && stored.endsWith(DEMO_API_PREFIX)) {
         await registry.updateConfig('default', 'demo', name, { base_url: config.base_url! });
         logger.info({ connector: name, base_url: demoApi }, 'demo connector re-pointed at this server');

@@ -11,7 +11,7 @@ export { systemClock, isoTime } from './clock.js';
 export type { Clock } from './clock.js';
 export { silentLogger, createJsonLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { textResult } from './tool-source.js';
+export { isUnavailable, markUnavailable, textResult, unavailableResult } from './tool-source.js';
 export { classifyAddress, isIpLiteral, isPublicAddress } from './address-policy.js';
 export type { AddressClass } from './address-policy.js';
 export { createGuardedLookup } from './guarded-lookup.js';

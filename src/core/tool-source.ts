@@ -91,3 +91,26 @@ export interface ToolSource {
 export function textResult(text: string, isError = false): ToolCallResult {
   return isError ? { content: [{ type: 'text', text }], isError: true } : { content: [{ type: 'text', text }] };
 }
+
+/** Marks results of availability failures; a symbol so it is never serialised or copied by a spread. */
+const UNAVAILABLE = Symbol('toolport.unavailable');
+
+/**
+ * Marks an error result as an availability failure of the source (connect error, timeout, HTTP 5xx, dead
+ * worker) rather than a tool-level error (HTTP 4xx, invalid input, the tool's own error). The circuit breaker
+ * counts only these. Returns the same object.
+ */
+export function markUnavailable(result: ToolCallResult): ToolCallResult {
+  Object.defineProperty(result, UNAVAILABLE, { value: true, enumerable: false });
+  return result;
+}
+
+/** An error result for an availability failure (see markUnavailable). */
+export function unavailableResult(text: string): ToolCallResult {
+  return markUnavailable(textResult(text, true));
+}
+
+/** True when `result` was marked as an availability failure of its source. */
+export function isUnavailable(result: ToolCallResult): boolean {
+  return (result as { [UNAVAILABLE]?: boolean })[UNAVAILABLE] === true;
+}

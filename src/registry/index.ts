@@ -9,7 +9,6 @@
  */
 export { Registry } from './registry-service.js';
 export type { RegistryOptions, ConnectorState } from './registry-service.js';
-export { RegistryCore } from './registry.js';
 export { ScriptService } from './scripts.js';
 export type { ScriptServiceOptions, ScriptAnalysisResult, GenerateWrapperRequest, ScriptSummary } from './scripts.js';
 export type { RegistryCoreOptions, CallInterceptor, AdmissionPolicy } from './registry.js';

@@ -85,8 +85,8 @@ export interface ReloadOutcome {
  * ToolportError (`not_found` for anything outside the tenant, `validation_failed`, `conflict`, `limit_exceeded`).
  */
 export interface RegistryApi extends ToolProvider {
-  /** Recent events after `afterId`, oldest first (SSE `Last-Event-ID` resumption). Optional for test doubles. */
-  eventsSince?(afterId: number): RegistryEvent[];
+  /** Recent events after `afterId`, oldest first (SSE `Last-Event-ID` resumption). */
+  eventsSince(afterId: number): RegistryEvent[];
   // Projects
   createProject(tenantId: string, input: { id: string; name?: string; description?: string }): Promise<ProjectRecord>;
   getProject(tenantId: string, projectId: string): Promise<ProjectRecord>;
@@ -97,6 +97,8 @@ export interface RegistryApi extends ToolProvider {
     patch: { name?: string; description?: string },
   ): Promise<ProjectRecord>;
   deleteProject(tenantId: string, projectId: string): Promise<void>;
+  /** Deletes every project of a tenant, `default` included, and stops their connectors (tenant deletion). */
+  deleteTenantProjects(tenantId: string): Promise<void>;
   /** Creates the `default` project (and any missing snapshot) for a new tenant. */
   ensureTenantDefaults(tenantId: string): Promise<void>;
   /**
@@ -107,8 +109,8 @@ export interface RegistryApi extends ToolProvider {
 
   // Connectors
   install(request: InstallRequest): Promise<InstallResult>;
-  /** The descriptor of the current version (no config values). Optional for registry stand-ins. */
-  getManifest?(tenantId: string, projectId: string, name: string): Promise<ConnectorManifest>;
+  /** The descriptor of the current version (no config values). */
+  getManifest(tenantId: string, projectId: string, name: string): Promise<ConnectorManifest>;
   listConnectors(tenantId: string, projectId: string): Promise<ConnectorSummary[]>;
   getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorSummary>;
   setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary>;
@@ -149,9 +151,9 @@ export interface RegistryApi extends ToolProvider {
   healthHistory(tenantId: string, projectId: string, name: string, limit?: number): Promise<HealthCheckRecord[]>;
   /**
    * Sets (or with `null` clears) a functional probe that overrides the manifest's; `validation_failed` names
-   * the field. Optional so test doubles need not implement it.
+   * the field.
    */
-  setProbe?(tenantId: string, projectId: string, name: string, probe: unknown): Promise<ConnectorSummary>;
+  setProbe(tenantId: string, projectId: string, name: string, probe: unknown): Promise<ConnectorSummary>;
   /** Installs the bundled samples into a project. */
   /** Installs the bundled samples; `configFor` gives config values per connector name (the demo's local API). */
   installSamples(

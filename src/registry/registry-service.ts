@@ -1,9 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   createError,
-  isoTime,
   systemClock,
   validationError,
   type Clock,
@@ -11,7 +8,6 @@ import {
   type ToolCallResult,
   type Trust,
 } from '../core/index.js';
-import { parseManifest } from '../manifest/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 import type { HealthCheckRecord, ProjectRecord } from '../store/store.js';
 import {
@@ -22,8 +18,10 @@ import {
   type BreakerOptions,
   type HealthTarget,
 } from './health/index.js';
-import { HealthChecker, type HealthThresholds } from './internal/health-check.js';
-import { ProjectOps } from './internal/projects.js';
+import type { HealthThresholds } from './internal/health-check.js';
+import type { LiveProjectView } from './internal/live-state.js';
+import { installSamples } from './internal/samples.js';
+import { projectStats, sumStats } from './internal/stats.js';
 import { toConnectorSummary, toToolSummaries, toVersionSummary } from './internal/summaries.js';
 import type {
   ConnectorSummary,
@@ -34,7 +32,14 @@ import type {
   VersionSummary,
 } from './registry-api.js';
 import { RegistryCore, type CallInterceptor, type RegistryCoreOptions } from './registry.js';
-import type { InstallRequest, InstallResult, ProjectSnapshot, RegisteredTool, RegistryEvent } from './types.js';
+import type {
+  InstallRequest,
+  InstallResult,
+  ProjectSnapshot,
+  RegisteredTool,
+  RegistryEvent,
+  ToolProvider,
+} from './types.js';
 
 /** Options of the registry. */
 export interface RegistryOptions extends RegistryCoreOptions {
@@ -59,24 +64,17 @@ export interface ConnectorState {
   breaker: 'closed' | 'open' | 'half_open';
 }
 
-/** Events after which a connector's circuit and per-tool health start afresh. */
-const RESET_ON = new Set([
-  'connector.installed',
-  'connector.updated',
-  'connector.enabled',
-  'connector.disabled',
-  'connector.uninstalled',
-  'connector.reloaded',
-]);
+/** Events after which a connector's circuit and per-tool health start afresh: every change but a status one. */
+const resets = (type: RegistryEvent['type']): boolean =>
+  type.startsWith('connector.') && type !== 'connector.status_changed';
 
 /**
- * The registry as the API, the gateway and the CLI use it: the core's state plus summaries, statistics,
- * tool resolution, health checks and samples. Everything is tenant-scoped.
+ * The registry as the API, the gateway and the CLI use it: summaries, statistics, tool resolution, health
+ * checks and samples over the registry's parts. Every change goes through the connector commands; reads go
+ * to the live view. Everything is tenant-scoped.
  */
 export class Registry implements RegistryApi {
-  readonly core: RegistryCore;
-  readonly #projects: ProjectOps;
-  readonly health: HealthChecker;
+  readonly #core: RegistryCore;
   /** The circuit breaker, unless turned off. */
   readonly breaker: CircuitBreaker | undefined;
   /** Per-tool health from probes and real calls. */
@@ -87,17 +85,15 @@ export class Registry implements RegistryApi {
   readonly #callContext = new AsyncLocalStorage<InvokeContext | undefined>();
 
   constructor(options: RegistryOptions) {
-    this.core = new RegistryCore(options);
-    this.#projects = new ProjectOps(this.core);
-    this.#samplesDir = options.samplesDir;
     const clock = options.clock ?? systemClock;
     this.toolHealth = new ToolHealthTracker(clock);
-    this.health = new HealthChecker(
-      this.core,
-      { failures: options.health?.failures ?? 3, successes: options.health?.successes ?? 1 },
-      options.health?.historyKeep ?? 100,
-      { onProbe: (t, p, c, tool, ok, message) => this.toolHealth.recordProbe(t, p, c, tool, ok, message) },
-    );
+    const core = new RegistryCore(options, {
+      thresholds: { failures: options.health?.failures ?? 3, successes: options.health?.successes ?? 1 },
+      historyKeep: options.health?.historyKeep ?? 100,
+      onProbe: (t, p, c, tool, ok, message) => this.toolHealth.recordProbe(t, p, c, tool, ok, message),
+    });
+    this.#core = core;
+    this.#samplesDir = options.samplesDir;
     this.breaker =
       options.breaker === false
         ? undefined
@@ -105,26 +101,26 @@ export class Registry implements RegistryApi {
             ...options.breaker,
             clock,
             onChange: (tenantId, projectId, connector, breaker) => {
-              const status = this.core.liveConnector(tenantId, projectId, connector)?.record.status;
-              this.core.emit('connector.status_changed', tenantId, projectId, connector, { status, breaker });
+              const status = core.live.connector(tenantId, projectId, connector)?.record.status;
+              core.announce('connector.status_changed', tenantId, projectId, connector, { status, breaker });
             },
           });
     // Tool health sits outside the breaker so calls it fails fast still mark the tool failing.
     this.#chain = new InterceptorChain(this.breaker ? [this.toolHealth, this.breaker] : [this.toolHealth]);
-    this.core.addInterceptor(this.#chain);
-    this.core.subscribe((event) => {
-      if (!event.connector || !RESET_ON.has(event.type)) return;
+    core.calls.addInterceptor(this.#chain);
+    core.events.subscribe((event) => {
+      if (!event.connector || !resets(event.type)) return;
       this.breaker?.reset(event.tenant_id, event.project_id, event.connector);
       this.toolHealth.forget(event.tenant_id, event.project_id, event.connector);
     });
   }
 
   start(): Promise<void> {
-    return this.core.start();
+    return this.#core.start();
   }
 
   close(): Promise<void> {
-    return this.core.close();
+    return this.#core.close();
   }
 
   /** Adds a wrapper around every tool call; it runs outside the built-in breaker, so it sees fast failures too. */
@@ -134,19 +130,11 @@ export class Registry implements RegistryApi {
 
   // ToolProvider
   getSnapshot(tenantId: string, projectId: string): ProjectSnapshot | undefined {
-    return this.core.getSnapshot(tenantId, projectId);
+    return this.#core.live.snapshot(tenantId, projectId);
   }
 
-  callTool(
-    tenantId: string,
-    projectId: string,
-    connector: string,
-    tool: string,
-    args: Record<string, unknown>,
-    ctx?: InvokeContext,
-  ): Promise<ToolCallResult> {
-    return this.#callContext.run(ctx, () => this.core.callTool(tenantId, projectId, connector, tool, args, ctx));
-  }
+  readonly callTool: ToolProvider['callTool'] = (tenantId, projectId, connector, tool, args, ctx) =>
+    this.#callContext.run(ctx, () => this.#core.calls.callTool(tenantId, projectId, connector, tool, args, ctx));
 
   /** The InvokeContext of the tool call in progress (read by interceptors such as tracing). */
   currentCallContext(): InvokeContext | undefined {
@@ -154,24 +142,24 @@ export class Registry implements RegistryApi {
   }
 
   subscribe(listener: (event: RegistryEvent) => void): () => void {
-    return this.core.subscribe(listener);
+    return this.#core.events.subscribe(listener);
   }
 
   eventsSince(afterId: number): RegistryEvent[] {
-    return this.core.eventsSince(afterId);
+    return this.#core.events.since(afterId);
   }
 
   // Projects
   createProject(tenantId: string, input: { id: string; name?: string; description?: string }): Promise<ProjectRecord> {
-    return this.#projects.create(tenantId, input);
+    return this.#core.projects.create(tenantId, input);
   }
 
   getProject(tenantId: string, projectId: string): Promise<ProjectRecord> {
-    return this.#projects.get(tenantId, projectId);
+    return this.#core.projects.get(tenantId, projectId);
   }
 
   listProjects(tenantId: string): Promise<ProjectRecord[]> {
-    return this.core.store.listProjects(tenantId);
+    return this.#core.store.listProjects(tenantId);
   }
 
   updateProject(
@@ -179,24 +167,28 @@ export class Registry implements RegistryApi {
     projectId: string,
     patch: { name?: string; description?: string },
   ): Promise<ProjectRecord> {
-    return this.#projects.update(tenantId, projectId, patch);
+    return this.#core.projects.update(tenantId, projectId, patch);
   }
 
   deleteProject(tenantId: string, projectId: string): Promise<void> {
-    return this.#projects.delete(tenantId, projectId);
+    return this.#core.projects.delete(tenantId, projectId);
   }
 
-  ensureTenantDefaults(tenantId: string): Promise<void> {
-    return this.#projects.ensureDefault(tenantId);
+  deleteTenantProjects(tenantId: string): Promise<void> {
+    return this.#core.projects.deleteAll(tenantId);
   }
 
   deleteTenant(tenantId: string): Promise<boolean> {
-    return this.#projects.deleteTenant(tenantId);
+    return this.#core.projects.deleteTenant(tenantId);
+  }
+
+  ensureTenantDefaults(tenantId: string): Promise<void> {
+    return this.#core.projects.ensureDefault(tenantId);
   }
 
   // Connectors
   install(request: InstallRequest): Promise<InstallResult> {
-    return this.core.install(request);
+    return this.#core.commands.install(request);
   }
 
   async listConnectors(tenantId: string, projectId: string): Promise<ConnectorSummary[]> {
@@ -208,30 +200,30 @@ export class Registry implements RegistryApi {
 
   async getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorSummary> {
     return toConnectorSummary(
-      await this.core.requireLive(tenantId, projectId, name),
+      await this.#core.requireLive(tenantId, projectId, name),
       this.breaker?.status(tenantId, projectId, name),
     );
   }
 
   async setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary> {
-    await this.core.setEnabled(tenantId, projectId, name, enabled);
-    this.health.reset(tenantId, projectId, name);
+    await this.#core.commands.setEnabled(tenantId, projectId, name, enabled);
+    this.#core.health.reset(tenantId, projectId, name);
     return this.getConnector(tenantId, projectId, name);
   }
 
   async uninstall(tenantId: string, projectId: string, name: string): Promise<void> {
-    await this.core.uninstall(tenantId, projectId, name);
-    this.health.reset(tenantId, projectId, name);
+    await this.#core.commands.uninstall(tenantId, projectId, name);
+    this.#core.health.reset(tenantId, projectId, name);
   }
 
   /** The descriptor of the connector's current version (config values are not part of it). */
   async getManifest(tenantId: string, projectId: string, name: string): Promise<ConnectorManifest> {
-    return (await this.core.requireLive(tenantId, projectId, name)).version.manifest;
+    return (await this.#core.requireLive(tenantId, projectId, name)).version.manifest;
   }
 
   async listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]> {
-    const live = await this.core.requireLive(tenantId, projectId, name);
-    const versions = await this.core.store.listConnectorVersions(tenantId, projectId, name);
+    const live = await this.#core.requireLive(tenantId, projectId, name);
+    const versions = await this.#core.store.listConnectorVersions(tenantId, projectId, name);
     return versions.sort((a, b) => b.seq - a.seq).map((v) => toVersionSummary(v, live.record.current_version));
   }
 
@@ -242,8 +234,8 @@ export class Registry implements RegistryApi {
     seq: number,
     trust: Trust = 'tenant',
   ): Promise<ConnectorSummary> {
-    await this.core.rollback(tenantId, projectId, name, seq, trust);
-    this.health.reset(tenantId, projectId, name);
+    await this.#core.commands.rollback(tenantId, projectId, name, seq, trust);
+    this.#core.health.reset(tenantId, projectId, name);
     return this.getConnector(tenantId, projectId, name);
   }
 
@@ -253,7 +245,7 @@ export class Registry implements RegistryApi {
     name: string,
     config: Record<string, string | null>,
   ): Promise<ConnectorSummary> {
-    await this.core.updateConfig(tenantId, projectId, name, config);
+    await this.#core.commands.updateConfig(tenantId, projectId, name, config);
     return this.getConnector(tenantId, projectId, name);
   }
 
@@ -268,29 +260,26 @@ export class Registry implements RegistryApi {
       throw createError('not_found', `connector ${filter.connector} not found in project ${projectId}`);
     }
     const tools: ToolSummary[] = [];
+    const health = (c: string, t: string) => this.toolHealth.get(tenantId, projectId, c, t);
     for (const live of project.connectors.values()) {
       if (filter.connector !== undefined && live.record.name !== filter.connector) continue;
       if (filter.enabled !== undefined && live.record.enabled !== filter.enabled) continue;
-      tools.push(...toToolSummaries(live, this.core.usage, (c, t) => this.toolHealth.get(tenantId, projectId, c, t)));
+      tools.push(...toToolSummaries(live, this.#core.usage, health));
     }
     return tools.sort((a, b) => a.qualified_name.localeCompare(b.qualified_name));
   }
 
   async resolveTool(tenantId: string, projectId: string, name: string): Promise<RegisteredTool> {
-    await this.#project(tenantId, projectId);
-    const snapshot = this.core.getSnapshot(tenantId, projectId)!;
+    const { snapshot } = await this.#project(tenantId, projectId);
     const exact = snapshot.byQualifiedName.get(name);
     if (exact) return exact;
     const matches = snapshot.tools.filter((t) => t.name === name);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
-      throw createError(
-        'conflict',
-        `tool name ${name} is ambiguous; use one of ${matches.map((t) => t.qualifiedName).join(', ')}`,
-        {
-          candidates: matches.map((t) => t.qualifiedName),
-        },
-      );
+      const candidates = matches.map((t) => t.qualifiedName);
+      throw createError('conflict', `tool name ${name} is ambiguous; use one of ${candidates.join(', ')}`, {
+        candidates,
+      });
     }
     throw createError('tool_not_found', `no enabled tool named ${name} in project ${projectId}`);
   }
@@ -316,59 +305,15 @@ export class Registry implements RegistryApi {
 
   // Stats
   async projectStats(tenantId: string, projectId: string): Promise<ProjectStats> {
-    const project = await this.#project(tenantId, projectId);
-    const stats: ProjectStats = {
-      project_id: projectId,
-      connector_count: project.connectors.size,
-      tool_count: 0,
-      enabled_connectors: 0,
-      by_status: { active: 0, inactive: 0, error: 0 },
-      by_kind: {},
-      calls: 0,
-      errors: 0,
-      avg_latency_ms: null,
-    };
-    let latency = 0;
-    for (const live of project.connectors.values()) {
-      const { status, kind, enabled } = live.record;
-      stats.by_status[status] = (stats.by_status[status] ?? 0) + 1;
-      stats.by_kind[kind] = (stats.by_kind[kind] ?? 0) + 1;
-      if (enabled) stats.enabled_connectors += 1;
-      for (const tool of toToolSummaries(live, this.core.usage)) {
-        stats.tool_count += 1;
-        stats.calls += tool.usage.calls;
-        stats.errors += tool.usage.errors;
-        latency += tool.usage.total_latency_ms;
-      }
-    }
-    stats.avg_latency_ms = stats.calls ? Math.round((latency / stats.calls) * 100) / 100 : null;
-    return stats;
+    return projectStats(await this.#project(tenantId, projectId), this.#core.usage);
   }
 
   async globalStats(tenantId?: string): Promise<Record<string, unknown>> {
-    const projects =
-      tenantId === undefined ? await this.core.store.listProjects() : await this.core.store.listProjects(tenantId);
-    const totals = {
-      total_projects: projects.length,
-      total_connectors: 0,
-      total_tools: 0,
-      enabled_connectors: 0,
-      by_status: { active: 0, inactive: 0, error: 0 } as Record<string, number>,
-      by_kind: {} as Record<string, number>,
-      calls: 0,
-      errors: 0,
-    };
-    for (const p of projects) {
-      const s = await this.projectStats(p.tenant_id, p.id);
-      totals.total_connectors += s.connector_count;
-      totals.total_tools += s.tool_count;
-      totals.enabled_connectors += s.enabled_connectors;
-      totals.calls += s.calls;
-      totals.errors += s.errors;
-      for (const [k, v] of Object.entries(s.by_status)) totals.by_status[k] = (totals.by_status[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(s.by_kind)) totals.by_kind[k] = (totals.by_kind[k] ?? 0) + v;
-    }
-    return totals;
+    const store = this.#core.store;
+    const projects = tenantId === undefined ? await store.listProjects() : await store.listProjects(tenantId);
+    const all: ProjectStats[] = [];
+    for (const p of projects) all.push(await this.projectStats(p.tenant_id, p.id));
+    return sumStats(projects.length, all);
   }
 
   // Hot reload, health, samples
@@ -378,39 +323,33 @@ export class Registry implements RegistryApi {
     for (const live of [...project.connectors.values()]) {
       const file = live.record.source_path;
       if (!file) continue;
-      const result = await this.core.reloadConnector(tenantId, projectId, live.record.name);
+      const result = await this.#core.hot.reloadConnector(tenantId, projectId, live.record.name);
       outcomes.push({ connector: live.record.name, file, ...result });
     }
     return outcomes;
   }
 
   checkHealth(tenantId: string, projectId: string, name: string): Promise<HealthCheckRecord> {
-    return this.health.check(tenantId, projectId, name);
+    return this.#core.health.check(tenantId, projectId, name);
   }
 
   /** Sets (or clears with null) a functional probe kept in connector metadata; it overrides the manifest's. */
   async setProbe(tenantId: string, projectId: string, name: string, probe: unknown): Promise<ConnectorSummary> {
-    const live = await this.core.requireLive(tenantId, projectId, name);
+    const live = await this.#core.requireLive(tenantId, projectId, name);
     const tools = live.source ? live.tools.map((t) => t.name) : live.version.manifest.tools.map((t) => t.name);
     const parsed = probe === null ? null : parseProbeInput(probe, tools);
-    const { probe: _previous, ...metadata } = live.record.metadata;
-    const record = {
-      ...live.record,
-      metadata: parsed ? { ...metadata, probe: parsed } : metadata,
-      updated_at: isoTime(),
-    };
-    await this.core.store.updateConnector(record);
-    // Re-read: an install may have replaced the live connector while the store wrote.
-    const current = this.core.liveConnector(tenantId, projectId, name);
-    if (current) current.record = { ...current.record, metadata: record.metadata };
-    this.health.reset(tenantId, projectId, name);
-    this.core.emit('connector.updated', tenantId, projectId, name, { probe: parsed ? parsed.tool : null });
+    await this.#core.commands.setMetadata(tenantId, projectId, name, (current) => {
+      const { probe: _previous, ...metadata } = current;
+      return parsed ? { ...metadata, probe: parsed } : metadata;
+    });
+    this.#core.health.reset(tenantId, projectId, name);
+    this.#core.announce('connector.updated', tenantId, projectId, name, { probe: parsed ? parsed.tool : null });
     return this.getConnector(tenantId, projectId, name);
   }
 
   /** Every connector on this node with its status, runtime facts and circuit (metrics read it at scrape time). */
   *connectorStates(): Iterable<ConnectorState> {
-    for (const project of this.core.projects.values()) {
+    for (const project of this.#core.live.projects()) {
       for (const live of project.connectors.values()) {
         const { name, kind, enabled, status } = live.record;
         yield {
@@ -429,63 +368,38 @@ export class Registry implements RegistryApi {
 
   /** Every enabled connector with its health interval (the health monitor's schedule). */
   *healthTargets(): Iterable<HealthTarget> {
-    for (const project of this.core.projects.values()) {
+    for (const project of this.#core.live.projects()) {
       for (const live of project.connectors.values()) {
         if (!live.record.enabled) continue;
         const intervalMs = live.version.manifest.health?.interval_ms;
-        yield {
-          tenantId: project.tenantId,
-          projectId: project.projectId,
-          name: live.record.name,
-          ...(intervalMs ? { intervalMs } : {}),
-        };
+        const target = { tenantId: project.tenantId, projectId: project.projectId, name: live.record.name };
+        yield intervalMs ? { ...target, intervalMs } : target;
       }
     }
   }
 
   async healthHistory(tenantId: string, projectId: string, name: string, limit = 50): Promise<HealthCheckRecord[]> {
-    await this.core.requireLive(tenantId, projectId, name);
-    return this.core.store.listHealthChecks(tenantId, projectId, name, limit);
+    await this.#core.requireLive(tenantId, projectId, name);
+    return this.#core.store.listHealthChecks(tenantId, projectId, name, limit);
   }
 
   async installSamples(
     tenantId: string,
     projectId: string,
-    configFor: (connector: string) => Record<string, string> | undefined = () => undefined,
+    configFor?: (connector: string) => Record<string, string> | undefined,
   ): Promise<InstallResult[]> {
     if (!this.#samplesDir) throw createError('unprocessable', 'this server has no samples folder configured');
     await this.#project(tenantId, projectId);
-    const files = (await readdir(this.#samplesDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
-    const results: InstallResult[] = [];
-    const installed = new Set<string>();
-    for (const file of files) {
-      const filePath = join(this.#samplesDir, file);
-      // Two samples may describe the same connector (a legacy-format twin): the first one wins.
-      const parsed = parseManifest(await readFile(filePath, 'utf8'), { file: filePath });
-      if (!parsed.ok || installed.has(parsed.manifest.name)) continue;
-      installed.add(parsed.manifest.name);
-      // A sample that needs a secret (an API key) is installed disabled until the key is set.
-      const config = configFor(parsed.manifest.name) ?? {};
-      const needsSecret = Object.entries(parsed.manifest.config).some(
-        ([key, c]) => c.required && c.default === undefined && config[key] === undefined,
-      );
-      // Samples ship with the server: the operator's content, whoever asks for them.
-      results.push(
-        await this.core.install({ tenantId, projectId, filePath, config, enabled: !needsSecret, trust: 'operator' }),
-      );
-    }
-    return results;
+    return installSamples(this.#samplesDir, tenantId, projectId, (request) => this.install(request), configFor);
   }
 
-  async #project(
-    tenantId: string,
-    projectId: string,
-  ): Promise<NonNullable<ReturnType<RegistryCore['projects']['get']>>> {
-    const live = this.core.projects.get(`${tenantId}/${projectId}`);
+  /** The live project, adopting a stored one this node has not seen yet; `not_found` otherwise. */
+  async #project(tenantId: string, projectId: string): Promise<LiveProjectView> {
+    const live = this.#core.live.project(tenantId, projectId);
     if (live) return live;
-    await this.#projects.get(tenantId, projectId);
-    this.core.adoptProject(tenantId, projectId);
-    const adopted = this.core.projects.get(`${tenantId}/${projectId}`);
+    await this.#core.projects.get(tenantId, projectId);
+    this.#core.adoptProject(tenantId, projectId);
+    const adopted = this.#core.live.project(tenantId, projectId);
     if (!adopted) throw createError('not_found', `project ${projectId} not found`);
     return adopted;
   }

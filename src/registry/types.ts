@@ -87,6 +87,11 @@ export interface InstallRequest {
   projectId: string;
   /** YAML text or an already-parsed object; omitted → read from `filePath`. */
   manifest?: string | Record<string, unknown>;
+  /**
+   * The connector the manifest must describe. When set, a manifest naming another connector is refused
+   * (`validation_failed` at `/manifest/name`) before anything is written.
+   */
+  name?: string;
   /** File the manifest came from (watched for hot reload; base for relative script paths). */
   filePath?: string;
   config?: Record<string, string>;
@@ -106,4 +111,11 @@ export interface InstallResult {
   /** False when the content was identical to the current version (nothing changed). */
   changed: boolean;
   created: boolean;
+}
+
+/** Something that wraps every tool call (circuit breaker, metrics, tracing). */
+export interface CallInterceptor {
+  /** Throws ToolportError('upstream_unavailable') to fail fast; returns a token passed to `after`. */
+  before(tenantId: string, projectId: string, connector: string, tool: string): unknown;
+  after(token: unknown, result: ToolCallResult, elapsedMs: number): void;
 }

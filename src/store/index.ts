@@ -11,6 +11,7 @@ export type {
   ProjectRecord,
   ConnectorStatus,
   ConnectorRecord,
+  StatusChange,
   ToolDiff,
   ConnectorVersionRecord,
   ToolUsageRecord,

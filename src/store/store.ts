@@ -51,6 +51,9 @@ export interface ProjectRecord {
 /** Observed status of a connector. */
 export type ConnectorStatus = 'active' | 'inactive' | 'error';
 
+/** The observed-status columns of a connector (what a status-only update writes). */
+export type StatusChange = Pick<ConnectorRecord, 'status' | 'status_reason' | 'updated_at'>;
+
 /** A connector: desired state (`enabled`), observed state (`status`) and the version it serves. */
 export interface ConnectorRecord {
   tenant_id: string;
@@ -204,6 +207,19 @@ export interface Store {
   saveConnectorVersion(connector: ConnectorRecord, version: ConnectorVersionRecord): Promise<void>;
   /** Updates the connector row only (enable/disable, status, rollback to an existing version, config). */
   updateConnector(connector: ConnectorRecord): Promise<void>;
+  /**
+   * Updates only the observed status of a connector (status, status_reason, updated_at), so a status change
+   * can never roll back a concurrent change of its version, enablement or config. False when absent.
+   */
+  updateConnectorStatus(tenantId: string, projectId: string, name: string, change: StatusChange): Promise<boolean>;
+  /** Updates only a connector's metadata (and updated_at). False when absent. */
+  updateConnectorMetadata(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    metadata: Record<string, unknown>,
+    updatedAt: string,
+  ): Promise<boolean>;
   getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null>;
   /** All connectors; filter by tenant and/or project. */
   listConnectors(filter?: { tenantId?: string; projectId?: string }): Promise<ConnectorRecord[]>;
@@ -259,6 +275,11 @@ export interface Store {
    * so a node that subscribes, waits, then reads its state misses no change made meanwhile.
    */
   listening(): Promise<void>;
+  /**
+   * Subscribes to "notices may have been missed": PostgreSQL calls it when the LISTEN connection is back after
+   * being lost (a subscriber re-reads everything); SQLite never does. Returns an unsubscribe function.
+   */
+  onResync(listener: () => void): () => void;
   notify(notice: ChangeNotice): Promise<void>;
 
   /**

@@ -154,13 +154,16 @@ describe('authentication', () => {
     let touches = 0;
     const store = h.store as Store;
     const original = store.touchApiKey.bind(store);
-    store.touchApiKey = async (id, at) => {
+    const written: Promise<void>[] = [];
+    store.touchApiKey = (id, at) => {
       touches += 1;
-      return original(id, at);
+      const write = original(id, at);
+      written.push(write);
+      return write;
     };
     for (let i = 0; i < 5; i++)
       expect((await h.call(key, { method: 'GET', url: '/v1/projects' })).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(written);
     expect(touches).toBe(1);
     const [record] = await h.store.listApiKeys('acme');
     expect(record!.last_used_at).not.toBeNull();

@@ -145,16 +145,13 @@ describe('error translation', () => {
   it('500s an unexpected failure with a generic message, logging the cause but never returning it', async () => {
     const logger = createRecordingLogger();
     h = await createHarness({ logger });
-    await h.call(ADMIN_TOKEN, {
-      method: 'POST',
-      url: '/v1/projects/default/connectors/install-from-manifest',
-      payload: { manifest: ECHO_MANIFEST },
-    });
+    // Fault injection into the real store: a driver failure that is not a ToolportError.
+    const store = h.store as { listProjects: typeof h.store.listProjects };
+    store.listProjects = () => Promise.reject(new Error('connection to postgres://admin:hunter2@db failed'));
     const res = await h.call(ADMIN_TOKEN, {
-      method: 'POST',
-      url: '/v1/projects/default/tools/echo__boom/invoke',
+      method: 'GET',
+      url: '/v1/projects',
       headers: { 'x-request-id': 'req-123' },
-      payload: {},
     });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({

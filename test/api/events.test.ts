@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryEvent } from '../../src/registry/types.js';
-import { ADMIN_TOKEN, createHarness, type Harness } from './harness.js';
+import { ADMIN_TOKEN, createHarness, ECHO_MANIFEST, type Harness } from './harness.js';
 
 let h: Harness;
 let base: string;
@@ -10,16 +10,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await h.close();
-});
-
-const event = (id: number, tenant: string, project: string): RegistryEvent => ({
-  id,
-  type: 'connector.enabled',
-  tenant_id: tenant,
-  project_id: project,
-  connector: 'echo',
-  at: new Date().toISOString(),
-  data: {},
 });
 
 /** Reads SSE frames from a live response until `count` events arrived. */
@@ -55,17 +45,24 @@ describe('GET /v1/events', () => {
     const res = await fetch(`${base}/v1/events?project_id=default`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    h.registry.emit(event(1, 'other', 'default'));
-    h.registry.emit(event(2, 'acme', 'elsewhere'));
-    h.registry.emit(event(3, 'acme', 'default'));
+    // Real changes: one in another tenant, one in another project of acme, then the one the stream wants.
+    await h.tenantWithKey('other', ['admin']);
+    await h.registry.install({ tenantId: 'other', projectId: 'default', manifest: ECHO_MANIFEST });
+    await h.registry.createProject('acme', { id: 'elsewhere' });
+    await h.registry.install({ tenantId: 'acme', projectId: 'elsewhere', manifest: ECHO_MANIFEST });
+    const wanted = await h.registry.install({ tenantId: 'acme', projectId: 'default', manifest: ECHO_MANIFEST });
     const got = await readEvents(res, 1);
+    // Positive control: the acme/default event does arrive, so the filtering above is what kept the others out.
     expect(got).toEqual([
       {
-        id: '3',
-        event: 'connector.enabled',
-        data: expect.objectContaining({ tenant_id: 'acme', project_id: 'default' }),
+        id: expect.any(String),
+        event: 'connector.installed',
+        data: expect.objectContaining({ tenant_id: 'acme', project_id: 'default', connector: 'echo' }),
       },
     ]);
+    expect(wanted.created).toBe(true);
+    const last = h.registry.eventsSince(0).at(-1)!;
+    expect(got[0]!.id).toBe(String(last.id));
   });
 
   it('needs a token, and closing the app ends open streams', async () => {

@@ -163,8 +163,11 @@ describe('list_changed', () => {
     client.setNotificationHandler('notifications/tools/list_changed', () => void count++);
     await new Promise((r) => setTimeout(r, 100));
     provider.emit('health.checked', 'a', 'p2', 'echo');
-    await new Promise((r) => setTimeout(r, 150));
-    expect(count).toBe(0);
+    // Positive control: a real change after it does notify. Notifications arrive in order on the stream, so
+    // had the health event notified, it would have been counted first.
+    await provider.install('a', 'p2', 'after-health', new EchoSource());
+    await waitFor(() => count > 0);
+    expect(count).toBe(1);
   });
 
   it('reaches 2026-07-28 clients on their subscriptions/listen stream, and the next list shows the change', async () => {
@@ -181,8 +184,10 @@ describe('list_changed', () => {
     await waitFor(() => count > 0);
     const { tools } = await client.listTools({}, { cacheMode: 'refresh' } as never);
     expect(tools.map((t) => t.name)).toContain('extra__hello');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(otherCount).toBe(0);
+    // Positive control for `other`: a change of its own project reaches it, and it is the only one that did.
+    await provider.install('a', 'p1', 'for-other', new EchoSource());
+    await waitFor(() => otherCount > 0);
+    expect(otherCount).toBe(1);
     await sub.close();
     await otherSub.close();
   });

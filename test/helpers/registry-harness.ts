@@ -108,3 +108,40 @@ tools:
 ${toolYaml}
 `;
 }
+
+/**
+ * Resolves when `pred` holds: checked now and after every event of `registry` (changes, remote notices and
+ * resyncs all publish one), so tests wait on what happens instead of sleeping. Rejects after `ms`.
+ */
+export function waitUntil(
+  registry: Pick<Registry, 'subscribe'>,
+  pred: () => boolean,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
+  if (pred()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`not within ${ms} ms: ${what}`));
+    }, ms);
+    const off = registry.subscribe(() => {
+      if (!pred()) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Resolves after the store's next usage batch is written (the registry flushes usage on a timer). */
+export function nextUsageFlush(store: Store): Promise<void> {
+  const original = store.addToolUsage.bind(store);
+  return new Promise((resolve) => {
+    store.addToolUsage = async (batch) => {
+      await original(batch);
+      store.addToolUsage = original;
+      resolve();
+    };
+  });
+}

@@ -6,6 +6,7 @@ import {
   createRegistryHarness,
   echoManifest,
   startEchoApi,
+  waitUntil,
   type RegistryHarness,
 } from '../helpers/registry-harness.js';
 
@@ -96,12 +97,8 @@ describe('hot reload of installed manifest files', () => {
 
   it('settles on the last of rapid successive edits', async () => {
     for (let i = 1; i <= 8; i++) writeFileSync(file, echoManifest(api.url, `1.0.${i}`, [`tool_${i}`]));
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const names = h.registry.getSnapshot('default', 'default')!.tools.map((t) => t.name);
-      if (names.join() === 'tool_8') break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const served = () => h.registry.getSnapshot('default', 'default')!.tools.map((t) => t.name);
+    await waitUntil(h.registry, () => served().join() === 'tool_8', 'the last edit served', 5_000);
     expect(h.registry.getSnapshot('default', 'default')!.tools.map((t) => t.name)).toEqual(['tool_8']);
     const versions = await h.registry.listVersions('default', 'default', 'echo');
     expect(versions[0]).toMatchObject({ version: '1.0.8', current: true });

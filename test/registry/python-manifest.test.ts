@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPythonSource } from '../../src/sources/python/index.js';
-import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
+import { createRegistryHarness, waitUntil, type RegistryHarness } from '../helpers/registry-harness.js';
 
 const MANIFEST = `name: calc
 version: 1.0.0
@@ -12,15 +12,6 @@ python:
   script: scripts/calc.py
   timeout_ms: 10000
 `;
-
-async function until(fn: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (fn()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`not within ${ms} ms: ${what}`);
-}
 
 describe('python connectors from a manifest', () => {
   let h: RegistryHarness;
@@ -62,7 +53,7 @@ describe('python connectors from a manifest', () => {
       join(dir, 'scripts', 'calc.py'),
       'def add(a: int, b: int) -> int:\n    return a + b\n\n\ndef mul(a: int, b: int) -> int:\n    return a * b\n',
     );
-    await until(() => h.registry.getSnapshot('default', 'default')!.tools.length === 2, 'mul served');
+    await waitUntil(h.registry, () => h.registry.getSnapshot('default', 'default')!.tools.length === 2, 'mul served');
     const out = await h.registry.invokeTool('default', 'default', 'calc__mul', { a: 6, b: 7 });
     expect(out.structuredContent).toEqual({ result: 42 });
     const [latest] = await h.registry.listVersions('default', 'default', 'calc');

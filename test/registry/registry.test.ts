@@ -3,6 +3,7 @@ import { isToolportError } from '../../src/core/index.js';
 import {
   createRegistryHarness,
   echoManifest,
+  nextUsageFlush,
   startEchoApi,
   type RegistryHarness,
 } from '../helpers/registry-harness.js';
@@ -126,10 +127,12 @@ describe('registry over SQLite with HTTP connectors', () => {
   it('records usage in memory and flushes it to the store in batches', async () => {
     await install(echoManifest(api.url));
     for (let i = 0; i < 5; i++) await h.registry.invokeTool('default', 'p1', 'get_item', { id: String(i) });
+    // The next batch written holds whatever an earlier one did not.
+    const flushed = nextUsageFlush(h.store);
     const tools = await h.registry.listTools('default', 'p1');
     expect(tools[0]!.usage.calls).toBe(5);
     expect(tools[0]!.usage.p50_ms).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 150));
+    await flushed;
     const rows = await h.store.listToolUsage({ tenantId: 'default', projectId: 'p1' });
     expect(rows[0]).toMatchObject({ tool_name: 'get_item', calls: 5, errors: 0 });
     const stats = await h.registry.projectStats('default', 'p1');

@@ -3,22 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../src/registry/index.js';
 import { createHttpSource } from '../../src/sources/http/index.js';
 import { createSecretBox, openStore, type Store } from '../../src/store/index.js';
-import { echoManifest, startEchoApi } from '../helpers/registry-harness.js';
+import { echoManifest, startEchoApi, waitUntil } from '../helpers/registry-harness.js';
 import { PG_URL, PG_URL_REDACTED, isPostgresReachable } from '../store/drivers.js';
 
 const reachable = await isPostgresReachable();
 if (!reachable && process.env.CI !== 'true') {
   console.warn(`[skip] scale-out tests: no PostgreSQL at ${PG_URL_REDACTED} (set TOOLPORT_TEST_DATABASE_URL)`);
-}
-
-/** Polls until `fn` returns true (a change notice travels through PostgreSQL asynchronously). */
-async function eventually(fn: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not within ${ms} ms: ${what}`);
 }
 
 describe.skipIf(!reachable && process.env.CI !== 'true')('two nodes sharing PostgreSQL', () => {
@@ -67,26 +57,26 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('two nodes sharing Post
     expect(b.getSnapshot('default', 'default')).toBeDefined();
 
     await a.createProject('default', { id: 'shared' });
-    await eventually(() => b.getSnapshot('default', 'shared') !== undefined, 'project visible on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'shared') !== undefined, 'project visible on node b');
 
     await a.install({ tenantId: 'default', projectId: 'shared', manifest: echoManifest(api.url) });
-    await eventually(() => b.getSnapshot('default', 'shared')!.tools.length === 1, 'tool served on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'shared')!.tools.length === 1, 'tool served on node b');
     // Node b really runs the connector: a call through b reaches the API.
     const out = await b.invokeTool('default', 'shared', 'echo__get_item', { id: 'from-b' });
     expect(out.structuredContent).toMatchObject({ path: '/items/from-b' });
 
     await a.setEnabled('default', 'shared', 'echo', false);
-    await eventually(() => b.getSnapshot('default', 'shared')!.tools.length === 0, 'disable seen on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'shared')!.tools.length === 0, 'disable seen on node b');
     await a.setEnabled('default', 'shared', 'echo', true);
     await a.install({
       tenantId: 'default',
       projectId: 'shared',
       manifest: echoManifest(api.url, '2.0.0', ['get_item', 'get_two']),
     });
-    await eventually(() => b.getSnapshot('default', 'shared')!.tools.length === 2, 'new version on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'shared')!.tools.length === 2, 'new version on node b');
 
     await a.uninstall('default', 'shared', 'echo');
-    await eventually(() => b.getSnapshot('default', 'shared')!.connectors.size === 0, 'uninstall seen on node b');
+    await waitUntil(b, () => b.getSnapshot('default', 'shared')!.connectors.size === 0, 'uninstall seen on node b');
   });
 
   it('runs a cluster-wide job on one node at a time (advisory-lock leader)', async () => {

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { ChangeNotice, Store } from '../../src/store/index.js';
 import { seed } from './conformance-connectors.js';
 import type { StoreDriverFixture } from './drivers.js';
-import type { StoreTest } from './store-conformance.js';
+import type { StoreTest } from './drivers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,8 +2,8 @@
 import { expect } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import { expectCode } from './conformance-core.js';
+import type { StoreTest } from './drivers.js';
 import { apiKey, at, connector, delivery, health, project, script, usage, version, webhook } from './records.js';
-import type { StoreTest } from './store-conformance.js';
 
 /** A tenant with one project. */
 export async function seed(store: Store, tenant = 't1', proj = 'p1'): Promise<void> {
@@ -69,6 +69,26 @@ export function defineConnectorTests(it: StoreTest): void {
     await expectCode(store.updateConnector({ ...changed, current_version: 9 }), 'not_found');
     await expectCode(store.updateConnector(connector('t1', 'p1', 'ghost')), 'not_found');
     expect((await store.getConnector('t1', 'p1', 'weather'))?.current_version).toBe(1);
+  });
+
+  it('updates only status columns, or only metadata, never the version or config', async ({ h }) => {
+    const { store } = h;
+    await seed(store);
+    const c = { ...connector('t1', 'p1', 'weather'), config: { key: 'k1' } };
+    await store.saveConnectorVersion(c, version(c, 1));
+    await store.saveConnectorVersion({ ...c, current_version: 2 }, version(c, 2));
+    const change = { status: 'error' as const, status_reason: 'health check failed', updated_at: at(80) };
+    expect(await store.updateConnectorStatus('t1', 'p1', 'weather', change)).toBe(true);
+    expect(await store.updateConnectorMetadata('t1', 'p1', 'weather', { probe: { tool: 'x' } }, at(90))).toBe(true);
+    expect(await store.getConnector('t1', 'p1', 'weather')).toEqual({
+      ...c,
+      current_version: 2,
+      ...change,
+      metadata: { probe: { tool: 'x' } },
+      updated_at: at(90),
+    });
+    expect(await store.updateConnectorStatus('t1', 'p1', 'ghost', change)).toBe(false);
+    expect(await store.updateConnectorMetadata('t1', 'p1', 'ghost', {}, at(90))).toBe(false);
   });
 
   it('lists connectors filtered by tenant and project', async ({ h }) => {

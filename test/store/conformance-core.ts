@@ -3,8 +3,8 @@ import { expect } from 'vitest';
 import { ToolportError } from '../../src/core/index.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/index.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/index.js';
+import type { StoreTest } from './drivers.js';
 import { apiKey, at, project } from './records.js';
-import type { StoreTest } from './store-conformance.js';
 
 /** Asserts that `promise` rejects with a ToolportError of `code`; returns it for further checks. */
 export async function expectCode(promise: Promise<unknown>, code: string): Promise<ToolportError> {

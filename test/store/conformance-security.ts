@@ -4,8 +4,8 @@ import { createSecretBox } from '../../src/store/index.js';
 import { seed } from './conformance-connectors.js';
 import { expectCode } from './conformance-core.js';
 import { randomKey } from './drivers.js';
+import type { StoreTest } from './drivers.js';
 import { apiKey, at, connector, delivery, health, script, usage, version, webhook } from './records.js';
-import type { StoreTest } from './store-conformance.js';
 
 const CONNECTOR_SECRET = 'sk-live-SECRET-VALUE-123';
 const WEBHOOK_SECRET = 'whsec-SECRET-SIGNING-456';

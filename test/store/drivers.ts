@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import type { TestAPI } from 'vitest';
 import { createSecretBox, openStore, SQLITE_FILE_NAME, type SecretBox, type Store } from '../../src/store/index.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
@@ -25,6 +26,9 @@ export interface StoreHarness {
   /** Closes every instance and removes the database. */
   cleanup(): Promise<void>;
 }
+
+/** A test function whose context carries `h`, a fresh database for that test. */
+export type StoreTest = TestAPI<{ h: StoreHarness }>;
 
 /** A driver under test. */
 export interface StoreDriverFixture {

@@ -3,15 +3,14 @@
  * `store.test.ts`; each test gets a fresh database (its `h` fixture) from the driver's fixture, so
  * tests are independent and run concurrently.
  */
-import { describe, test, type TestAPI } from 'vitest';
+import { describe, test } from 'vitest';
 import { defineClusterTests } from './conformance-cluster.js';
 import { defineConnectorTests } from './conformance-connectors.js';
 import { defineCoreTests } from './conformance-core.js';
 import { defineSecurityTests } from './conformance-security.js';
-import type { StoreDriverFixture, StoreHarness } from './drivers.js';
+import type { StoreDriverFixture, StoreHarness, StoreTest } from './drivers.js';
 
-/** A test function whose context carries `h`, a fresh database for that test. */
-export type StoreTest = TestAPI<{ h: StoreHarness }>;
+export type { StoreTest } from './drivers.js';
 
 /** Registers the whole suite for one driver. */
 export function defineStoreConformance(fixture: StoreDriverFixture): void {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isToolportError, textResult } from '../../core/index.js';
+import { isToolportError, textResult, unavailableResult } from '../../core/index.js';
 import { CircuitBreaker, type BreakerStatus } from './breaker.js';
 
-const fail = textResult('boom', true);
+const fail = unavailableResult('connection refused');
+const toolError = textResult('HTTP 404 Not Found', true);
 const ok = textResult('fine');
 
 function setup(threshold = 3, cooldownMs = 1_000) {
@@ -65,6 +66,18 @@ describe('CircuitBreaker', () => {
     expect(status.state).toBe('open');
     expect(Date.parse(status.retry_at!) - Date.parse(status.opened_at!)).toBe(1_000);
     expect(() => breaker.before('t', 'p', 'c', 'x')).toThrow(/circuit open/);
+  });
+
+  it('does not count tool-level errors: they break a failure streak like successes', () => {
+    const { breaker, call } = setup(2);
+    for (let i = 0; i < 10; i++) call(toolError);
+    expect(breaker.status('t', 'p', 'c')).toMatchObject({ state: 'closed', failures: 0 });
+    call();
+    call(toolError);
+    call();
+    expect(breaker.status('t', 'p', 'c').state).toBe('closed');
+    call();
+    expect(breaker.status('t', 'p', 'c').state).toBe('open');
   });
 
   it('reset() closes the circuit', () => {

@@ -1,5 +1,5 @@
-import { createError, isoTime, systemClock, type Clock, type ToolCallResult } from '../../core/index.js';
-import type { CallInterceptor } from '../registry.js';
+import { createError, isUnavailable, isoTime, systemClock, type Clock, type ToolCallResult } from '../../core/index.js';
+import type { CallInterceptor } from '../types.js';
 
 /** States of a connector's circuit. */
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -42,8 +42,10 @@ interface Token {
 const CLOSED: BreakerStatus = Object.freeze({ state: 'closed', failures: 0, opened_at: null, retry_at: null });
 
 /**
- * A per-connector circuit breaker around tool calls. After `failureThreshold` consecutive failures
- * (isError results or thrown errors) it fails fast with `upstream_unavailable`; after the cooldown it lets
+ * A per-connector circuit breaker around tool calls. After `failureThreshold` consecutive availability failures
+ * (results marked by `markUnavailable`: connect errors, timeouts, HTTP 5xx, dead workers, and thrown errors) it
+ * fails fast. Tool-level errors (an HTTP 404, invalid input, the tool's own error) prove the source is reachable
+ * and count as successes here, so one failing tool cannot block the healthy tools of its connector. It fails fast with `upstream_unavailable`; after the cooldown it lets
  * one trial call through (half-open); a success closes it, a failure opens it again.
  */
 export class CircuitBreaker implements CallInterceptor {
@@ -87,7 +89,7 @@ export class CircuitBreaker implements CallInterceptor {
     // A circuit replaced by reset() while the call ran: the outcome belongs to the old one.
     if (this.#circuits.get(key) !== circuit) return;
     const [tenantId = '', projectId = '', connector = ''] = key.split('/');
-    if (result.isError !== true) {
+    if (!isUnavailable(result)) {
       const wasOpen = circuit.state !== 'closed';
       circuit.failures = 0;
       circuit.trial = false;

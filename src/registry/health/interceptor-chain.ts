@@ -1,5 +1,5 @@
 import { isToolportError, textResult, type ToolCallResult } from '../../core/index.js';
-import type { CallInterceptor } from '../registry.js';
+import type { CallInterceptor } from '../types.js';
 
 interface ChainToken {
   members: readonly CallInterceptor[];

@@ -1,5 +1,5 @@
 import { isoTime, systemClock, type Clock, type ToolCallResult } from '../../core/index.js';
-import type { CallInterceptor } from '../registry.js';
+import type { CallInterceptor } from '../types.js';
 
 /** Health of one tool as the catalog shows it. */
 export interface ToolHealth {

@@ -1,8 +1,24 @@
 import { isoTime, isToolportError, type CheckResult } from '../../core/index.js';
-import type { HealthCheckRecord } from '../../store/store.js';
+import type { HealthCheckRecord, Store } from '../../store/store.js';
 import { metadataProbe } from '../health/index.js';
-import type { RegistryCore } from '../registry.js';
+import type { ToolProvider } from '../types.js';
+import type { ConnectorCommands } from './connector-commands.js';
+import type { LiveView } from './live-state.js';
+import type { LiveConnector } from './live.js';
 import { evaluateProbe } from './probe.js';
+
+/** What health checks act through: read the live connector, call its tools, change its status. */
+export interface HealthHost {
+  live: LiveView;
+  store: Pick<Store, 'addHealthCheck'>;
+  /** The live connector; `not_found` when it does not exist. */
+  requireLive(tenantId: string, projectId: string, name: string): Promise<Readonly<LiveConnector>>;
+  restartSource(tenantId: string, projectId: string, name: string): Promise<boolean>;
+  setStatus: ConnectorCommands['setStatus'];
+  callTool: ToolProvider['callTool'];
+  /** Publishes `health.checked`. */
+  checked(tenantId: string, projectId: string, name: string, data: Record<string, unknown>): void;
+}
 
 /** Observers of health checks (per-tool health, metrics). */
 export interface HealthHooks {
@@ -23,14 +39,14 @@ export interface HealthThresholds {
  * records the outcome and moves the status across the thresholds.
  */
 export class HealthChecker {
-  readonly #core: RegistryCore;
+  readonly #core: HealthHost;
   readonly #thresholds: HealthThresholds;
   readonly #historyKeep: number;
   /** Consecutive outcome streak per connector: positive = successes, negative = failures. */
   readonly #streaks = new Map<string, number>();
   readonly #hooks: HealthHooks;
 
-  constructor(core: RegistryCore, thresholds: HealthThresholds, historyKeep = 100, hooks: HealthHooks = {}) {
+  constructor(core: HealthHost, thresholds: HealthThresholds, historyKeep = 100, hooks: HealthHooks = {}) {
     this.#core = core;
     this.#thresholds = thresholds;
     this.#historyKeep = historyKeep;
@@ -68,7 +84,7 @@ export class HealthChecker {
     };
     await this.#core.store.addHealthCheck(record, this.#historyKeep);
     if (live.record.enabled) await this.#transition(tenantId, projectId, name, result);
-    this.#core.emit('health.checked', tenantId, projectId, name, {
+    this.#core.checked(tenantId, projectId, name, {
       ok: record.ok,
       latency_ms: record.latency_ms,
       message: record.message,
@@ -119,7 +135,7 @@ export class HealthChecker {
     const previous = this.#streaks.get(key) ?? 0;
     const streak = result.ok ? Math.max(previous, 0) + 1 : Math.min(previous, 0) - 1;
     this.#streaks.set(key, streak);
-    const live = this.#core.liveConnector(tenantId, projectId, name);
+    const live = this.#core.live.connector(tenantId, projectId, name);
     if (!live) return;
     if (!result.ok && -streak >= this.#thresholds.failures) {
       await this.#core.setStatus(

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isToolportError } from '../../core/index.js';
-import type { RegistryCore } from '../registry.js';
+import type { InstallRequest, InstallResult } from '../types.js';
+import type { ConnectorCommands } from './connector-commands.js';
 import { FileWatcher } from './file-watcher.js';
+import type { LiveView } from './live-state.js';
 import type { LiveConnector } from './live.js';
 
 /** What reloading one connector did. */
@@ -12,10 +14,20 @@ export interface ReloadResult {
   version?: number;
 }
 
-const keyOf = (live: LiveConnector): string => `${live.record.tenant_id}/${live.record.project_id}/${live.record.name}`;
+/** What hot reload acts through: the live view to read, and the connector commands to change. */
+export interface ReloadTarget {
+  live: LiveView;
+  install(request: InstallRequest): Promise<InstallResult>;
+  setStatus: ConnectorCommands['setStatus'];
+  /** Announces a reload (event `connector.reloaded`). */
+  reloaded(tenantId: string, projectId: string, name: string, data: Record<string, unknown>): void;
+}
+
+const keyOf = (live: Readonly<LiveConnector>): string =>
+  `${live.record.tenant_id}/${live.record.project_id}/${live.record.name}`;
 
 /** The files a connector depends on: its manifest and, for a python connector installed from a file, its script. */
-function watchedFiles(live: LiveConnector): string[] {
+function watchedFiles(live: Readonly<LiveConnector>): string[] {
   const files: string[] = [];
   if (live.record.source_path) files.push(resolve(live.record.source_path));
   const script = live.version.manifest.python?.script;
@@ -29,19 +41,19 @@ function watchedFiles(live: LiveConnector): string[] {
  * Without a watcher (hot reload off) only explicit reloads run.
  */
 export class HotReload {
-  readonly #core: RegistryCore;
+  readonly #target: ReloadTarget;
   readonly #watcher: FileWatcher | undefined;
   /** Watched file → keys of the connectors that depend on it. */
   readonly #watched = new Map<string, Set<string>>();
 
-  constructor(core: RegistryCore, options: { watch: boolean; debounceMs: number }) {
-    this.#core = core;
+  constructor(target: ReloadTarget, options: { watch: boolean; debounceMs: number }) {
+    this.#target = target;
     this.#watcher = options.watch
       ? new FileWatcher((file) => void this.reloadFile(file), options.debounceMs)
       : undefined;
   }
 
-  watch(live: LiveConnector): void {
+  watch(live: Readonly<LiveConnector>): void {
     if (!this.#watcher) return;
     for (const file of watchedFiles(live)) {
       if (!this.#watcher.add(file)) continue;
@@ -51,7 +63,7 @@ export class HotReload {
     }
   }
 
-  unwatch(live: LiveConnector): void {
+  unwatch(live: Readonly<LiveConnector>): void {
     if (!this.#watcher) return;
     for (const file of watchedFiles(live)) {
       const set = this.#watched.get(file);
@@ -80,8 +92,8 @@ export class HotReload {
 
   /** Reloads one connector from its source file: a new version when it changed, `error` when invalid or gone. */
   async reloadConnector(tenantId: string, projectId: string, name: string): Promise<ReloadResult> {
-    const core = this.#core;
-    const file = core.liveConnector(tenantId, projectId, name)?.record.source_path;
+    const core = this.#target;
+    const file = core.live.connector(tenantId, projectId, name)?.record.source_path;
     if (!file) return { outcome: 'unchanged' };
     let text: string;
     try {
@@ -92,29 +104,38 @@ export class HotReload {
       return { outcome: 'missing', message };
     }
     try {
-      const trust = core.liveConnector(tenantId, projectId, name)?.record.trust ?? 'tenant';
-      const result = await core.install({ tenantId, projectId, manifest: text, filePath: file, force: true, trust });
-      if (result.connector.name !== name) {
-        // The file now names another connector: keep this one as it was and say why.
-        const message = `source file ${file} now describes connector ${result.connector.name}`;
-        await core.setStatus(tenantId, projectId, name, 'error', message);
-        return { outcome: 'error', message };
-      }
+      // The file's content keeps the trust it was installed with; `name` makes install refuse a file that now
+      // names another connector before it writes anything.
+      const trust = core.live.connector(tenantId, projectId, name)?.record.trust ?? 'tenant';
+      const result = await core.install({
+        tenantId,
+        projectId,
+        manifest: text,
+        filePath: file,
+        force: true,
+        name,
+        trust,
+      });
       if (!result.changed) {
-        const current = core.liveConnector(tenantId, projectId, name);
+        const current = core.live.connector(tenantId, projectId, name);
         const fileProblem = /^source file|manifest is invalid/.test(current?.record.status_reason ?? '');
         if (current?.record.status === 'error' && current.source && fileProblem) {
           await core.setStatus(tenantId, projectId, name, 'active', null);
         }
         return { outcome: 'unchanged', version: result.version.seq };
       }
-      core.emit('connector.reloaded', tenantId, projectId, name, {
+      core.reloaded(tenantId, projectId, name, {
         version: result.version.version,
         seq: result.version.seq,
       });
       return { outcome: 'reloaded', version: result.version.seq };
     } catch (err) {
-      const message = isToolportError(err) ? err.message : `reload failed: ${(err as Error).message}`;
+      const other = isToolportError(err, 'validation_failed') ? err.details.manifest_name : undefined;
+      let message = isToolportError(err) ? err.message : `reload failed: ${(err as Error).message}`;
+      if (typeof other === 'string') {
+        // Keep this connector serving its last good version and say why; the other one is not installed.
+        message = `source file ${file} now names connector ${other}; ${name} keeps serving its last good version`;
+      }
       await core.setStatus(tenantId, projectId, name, 'error', message);
       return { outcome: 'error', message };
     }

@@ -1,13 +1,26 @@
 import { createError, isSlug, isToolportError, isoTime, validationError } from '../../core/index.js';
-import type { ProjectRecord } from '../../store/store.js';
-import type { RegistryCore } from '../registry.js';
+import type { ProjectRecord, Store } from '../../store/store.js';
+import type { RegistryEventType } from '../types.js';
 
-/** Project CRUD: the store holds projects, the core holds their live state; this keeps both in step. */
+/** What project CRUD needs: the stored projects, and the live side to keep in step. */
+export interface ProjectHost {
+  store: Pick<
+    Store,
+    'createProject' | 'getProject' | 'listProjects' | 'updateProject' | 'deleteProject' | 'deleteTenant'
+  >;
+  /** Makes a stored project live on this node (idempotent). */
+  adoptProject(tenantId: string, projectId: string): void;
+  /** Forgets a deleted project on this node. */
+  dropProject(tenantId: string, projectId: string): Promise<void>;
+  announce(type: RegistryEventType, tenantId: string, projectId: string, connector: undefined, data?: object): void;
+}
+
+/** Project CRUD: the store holds projects, the live state their connectors; this keeps both in step. */
 export class ProjectOps {
-  readonly #core: RegistryCore;
+  readonly #core: ProjectHost;
 
-  constructor(core: RegistryCore) {
-    this.#core = core;
+  constructor(host: ProjectHost) {
+    this.#core = host;
   }
 
   async create(tenantId: string, input: { id: string; name?: string; description?: string }): Promise<ProjectRecord> {
@@ -27,7 +40,7 @@ export class ProjectOps {
     };
     await this.#core.store.createProject(record);
     this.#core.adoptProject(tenantId, input.id);
-    this.#core.emit('project.created', tenantId, input.id, undefined, { name: record.name });
+    this.#core.announce('project.created', tenantId, input.id, undefined, { name: record.name });
     return record;
   }
 
@@ -55,7 +68,16 @@ export class ProjectOps {
       throw createError('not_found', `project ${projectId} not found`);
     }
     await this.#core.dropProject(tenantId, projectId);
-    this.#core.emit('project.deleted', tenantId, projectId, undefined);
+    this.#core.announce('project.deleted', tenantId, projectId, undefined);
+  }
+
+  /** Deletes every project of a tenant, `default` included (the tenant itself is being deleted). */
+  async deleteAll(tenantId: string): Promise<void> {
+    for (const project of await this.#core.store.listProjects(tenantId)) {
+      await this.#core.store.deleteProject(tenantId, project.id);
+      await this.#core.dropProject(tenantId, project.id);
+      this.#core.announce('project.deleted', tenantId, project.id, undefined);
+    }
   }
 
   /** Deletes the tenant in one store operation (cascading to all it owns), then drops its live projects. */
@@ -64,7 +86,7 @@ export class ProjectOps {
     if (!(await this.#core.store.deleteTenant(tenantId))) return false;
     for (const project of projects) {
       await this.#core.dropProject(tenantId, project.id);
-      this.#core.emit('project.deleted', tenantId, project.id, undefined);
+      this.#core.announce('project.deleted', tenantId, project.id, undefined);
     }
     return true;
   }

@@ -139,6 +139,26 @@ export class ConnectorQueries {
     );
   }
 
+  /** Sets some columns of one connector row (status-only or metadata-only updates); false when absent. */
+  updateColumns(
+    operation: string,
+    key: { t: string; p: string; name: string },
+    columns: Record<string, SqlParam>,
+  ): Promise<boolean> {
+    const names = Object.keys(columns);
+    const sets = names.map((c) => `${c} = ?`).join(', ');
+    return this.#op(
+      operation,
+      async () =>
+        (await this.#db.run(`UPDATE connectors SET ${sets} WHERE tenant_id = ? AND project_id = ? AND name = ?`, [
+          ...Object.values(columns),
+          key.t,
+          key.p,
+          key.name,
+        ])) > 0,
+    );
+  }
+
   get(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
     return this.#op('getConnector', async () => {
       const row = await this.#db.get<Row>(

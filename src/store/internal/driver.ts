@@ -33,6 +33,8 @@ export interface SqlDriver extends SqlExecutor {
   close(): Promise<void>;
   onChange(listener: (notice: ChangeNotice) => void): () => void;
   listening(): Promise<void>;
+  /** See Store.onResync. */
+  onResync(listener: () => void): () => void;
   notify(notice: ChangeNotice): Promise<void>;
   withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean>;
 }

@@ -211,6 +211,14 @@ export class SqlStore implements Store {
   updateConnector(connector: ConnectorRecord): Promise<void> {
     return this.#connectors.update(connector);
   }
+  readonly updateConnectorStatus: Store['updateConnectorStatus'] = (t, p, name, change) =>
+    this.#connectors.updateColumns('updateConnectorStatus', { t, p, name }, change);
+  readonly updateConnectorMetadata: Store['updateConnectorMetadata'] = (t, p, name, metadata, updated_at) =>
+    this.#connectors.updateColumns(
+      'updateConnectorMetadata',
+      { t, p, name },
+      { metadata: toJson(metadata), updated_at },
+    );
   getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
     return this.#connectors.get(tenantId, projectId, name);
   }
@@ -371,6 +379,10 @@ export class SqlStore implements Store {
 
   listening(): Promise<void> {
     return this.#db.listening();
+  }
+
+  onResync(listener: () => void): () => void {
+    return this.#db.onResync(listener);
   }
 
   notify(notice: ChangeNotice): Promise<void> {

@@ -18,6 +18,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Pool size (default 10). */
   poolSize?: number;
+  /** First delay before the change listener reconnects after losing its connection (default 50 ms; doubles). */
+  listenerRetryMs?: number;
 }
 
 /** Creates a PostgreSQL store (not yet migrated: call `migrate()`). Connects lazily. */
@@ -28,6 +30,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     logger,
     ...(options.schema !== undefined && { schema: options.schema }),
     ...(options.poolSize !== undefined && { poolSize: options.poolSize }),
+    ...(options.listenerRetryMs !== undefined && { listenerRetryMs: options.listenerRetryMs }),
   });
   return new SqlStore(driver, options.secretBox);
 }

@@ -30,6 +30,9 @@ export class PgListener {
   readonly #schema: string;
   readonly #logger: Logger;
   readonly #listeners = new Set<(notice: ChangeNotice) => void>();
+  readonly #reconnectListeners = new Set<() => void>();
+  /** True once LISTEN was active: a later successful LISTEN is a reconnect (notices may have been missed). */
+  #wasListening = false;
   #client: pg.Client | null = null;
   #connecting = false;
   #timer: NodeJS.Timeout | null = null;
@@ -37,17 +40,25 @@ export class PgListener {
   #closed = false;
   /** Resolved by the first successful LISTEN (re-armed when the connection is lost). */
   #ready = deferred();
+  readonly #retryMs: number;
 
-  constructor(config: pg.ClientConfig, schema: string, logger: Logger) {
+  constructor(config: pg.ClientConfig, schema: string, logger: Logger, retryMs = 50) {
     this.#config = config;
     this.#schema = schema;
     this.#logger = logger;
+    this.#retryMs = retryMs;
   }
 
   subscribe(listener: (notice: ChangeNotice) => void): () => void {
     this.#listeners.add(listener);
     this.#ensure();
     return () => void this.#listeners.delete(listener);
+  }
+
+  /** Called every time LISTEN is active again after the connection was lost. */
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => void this.#reconnectListeners.delete(listener);
   }
 
   /** Resolves once LISTEN is active (starting the connection if no one subscribed yet). */
@@ -60,6 +71,7 @@ export class PgListener {
     this.#closed = true;
     this.#ready.resolve();
     this.#listeners.clear();
+    this.#reconnectListeners.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const client = this.#client;
@@ -88,6 +100,8 @@ export class PgListener {
       this.#client = client;
       this.#attempt = 0;
       this.#ready.resolve();
+      if (this.#wasListening) this.#announceReconnect();
+      this.#wasListening = true;
     } catch (err) {
       this.#logger.warn({ err: String(err) }, 'change listener cannot connect; retrying');
       client.end().catch(() => undefined);
@@ -111,13 +125,24 @@ export class PgListener {
 
   #schedule(): void {
     if (this.#closed || this.#timer) return;
-    const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** this.#attempt++);
+    const delay = Math.min(Math.max(MAX_BACKOFF_MS, this.#retryMs), this.#retryMs * 2 ** this.#attempt++);
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#ensure();
     }, delay);
     // A pending reconnect must not keep the process alive on its own.
     this.#timer.unref();
+  }
+
+  #announceReconnect(): void {
+    this.#logger.info({ channel: CHANGE_CHANNEL }, 'change listener reconnected; subscribers resync');
+    for (const listener of [...this.#reconnectListeners]) {
+      try {
+        listener();
+      } catch (err) {
+        this.#logger.error({ err: String(err) }, 'reconnect listener failed');
+      }
+    }
   }
 
   #deliver(payload: string | undefined): void {

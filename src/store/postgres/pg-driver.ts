@@ -13,6 +13,8 @@ export interface PgDriverOptions {
   schema?: string;
   poolSize?: number;
   logger: Logger;
+  /** First delay before the change listener reconnects (default 50 ms; doubles up to 5 s). */
+  listenerRetryMs?: number;
 }
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -87,6 +89,7 @@ export class PgDriver implements SqlDriver {
       { ...config, application_name: `toolport:listen:${this.#schema}` },
       this.#schema,
       this.#logger,
+      options.listenerRetryMs,
     );
   }
 
@@ -160,6 +163,10 @@ export class PgDriver implements SqlDriver {
 
   listening(): Promise<void> {
     return this.#listener.ready();
+  }
+
+  onResync(listener: () => void): () => void {
+    return this.#listener.onReconnect(listener);
   }
 
   async notify(notice: ChangeNotice): Promise<void> {

@@ -142,6 +142,11 @@ export class SqliteDriver implements SqlDriver {
     return () => void this.#listeners.delete(listener);
   }
 
+  /** A local store never misses a notice: nothing to resync. */
+  onResync(_listener: () => void): () => void {
+    return () => undefined;
+  }
+
   /** Notices stay in this process: delivery is synchronous, so there is nothing to wait for. */
   async listening(): Promise<void> {}
 

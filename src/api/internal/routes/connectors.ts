@@ -317,7 +317,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
-      if (!registry.setProbe) throw createError('unprocessable', 'This registry does not support probes.');
       return publicConnector(
         await registry.setProbe(tenantId, projectId, name, (request.body as { probe: unknown }).probe),
       );

@@ -92,7 +92,7 @@ export function registerEventStream(
       let live: RegistryEvent[] | null = [];
       const unsubscribe = registry.subscribe((event) => (live ? live.push(event) : send(event)));
       write('retry: 3000\n: connected\n\n');
-      if (lastId > 0) for (const event of registry.eventsSince?.(lastId) ?? []) send(event);
+      if (lastId > 0) for (const event of registry.eventsSince(lastId)) send(event);
       for (const event of live) send(event);
       live = null;
 

@@ -90,6 +90,6 @@ export async function loadService(
   const summary = await registry.getConnector(tenantId, projectId, name);
   const tools = await registry.listTools(tenantId, projectId, { connector: name });
   const mode =
-    summary.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, name))?.python?.mode : undefined;
+    summary.kind === 'python' ? (await registry.getManifest(tenantId, projectId, name)).python?.mode : undefined;
   return toServiceConfig(summary, tools, mode);
 }

@@ -123,18 +123,13 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const result = await registry.install({
         tenantId,
         projectId,
+        name: body.name,
         manifest: body.manifest,
         enabled: body.auto_activate === true,
         ...(body.config ? { config: body.config as Record<string, string> } : {}),
         metadata: { ...((body.metadata as object) ?? {}), hosting_mode: body.hosting_mode ?? 'sse' },
         trust: trustOf(getPrincipal(request)),
       });
-      if (result.connector.name !== body.name) {
-        await registry.uninstall(tenantId, projectId, result.connector.name).catch(() => undefined);
-        throw validationError('the manifest names another connector', [
-          { pointer: '/manifest/name', message: `must equal name (${body.name})` },
-        ]);
-      }
       reply.code(result.created ? 201 : 200);
       return loadService(registry, tenantId, projectId, result.connector.name);
     },
@@ -158,7 +153,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const services: ServiceConfig[] = [];
       for (const c of connectors) {
         const mode =
-          c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
+          c.kind === 'python' ? (await registry.getManifest(tenantId, projectId, c.name)).python?.mode : undefined;
         services.push(
           toServiceConfig(
             c,
@@ -192,7 +187,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       let latencyCount = 0;
       for (const c of connectors) {
         const mode =
-          c.kind === 'python' ? (await registry.getManifest?.(tenantId, projectId, c.name))?.python?.mode : undefined;
+          c.kind === 'python' ? (await registry.getManifest(tenantId, projectId, c.name)).python?.mode : undefined;
         const view = toServiceConfig(c, [], mode);
         byStatus[view.status] = (byStatus[view.status] ?? 0) + 1;
         byType[view.type] = (byType[view.type] ?? 0) + 1;

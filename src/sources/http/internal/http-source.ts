@@ -7,6 +7,7 @@ import {
   textResult,
   type CheckResult,
   type Clock,
+  unavailableResult,
   type InvokeContext,
   type Logger,
   type SourceInfo,
@@ -285,7 +286,7 @@ export class HttpSource implements ToolSource {
     const tool = plan.definition.name;
     if (signal.aborted) {
       if (callerSignal?.aborted) return textResult('the call was cancelled', true);
-      return textResult(`timed out after ${plan.timeoutMs} ms`, true);
+      return unavailableResult(`timed out after ${plan.timeoutMs} ms`);
     }
     if (isToolportError(err, 'target_refused')) return textResult(err.message, true);
     if (err instanceof MissingConfigError || err instanceof ArgumentError || err instanceof TokenError) {
@@ -293,7 +294,7 @@ export class HttpSource implements ToolSource {
     }
     if (err instanceof NetworkError) {
       this.#logger.warn({ tool, code: err.code }, 'HTTP call failed');
-      return textResult(`network error (${err.code}): ${this.#redactor.text(err.message)}`, true);
+      return unavailableResult(`network error (${err.code}): ${this.#redactor.text(err.message)}`);
     }
     this.#logger.error({ tool, err: err instanceof Error ? err.name : typeof err }, 'unexpected failure in HTTP call');
     throw isToolportError(err)

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import type { ToolCallResult } from '../../../core/index.js';
+import { markUnavailable, type ToolCallResult } from '../../../core/index.js';
 import type { Redactor } from './redactor.js';
 import type { WireResponse } from './transport.js';
 
@@ -37,7 +37,9 @@ export function toToolResult(res: WireResponse, options: ResponseOptions): ToolC
   const statusLine = `HTTP ${res.status} ${res.statusText}`.trim();
   if (res.status >= 400) {
     const excerpt = bodyExcerpt(res.body, redactor);
-    return errorResult(excerpt === '' ? statusLine : `${statusLine}: ${excerpt}`);
+    const result = errorResult(excerpt === '' ? statusLine : `${statusLine}: ${excerpt}`);
+    // A 5xx says the service is failing; a 4xx is about this call (the circuit breaker counts only the former).
+    return res.status >= 500 ? markUnavailable(result) : result;
   }
   if (res.status >= 300) return errorResult(`${statusLine}: redirects are not followed`);
 

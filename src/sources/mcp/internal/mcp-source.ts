@@ -6,6 +6,7 @@ import {
   silentLogger,
   textResult,
   type CheckResult,
+  unavailableResult,
   type InvokeContext,
   type Logger,
   type SourceInfo,
@@ -102,12 +103,12 @@ export class McpSource implements ToolSource {
 
   async invoke(tool: string, args: Record<string, unknown>, ctx: InvokeContext = {}): Promise<ToolCallResult> {
     const down = this.#supervisor.downReason();
-    if (down) return textResult(down, true);
+    if (down) return unavailableResult(down);
     let conn: UpstreamConnection;
     try {
       conn = await this.#supervisor.connect();
     } catch (err) {
-      return textResult(`upstream not connected: ${errorMessage(err)}`, true);
+      return unavailableResult(`upstream not connected: ${errorMessage(err)}`);
     }
     const onProgress = ctx.onProgress;
     try {
@@ -200,11 +201,11 @@ export class McpSource implements ToolSource {
       return textResult(`upstream error ${err.code}: ${err.message}`, true);
     }
     if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
-      return textResult(`upstream did not answer within ${this.#callTimeoutMs} ms`, true);
+      return unavailableResult(`upstream did not answer within ${this.#callTimeoutMs} ms`);
     }
     if (isTransportFailure(err)) {
       this.#supervisor.markLost(conn);
-      return textResult(`upstream connection failed: ${errorMessage(err)}`, true);
+      return unavailableResult(`upstream connection failed: ${errorMessage(err)}`);
     }
     return textResult(`upstream call failed: ${errorMessage(err)}`, true);
   }

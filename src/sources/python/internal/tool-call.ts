@@ -1,4 +1,4 @@
-import { createError, type ContentBlock, type ToolCallResult } from '../../../core/index.js';
+import { createError, markUnavailable, type ContentBlock, type ToolCallResult } from '../../../core/index.js';
 
 import type { TreeLimits } from './cgroup.js';
 import { type LimitHit, limitMessage } from './jail.js';
@@ -45,7 +45,7 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
     const timer = setTimeout(() => {
       worker.forget(request.id);
       pool.discard(worker);
-      finish(errorResult(`Tool '${tool}' timed out after ${timeoutMs} ms`, { timeout: true }));
+      finish(markUnavailable(errorResult(`Tool '${tool}' timed out after ${timeoutMs} ms`, { timeout: true })));
     }, timeoutMs);
     const onAbort = (): void => {
       worker.notify('notifications/cancelled', { requestId: request.id, reason: 'cancelled by the client' });
@@ -81,14 +81,16 @@ export function callOnWorker(call: WorkerCall): Promise<ToolCallResult> {
             return;
           }
           finish(
-            errorResult(crashMessage(err, call.memoryMb), {
-              workerExit: { code: err.exit.code, signal: err.exit.signal },
-            }),
+            markUnavailable(
+              errorResult(crashMessage(err, call.memoryMb), {
+                workerExit: { code: err.exit.code, signal: err.exit.signal },
+              }),
+            ),
           );
           return;
         }
         pool.discard(worker);
-        finish(errorResult(`python call failed: ${(err as Error).message}`));
+        finish(markUnavailable(errorResult(`python call failed: ${(err as Error).message}`)));
       },
     );
   });

@@ -1,0 +1,113 @@
+import { resolve } from 'node:path';
+import { createError, isoTime, sha256 } from '../../core/index.js';
+import { canonicalManifestHash, diffTools, toToolDefinitions } from '../../manifest/index.js';
+import type { ConnectorManifest } from '../../manifest/types.js';
+import type { ConnectorRecord } from '../../store/store.js';
+import type { InstallRequest } from '../types.js';
+import { checkConfig, toManifestTool } from './install-input.js';
+import type { LiveConnector } from './live.js';
+
+/** What an install will do, decided before anything is written. */
+export type InstallPlan =
+  | { kind: 'unchanged' }
+  /** Same content, other config / enablement / file: the connector row changes, no new version. */
+  | { kind: 'settings'; record: ConnectorRecord }
+  /** A new version (or the first one) with sequence number `seq`. */
+  | { kind: 'version'; candidate: LiveConnector };
+
+/** Refuses a manifest that names another connector than the request asks for (validate before acting). */
+export function checkInstallName(request: InstallRequest, manifest: ConnectorManifest): void {
+  if (request.name === undefined || manifest.name === request.name) return;
+  throw createError('validation_failed', `the manifest names connector ${manifest.name}, not ${request.name}`, {
+    issues: [{ pointer: '/manifest/name', message: `must equal name (${request.name})` }],
+    manifest_name: manifest.name,
+  });
+}
+
+/** Compares the request with the connector it would replace and plans the install (no side effects). */
+export function planInstall(
+  request: InstallRequest,
+  manifest: ConnectorManifest,
+  scriptHash: string,
+  existing: Readonly<LiveConnector> | undefined,
+  nextSeq: () => Promise<number>,
+): Promise<InstallPlan> | InstallPlan {
+  const config = { ...(existing?.record.config ?? {}), ...(request.config ?? {}) };
+  const hash = scriptHash
+    ? sha256(`${canonicalManifestHash(manifest)}:${scriptHash}`)
+    : canonicalManifestHash(manifest);
+  const enabled = request.enabled ?? existing?.record.enabled ?? true;
+  const trust = request.trust ?? 'tenant';
+  // A disabled connector may wait for its secrets; enabling it checks them.
+  checkConfig(manifest, config, enabled);
+  const filePath = request.filePath ? resolve(request.filePath) : (existing?.record.source_path ?? null);
+  const now = isoTime();
+  if (existing && existing.version.hash === hash) {
+    const sameConfig = JSON.stringify(existing.record.config) === JSON.stringify(config);
+    const sameState = existing.record.enabled === enabled && existing.record.trust === trust;
+    if (sameConfig && sameState && existing.record.source_path === filePath) {
+      return { kind: 'unchanged' };
+    }
+    return {
+      kind: 'settings',
+      record: { ...existing.record, config, enabled, trust, source_path: filePath, updated_at: now },
+    };
+  }
+  if (existing && existing.version.version === manifest.version && !request.force) {
+    throw createError(
+      'conflict',
+      `connector ${manifest.name} version ${manifest.version} is installed with different content; bump "version" or pass force`,
+      { connector: manifest.name, version: manifest.version },
+    );
+  }
+  return nextSeq().then((seq) => ({
+    kind: 'version',
+    candidate: {
+      record: {
+        tenant_id: request.tenantId,
+        project_id: request.projectId,
+        name: manifest.name,
+        kind: manifest.kind,
+        enabled,
+        status: enabled ? 'active' : 'inactive',
+        status_reason: null,
+        current_version: seq,
+        source_path: filePath,
+        config,
+        trust,
+        metadata: { ...(existing?.record.metadata ?? {}), ...(request.metadata ?? {}) },
+        created_at: existing?.record.created_at ?? now,
+        updated_at: now,
+      },
+      version: {
+        tenant_id: request.tenantId,
+        project_id: request.projectId,
+        connector_name: manifest.name,
+        seq,
+        version: manifest.version,
+        hash,
+        manifest,
+        diff: { added: [], removed: [], changed: [] },
+        source_path: filePath,
+        created_at: now,
+      },
+      tools: [],
+    },
+  }));
+}
+
+/**
+ * Completes a started candidate's version: python and MCP connectors discover their tools, so the version
+ * keeps what was discovered (diffs and rollbacks describe the tools actually served).
+ */
+export function finishVersion(candidate: LiveConnector, previous: Readonly<LiveConnector> | undefined): void {
+  const manifest = candidate.version.manifest;
+  const served = candidate.source ? candidate.tools.map((t) => t.definition) : toToolDefinitions(manifest);
+  const versionManifest: ConnectorManifest =
+    manifest.tools.length === 0 && candidate.source ? { ...manifest, tools: served.map(toManifestTool) } : manifest;
+  candidate.version = {
+    ...candidate.version,
+    manifest: versionManifest,
+    diff: diffTools(previous ? toToolDefinitions(previous.version.manifest) : [], toToolDefinitions(versionManifest)),
+  };
+}
