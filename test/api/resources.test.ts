@@ -193,7 +193,8 @@ describe('connectors', () => {
       enabled: true,
     });
     const check = await admin({ method: 'POST', url: '/v1/projects/default/connectors/echo/health' });
-    expect(check.json()).toMatchObject({ ok: true, connector_name: 'echo' });
+    // No probe declared: the check really runs the one safe tool (GET, no required arguments), which answers 500.
+    expect(check.json()).toMatchObject({ ok: false, connector_name: 'echo', details: { tool: 'boom', status: 500 } });
     const history = await admin({ method: 'GET', url: '/v1/projects/default/connectors/echo/health?limit=5' });
     expect(history.json().checks).toHaveLength(1);
     expect(

@@ -70,10 +70,12 @@ const NO_SAFE_TOOL = 'no tool is safe to run as a check (GET/HEAD or readOnlyHin
 /** The first tool (by name) that a health check may run: read-only and callable without arguments. */
 function pickSafeTool(tools: ReadonlyMap<string, ToolPlan>): ToolPlan | undefined {
   const candidates = [...tools.values()].filter((plan) => {
-    const readOnly =
-      plan.request.method === 'GET' || plan.request.method === 'HEAD' || plan.definition.annotations?.readOnlyHint;
+    const hints = plan.definition.annotations;
+    // An explicit annotation wins over the method: a GET that says it is not read-only is not run.
+    if (hints?.readOnlyHint === false || hints?.destructiveHint === true) return false;
+    const readOnly = plan.request.method === 'GET' || plan.request.method === 'HEAD' || hints?.readOnlyHint === true;
     const required = (plan.definition.inputSchema as { required?: unknown[] }).required;
-    return readOnly === true && (!Array.isArray(required) || required.length === 0);
+    return readOnly && (!Array.isArray(required) || required.length === 0);
   });
   return candidates.sort((a, b) => a.definition.name.localeCompare(b.definition.name))[0];
 }
