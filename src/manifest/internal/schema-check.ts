@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { JsonSchema } from '../../core/index.js';
+import { linearRegExpEngine, linearRegExpProblem, type JsonSchema } from '../../core/index.js';
 import { child, getAt } from './pointer.js';
 
 /** A problem inside an embedded JSON Schema; `pointer` is relative to the schema root. */
@@ -27,7 +27,13 @@ const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example'
 
 /** Creates a checker: meta-schema validation (2020-12, draft-07 by `$schema`), local `$ref` resolution, then compile. */
 export function createSchemaChecker(): SchemaChecker {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, logger: false });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: false,
+    validateFormats: true,
+    logger: false,
+    code: { regExp: linearRegExpEngine },
+  });
   (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
   const require = createRequire(import.meta.url);
   ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-07.json') as JsonSchema);
@@ -113,15 +119,15 @@ function refProblems(schema: JsonSchema): { problems: SchemaProblem[]; external:
     const obj = node as Record<string, unknown>;
     if (typeof obj.$anchor === 'string') anchors.add(obj.$anchor);
     if (typeof obj.$id === 'string' && obj.$id.startsWith('#')) anchors.add(obj.$id.slice(1));
-    // Ajv compiles patterns with the `u` flag; check them here to name the exact place.
-    if (typeof obj.pattern === 'string' && !isRegExp(obj.pattern))
-      problems.push({ pointer: child(pointer, 'pattern'), message: 'not a valid regular expression' });
+    // Patterns must be valid ECMA-262 (`u` flag) and runnable on the linear-time engine; checked here to
+    // name the exact place.
+    if (typeof obj.pattern === 'string') {
+      const problem = regExpProblem(obj.pattern);
+      if (problem) problems.push({ pointer: child(pointer, 'pattern'), message: problem });
+    }
     for (const name of Object.keys(isObject(obj.patternProperties) ? obj.patternProperties : {})) {
-      if (!isRegExp(name))
-        problems.push({
-          pointer: child(child(pointer, 'patternProperties'), name),
-          message: 'not a valid regular expression',
-        });
+      const problem = regExpProblem(name);
+      if (problem) problems.push({ pointer: child(child(pointer, 'patternProperties'), name), message: problem });
     }
     for (const [key, value] of Object.entries(obj)) {
       if (DATA_KEYWORDS.has(key)) continue;
@@ -153,11 +159,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function isRegExp(pattern: string): boolean {
+function regExpProblem(pattern: string): string | undefined {
   try {
+    // Compiling (never running) a JavaScript RegExp is linear in the pattern: a syntax check only.
     new RegExp(pattern, 'u');
-    return true;
   } catch {
-    return false;
+    return 'not a valid regular expression';
   }
+  return linearRegExpProblem(pattern);
 }

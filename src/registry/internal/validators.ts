@@ -1,17 +1,29 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { JsonSchema, ValidationIssue } from '../../core/index.js';
+import {
+  linearRegExpEngine,
+  withoutUnsupportedPatterns,
+  type JsonSchema,
+  type ValidationIssue,
+} from '../../core/index.js';
 
 /**
  * Compiles tool input schemas once per tool version. Schemas are memoised by their canonical JSON,
- * so reinstalling an unchanged tool (or 1,000 tools sharing a schema) compiles once.
+ * so reinstalling an unchanged tool (or 1,000 tools sharing a schema) compiles once. Every `pattern` runs on
+ * the linear-time engine; a discovered schema's patterns that engine cannot run (backreferences, lookaround)
+ * are not enforced here — the upstream still validates its own input — and never reach V8's RegExp.
  */
 export class ValidatorCache {
   #ajv: Ajv2020;
   #cache = new Map<string, (args: unknown) => ValidationIssue[] | null>();
 
   constructor() {
-    this.#ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+    this.#ajv = new Ajv2020({
+      allErrors: true,
+      strict: false,
+      validateFormats: true,
+      code: { regExp: linearRegExpEngine },
+    });
     (addFormats as unknown as (ajv: Ajv2020) => void)(this.#ajv);
   }
 
@@ -21,7 +33,7 @@ export class ValidatorCache {
     if (cached) return cached;
     let validator: (args: unknown) => ValidationIssue[] | null;
     try {
-      const fn = this.#ajv.compile(schema);
+      const fn = this.#ajv.compile(withoutUnsupportedPatterns(schema).schema);
       validator = (args) => {
         if (fn(args)) return null;
         return (fn.errors ?? []).map((e) => {

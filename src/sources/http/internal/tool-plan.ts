@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { createError, type ToolDefinition, type ValidationIssue } from '../../../core/index.js';
+import { createError, linearRegExpEngine, type ToolDefinition, type ValidationIssue } from '../../../core/index.js';
 import type { ConnectorManifest, HttpConnectorSpec } from '../../../manifest/types.js';
 import { compileRequestPlan, type RequestPlan } from './request-plan.js';
 import { compileTemplate, type Template } from './templates.js';
@@ -27,7 +27,13 @@ export function compileToolPlans(manifest: ConnectorManifest): {
       issues: [{ pointer: '/http', message: 'an HTTP connector needs an `http` section' }],
     });
   }
-  const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true });
+  // Patterns run on the linear-time engine (manifest validation refused those it cannot run).
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: false,
+    validateFormats: true,
+    code: { regExp: linearRegExpEngine },
+  });
   (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
   const issues: ValidationIssue[] = [];
   const tools = new Map<string, ToolPlan>();

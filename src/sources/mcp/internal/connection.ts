@@ -6,7 +6,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { Logger } from '../../../core/index.js';
+import { createLinearSchemaValidator, type Logger } from '../../../core/index.js';
 import type { LaunchSpec } from './launch-spec.js';
 import { assertPublicUrl } from './url-guard.js';
 
@@ -67,7 +67,12 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
 }
 
 async function connectClient(transport: Transport, options: OpenOptions): Promise<Client> {
-  const client = new Client(CLIENT_INFO, { capabilities: {}, listMaxPages: LIST_MAX_PAGES });
+  const client = new Client(CLIENT_INFO, {
+    capabilities: {},
+    listMaxPages: LIST_MAX_PAGES,
+    // The upstream's outputSchema patterns run on the linear-time engine, never on V8's RegExp.
+    jsonSchemaValidator: createLinearSchemaValidator(),
+  });
   client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged());
   let connected = false;
   client.onclose = () => {
