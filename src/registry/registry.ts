@@ -18,6 +18,7 @@ import { HotReload, type ReloadResult } from './internal/hot-reload.js';
 import { checkConfig, parseInstallRequest, toManifestTool } from './internal/install-input.js';
 import { KeyedMutex } from './internal/keyed-mutex.js';
 import { buildSnapshot, type LiveConnector, type LiveProject } from './internal/live.js';
+import { assertSecretsStayWithOrigin } from './internal/secret-origins.js';
 import { SourceRunner } from './internal/source-runner.js';
 import { UsageRecorder } from './internal/usage.js';
 import { ValidatorCache } from './internal/validators.js';
@@ -209,6 +210,8 @@ export class RegistryCore {
       );
     }
     const config = { ...(existing?.record.config ?? {}), ...(request.config ?? {}) };
+    const current = existing && { manifest: existing.version.manifest, config: existing.record.config };
+    assertSecretsStayWithOrigin(current, { manifest, config }, request);
     const hash = scriptHash
       ? sha256(`${canonicalManifestHash(manifest)}:${scriptHash}`)
       : canonicalManifestHash(manifest);
@@ -370,6 +373,8 @@ export class RegistryCore {
         else config[key] = value;
       }
       checkConfig(live.version.manifest, config, live.record.enabled);
+      const current = { manifest: live.version.manifest, config: live.record.config };
+      assertSecretsStayWithOrigin(current, { manifest: live.version.manifest, config }, { config: patch });
       const record: ConnectorRecord = { ...live.record, config, updated_at: isoTime() };
       await this.store.updateConnector(record);
       await this.#replace(project, live, record, live.version);
