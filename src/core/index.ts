@@ -15,6 +15,7 @@ export { textResult } from './tool-source.js';
 export { classifyAddress, isIpLiteral, isPublicAddress } from './address-policy.js';
 export type { AddressClass } from './address-policy.js';
 export { createGuardedLookup } from './guarded-lookup.js';
+export { ensurePrivateDir, ensurePrivateFile } from './private-files.js';
 export {
   compileLinearRegExp,
   linearRegExpEngine,
