@@ -10,10 +10,13 @@ export interface SchemaProblem {
   message: string;
 }
 
-/** The outcome of checking one schema: its problems, and a validator when it compiled. */
+/**
+ * The outcome of checking one schema: its problems, and (when it has none) a validator compiled on first
+ * read — compiling costs milliseconds per schema, so a manifest of many tools compiles only what is used.
+ */
 export interface SchemaVerdict {
   problems: SchemaProblem[];
-  validate?: ValidateFunction;
+  readonly validate?: ValidateFunction;
 }
 
 /** Checks embedded tool schemas; results are memoised by schema text so each distinct schema compiles once. */
@@ -43,8 +46,11 @@ export function createSchemaChecker(): SchemaChecker {
     const meta = metaProblems(ajv, schema);
     const refs = refProblems(schema);
     if (meta.length > 0 || refs.problems.length > 0) return { problems: [...meta, ...refs.problems] };
+    // Meta-schema and local-reference checks found nothing: only an external `$ref` can still fail to
+    // compile, so only then is the schema compiled now; otherwise on first use.
+    if (refs.external.length === 0) return lazyVerdict(() => compileOnce(ajv, schema));
     try {
-      const validate = ajv.compile(schema);
+      const validate = compileOnce(ajv, schema);
       return { problems: [], validate };
     } catch (err) {
       const missing = (err as { missingRef?: string }).missingRef;
@@ -54,9 +60,6 @@ export function createSchemaChecker(): SchemaChecker {
           ? `$ref '${missing}' cannot be resolved`
           : `invalid JSON Schema: ${(err as Error).message}`;
       return { problems: [{ pointer, message }] };
-    } finally {
-      // The verdict is cached here; Ajv's own registry would otherwise grow forever and clash on `$id`.
-      ajv.removeSchema(schema);
     }
   };
 
@@ -69,6 +72,32 @@ export function createSchemaChecker(): SchemaChecker {
       if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
       cache.set(key, verdict);
       return verdict;
+    },
+  };
+}
+
+function compileOnce(ajv: Ajv2020, schema: JsonSchema): ValidateFunction {
+  try {
+    return ajv.compile(schema);
+  } finally {
+    // The verdict is cached by the checker; Ajv's own registry would otherwise grow forever and clash on `$id`.
+    ajv.removeSchema(schema);
+  }
+}
+
+function lazyVerdict(compile: () => ValidateFunction): SchemaVerdict {
+  let validate: ValidateFunction | null | undefined;
+  return {
+    problems: [],
+    get validate() {
+      if (validate === undefined) {
+        try {
+          validate = compile();
+        } catch {
+          validate = null; // nothing left that can fail here; a caller without a validator skips the check
+        }
+      }
+      return validate ?? undefined;
     },
   };
 }

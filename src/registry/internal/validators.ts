@@ -27,14 +27,21 @@ export class ValidatorCache {
     (addFormats as unknown as (ajv: Ajv2020) => void)(this.#ajv);
   }
 
+  /** A validator for `schema`, compiled on its first call (a tool never called costs no compile). */
   compile(schema: JsonSchema): (args: unknown) => ValidationIssue[] | null {
     const key = JSON.stringify(schema);
     const cached = this.#cache.get(key);
     if (cached) return cached;
-    let validator: (args: unknown) => ValidationIssue[] | null;
+    let compiled: ((args: unknown) => ValidationIssue[] | null) | undefined;
+    const validator = (args: unknown): ValidationIssue[] | null => (compiled ??= this.#build(schema))(args);
+    this.#cache.set(key, validator);
+    return validator;
+  }
+
+  #build(schema: JsonSchema): (args: unknown) => ValidationIssue[] | null {
     try {
       const fn = this.#ajv.compile(withoutUnsupportedPatterns(schema).schema);
-      validator = (args) => {
+      return (args) => {
         if (fn(args)) return null;
         return (fn.errors ?? []).map((e) => {
           const missing =
@@ -50,12 +57,10 @@ export class ValidatorCache {
       // A schema Ajv cannot compile was already rejected by manifest validation; sources that discover tools
       // (python, mcp) may still hand one over — accept objects rather than refuse every call.
       const reason = (err as Error).message;
-      validator = (args) =>
+      return (args) =>
         args !== null && typeof args === 'object' && !Array.isArray(args)
           ? null
           : [{ pointer: '/', message: `must be an object (schema not compilable: ${reason})` }];
     }
-    this.#cache.set(key, validator);
-    return validator;
   }
 }
