@@ -101,7 +101,14 @@ export interface RegistryApi extends ToolProvider {
   setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary>;
   uninstall(tenantId: string, projectId: string, name: string): Promise<void>;
   listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]>;
-  rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorSummary>;
+  /** `reuseSecrets`: let stored secrets follow the version to another origin (see secret-origins). */
+  rollback(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+    options?: { reuseSecrets?: boolean },
+  ): Promise<ConnectorSummary>;
   /** Replaces config values (merged with the current ones; `null` removes a key). */
   updateConfig(
     tenantId: string,

@@ -230,8 +230,14 @@ export class Registry implements RegistryApi {
     return versions.sort((a, b) => b.seq - a.seq).map((v) => toVersionSummary(v, live.record.current_version));
   }
 
-  async rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorSummary> {
-    await this.core.rollback(tenantId, projectId, name, seq);
+  async rollback(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+    options: { reuseSecrets?: boolean } = {},
+  ): Promise<ConnectorSummary> {
+    await this.core.rollback(tenantId, projectId, name, seq, options);
     this.health.reset(tenantId, projectId, name);
     return this.getConnector(tenantId, projectId, name);
   }

@@ -341,12 +341,20 @@ export class RegistryCore {
     });
   }
 
-  async rollback(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorRecord> {
+  async rollback(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+    options: { reuseSecrets?: boolean } = {},
+  ): Promise<ConnectorRecord> {
     return this.#mutex.run(connectorKey(tenantId, projectId, name), async () => {
       const { project, live } = await this.#requireConnector(tenantId, projectId, name);
       const version = await this.store.getConnectorVersion(tenantId, projectId, name, seq);
       if (!version) throw createError('not_found', `connector ${name} has no version ${seq}`);
       if (version.seq === live.version.seq) return live.record;
+      const current = { manifest: live.version.manifest, config: live.record.config };
+      assertSecretsStayWithOrigin(current, { manifest: version.manifest, config: live.record.config }, options);
       const record: ConnectorRecord = { ...live.record, current_version: seq, updated_at: isoTime() };
       await this.store.updateConnector(record);
       await this.#replace(project, live, record, version);

@@ -101,6 +101,17 @@ describe('stored secrets never follow a connector to a new origin unless given a
     expect(keysSeenBy(second)).not.toContain(SECRET);
   });
 
+  it('refuses a rollback to a version with another origin unless reuse_secrets is set', async () => {
+    const versions = await asTenant('GET', `${base}/notes/versions`);
+    const v1 = versions.body.versions.find((v: { version: string }) => v.version === '1.0.0');
+    const refused = await asTenant('POST', `${base}/notes/rollback`, { version: v1.seq });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details.keys).toEqual(['api_key']);
+    expect((await asTenant('GET', `${base}/notes`)).body.version).toBe('3.0.0');
+    expect((await asTenant('POST', '/v1/projects/default/tools/notes__ping/invoke', {})).status).toBe(200);
+    expect(keysSeenBy(third)).toEqual([OTHER, OTHER]);
+  });
+
   it('refuses the same move through the services surface and documents reuse_secrets in the OpenAPI', async () => {
     const registered = await asTenant('POST', '/api/v1/services/register', {
       name: 'notes',

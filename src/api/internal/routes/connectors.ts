@@ -265,14 +265,18 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     summary: 'Serve an earlier version again',
     params: params('project_id', 'name'),
     body: object(
-      { version: { type: 'integer', minimum: 1, description: 'Version sequence number (`seq`) to roll back to' } },
+      {
+        version: { type: 'integer', minimum: 1, description: 'Version sequence number (`seq`) to roll back to' },
+        reuse_secrets: REUSE_SECRETS,
+      },
       ['version'],
     ),
     response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
+      const body = request.body as { version: number; reuse_secrets?: boolean };
       return publicConnector(
-        await registry.rollback(tenantId, projectId, name, (request.body as { version: number }).version),
+        await registry.rollback(tenantId, projectId, name, body.version, { reuseSecrets: body.reuse_secrets === true }),
       );
     },
   });
