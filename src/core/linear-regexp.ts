@@ -24,7 +24,8 @@ const CACHE_LIMIT = 5000;
 export function linearRegExpProblem(pattern: string): string | undefined {
   if (pattern.length > MAX_PATTERN_LENGTH) return `longer than ${MAX_PATTERN_LENGTH} characters`;
   try {
-    RE2JS.compile(RE2JS.translateRegExp(pattern));
+    // Compiled into the memo: a pattern that is checked is usually run next.
+    compileLinearRegExp(pattern);
     return undefined;
   } catch (err) {
     const detail = (err as Error).message.replace(/^error parsing regexp: /, '');
