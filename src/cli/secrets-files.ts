@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from '../core/index.js';
 
 /**
  * The admin token: `TOOLPORT_ADMIN_TOKEN` when set, otherwise generated once and kept in `<data>/admin-token`
@@ -11,9 +12,10 @@ export function resolveAdminToken(
   fromConfig: string | undefined,
 ): { token: string; generated: boolean; file?: string } {
   if (fromConfig) return { token: fromConfig, generated: false };
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const file = join(dataDir, 'admin-token');
   if (existsSync(file)) {
+    ensurePrivateFile(file, undefined, { create: false });
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= 16) return { token, generated: false, file };
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApi, createMetricsRegistry } from '../api/index.js';
@@ -7,6 +7,7 @@ import {
   createError,
   createJsonLogger,
   createId,
+  ensurePrivateDir,
   isToolportError,
   isoTime,
   silentLogger,
@@ -48,7 +49,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? (options.quiet ? silentLogger : createJsonLogger({ level: config.logLevel }));
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir, logger);
   const version = packageVersion();
   const secretBox = createSecretBox({
     ...(config.secretKey ? { key: config.secretKey } : {}),

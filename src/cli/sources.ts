@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config/index.js';
-import { createError, type Logger } from '../core/index.js';
+import { createError, ensurePrivateDir, ensurePrivateFile, type Logger } from '../core/index.js';
 import { matchAllowedCommand, type SourceFactories } from '../registry/index.js';
 import { createHttpSource } from '../sources/http/index.js';
 import { createMcpSource } from '../sources/mcp/index.js';
@@ -91,14 +91,15 @@ export function createSourceFactories(deps: {
         const stored = await store.getScript(tenantId, spec.script_id);
         if (!stored) throw createError('not_found', `script ${spec.script_id} is not stored for this tenant`);
         const dir = join(dataDir, 'scripts', tenantId);
-        mkdirSync(dir, { recursive: true });
+        ensurePrivateDir(dir);
         script = join(dir, `${stored.id}.py`);
         // Content-addressed: an existing file with this name already holds exactly this content.
         if (!existsSync(script)) writeFileSync(script, stored.content, { mode: 0o600 });
+        else ensurePrivateFile(script, undefined, { create: false });
       }
       if (!script) throw createError('validation_failed', `connector ${connector} names no python script`);
       const scratchRoot = join(dataDir, 'scratch', tenantId, projectId);
-      mkdirSync(scratchRoot, { recursive: true });
+      ensurePrivateDir(scratchRoot);
       return createPythonSource({
         manifest: { ...manifest, python: { ...spec, script } },
         config: values,

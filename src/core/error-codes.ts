@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   },
   method_not_allowed: { status: 405, doc: 'The route exists but not for this HTTP method.' },
   conflict: { status: 409, doc: 'The object exists already, or the change conflicts with its current state.' },
+  secrets_required: {
+    status: 409,
+    doc: 'A new connector version or config would send stored secrets to another origin; re-send them or set reuse_secrets.',
+  },
   payload_too_large: { status: 413, doc: 'The request body exceeds the configured limit.' },
   unsupported_media_type: { status: 415, doc: 'The request body is not of a content type the route accepts.' },
   unprocessable: {

@@ -15,6 +15,17 @@ export { isUnavailable, markUnavailable, textResult, unavailableResult } from '.
 export { classifyAddress, isIpLiteral, isPublicAddress } from './address-policy.js';
 export type { AddressClass } from './address-policy.js';
 export { createGuardedLookup } from './guarded-lookup.js';
+export { ensurePrivateDir, ensurePrivateFile } from './private-files.js';
+export {
+  compileLinearRegExp,
+  linearRegExpEngine,
+  linearRegExpProblem,
+  withoutUnsupportedPatterns,
+  MAX_PATTERN_LENGTH,
+} from './linear-regexp.js';
+export type { LinearRegExp } from './linear-regexp.js';
+export { createLinearSchemaValidator } from './linear-schema-validator.js';
+export type { LinearSchemaValidator } from './linear-schema-validator.js';
 export type {
   JsonSchema,
   ToolAnnotations,

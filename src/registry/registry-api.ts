@@ -116,8 +116,17 @@ export interface RegistryApi extends ToolProvider {
   setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary>;
   uninstall(tenantId: string, projectId: string, name: string): Promise<void>;
   listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]>;
-  /** Serves version `seq` again; its content is admitted anew with `trust` (default `tenant`). */
-  rollback(tenantId: string, projectId: string, name: string, seq: number, trust?: Trust): Promise<ConnectorSummary>;
+  /**
+   * Serves version `seq` again. Its content is admitted anew with `trust` (default `tenant`); `reuseSecrets` lets
+   * stored secrets follow the version to another origin (see secret-origins).
+   */
+  rollback(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+    options?: { trust?: Trust; reuseSecrets?: boolean },
+  ): Promise<ConnectorSummary>;
   /** Replaces config values (merged with the current ones; `null` removes a key). */
   updateConfig(
     tenantId: string,

@@ -232,9 +232,9 @@ export class Registry implements RegistryApi {
     projectId: string,
     name: string,
     seq: number,
-    trust: Trust = 'tenant',
+    options: { trust?: Trust; reuseSecrets?: boolean } = {},
   ): Promise<ConnectorSummary> {
-    await this.#core.commands.rollback(tenantId, projectId, name, seq, trust);
+    await this.#core.commands.rollback(tenantId, projectId, name, seq, options);
     this.#core.health.reset(tenantId, projectId, name);
     return this.getConnector(tenantId, projectId, name);
   }

@@ -98,6 +98,8 @@ export interface InstallRequest {
   enabled?: boolean;
   /** Allow the same version number with different content. */
   force?: boolean;
+  /** Carry stored secrets over even when the new version sends them to another origin (see secret-origins). */
+  reuseSecrets?: boolean;
   /** Extra metadata kept on the connector (service surface fields). */
   metadata?: Record<string, unknown>;
   /** Who asks: `operator` content may use host powers; default `tenant` (sandboxed, within the operator's limits). */

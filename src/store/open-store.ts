@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createError, silentLogger, type Logger } from '../core/index.js';
+import { createError, ensurePrivateDir, ensurePrivateFile, silentLogger, type Logger } from '../core/index.js';
 import type { SecretBox } from './secret-box.js';
 import type { Store } from './store.js';
 
@@ -44,13 +43,17 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     });
   } else if (options.dataDir) {
     try {
-      mkdirSync(options.dataDir, { recursive: true });
+      ensurePrivateDir(options.dataDir, logger);
     } catch (err) {
       throw createError('config_invalid', 'Cannot create the data directory (dataDir)', { field: 'dataDir' }, err);
     }
     const { createSqliteStore } = await import('./sqlite/index.js');
+    const path = join(options.dataDir, SQLITE_FILE_NAME);
+    // SQLite gives the -wal and -shm files the database file's mode: create it 0600 first.
+    ensurePrivateFile(path, logger);
+    for (const suffix of ['-wal', '-shm']) ensurePrivateFile(`${path}${suffix}`, logger, { create: false });
     store = createSqliteStore({
-      path: join(options.dataDir, SQLITE_FILE_NAME),
+      path,
       secretBox: options.secretBox,
       logger,
       ...(options.synchronous !== undefined && { synchronous: options.synchronous }),

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createError, type Logger } from '../core/index.js';
+import { createError, ensurePrivateFile, type Logger } from '../core/index.js';
 
 /** Seals and opens secrets at rest (AES-256-GCM). */
 export interface SecretBox {
@@ -61,9 +61,7 @@ function loadKeyFile(path: string, logger?: Logger): Buffer {
       text = readFileSync(path, 'utf8');
     }
   }
-  if ((statSync(path).mode & 0o077) !== 0) {
-    logger?.warn({ field: 'keyFile' }, 'secret key file is readable by group or others; chmod 600 it');
-  }
+  ensurePrivateFile(path, logger, { create: false });
   const key = parseKey(text);
   if (!key)
     throw createError('config_invalid', 'The secret key file (keyFile) does not hold a 32-byte key in hex or base64', {

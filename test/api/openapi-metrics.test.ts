@@ -178,11 +178,14 @@ const SAMPLE_LINE =
   /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|\+Inf|-Inf)$/;
 
 describe('/metrics', () => {
-  it('needs a token (any valid one) and answers Prometheus text', async () => {
+  it('needs a token and answers the operator Prometheus text with process metrics; a tenant key gets none of them', async () => {
     h = await createHarness();
     expect((await h.call(null, { method: 'GET', url: '/metrics' })).statusCode).toBe(401);
     const key = await h.tenantWithKey('acme', ['invoke']);
-    const res = await h.call(key, { method: 'GET', url: '/metrics' });
+    const tenant = await h.call(key, { method: 'GET', url: '/metrics' });
+    expect(tenant.statusCode).toBe(200);
+    expect(tenant.body).not.toMatch(/^process_resident_memory_bytes /m);
+    const res = await h.call(ADMIN_TOKEN, { method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const lines = res.body.trimEnd().split('\n');

@@ -181,6 +181,22 @@ export function createMetricsRegistry(): MetricsRegistry {
   };
 }
 
+/**
+ * The part of a rendered exposition a tenant may see: the HELP/TYPE lines and only the series labelled with
+ * its own tenant. Process and HTTP series (shared by all tenants) and other tenants' series are left out.
+ */
+export function tenantView(text: string, tenantId: string): string {
+  const own = `tenant="${escapeLabel(tenantId)}"`;
+  const lines = text.split('\n').filter((line) => {
+    if (line === '' || line.startsWith('#')) return true;
+    const open = line.indexOf('{');
+    if (open < 0) return false;
+    const labels = line.slice(open + 1, line.lastIndexOf('}'));
+    return labels.startsWith(own) || labels.includes(`,${own}`);
+  });
+  return lines.join('\n');
+}
+
 const withProcessMetrics = new WeakSet<MetricsRegistry>();
 
 /** Adds process metrics (CPU, memory, event loop lag, uptime) to a registry; idempotent per registry. */

@@ -205,3 +205,10 @@ export function list(key: string, item: Json, description: string): Json {
 
 /** The 204 response. */
 export const noContent: Json = { description: 'Done; no body', type: 'null' };
+
+/** The opt-in that lets stored secrets follow a connector to a new origin (see docs/security.md). */
+export const REUSE_SECRETS = {
+  type: 'boolean',
+  description:
+    'Carry stored config values over even when this version sends them to a different origin (base_url, token_url, mcp url or command). Without it such a change answers 409 secrets_required naming the keys to re-send.',
+};

@@ -1,3 +1,4 @@
+import { linearRegExpProblem } from '../../core/index.js';
 import { child, isPointer } from './pointer.js';
 import type { SchemaChecker } from './schema-check.js';
 import type { RawIssue } from './structure-check.js';
@@ -227,14 +228,15 @@ function checkHealth(data: Rec, schemas: SchemaChecker, issues: RawIssue[]): voi
         message: `'${pointer}' is not a JSON pointer (e.g. /status)`,
       });
     if (typeof pattern === 'string') {
+      let problem: string | undefined;
       try {
+        // Compiled only (a syntax check); matching runs on the linear-time engine.
         new RegExp(pattern);
+        problem = linearRegExpProblem(pattern);
       } catch {
-        issues.push({
-          pointer: `/health/probe/expect/matches/${i}/pattern`,
-          message: 'not a valid regular expression',
-        });
+        problem = 'not a valid regular expression';
       }
+      if (problem) issues.push({ pointer: `/health/probe/expect/matches/${i}/pattern`, message: problem });
     }
   });
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { JsonSchema } from '../../core/index.js';
+import { linearRegExpEngine, linearRegExpProblem, type JsonSchema } from '../../core/index.js';
 import { child, getAt } from './pointer.js';
 
 /** A problem inside an embedded JSON Schema; `pointer` is relative to the schema root. */
@@ -10,10 +10,13 @@ export interface SchemaProblem {
   message: string;
 }
 
-/** The outcome of checking one schema: its problems, and a validator when it compiled. */
+/**
+ * The outcome of checking one schema: its problems, and (when it has none) a validator compiled on first
+ * read — compiling costs milliseconds per schema, so a manifest of many tools compiles only what is used.
+ */
 export interface SchemaVerdict {
   problems: SchemaProblem[];
-  validate?: ValidateFunction;
+  readonly validate?: ValidateFunction;
 }
 
 /** Checks embedded tool schemas; results are memoised by schema text so each distinct schema compiles once. */
@@ -27,7 +30,13 @@ const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example'
 
 /** Creates a checker: meta-schema validation (2020-12, draft-07 by `$schema`), local `$ref` resolution, then compile. */
 export function createSchemaChecker(): SchemaChecker {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, logger: false });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: false,
+    validateFormats: true,
+    logger: false,
+    code: { regExp: linearRegExpEngine },
+  });
   (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
   const require = createRequire(import.meta.url);
   ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-07.json') as JsonSchema);
@@ -37,8 +46,11 @@ export function createSchemaChecker(): SchemaChecker {
     const meta = metaProblems(ajv, schema);
     const refs = refProblems(schema);
     if (meta.length > 0 || refs.problems.length > 0) return { problems: [...meta, ...refs.problems] };
+    // Meta-schema and local-reference checks found nothing: only an external `$ref` can still fail to
+    // compile, so only then is the schema compiled now; otherwise on first use.
+    if (refs.external.length === 0) return lazyVerdict(() => compileOnce(ajv, schema));
     try {
-      const validate = ajv.compile(schema);
+      const validate = compileOnce(ajv, schema);
       return { problems: [], validate };
     } catch (err) {
       const missing = (err as { missingRef?: string }).missingRef;
@@ -48,9 +60,6 @@ export function createSchemaChecker(): SchemaChecker {
           ? `$ref '${missing}' cannot be resolved`
           : `invalid JSON Schema: ${(err as Error).message}`;
       return { problems: [{ pointer, message }] };
-    } finally {
-      // The verdict is cached here; Ajv's own registry would otherwise grow forever and clash on `$id`.
-      ajv.removeSchema(schema);
     }
   };
 
@@ -63,6 +72,32 @@ export function createSchemaChecker(): SchemaChecker {
       if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
       cache.set(key, verdict);
       return verdict;
+    },
+  };
+}
+
+function compileOnce(ajv: Ajv2020, schema: JsonSchema): ValidateFunction {
+  try {
+    return ajv.compile(schema);
+  } finally {
+    // The verdict is cached by the checker; Ajv's own registry would otherwise grow forever and clash on `$id`.
+    ajv.removeSchema(schema);
+  }
+}
+
+function lazyVerdict(compile: () => ValidateFunction): SchemaVerdict {
+  let validate: ValidateFunction | null | undefined;
+  return {
+    problems: [],
+    get validate() {
+      if (validate === undefined) {
+        try {
+          validate = compile();
+        } catch {
+          validate = null; // nothing left that can fail here; a caller without a validator skips the check
+        }
+      }
+      return validate ?? undefined;
     },
   };
 }
@@ -113,15 +148,15 @@ function refProblems(schema: JsonSchema): { problems: SchemaProblem[]; external:
     const obj = node as Record<string, unknown>;
     if (typeof obj.$anchor === 'string') anchors.add(obj.$anchor);
     if (typeof obj.$id === 'string' && obj.$id.startsWith('#')) anchors.add(obj.$id.slice(1));
-    // Ajv compiles patterns with the `u` flag; check them here to name the exact place.
-    if (typeof obj.pattern === 'string' && !isRegExp(obj.pattern))
-      problems.push({ pointer: child(pointer, 'pattern'), message: 'not a valid regular expression' });
+    // Patterns must be valid ECMA-262 (`u` flag) and runnable on the linear-time engine; checked here to
+    // name the exact place.
+    if (typeof obj.pattern === 'string') {
+      const problem = regExpProblem(obj.pattern);
+      if (problem) problems.push({ pointer: child(pointer, 'pattern'), message: problem });
+    }
     for (const name of Object.keys(isObject(obj.patternProperties) ? obj.patternProperties : {})) {
-      if (!isRegExp(name))
-        problems.push({
-          pointer: child(child(pointer, 'patternProperties'), name),
-          message: 'not a valid regular expression',
-        });
+      const problem = regExpProblem(name);
+      if (problem) problems.push({ pointer: child(child(pointer, 'patternProperties'), name), message: problem });
     }
     for (const [key, value] of Object.entries(obj)) {
       if (DATA_KEYWORDS.has(key)) continue;
@@ -153,11 +188,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function isRegExp(pattern: string): boolean {
+function regExpProblem(pattern: string): string | undefined {
   try {
+    // Compiling (never running) a JavaScript RegExp is linear in the pattern: a syntax check only.
     new RegExp(pattern, 'u');
-    return true;
   } catch {
-    return false;
+    return 'not a valid regular expression';
   }
+  return linearRegExpProblem(pattern);
 }

@@ -1,4 +1,4 @@
-import { validationError, type ValidationIssue } from '../../core/index.js';
+import { linearRegExpProblem, validationError, type ValidationIssue } from '../../core/index.js';
 import type { HealthProbe, ProbeExpectation } from '../../manifest/types.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,12 +60,16 @@ export function parseProbeInput(input: unknown, tools: readonly string[]): Healt
             });
             return;
           }
+          let problem: string | undefined;
           try {
+            // Compiled only (a syntax check); matching runs on the linear-time engine.
             new RegExp(entry.pattern);
-            expect.matches!.push({ pointer: entry.pointer, pattern: entry.pattern });
+            problem = linearRegExpProblem(entry.pattern);
           } catch {
-            issues.push({ pointer: `/probe/expect/matches/${i}/pattern`, message: 'not a valid regular expression' });
+            problem = 'not a valid regular expression';
           }
+          if (problem) issues.push({ pointer: `/probe/expect/matches/${i}/pattern`, message: problem });
+          else expect.matches!.push({ pointer: entry.pointer, pattern: entry.pattern });
         });
       }
     }

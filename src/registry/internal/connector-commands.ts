@@ -3,6 +3,7 @@ import type { ConnectorRecord, ConnectorStatus, ConnectorVersionRecord } from '.
 import type { InstallRequest, InstallResult } from '../types.js';
 import type { ConnectorCommandsOptions, RefreshOutcome } from './command-types.js';
 import { checkConfig, parseInstallRequest } from './install-input.js';
+import { assertSecretsStayWithOrigin } from './secret-origins.js';
 import { checkInstallName, finishVersion, planInstall } from './install-plan.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { LiveConnector, LiveProject } from './live.js';
@@ -128,13 +129,16 @@ export class ConnectorCommands {
     projectId: string,
     name: string,
     seq: number,
-    trust: Trust = 'tenant',
+    options: { trust?: Trust; reuseSecrets?: boolean } = {},
   ): Promise<ConnectorRecord> {
+    const trust = options.trust ?? 'tenant';
     return this.#change(tenantId, projectId, name, async (project, live) => {
       const version = await this.#o.store.getConnectorVersion(tenantId, projectId, name, seq);
       if (!version) throw createError('not_found', `connector ${name} has no version ${seq}`);
       if (version.seq === live.version.seq) return live.record;
       await this.#o.admit(version.manifest, trust);
+      const current = { manifest: live.version.manifest, config: live.record.config };
+      assertSecretsStayWithOrigin(current, { manifest: version.manifest, config: live.record.config }, options);
       const record: ConnectorRecord = { ...live.record, current_version: seq, trust, updated_at: isoTime() };
       await this.#o.store.updateConnector(record);
       const next = await this.#replace(project, live, record, version);
@@ -161,6 +165,8 @@ export class ConnectorCommands {
         else config[key] = value;
       }
       checkConfig(live.version.manifest, config, live.record.enabled);
+      const current = { manifest: live.version.manifest, config: live.record.config };
+      assertSecretsStayWithOrigin(current, { manifest: live.version.manifest, config }, { config: patch });
       const record: ConnectorRecord = { ...live.record, config, updated_at: isoTime() };
       await this.#o.store.updateConnector(record);
       const next = await this.#replace(project, live, record, live.version);

@@ -4,6 +4,7 @@ import { canonicalManifestHash, diffTools, toToolDefinitions } from '../../manif
 import type { ConnectorManifest } from '../../manifest/types.js';
 import type { ConnectorRecord } from '../../store/store.js';
 import type { InstallRequest } from '../types.js';
+import { assertSecretsStayWithOrigin } from './secret-origins.js';
 import { checkConfig, toManifestTool } from './install-input.js';
 import type { LiveConnector } from './live.js';
 
@@ -33,6 +34,9 @@ export function planInstall(
   nextSeq: () => Promise<number>,
 ): Promise<InstallPlan> | InstallPlan {
   const config = { ...(existing?.record.config ?? {}), ...(request.config ?? {}) };
+  // Stored secrets never follow a new version to another origin unless re-sent or explicitly allowed.
+  const current = existing && { manifest: existing.version.manifest, config: existing.record.config };
+  assertSecretsStayWithOrigin(current, { manifest, config }, request);
   const hash = scriptHash
     ? sha256(`${canonicalManifestHash(manifest)}:${scriptHash}`)
     : canonicalManifestHash(manifest);

@@ -1,4 +1,4 @@
-import type { ToolCallResult } from '../../core/index.js';
+import { compileLinearRegExp, type ToolCallResult } from '../../core/index.js';
 import type { ProbeExpectation } from '../../manifest/types.js';
 
 /** Resolves an RFC 6901 JSON pointer inside a value; undefined when the path does not exist. */
@@ -43,9 +43,18 @@ export function evaluateProbe(result: ToolCallResult, elapsedMs: number, expect:
   }
   for (const { pointer, pattern } of expect.matches ?? []) {
     const actual = resolvePointer(doc, pointer);
-    if (typeof actual !== 'string' || !new RegExp(pattern).test(actual)) {
+    if (typeof actual !== 'string' || !matchesLinear(pattern, actual)) {
       return `probe ${pointer} does not match /${pattern}/`;
     }
   }
   return null;
+}
+
+/** Probe patterns run on the linear-time engine; one it cannot run (stored before that rule) never matches. */
+function matchesLinear(pattern: string, input: string): boolean {
+  try {
+    return compileLinearRegExp(pattern).test(input);
+  } catch {
+    return false;
+  }
 }

@@ -1,28 +1,47 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { JsonSchema, ValidationIssue } from '../../core/index.js';
+import {
+  linearRegExpEngine,
+  withoutUnsupportedPatterns,
+  type JsonSchema,
+  type ValidationIssue,
+} from '../../core/index.js';
 
 /**
  * Compiles tool input schemas once per tool version. Schemas are memoised by their canonical JSON,
- * so reinstalling an unchanged tool (or 1,000 tools sharing a schema) compiles once.
+ * so reinstalling an unchanged tool (or 1,000 tools sharing a schema) compiles once. Every `pattern` runs on
+ * the linear-time engine; a discovered schema's patterns that engine cannot run (backreferences, lookaround)
+ * are not enforced here — the upstream still validates its own input — and never reach V8's RegExp.
  */
 export class ValidatorCache {
   #ajv: Ajv2020;
   #cache = new Map<string, (args: unknown) => ValidationIssue[] | null>();
 
   constructor() {
-    this.#ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+    this.#ajv = new Ajv2020({
+      allErrors: true,
+      strict: false,
+      validateFormats: true,
+      code: { regExp: linearRegExpEngine },
+    });
     (addFormats as unknown as (ajv: Ajv2020) => void)(this.#ajv);
   }
 
+  /** A validator for `schema`, compiled on its first call (a tool never called costs no compile). */
   compile(schema: JsonSchema): (args: unknown) => ValidationIssue[] | null {
     const key = JSON.stringify(schema);
     const cached = this.#cache.get(key);
     if (cached) return cached;
-    let validator: (args: unknown) => ValidationIssue[] | null;
+    let compiled: ((args: unknown) => ValidationIssue[] | null) | undefined;
+    const validator = (args: unknown): ValidationIssue[] | null => (compiled ??= this.#build(schema))(args);
+    this.#cache.set(key, validator);
+    return validator;
+  }
+
+  #build(schema: JsonSchema): (args: unknown) => ValidationIssue[] | null {
     try {
-      const fn = this.#ajv.compile(schema);
-      validator = (args) => {
+      const fn = this.#ajv.compile(withoutUnsupportedPatterns(schema).schema);
+      return (args) => {
         if (fn(args)) return null;
         return (fn.errors ?? []).map((e) => {
           const missing =
@@ -38,12 +57,10 @@ export class ValidatorCache {
       // A schema Ajv cannot compile was already rejected by manifest validation; sources that discover tools
       // (python, mcp) may still hand one over — accept objects rather than refuse every call.
       const reason = (err as Error).message;
-      validator = (args) =>
+      return (args) =>
         args !== null && typeof args === 'object' && !Array.isArray(args)
           ? null
           : [{ pointer: '/', message: `must be an object (schema not compilable: ${reason})` }];
     }
-    this.#cache.set(key, validator);
-    return validator;
   }
 }

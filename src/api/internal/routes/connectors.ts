@@ -13,6 +13,7 @@ import {
   noContent,
   object,
   params,
+  REUSE_SECRETS,
   versionSchema,
 } from '../schemas.js';
 
@@ -33,6 +34,7 @@ const installOptions = {
   config: configMap,
   enabled: { type: 'boolean', description: 'Serve the connector right away (default true)' },
   force: { type: 'boolean', description: 'Accept different content under the same version number' },
+  reuse_secrets: REUSE_SECRETS,
 };
 
 /** True when `path` is `root` or below it. */
@@ -117,6 +119,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         config?: Record<string, string>;
         enabled?: boolean;
         force?: boolean;
+        reuse_secrets?: boolean;
       };
       const fileIssue = (message: string): Error =>
         validationError(`file_path: ${message}`, [{ pointer: '/file_path', message: `field 'file_path' ${message}` }]);
@@ -146,6 +149,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         config: body.config,
         enabled: body.enabled,
         force: body.force,
+        reuseSecrets: body.reuse_secrets,
       });
       return reply.status(out.status).send(out.body);
     },
@@ -177,12 +181,14 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         config?: Record<string, string>;
         enabled?: boolean;
         force?: boolean;
+        reuse_secrets?: boolean;
       };
       const out = await install(request, {
         manifest: body.manifest,
         config: body.config,
         enabled: body.enabled,
         force: body.force,
+        reuseSecrets: body.reuse_secrets,
       });
       return reply.status(out.status).send(out.body);
     },
@@ -259,20 +265,21 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     summary: 'Serve an earlier version again',
     params: params('project_id', 'name'),
     body: object(
-      { version: { type: 'integer', minimum: 1, description: 'Version sequence number (`seq`) to roll back to' } },
+      {
+        version: { type: 'integer', minimum: 1, description: 'Version sequence number (`seq`) to roll back to' },
+        reuse_secrets: REUSE_SECRETS,
+      },
       ['version'],
     ),
     response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
+      const body = request.body as { version: number; reuse_secrets?: boolean };
       return publicConnector(
-        await registry.rollback(
-          tenantId,
-          projectId,
-          name,
-          (request.body as { version: number }).version,
-          trustOf(getPrincipal(request)),
-        ),
+        await registry.rollback(tenantId, projectId, name, body.version, {
+          trust: trustOf(getPrincipal(request)),
+          reuseSecrets: body.reuse_secrets === true,
+        }),
       );
     },
   });

@@ -3,7 +3,7 @@ import { createError, trustOf, validationError } from '../../../core/index.js';
 import type { ScriptService } from '../../../registry/scripts.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
-import { list, noContent, object, slug } from '../schemas.js';
+import { list, noContent, object, REUSE_SECRETS, slug } from '../schemas.js';
 import { loadService, toServiceConfig, type ServiceConfig } from './service-view.js';
 
 const TAGS = ['services'];
@@ -81,6 +81,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
         type: { type: 'string', enum: ['function', 'executable', 'http', 'python', 'mcp'] },
         script_id: { type: 'string', pattern: '^[a-f0-9]{64}$', description: 'An uploaded script' },
         manifest: { type: ['object', 'string'], description: 'A connector manifest (object or YAML)' },
+        reuse_secrets: REUSE_SECRETS,
         ...serviceOptions,
       },
       ['name'],
@@ -100,7 +101,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
             { pointer: '/type', message: 'must be function or executable with script_id' },
           ]);
         }
-        const { name, script_id, type, manifest: _m, ...rest } = body;
+        const { name, script_id, type, manifest: _m, reuse_secrets: _r, ...rest } = body;
         const result = await requireScripts(ctx).generateWrapper(
           tenantId,
           script_id,
@@ -127,6 +128,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
         manifest: body.manifest,
         enabled: body.auto_activate === true,
         ...(body.config ? { config: body.config as Record<string, string> } : {}),
+        reuseSecrets: body.reuse_secrets === true,
         metadata: { ...((body.metadata as object) ?? {}), hosting_mode: body.hosting_mode ?? 'sse' },
         trust: trustOf(getPrincipal(request)),
       });

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
+import { tenantView } from '../metrics.js';
 import { createReadinessProbe } from '../readiness.js';
 
 const TAGS = ['system'];
@@ -77,11 +79,18 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
     scope: 'any',
     tags: TAGS,
     summary: 'Prometheus metrics (text exposition format 0.0.4)',
+    description:
+      "The operator (admin token or an operator key) sees every series. A tenant API key sees only the series labelled with its own tenant; process and HTTP series are the operator's.",
     response: {
       200: { type: 'string', description: 'Prometheus text', 'x-content-type': 'text/plain; version=0.0.4' },
     },
-    handler: async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render()),
+    handler: async (request, reply) => {
+      const principal = getPrincipal(request);
+      const text = ctx.metrics.render();
+      return reply
+        .type('text/plain; version=0.0.4; charset=utf-8')
+        .send(principal.isOperator ? text : tenantView(text, principal.tenantId));
+    },
   });
 
   addRoute(app, {

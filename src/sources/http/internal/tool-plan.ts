@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { createError, type ToolDefinition, type ValidationIssue } from '../../../core/index.js';
+import { createError, linearRegExpEngine, type ToolDefinition, type ValidationIssue } from '../../../core/index.js';
 import type { ConnectorManifest, HttpConnectorSpec } from '../../../manifest/types.js';
 import { compileRequestPlan, type RequestPlan } from './request-plan.js';
 import { compileTemplate, type Template } from './templates.js';
@@ -27,7 +27,13 @@ export function compileToolPlans(manifest: ConnectorManifest): {
       issues: [{ pointer: '/http', message: 'an HTTP connector needs an `http` section' }],
     });
   }
-  const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true });
+  // Patterns run on the linear-time engine (manifest validation refused those it cannot run).
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: false,
+    validateFormats: true,
+    code: { regExp: linearRegExpEngine },
+  });
   (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
   const issues: ValidationIssue[] = [];
   const tools = new Map<string, ToolPlan>();
@@ -38,21 +44,30 @@ export function compileToolPlans(manifest: ConnectorManifest): {
       issues.push({ pointer: `/tools/${index}/http`, message: `tool '${tool.name}' has no HTTP mapping` });
       return;
     }
-    let validate: ValidateFunction | undefined;
-    if (tool.output_schema) {
-      try {
-        // Tools of one API often share a schema; compile each distinct one once.
-        const key = JSON.stringify(tool.output_schema);
-        validate = compiled.get(key) ?? ajv.compile(tool.output_schema);
-        compiled.set(key, validate);
-      } catch (err) {
-        issues.push({
-          pointer: `/tools/${index}/output_schema`,
-          message: `invalid JSON Schema: ${(err as Error).message}`,
-        });
-        return;
-      }
+    const outputSchema = tool.output_schema;
+    if (outputSchema && !ajv.validateSchema(outputSchema)) {
+      issues.push({
+        pointer: `/tools/${index}/output_schema`,
+        message: `invalid JSON Schema: ${ajv.errorsText(ajv.errors)}`,
+      });
+      return;
     }
+    // Compiled on the first response (milliseconds per schema: a manifest of many tools must not stall the
+    // event loop at load). Manifest validation already refused schemas that cannot compile; one that still
+    // fails leaves the output unchecked. Tools of one API often share a schema: each distinct one compiles once.
+    let validate: ValidateFunction | null | undefined;
+    const lazyValidate = (): ValidateFunction | undefined => {
+      if (validate === undefined && outputSchema) {
+        const key = JSON.stringify(outputSchema);
+        try {
+          validate = compiled.get(key) ?? ajv.compile(outputSchema);
+          compiled.set(key, validate);
+        } catch {
+          validate = null;
+        }
+      }
+      return validate ?? undefined;
+    };
     const headers = new Map<string, Template>();
     for (const [name, value] of Object.entries({ ...http.headers, ...tool.http.headers })) {
       headers.set(name.toLowerCase(), compileTemplate(value));
@@ -65,14 +80,15 @@ export function compileToolPlans(manifest: ConnectorManifest): {
       ...(tool.output_schema === undefined ? {} : { outputSchema: tool.output_schema }),
       ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
     };
-    tools.set(tool.name, {
+    const plan: ToolPlan = {
       definition,
       request: compileRequestPlan(tool.http),
       headers: [...headers],
       timeoutMs: tool.http.timeout_ms ?? http.timeout_ms,
       retries: Math.max(0, tool.http.retries ?? http.retries),
-      ...(validate === undefined ? {} : { validate }),
-    });
+    };
+    if (outputSchema) Object.defineProperty(plan, 'validate', { get: lazyValidate, enumerable: true });
+    tools.set(tool.name, plan);
   });
 
   if (issues.length > 0) {

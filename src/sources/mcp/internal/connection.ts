@@ -5,7 +5,7 @@ import {
   StreamableHTTPClientTransport,
   type Transport,
 } from '@modelcontextprotocol/client';
-import type { Logger, Trust } from '../../../core/index.js';
+import { createLinearSchemaValidator, type Logger, type Trust } from '../../../core/index.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import type { LaunchSpec } from './launch-spec.js';
 import { ProcessTransport } from './process-transport.js';
@@ -92,7 +92,12 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
 }
 
 async function connectClient(transport: Transport, options: OpenOptions): Promise<Client> {
-  const client = new Client(CLIENT_INFO, { capabilities: {}, listMaxPages: LIST_MAX_PAGES });
+  const client = new Client(CLIENT_INFO, {
+    capabilities: {},
+    listMaxPages: LIST_MAX_PAGES,
+    // The upstream's outputSchema patterns run on the linear-time engine, never on V8's RegExp.
+    jsonSchemaValidator: createLinearSchemaValidator(),
+  });
   client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged());
   let connected = false;
   client.onclose = () => {

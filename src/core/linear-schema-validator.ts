@@ -1,0 +1,38 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { linearRegExpEngine, withoutUnsupportedPatterns } from './linear-regexp.js';
+import type { JsonSchema } from './tool-source.js';
+
+/** What the MCP SDK's `jsonSchemaValidator` option expects (structurally; core does not import the SDK). */
+export interface LinearSchemaValidator {
+  getValidator<T>(
+    schema: unknown,
+  ): (
+    input: unknown,
+  ) => { valid: true; data: T; errorMessage: undefined } | { valid: false; data: undefined; errorMessage: string };
+}
+
+/**
+ * A JSON Schema validator for the MCP SDK (`new Client(info, {jsonSchemaValidator})`) whose patterns run on
+ * the linear-time engine: an upstream's `outputSchema` and `structuredContent` can never stall the event loop.
+ * Patterns that engine cannot run are not enforced (see `withoutUnsupportedPatterns`).
+ */
+export function createLinearSchemaValidator(): LinearSchemaValidator {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: false,
+    validateFormats: true,
+    validateSchema: false,
+    code: { regExp: linearRegExpEngine },
+  });
+  (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+  return {
+    getValidator<T>(schema: unknown) {
+      const validate = ajv.compile(withoutUnsupportedPatterns(schema as JsonSchema).schema);
+      return (input: unknown) =>
+        validate(input)
+          ? { valid: true as const, data: input as T, errorMessage: undefined }
+          : { valid: false as const, data: undefined, errorMessage: ajv.errorsText(validate.errors) };
+    },
+  };
+}
