@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { createError, ensurePrivateDir, ensurePrivateFile, type Logger } from '../core/index.js';

@@ -3,10 +3,10 @@ import type { ConnectorRecord, ConnectorStatus, ConnectorVersionRecord } from '.
 import type { InstallRequest, InstallResult } from '../types.js';
 import type { ConnectorCommandsOptions, RefreshOutcome } from './command-types.js';
 import { checkConfig, parseInstallRequest } from './install-input.js';
-import { assertSecretsStayWithOrigin } from './secret-origins.js';
 import { checkInstallName, finishVersion, planInstall } from './install-plan.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { LiveConnector, LiveProject } from './live.js';
+import { assertSecretsStayWithOrigin } from './secret-origins.js';
 
 const keyOf = (tenantId: string, projectId: string, name: string): string => `${tenantId}/${projectId}/${name}`;
 

@@ -4,9 +4,9 @@ import { canonicalManifestHash, diffTools, toToolDefinitions } from '../../manif
 import type { ConnectorManifest } from '../../manifest/types.js';
 import type { ConnectorRecord } from '../../store/store.js';
 import type { InstallRequest } from '../types.js';
-import { assertSecretsStayWithOrigin } from './secret-origins.js';
 import { checkConfig, toManifestTool } from './install-input.js';
 import type { LiveConnector } from './live.js';
+import { assertSecretsStayWithOrigin } from './secret-origins.js';
 
 /** What an install will do, decided before anything is written. */
 export type InstallPlan =
