@@ -270,8 +270,12 @@ async function installDemo(
     for (const [name, config] of Object.entries(local)) {
       const stored = (await store.getConnector('default', 'demo', name))?.config.base_url;
       if (stored && stored !== demoApi && stored.endsWith(DEMO_API_PREFIX)) {
-        await registry.updateConfig('default', 'demo', name, { base_url: config.base_url! });
-        logger.info({ connector: name, base_url: demoApi }, 'demo connector re-pointed at this server');
+        // The demo's own values go along (its key included): stored secrets never follow a URL change unasked.
+        await registry.updateConfig('default', 'demo', name, config).then(
+          () => logger.info({ connector: name, base_url: demoApi }, 'demo connector re-pointed at this server'),
+          (err: unknown) =>
+            logger.warn({ connector: name, err: (err as Error).message }, 'could not re-point a demo connector'),
+        );
       }
     }
     return;
