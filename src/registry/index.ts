@@ -8,7 +8,8 @@
  * await registry.install({ tenantId: 'default', projectId: 'demo', filePath: 'samples/weather.yaml' });
  */
 export { Registry } from './registry-service.js';
-export type { RegistryOptions, ConnectorState } from './registry-service.js';
+export type { RegistryOptions } from './registry-service.js';
+export type { ConnectorState } from './internal/node-views.js';
 export { ScriptService } from './scripts.js';
 export type { ScriptServiceOptions, ScriptAnalysisResult, GenerateWrapperRequest, ScriptSummary } from './scripts.js';
 export type { RegistryCoreOptions, CallInterceptor, AdmissionPolicy } from './registry.js';

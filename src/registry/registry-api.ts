@@ -97,8 +97,6 @@ export interface RegistryApi extends ToolProvider {
     patch: { name?: string; description?: string },
   ): Promise<ProjectRecord>;
   deleteProject(tenantId: string, projectId: string): Promise<void>;
-  /** Deletes every project of a tenant, `default` included, and stops their connectors (tenant deletion). */
-  deleteTenantProjects(tenantId: string): Promise<void>;
   /** Creates the `default` project (and any missing snapshot) for a new tenant. */
   ensureTenantDefaults(tenantId: string): Promise<void>;
   /**

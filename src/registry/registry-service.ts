@@ -20,6 +20,7 @@ import {
 } from './health/index.js';
 import type { HealthThresholds } from './internal/health-check.js';
 import type { LiveProjectView } from './internal/live-state.js';
+import { connectorStates, healthTargets, type ConnectorState } from './internal/node-views.js';
 import { installSamples } from './internal/samples.js';
 import { projectStats, sumStats } from './internal/stats.js';
 import { toConnectorSummary, toToolSummaries, toVersionSummary } from './internal/summaries.js';
@@ -50,18 +51,6 @@ export interface RegistryOptions extends RegistryCoreOptions {
   breaker?: Omit<BreakerOptions, 'onChange' | 'clock'> | false;
   /** Time source of the breaker and per-tool health (tests). */
   clock?: Clock;
-}
-
-/** One connector's observable state on this node (no secrets). */
-export interface ConnectorState {
-  tenantId: string;
-  projectId: string;
-  name: string;
-  kind: string;
-  enabled: boolean;
-  status: 'active' | 'inactive' | 'error';
-  runtime: Record<string, unknown>;
-  breaker: 'closed' | 'open' | 'half_open';
 }
 
 /** Events after which a connector's circuit and per-tool health start afresh: every change but a status one. */
@@ -172,10 +161,6 @@ export class Registry implements RegistryApi {
 
   deleteProject(tenantId: string, projectId: string): Promise<void> {
     return this.#core.projects.delete(tenantId, projectId);
-  }
-
-  deleteTenantProjects(tenantId: string): Promise<void> {
-    return this.#core.projects.deleteAll(tenantId);
   }
 
   deleteTenant(tenantId: string): Promise<boolean> {
@@ -348,34 +333,13 @@ export class Registry implements RegistryApi {
   }
 
   /** Every connector on this node with its status, runtime facts and circuit (metrics read it at scrape time). */
-  *connectorStates(): Iterable<ConnectorState> {
-    for (const project of this.#core.live.projects()) {
-      for (const live of project.connectors.values()) {
-        const { name, kind, enabled, status } = live.record;
-        yield {
-          tenantId: project.tenantId,
-          projectId: project.projectId,
-          name,
-          kind,
-          enabled,
-          status,
-          runtime: live.source?.info?.() ?? {},
-          breaker: this.breaker?.status(project.tenantId, project.projectId, name).state ?? 'closed',
-        };
-      }
-    }
+  connectorStates(): Iterable<ConnectorState> {
+    return connectorStates(this.#core.live, this.breaker);
   }
 
   /** Every enabled connector with its health interval (the health monitor's schedule). */
-  *healthTargets(): Iterable<HealthTarget> {
-    for (const project of this.#core.live.projects()) {
-      for (const live of project.connectors.values()) {
-        if (!live.record.enabled) continue;
-        const intervalMs = live.version.manifest.health?.interval_ms;
-        const target = { tenantId: project.tenantId, projectId: project.projectId, name: live.record.name };
-        yield intervalMs ? { ...target, intervalMs } : target;
-      }
-    }
+  healthTargets(): Iterable<HealthTarget> {
+    return healthTargets(this.#core.live);
   }
 
   async healthHistory(tenantId: string, projectId: string, name: string, limit = 50): Promise<HealthCheckRecord[]> {

@@ -71,15 +71,6 @@ export class ProjectOps {
     this.#core.announce('project.deleted', tenantId, projectId, undefined);
   }
 
-  /** Deletes every project of a tenant, `default` included (the tenant itself is being deleted). */
-  async deleteAll(tenantId: string): Promise<void> {
-    for (const project of await this.#core.store.listProjects(tenantId)) {
-      await this.#core.store.deleteProject(tenantId, project.id);
-      await this.#core.dropProject(tenantId, project.id);
-      this.#core.announce('project.deleted', tenantId, project.id, undefined);
-    }
-  }
-
   /** Deletes the tenant in one store operation (cascading to all it owns), then drops its live projects. */
   async deleteTenant(tenantId: string): Promise<boolean> {
     const projects = await this.#core.store.listProjects(tenantId);
