@@ -11,9 +11,11 @@ afterEach(async () => {
 });
 
 describe('authentication', () => {
-  it('answers /health without a token and everything else with 401 and the error shape', async () => {
+  it('answers /health and /openapi.json without a token and everything else with 401 and the error shape', async () => {
     expect((await h.call(null, { method: 'GET', url: '/health' })).statusCode).toBe(200);
-    for (const url of ['/v1/projects', '/metrics', '/openapi.json', '/v1/tenants', '/v1/projects/default/tools']) {
+    const openapi = await h.call(null, { method: 'GET', url: '/openapi.json' });
+    expect([openapi.statusCode, openapi.json().openapi]).toEqual([200, '3.1.0']);
+    for (const url of ['/v1/projects', '/metrics', '/v1/tenants', '/v1/projects/default/tools']) {
       const res = await h.call(null, { method: 'GET', url });
       expect(res.statusCode, url).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');

@@ -96,7 +96,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
   addRoute(app, {
     method: 'GET',
     url: '/openapi.json',
-    scope: 'any',
+    // Public, like the manifest schema: the banner prints it as a link, and it describes routes, not anyone's data.
+    scope: 'public',
     tags: TAGS,
     summary: 'This API as an OpenAPI 3.1 document',
     response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1 document' } },
