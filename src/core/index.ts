@@ -11,7 +11,14 @@ export { systemClock, isoTime } from './clock.js';
 export type { Clock } from './clock.js';
 export { silentLogger, createJsonLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { isUnavailable, markUnavailable, textResult, unavailableResult } from './tool-source.js';
+export {
+  isSafeToProbe,
+  isUnavailable,
+  markUnavailable,
+  NO_SAFE_TOOL,
+  textResult,
+  unavailableResult,
+} from './tool-source.js';
 export { classifyAddress, isIpLiteral, isPublicAddress } from './address-policy.js';
 export type { AddressClass } from './address-policy.js';
 export { createGuardedLookup } from './guarded-lookup.js';

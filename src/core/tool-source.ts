@@ -87,6 +87,21 @@ export interface ToolSource {
   onToolsChanged?(listener: () => void): () => void;
 }
 
+/**
+ * Whether a health check may run this tool unasked: it says it is read-only (or `readOnlyByNature`, e.g. an HTTP
+ * GET), does not say it is destructive, and needs no arguments. Without a declared probe, health is a real call.
+ */
+export function isSafeToProbe(def: ToolDefinition, readOnlyByNature = false): boolean {
+  const hints = def.annotations;
+  if (hints?.readOnlyHint === false || hints?.destructiveHint === true) return false;
+  const required = (def.inputSchema as { required?: unknown }).required;
+  return (readOnlyByNature || hints?.readOnlyHint === true) && (!Array.isArray(required) || required.length === 0);
+}
+
+/** What a health check says when it found no tool it may run and checked reachability only. */
+export const NO_SAFE_TOOL =
+  'no tool is safe to run as a check (read-only — GET/HEAD or readOnlyHint — and no required arguments)';
+
 /** Wraps plain text as a tool result. */
 export function textResult(text: string, isError = false): ToolCallResult {
   return isError ? { content: [{ type: 'text', text }], isError: true } : { content: [{ type: 'text', text }] };

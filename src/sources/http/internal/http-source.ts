@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import {
   createError,
   isToolportError,
+  isSafeToProbe,
+  NO_SAFE_TOOL,
   silentLogger,
   systemClock,
   textResult,
@@ -65,19 +67,11 @@ const DEFAULT_HEADERS: readonly [string, string][] = [
 /** A health check never waits longer than this, whatever the connector's call timeout. */
 const CHECK_TIMEOUT_CAP_MS = 10_000;
 
-const NO_SAFE_TOOL = 'no tool is safe to run as a check (GET/HEAD or readOnlyHint, no required arguments)';
-
 /** The first tool (by name) that a health check may run: read-only and callable without arguments. */
 function pickSafeTool(tools: ReadonlyMap<string, ToolPlan>): ToolPlan | undefined {
-  const candidates = [...tools.values()].filter((plan) => {
-    const hints = plan.definition.annotations;
-    // An explicit annotation wins over the method: a GET that says it is not read-only is not run.
-    if (hints?.readOnlyHint === false || hints?.destructiveHint === true) return false;
-    const readOnly = plan.request.method === 'GET' || plan.request.method === 'HEAD' || hints?.readOnlyHint === true;
-    const required = (plan.definition.inputSchema as { required?: unknown[] }).required;
-    return readOnly && (!Array.isArray(required) || required.length === 0);
-  });
-  return candidates.sort((a, b) => a.definition.name.localeCompare(b.definition.name))[0];
+  return [...tools.values()]
+    .filter((plan) => isSafeToProbe(plan.definition, plan.request.method === 'GET' || plan.request.method === 'HEAD'))
+    .sort((a, b) => a.definition.name.localeCompare(b.definition.name))[0];
 }
 
 /** The HTTP runtime: each manifest tool is one HTTP call. */

@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import {
   createError,
+  isSafeToProbe,
   isToolportError,
+  NO_SAFE_TOOL,
   silentLogger,
   textResult,
   type CheckResult,
@@ -146,7 +148,19 @@ export class McpSource implements ToolSource {
       conn = await this.#supervisor.connect();
       await conn.client.ping({ timeout: CHECK_TIMEOUT_MS });
       const tools = await this.#listTools(conn, CHECK_TIMEOUT_MS);
-      return { ok: true, latencyMs: elapsed(), details: { ...this.info(), tools: tools.length } };
+      // Health by real execution: run the first tool the upstream marks read-only that needs no arguments.
+      const safe = tools.filter((t) => isSafeToProbe(t)).sort((a, b) => a.name.localeCompare(b.name))[0];
+      const details = { ...this.info(), tools: tools.length, tool: safe?.name ?? null };
+      if (!safe) return { ok: true, latencyMs: elapsed(), details: { ...details, reason: NO_SAFE_TOOL } };
+      const result = toToolCallResult(
+        (await conn.client.callTool({ name: safe.name, arguments: {} }, { timeout: CHECK_TIMEOUT_MS })) as Record<
+          string,
+          unknown
+        >,
+      );
+      if (result.isError)
+        return { ok: false, latencyMs: elapsed(), message: `tool ${safe.name} answered an error`, details };
+      return { ok: true, latencyMs: elapsed(), message: `tool ${safe.name} answered`, details };
     } catch (err) {
       if (conn && isTransportFailure(err)) this.#supervisor.markLost(conn);
       return { ok: false, latencyMs: elapsed(), message: `upstream check failed: ${errorMessage(err)}` };
