@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 
 import { Command, InvalidArgumentError } from 'commander';
+import { registerImportOpenApiCommand } from './cli/import-openapi.js';
 import { runScript } from './cli/run-script.js';
 import { packageVersion, startServer } from './cli/server.js';
 import { runStdioCommand } from './cli/stdio-command.js';
@@ -141,5 +142,7 @@ program
       fail(err);
     }
   });
+
+registerImportOpenApiCommand(program, fail);
 
 program.parseAsync(process.argv).catch(fail);

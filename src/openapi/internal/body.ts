@@ -26,11 +26,17 @@ export function planBody(
   const json = jsonContent(content);
   if (json) return { kind: 'json', schema: isNode(json[1].schema) ? converter.convert(json[1].schema) : {}, required };
   const form = content[FORM_MEDIA];
-  if (isNode(form)) return { kind: 'form', schema: isNode(form.schema) ? converter.convert(form.schema) : {}, required };
+  if (isNode(form))
+    return { kind: 'form', schema: isNode(form.schema) ? converter.convert(form.schema) : {}, required };
   return { kind: 'unsupported', reason: unsupportedMediaReason(Object.keys(content), 'request body'), required };
 }
 
-function swagger2Body(doc: Node, operation: Node, collected: CollectedParameters, converter: SchemaConverter): BodyPlan {
+function swagger2Body(
+  doc: Node,
+  operation: Node,
+  collected: CollectedParameters,
+  converter: SchemaConverter,
+): BodyPlan {
   const consumes = mediaList(operation.consumes) ?? mediaList(doc.consumes) ?? [];
   if (collected.body) {
     const required = collected.body.required === true;

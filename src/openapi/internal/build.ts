@@ -169,13 +169,21 @@ function finish(
         tools: previews,
         skipped,
         warnings,
-        stats: { operations: counts.operations, tools: tools.length, skipped: skipped.length, filtered: counts.filtered },
+        stats: {
+          operations: counts.operations,
+          tools: tools.length,
+          skipped: skipped.length,
+          filtered: counts.filtered,
+        },
       };
     }
     const bad = new Map<number, string>();
     for (const issue of result.issues) {
       const index = /^\/tools\/(\d+)/.exec(issue.pointer);
-      if (!index) throw createError('validation_failed', `generated manifest is invalid: ${issue.message}`, { issues: result.issues.slice(0, 20) });
+      if (!index)
+        throw createError('validation_failed', `generated manifest is invalid: ${issue.message}`, {
+          issues: result.issues.slice(0, 20),
+        });
       if (!bad.has(Number(index[1]))) bad.set(Number(index[1]), `${issue.message} (${issue.pointer})`);
     }
     const keep: Record<string, unknown>[] = [];
@@ -201,7 +209,11 @@ function finish(
 }
 
 function otherServer(operation: Node, pathItem: Node, baseUrl: string | undefined): string | undefined {
-  const servers = Array.isArray(operation.servers) ? operation.servers : Array.isArray(pathItem.servers) ? pathItem.servers : [];
+  const servers = Array.isArray(operation.servers)
+    ? operation.servers
+    : Array.isArray(pathItem.servers)
+      ? pathItem.servers
+      : [];
   const first = servers.find(isNode);
   if (!first || typeof first.url !== 'string' || baseUrl === undefined) return undefined;
   const url = expand(first).replace(/\/+$/, '');

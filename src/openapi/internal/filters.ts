@@ -16,7 +16,10 @@ type Matcher = (op: OperationFacts) => boolean;
  * `METHOD /path-glob`, a bare `/path-glob`, or a bare GLOB matched against tags and operationIds.
  * In globs `*` matches within one path segment, `**` across segments (for tags and ids both match anything).
  */
-export function createOperationFilter(include: readonly string[] = [], exclude: readonly string[] = []): OperationFilter {
+export function createOperationFilter(
+  include: readonly string[] = [],
+  exclude: readonly string[] = [],
+): OperationFilter {
   const inc = include.map(compilePattern);
   const exc = exclude.map(compilePattern);
   return (op) => (inc.length === 0 || inc.some((m) => m(op))) && !exc.some((m) => m(op));

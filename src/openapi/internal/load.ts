@@ -62,7 +62,8 @@ function parseText(text: string): Node {
   } catch (err) {
     throw createError('validation_failed', `spec: neither JSON nor YAML: ${shortMessage(err)}`, { pointer: '/spec' });
   }
-  if (!isNode(value)) throw createError('validation_failed', 'spec: the document is not an object', { pointer: '/spec' });
+  if (!isNode(value))
+    throw createError('validation_failed', 'spec: the document is not an object', { pointer: '/spec' });
   return value;
 }
 

@@ -22,7 +22,13 @@ export function baseToolName(method: string, path: string, operationId?: string)
       return param ? `by_${param[1]}` : p;
     });
   const raw = [method.toLowerCase(), ...parts].join('_');
-  return fit(raw.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/_+/g, '_').replace(/_+$/, '') || method, MAX_TOOL_NAME);
+  return fit(
+    raw
+      .replace(/[^A-Za-z0-9_-]+/g, '_')
+      .replace(/_+/g, '_')
+      .replace(/_+$/, '') || method,
+    MAX_TOOL_NAME,
+  );
 }
 
 /** Hands out names unique within one manifest: a taken name gets `_2`, `_3`, … (still within 64). */

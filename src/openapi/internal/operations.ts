@@ -41,7 +41,7 @@ export function mapOperation(ctx: MappingContext, ref: OperationRef): Mapped {
   const collected = collectParameters(doc, ref.pathItem, ref.operation, input, ctx.supplied);
   const body = planBody(doc, ref.operation, collected, input);
   if (body.kind === 'unsupported') return { ok: false, reason: body.reason };
-  if (body.kind !== 'none' && body.kind !== 'unsupported' && NO_BODY.has(method) && body.required)
+  if (body.kind !== 'none' && NO_BODY.has(method) && body.required)
     return { ok: false, reason: `${method} operation with a required request body` };
 
   const names = new Set<string>();
@@ -150,7 +150,12 @@ function shapeOf(schema: JsonSchema, defs: Record<string, JsonSchema>, depth: nu
     return target ? shapeOf(target, defs, depth + 1) : 'unknown';
   }
   if (schema.type === 'object') return 'object';
-  if (Array.isArray(schema.type)) return schema.type.includes('object') ? (schema.type.length === 2 && schema.type.includes('null') ? 'object' : 'unknown') : 'other';
+  if (Array.isArray(schema.type))
+    return schema.type.includes('object')
+      ? schema.type.length === 2 && schema.type.includes('null')
+        ? 'object'
+        : 'unknown'
+      : 'other';
   if (typeof schema.type === 'string') return 'other';
   if (isNode(schema.properties) || isNode(schema.additionalProperties)) return 'object';
   const members = (key: string): JsonSchema[] => (Array.isArray(schema[key]) ? (schema[key] as JsonSchema[]) : []);

@@ -25,7 +25,12 @@ const NONE: AuthPlan = { auth: { type: 'none' }, config: {} };
  * Picks one security scheme (the preferred one, else the first supported one the document requires,
  * else the first supported one declared) and maps it onto the manifest's auth with secrets as required config.
  */
-export function planAuth(doc: Node, baseUrl: string | undefined, warn: (m: string) => void, preferred?: string): AuthPlan {
+export function planAuth(
+  doc: Node,
+  baseUrl: string | undefined,
+  warn: (m: string) => void,
+  preferred?: string,
+): AuthPlan {
   const swagger2 = typeof doc.swagger === 'string';
   const schemes = isNode(doc.securityDefinitions)
     ? doc.securityDefinitions
@@ -70,14 +75,25 @@ function describe(scheme: Node): string {
   return [scheme.type, scheme.scheme, scheme.flow].filter((v) => typeof v === 'string').join(' ');
 }
 
-function mapScheme(scheme: Node, swagger2: boolean, baseUrl: string | undefined, scopes: string[]): AuthPlan | undefined {
+function mapScheme(
+  scheme: Node,
+  swagger2: boolean,
+  baseUrl: string | undefined,
+  scopes: string[],
+): AuthPlan | undefined {
   const type = typeof scheme.type === 'string' ? scheme.type : '';
   const note = typeof scheme.description === 'string' ? ` — ${firstLine(scheme.description)}` : '';
-  if (type === 'apiKey' && typeof scheme.name === 'string' && ['header', 'query', 'cookie'].includes(String(scheme.in))) {
+  if (
+    type === 'apiKey' &&
+    typeof scheme.name === 'string' &&
+    ['header', 'query', 'cookie'].includes(String(scheme.in))
+  ) {
     const where = String(scheme.in);
     return {
       auth: { type: 'api_key', in: where, name: scheme.name, value: '${config.api_key}' },
-      config: { api_key: { description: `API key sent as ${where} '${scheme.name}'${note}`, secret: true, required: true } },
+      config: {
+        api_key: { description: `API key sent as ${where} '${scheme.name}'${note}`, secret: true, required: true },
+      },
       supplies: { in: where, name: scheme.name },
     };
   }

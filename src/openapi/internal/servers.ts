@@ -13,7 +13,8 @@ export function planBaseUrl(doc: Node, origin?: string): BaseUrlPlan {
   if (typeof doc.swagger === 'string') return swagger2BaseUrl(doc, origin);
   const servers = Array.isArray(doc.servers) ? doc.servers.filter(isNode) : [];
   const first = servers[0];
-  if (!first || typeof first.url !== 'string') return { description: 'Base URL of the API (the document names no server)' };
+  if (!first || typeof first.url !== 'string')
+    return { description: 'Base URL of the API (the document names no server)' };
   const notes: string[] = [];
   if (isNode(first.variables)) {
     for (const [name, variable] of Object.entries(first.variables)) {
@@ -38,7 +39,9 @@ export function expand(server: Node): string {
 
 function swagger2BaseUrl(doc: Node, origin?: string): BaseUrlPlan {
   const schemes = Array.isArray(doc.schemes) ? doc.schemes.map(String) : [];
-  const scheme = schemes.includes('https') ? 'https' : (schemes[0] ?? (origin ? new URL(origin).protocol.slice(0, -1) : 'https'));
+  const scheme = schemes.includes('https')
+    ? 'https'
+    : (schemes[0] ?? (origin ? new URL(origin).protocol.slice(0, -1) : 'https'));
   const basePath = typeof doc.basePath === 'string' ? doc.basePath : '';
   const host = typeof doc.host === 'string' ? doc.host : origin ? new URL(origin).host : undefined;
   const description = 'Base URL of the API';
