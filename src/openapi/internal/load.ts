@@ -34,11 +34,12 @@ export async function loadOpenApiDocument(source: OpenApiSource, options: LoadOp
   else if (source.kind === 'object') input = structuredClone(source.value);
   else input = parseText(source.value);
   if (isNode(input)) checkVersion(input);
+  if (!options.externalRefs && isNode(input)) refuseExternalRefs(input);
   const parserOptions = {
+    // With `external: false` the parser leaves references to other files and URLs as they are (never reads them).
     resolve: {
       external: options.externalRefs,
-      file: options.externalRefs ? undefined : false,
-      http: options.externalRefs ? { timeout: options.timeoutMs ?? 30_000 } : false,
+      ...(options.externalRefs ? { http: { timeout: options.timeoutMs ?? 30_000 } } : {}),
     },
     dereference: { circular: true },
   } as unknown as SwaggerParser.Options;
@@ -75,6 +76,26 @@ function checkVersion(doc: Node): void {
     'spec: not an OpenAPI 3.0/3.1 or Swagger 2.0 document (no `openapi: 3.x.y` or `swagger: "2.0"`)',
     { pointer: '/spec' },
   );
+}
+
+/** Documents sent by API clients must be self-contained: the server reads no file and fetches no URL for them. */
+function refuseExternalRefs(doc: Node): void {
+  const stack: [unknown, string][] = [[doc, '']];
+  while (stack.length > 0) {
+    const [value, pointer] = stack.pop() as [unknown, string];
+    if (Array.isArray(value)) value.forEach((item, i) => stack.push([item, `${pointer}/${i}`]));
+    else if (isNode(value)) {
+      if (typeof value.$ref === 'string' && !value.$ref.startsWith('#')) {
+        throw createError(
+          'validation_failed',
+          `spec: $ref '${value.$ref.slice(0, 200)}' points outside the document; send a bundled document (toolport import-openapi resolves files and URLs)`,
+          { pointer: `/spec${pointer}/$ref` },
+        );
+      }
+      for (const [key, item] of Object.entries(value))
+        stack.push([item, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`]);
+    }
+  }
 }
 
 function shortMessage(err: unknown): string {
