@@ -64,7 +64,7 @@ export function registerImportOpenApiCommand(program: Command, fail: (err: unkno
 export async function runImportOpenApi(spec: string, flags: ImportOpenApiFlags, out: CommandOutput): Promise<number> {
   const result = await importOpenApi(
     { kind: 'location', value: spec },
-    { externalRefs: true },
+    { externalRefs: true, allowPrivateUrls: true },
     {
       ...(flags.name ? { name: flags.name } : {}),
       ...(flags.include ? { include: flags.include } : {}),

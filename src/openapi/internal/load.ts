@@ -23,6 +23,11 @@ export interface LoadOptions {
    * document cannot make the server read its files or reach other hosts.
    */
   externalRefs: boolean;
+  /**
+   * Let URLs (the location or external references) name loopback/private addresses. The parser refuses them by
+   * default; the CLI, run by the operator on their own machine, allows them.
+   */
+  allowPrivateUrls?: boolean;
   /** Timeout of each fetch of a URL (location or external reference); default 30 s. */
   timeoutMs?: number;
 }
@@ -39,7 +44,9 @@ export async function loadOpenApiDocument(source: OpenApiSource, options: LoadOp
     // With `external: false` the parser leaves references to other files and URLs as they are (never reads them).
     resolve: {
       external: options.externalRefs,
-      ...(options.externalRefs ? { http: { timeout: options.timeoutMs ?? 30_000 } } : {}),
+      ...(options.externalRefs
+        ? { http: { timeout: options.timeoutMs ?? 30_000, safeUrlResolver: options.allowPrivateUrls !== true } }
+        : {}),
     },
     dereference: { circular: true },
   } as unknown as SwaggerParser.Options;
