@@ -61,7 +61,7 @@ const SCHEMA_KEYWORDS = [
   'unevaluatedItems',
 ] as const;
 const LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const;
-const DEFAULT_BUDGET = 4000;
+const DEFAULT_BUDGET = 1000;
 
 /** Creates a converter for the schemas of one tool side (its input or its output). */
 export function createSchemaConverter(doc: Node, options: ConverterOptions): SchemaConverter {
