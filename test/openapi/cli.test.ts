@@ -85,3 +85,35 @@ test('outside the CLI a loopback URL is refused by default (the parser’s safe 
     },
   );
 });
+
+test('external $refs to other files of the document set are resolved', async () => {
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    join(dir, 'schemas.yaml'),
+    'Note:\n  type: object\n  required: [text]\n  properties:\n    text: { type: string }\n    tags: { type: array, items: { type: string } }\n',
+  );
+  writeFileSync(
+    join(dir, 'main.yaml'),
+    [
+      'openapi: 3.0.3',
+      'info: { title: Notes, version: "1.0" }',
+      'servers: [{ url: "https://notes.test" }]',
+      'paths:',
+      '  /notes:',
+      '    post:',
+      '      operationId: addNote',
+      '      requestBody:',
+      '        required: true',
+      "        content: { application/json: { schema: { $ref: './schemas.yaml#/Note' } } }",
+      '      responses: { "201": { description: created } }',
+    ].join('\n'),
+  );
+  const { out, streams } = buffers();
+  await runImportOpenApi(join(dir, 'main.yaml'), { out: join(dir, 'notes.json') }, streams);
+  expect(out.stderr).toMatch(/^notes: 1 tools/);
+  const manifest = JSON.parse(readFileSync(join(dir, 'notes.json'), 'utf8')) as { tools: { input_schema: unknown }[] };
+  expect(manifest.tools[0]!.input_schema).toMatchObject({
+    properties: { text: { type: 'string' }, tags: { type: 'array' } },
+    required: ['text'],
+  });
+});
