@@ -190,6 +190,32 @@ describe('schemas', () => {
   });
 });
 
+test('an output schema too large to be worth compiling on every install is left out with a warning', async () => {
+  const properties = Object.fromEntries(
+    Array.from({ length: 1500 }, (_, i) => [`field_${i}`, { type: 'string', description: 'x'.repeat(20) }]),
+  );
+  const big = { type: 'object', properties };
+  const result = await build(
+    oas30({
+      '/big': {
+        get: {
+          operationId: 'big',
+          responses: { '200': { description: 'ok', content: { 'application/json': { schema: big } } } },
+        },
+      },
+      '/small': {
+        get: {
+          operationId: 'small',
+          responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+    }),
+  );
+  expect(tool(result, 'big').output_schema).toBeUndefined();
+  expect(tool(result, 'small').output_schema).toEqual({ type: 'object' });
+  expect(result.warnings.join('\n')).toMatch(/output schemas larger than/);
+});
+
 describe('names and arguments', () => {
   const long = 'a'.repeat(70);
   test('names come from operationId or method+path, fit 64 characters and never collide', async () => {

@@ -31,6 +31,9 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 const NO_BODY = new Set(['GET', 'HEAD']);
 const QUERY_DEFAULT = new Set(['GET', 'DELETE', 'HEAD']);
 const MAX_DESCRIPTION = 2000;
+// Output schemas document and check responses; past this size (GitHub's repository objects …) they cost more to
+// compile on every install than they are worth, so they are left out with a warning.
+const MAX_OUTPUT_SCHEMA_CHARS = 40_000;
 
 /** Maps one operation onto a manifest tool (name assigned by the caller). */
 export function mapOperation(ctx: MappingContext, ref: OperationRef): Mapped {
@@ -138,6 +141,10 @@ function outputSchema(ctx: MappingContext, operation: Node): JsonSchema | undefi
         : schema
       : { type: 'object', properties: { result: schema }, required: ['result'] };
   if (Object.keys(defs).length > 0) root = { ...root, $defs: defs };
+  if (JSON.stringify(root).length > MAX_OUTPUT_SCHEMA_CHARS) {
+    ctx.warn(`output schemas larger than ${MAX_OUTPUT_SCHEMA_CHARS} characters are left out`);
+    return undefined;
+  }
   return root;
 }
 
