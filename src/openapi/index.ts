@@ -34,3 +34,9 @@ export async function importOpenApi(
   const { doc, origin } = await loadOpenApiDocument(source, load);
   return buildManifest(doc, { ...(origin ? { origin } : {}), ...options });
 }
+
+/**
+ * The manifest as YAML text for `--out` and `toolport validate`. Shared values are written out in full: YAML
+ * aliases would be refused by the manifest reader's alias limit.
+ */
+export { manifestToYaml } from './internal/yaml-text.js';

@@ -117,3 +117,28 @@ test('external $refs to other files of the document set are resolved', async () 
     required: ['text'],
   });
 });
+
+test('values shared between tools are written out in full, so the YAML passes toolport validate', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const ops = Array.from({ length: 120 }, (_, i) => [
+    `/r${i}`,
+    { get: { operationId: `r${i}`, parameters: [{ $ref: '#/components/parameters/Sort' }], responses: {} } },
+  ]);
+  writeFileSync(
+    join(dir, 'shared.json'),
+    JSON.stringify({
+      openapi: '3.0.3',
+      info: { title: 'Shared', version: '1.0.0' },
+      servers: [{ url: 'https://shared.test' }],
+      components: {
+        parameters: { Sort: { name: 'sort', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'] } } },
+      },
+      paths: Object.fromEntries(ops),
+    }),
+  );
+  const file = join(dir, 'shared.yaml');
+  await runImportOpenApi(join(dir, 'shared.json'), { out: file }, buffers().streams);
+  expect(readFileSync(file, 'utf8')).not.toMatch(/[&*]a\d+/);
+  const validated = buffers();
+  expect(await runValidate([file], validated.streams)).toBe(0);
+});
