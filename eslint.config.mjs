@@ -64,6 +64,16 @@ export default tseslint.config(
       ],
     ],
   ),
+  // OpenAPI import turns documents into manifests; installing them is the registry's job, reached through api/cli.
+  layer(
+    ['src/openapi/**/*.ts'],
+    [
+      [
+        [...['store', 'registry', 'sources', 'api', 'gateway', 'cli', 'config', 'webhooks', 'telemetry'].flatMap(UP)],
+        'openapi depends on manifest and core only: return a manifest and let the caller install it.',
+      ],
+    ],
+  ),
   layer(
     ['src/store/**/*.ts'],
     [

@@ -2,6 +2,7 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 import { registerClientCommands } from './cli/client/commands.js';
+import { registerImportOpenApiCommand } from './cli/import-openapi.js';
 import { packageVersion } from './cli/paths.js';
 // Commands load what they need when they run, so `toolport tools call …` does not start by importing the server.
 import { loadConfig, unknownSettings, type ConfigInput } from './config/index.js';
@@ -148,5 +149,6 @@ program
   });
 
 registerClientCommands(program);
+registerImportOpenApiCommand(program, fail);
 
 program.parseAsync(process.argv).catch(fail);

@@ -33,6 +33,7 @@ const EXPECTED = [
   'GET /v1/projects/{project_id}/connectors',
   'POST /v1/projects/{project_id}/connectors/install-from-file',
   'POST /v1/projects/{project_id}/connectors/install-from-manifest',
+  'POST /v1/projects/{project_id}/connectors/import-openapi',
   'GET /v1/projects/{project_id}/connectors/{name}',
   'DELETE /v1/projects/{project_id}/connectors/{name}',
   'POST /v1/projects/{project_id}/connectors/{name}/enable',

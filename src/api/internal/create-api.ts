@@ -22,6 +22,7 @@ import { createOpenApiCollector } from './openapi.js';
 import { registerConnectorRoutes } from './routes/connectors.js';
 import { registerDiscoveryRoutes, type ClientConfigBuilder } from './routes/discovery.js';
 import { registerEventStream } from './routes/event-stream.js';
+import { registerImportOpenApiRoute } from './routes/import-openapi.js';
 import { registerProjectRoutes } from './routes/projects.js';
 import { registerScriptRoutes } from './routes/scripts.js';
 import { registerServiceRoutes } from './routes/services.js';
@@ -150,6 +151,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     registerTenantRoutes(scope, ctx);
     registerProjectRoutes(scope, ctx);
     registerConnectorRoutes(scope, ctx);
+    registerImportOpenApiRoute(scope, ctx);
     registerToolRoutes(scope, ctx);
     registerEventStream(scope, ctx);
     if (options.webhooks) registerWebhookRoutes(scope, options.webhooks);
