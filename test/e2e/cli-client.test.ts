@@ -14,7 +14,8 @@ interface Run {
   stderr: string;
 }
 
-describe('the REST client commands through a started server', () => {
+// Each step starts a CLI process; on a loaded 2-core runner a dozen of them can take longer than the default 30 s.
+describe('the REST client commands through a started server', { timeout: 120_000 }, () => {
   let server: ServerProcess;
   let api: Server;
   let apiUrl: string;

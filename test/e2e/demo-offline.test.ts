@@ -89,53 +89,64 @@ async function stop(server: Started | undefined): Promise<void> {
   await exited;
 }
 
-describe.skipIf(!isolated && process.env.CI !== 'true')('the demo works offline right after start', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'toolport-demo-'));
-  let server: Started | undefined;
+// Starting the demo (six samples) and a dozen CLI processes can take longer than the default 30 s when loaded.
+describe.skipIf(!isolated && process.env.CI !== 'true')(
+  'the demo works offline right after start',
+  { timeout: 120_000 },
+  () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toolport-demo-'));
+    let server: Started | undefined;
 
-  afterAll(async () => {
-    await stop(server);
-  });
-
-  it('calls one tool of each kind with no network but loopback and no TOOLPORT_ALLOW_PRIVATE_NETWORKS', async () => {
-    server = await startOffline(dataDir);
-    const http = await cliIn(server, ['tools', 'call', 'task-manager__create_task', '--arg', 'title=Write the report']);
-    expect(http.code, http.stderr).toBe(0);
-    expect(JSON.parse(http.stdout)).toMatchObject({ title: 'Write the report', status: 'todo' });
-    const quotes = await cliIn(server, ['tools', 'call', 'quotes__search_quotes', '--arg', 'q=simplicity']);
-    expect(quotes.code, quotes.stderr).toBe(0);
-    expect(quotes.stdout).toContain('Dijkstra');
-    const python = await cliIn(server, ['tools', 'call', 'text-tools__slugify', '--arg', 'title=Hello, World!']);
-    expect(python.code, python.stderr).toBe(0);
-    expect(python.stdout).toContain('hello-world');
-    const mcp = await cliIn(server, ['tools', 'call', 'notes__add_note', '--arg', 'text=offline works']);
-    expect(mcp.code, mcp.stderr).toBe(0);
-    expect(mcp.stdout).toContain('offline works');
-    // The internet samples are there, marked by their failure to reach the internet — not by breaking the others.
-    const list = await cliIn(server, ['connectors', 'list', '--json']);
-    const byName = Object.fromEntries(
-      (JSON.parse(list.stdout) as { name: string; status: string }[]).map((c) => [c.name, c.status]),
-    );
-    expect(byName).toMatchObject({
-      'task-manager': 'active',
-      quotes: 'active',
-      'text-tools': 'active',
-      notes: 'active',
+    afterAll(async () => {
+      await stop(server);
     });
-  });
 
-  it('keeps a deleted demo connector deleted across a restart', async () => {
-    expect((await cliIn(server!, ['connectors', 'uninstall', 'weather'])).code).toBe(0);
-    expect((await cliIn(server!, ['connectors', 'disable', 'quotes'])).code).toBe(0);
-    await stop(server);
-    server = await startOffline(dataDir);
-    const list = await cliIn(server, ['connectors', 'list', '--json']);
-    const rows = JSON.parse(list.stdout) as { name: string; enabled: boolean }[];
-    expect(rows.map((c) => c.name)).not.toContain('weather');
-    expect(rows.find((c) => c.name === 'quotes')?.enabled).toBe(false);
-    // The local API moved to the new port with the server, and the demo's connectors followed it.
-    const http = await cliIn(server, ['tools', 'call', 'task-manager__list_tasks']);
-    expect(http.code, http.stderr).toBe(0);
-    expect(http.stdout).toContain('Connect an MCP client');
-  });
-});
+    it('calls one tool of each kind with no network but loopback and no TOOLPORT_ALLOW_PRIVATE_NETWORKS', async () => {
+      server = await startOffline(dataDir);
+      const http = await cliIn(server, [
+        'tools',
+        'call',
+        'task-manager__create_task',
+        '--arg',
+        'title=Write the report',
+      ]);
+      expect(http.code, http.stderr).toBe(0);
+      expect(JSON.parse(http.stdout)).toMatchObject({ title: 'Write the report', status: 'todo' });
+      const quotes = await cliIn(server, ['tools', 'call', 'quotes__search_quotes', '--arg', 'q=simplicity']);
+      expect(quotes.code, quotes.stderr).toBe(0);
+      expect(quotes.stdout).toContain('Dijkstra');
+      const python = await cliIn(server, ['tools', 'call', 'text-tools__slugify', '--arg', 'title=Hello, World!']);
+      expect(python.code, python.stderr).toBe(0);
+      expect(python.stdout).toContain('hello-world');
+      const mcp = await cliIn(server, ['tools', 'call', 'notes__add_note', '--arg', 'text=offline works']);
+      expect(mcp.code, mcp.stderr).toBe(0);
+      expect(mcp.stdout).toContain('offline works');
+      // The internet samples are there, marked by their failure to reach the internet — not by breaking the others.
+      const list = await cliIn(server, ['connectors', 'list', '--json']);
+      const byName = Object.fromEntries(
+        (JSON.parse(list.stdout) as { name: string; status: string }[]).map((c) => [c.name, c.status]),
+      );
+      expect(byName).toMatchObject({
+        'task-manager': 'active',
+        quotes: 'active',
+        'text-tools': 'active',
+        notes: 'active',
+      });
+    });
+
+    it('keeps a deleted demo connector deleted across a restart', async () => {
+      expect((await cliIn(server!, ['connectors', 'uninstall', 'weather'])).code).toBe(0);
+      expect((await cliIn(server!, ['connectors', 'disable', 'quotes'])).code).toBe(0);
+      await stop(server);
+      server = await startOffline(dataDir);
+      const list = await cliIn(server, ['connectors', 'list', '--json']);
+      const rows = JSON.parse(list.stdout) as { name: string; enabled: boolean }[];
+      expect(rows.map((c) => c.name)).not.toContain('weather');
+      expect(rows.find((c) => c.name === 'quotes')?.enabled).toBe(false);
+      // The local API moved to the new port with the server, and the demo's connectors followed it.
+      const http = await cliIn(server, ['tools', 'call', 'task-manager__list_tasks']);
+      expect(http.code, http.stderr).toBe(0);
+      expect(http.stdout).toContain('Connect an MCP client');
+    });
+  },
+);

@@ -29,6 +29,21 @@ export class ConnectorQueries {
     this.#op = op;
   }
 
+  /** The values of every column a connector's save or update sets, in the order both statements list them. */
+  #rowValues(c: ConnectorRecord): SqlParam[] {
+    const config = this.#box.encrypt(JSON.stringify(c.config));
+    return [
+      c.kind,
+      c.enabled,
+      c.status,
+      c.status_reason,
+      c.current_version,
+      c.source_path,
+      config,
+      toJson(c.metadata),
+    ].concat([c.updated_at, c.trust]);
+  }
+
   #toRecord(r: Row): ConnectorRecord {
     const where = { tenant_id: r.tenant_id, project_id: r.project_id, connector: r.name };
     return toConnector(r, JSON.parse(openSealed(this.#box, r.config_enc, where)) as Record<string, string>);
@@ -49,29 +64,14 @@ export class ConnectorQueries {
         return this.#db.transaction(async (tx) => {
           // created_at is kept from the first install; everything else follows the new version.
           await tx.run(
-            `INSERT INTO connectors (tenant_id, project_id, name, kind, enabled, status, status_reason, current_version,
-               source_path, config_enc, metadata, created_at, updated_at, trust)
+            `INSERT INTO connectors (kind, enabled, status, status_reason, current_version, source_path, config_enc,
+               metadata, updated_at, trust, tenant_id, project_id, name, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, project_id, name) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled,
                status = excluded.status, status_reason = excluded.status_reason, current_version = excluded.current_version,
                source_path = excluded.source_path, config_enc = excluded.config_enc, metadata = excluded.metadata,
                updated_at = excluded.updated_at, trust = excluded.trust`,
-            [
-              c.tenant_id,
-              c.project_id,
-              c.name,
-              c.kind,
-              c.enabled,
-              c.status,
-              c.status_reason,
-              c.current_version,
-              c.source_path,
-              this.#box.encrypt(JSON.stringify(c.config)),
-              toJson(c.metadata),
-              c.created_at,
-              c.updated_at,
-              c.trust,
-            ],
+            [...this.#rowValues(c), c.tenant_id, c.project_id, c.name, c.created_at],
           );
           await tx.run(
             `INSERT INTO connector_versions (tenant_id, project_id, connector_name, seq, version, hash, manifest, diff, source_path, created_at)
@@ -109,21 +109,7 @@ export class ConnectorQueries {
               `UPDATE connectors SET kind = ?, enabled = ?, status = ?, status_reason = ?, current_version = ?, source_path = ?,
                  config_enc = ?, metadata = ?, updated_at = ?, trust = ?
                WHERE tenant_id = ? AND project_id = ? AND name = ?`,
-              [
-                c.kind,
-                c.enabled,
-                c.status,
-                c.status_reason,
-                c.current_version,
-                c.source_path,
-                this.#box.encrypt(JSON.stringify(c.config)),
-                toJson(c.metadata),
-                c.updated_at,
-                c.trust,
-                c.tenant_id,
-                c.project_id,
-                c.name,
-              ],
+              [...this.#rowValues(c), c.tenant_id, c.project_id, c.name],
             )
           : 0;
         if (changed === 0) {

@@ -30,6 +30,19 @@ const configMap = {
   additionalProperties: { type: 'string', maxLength: 65_536 },
   description: 'Config values (secrets included); stored encrypted and never returned',
 };
+/** The options both install routes take, as the body carries them. */
+interface InstallBodyOptions {
+  config?: Record<string, string>;
+  enabled?: boolean;
+  force?: boolean;
+  reuse_secrets?: boolean;
+}
+
+/** The install request's options from a body (snake_case on the wire). */
+function installOptionsOf(body: InstallBodyOptions): Omit<InstallRequest, 'tenantId' | 'projectId'> {
+  return { config: body.config, enabled: body.enabled, force: body.force, reuseSecrets: body.reuse_secrets };
+}
+
 const installOptions = {
   config: configMap,
   enabled: { type: 'boolean', description: 'Serve the connector right away (default true)' },
@@ -114,13 +127,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     ),
     response: { 200: installResultSchema, 201: installResultSchema },
     handler: async (request, reply) => {
-      const body = request.body as {
-        file_path: string;
-        config?: Record<string, string>;
-        enabled?: boolean;
-        force?: boolean;
-        reuse_secrets?: boolean;
-      };
+      const body = request.body as InstallBodyOptions & { file_path: string };
       const fileIssue = (message: string): Error =>
         validationError(`file_path: ${message}`, [{ pointer: '/file_path', message: `field 'file_path' ${message}` }]);
       const real = await realpath(resolve(body.file_path)).catch(() => null);
@@ -143,14 +150,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       const text = await readFile(filePath, 'utf8').catch(() => {
         throw fileIssue('cannot be read by the server');
       });
-      const out = await install(request, {
-        manifest: text,
-        filePath,
-        config: body.config,
-        enabled: body.enabled,
-        force: body.force,
-        reuseSecrets: body.reuse_secrets,
-      });
+      const out = await install(request, { manifest: text, filePath, ...installOptionsOf(body) });
       return reply.status(out.status).send(out.body);
     },
   });
@@ -176,20 +176,8 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     ),
     response: { 200: installResultSchema, 201: installResultSchema },
     handler: async (request, reply) => {
-      const body = request.body as {
-        manifest: string | Record<string, unknown>;
-        config?: Record<string, string>;
-        enabled?: boolean;
-        force?: boolean;
-        reuse_secrets?: boolean;
-      };
-      const out = await install(request, {
-        manifest: body.manifest,
-        config: body.config,
-        enabled: body.enabled,
-        force: body.force,
-        reuseSecrets: body.reuse_secrets,
-      });
+      const body = request.body as InstallBodyOptions & { manifest: string | Record<string, unknown> };
+      const out = await install(request, { manifest: body.manifest, ...installOptionsOf(body) });
       return reply.status(out.status).send(out.body);
     },
   });
