@@ -102,9 +102,8 @@ class FunctionModeArgparseMain(unittest.TestCase):
             try:
                 module = load_module(path)
             finally:
-                seen = module.SEEN_ARGV if "module" in dir() else None
                 sys.argv[:] = saved
-        self.assertEqual(seen, [path])
+        self.assertEqual(module.SEEN_ARGV, [path])
         tools, skipped = collect_functions(module)
         self.assertEqual([t.name for t in tools], ["shout"])  # positive control: plain functions stay
         reason = next(s["reason"] for s in skipped if s["name"] == "main")

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -108,5 +109,15 @@ describe.skipIf(!built)('runScript from dist (the generated wrapper)', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('the CLI offers --mode and refuses an unknown one', () => {
+    const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+    const help = spawnSync(process.execPath, [cli, 'run-script', '--help'], { encoding: 'utf8' });
+    expect(help.stdout).toMatch(/--mode <mode>/);
+    const script = work.write('tiny.py', 'def f() -> int:\n    return 1\n');
+    const bad = spawnSync(process.execPath, [cli, 'run-script', script, '--mode', 'both'], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--mode must be functions or script/);
   });
 });
