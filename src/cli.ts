@@ -6,7 +6,7 @@ import { registerImportOpenApiCommand } from './cli/import-openapi.js';
 import { packageVersion } from './cli/paths.js';
 // Commands load what they need when they run, so `toolport tools call …` does not start by importing the server.
 import { loadConfig, unknownSettings, type ConfigInput } from './config/index.js';
-import { isToolportError } from './core/index.js';
+import { createError, isToolportError } from './core/index.js';
 
 const version = packageVersion();
 
@@ -138,11 +138,18 @@ program
   .description('run one Python script as a standalone stdio MCP server (the generated wrapper)')
   .version(version, '-v, --version')
   .argument('<file>', 'the .py file')
+  .option('--mode <mode>', 'functions (each function is a tool) or script (one tool with its argparse arguments)')
   .option('--functions <names>', 'comma-separated functions to expose (default: all public functions)')
-  .action(async (file: string, opts: { functions?: string }) => {
+  .action(async (file: string, opts: { functions?: string; mode?: string }) => {
     try {
+      if (opts.mode !== undefined && opts.mode !== 'functions' && opts.mode !== 'script') {
+        throw createError('bad_request', `--mode must be functions or script, not ${opts.mode}`);
+      }
       const { runScript } = await import('./cli/run-script.js');
-      await runScript(file, opts.functions ? { functions: opts.functions.split(',').map((s) => s.trim()) } : {});
+      await runScript(file, {
+        ...(opts.mode ? { mode: opts.mode } : {}),
+        ...(opts.functions ? { functions: opts.functions.split(',').map((s) => s.trim()) } : {}),
+      });
     } catch (err) {
       fail(err);
     }

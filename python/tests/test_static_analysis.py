@@ -74,8 +74,8 @@ class ArgparseParameters(unittest.TestCase):
                 {"name": "source", "type": "string", "required": True, "description": "input file"},
                 {"name": "count", "type": "integer", "required": False, "flag": "--count", "description": "how many", "default": 3},
                 {"name": "verbose", "type": "boolean", "required": False, "flag": "--verbose", "default": False},
-                {"name": "tag", "type": "array", "required": False, "flag": "--tag"},
-                {"name": "mode", "type": "string", "required": True, "flag": "--mode", "description": "one of: a, b"},
+                {"name": "tag", "type": "array", "required": False, "flag": "--tag", "items": {"type": "string"}, "repeat": True},
+                {"name": "mode", "type": "string", "required": True, "flag": "--mode", "enum": ["a", "b"]},
             ],
         )
 
@@ -85,7 +85,7 @@ class ArgparseParameters(unittest.TestCase):
             argparse_parameters(tree),
             [
                 {"name": "target", "type": "string", "required": False, "flag": "--out-file"},
-                {"name": "rest", "type": "array", "required": False},
+                {"name": "rest", "type": "array", "required": False, "items": {"type": "string"}},
             ],
         )
 

@@ -41,6 +41,8 @@ def argparse_parameters(tree):
             kind = _ARG_TYPES.get(kw["type"].id, "string")
         nargs = _literal(kw["nargs"]) if "nargs" in kw else None
         default = _literal(kw["default"]) if "default" in kw else None
+        item_kind = kind
+        repeat = False
         if action in ("store_true", "store_false"):
             kind = "boolean"
             if default is None:
@@ -49,6 +51,8 @@ def argparse_parameters(tree):
             kind = "integer"
         elif action in ("append", "extend") or nargs in ("*", "+") or (isinstance(nargs, int) and nargs > 1):
             kind = "array"
+            # `append` takes one value per flag: `--tag a --tag b`; `extend` and nargs take them all after one.
+            repeat = action == "append" and nargs in (None, "?")
         required = bool(_literal(kw["required"])) if "required" in kw else False
         if flag is None:
             required = nargs not in ("?", "*") and "default" not in kw
@@ -58,11 +62,42 @@ def argparse_parameters(tree):
         help_text = _literal(kw["help"]) if "help" in kw else None
         if isinstance(help_text, str):
             param["description"] = help_text
+        if kind == "array":
+            param["items"] = {"type": item_kind}
+            if isinstance(nargs, int) and nargs > 1:
+                param["count"] = nargs
+            if repeat:
+                param["repeat"] = True
         choices = _literal(kw["choices"]) if "choices" in kw else None
-        if isinstance(choices, (list, tuple)) and choices:
-            extra = "one of: %s" % ", ".join(str(c) for c in choices)
-            param["description"] = ("%s (%s)" % (param["description"], extra)) if "description" in param else extra
+        if isinstance(choices, (list, tuple)) and choices and all(isinstance(c, (str, int, float)) for c in choices):
+            if kind == "array":
+                param["items"]["enum"] = list(choices)
+            else:
+                param["enum"] = list(choices)
         if default is not None and not required:
             param["default"] = default
         params.append(param)
     return params
+
+
+def argparse_description(tree):
+    """The `description=` of the first `ArgumentParser(...)` call, when it is a literal string."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name != "ArgumentParser":
+            continue
+        for kw in node.keywords:
+            if kw.arg == "description":
+                value = _literal(kw.value)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+        if node.args:
+            # ArgumentParser(prog, usage, description, …) positionally
+            if len(node.args) >= 3:
+                value = _literal(node.args[2])
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+    return None

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 
+from .argparse_params import argparse_description, argparse_parameters
 from .capture import OutputCapture
 from .functions import collect_functions, load_module
 from .script_tool import ScriptTool
@@ -36,14 +37,25 @@ def cmd_serve(options):
     set_memory_limit(options.get("memory_mb"))
     io_capture = OutputCapture()
     if options.get("mode", "functions") == "script":
-        try:
-            params = json.loads(options.get("params_json") or "[]")
-        except ValueError as exc:
-            fail("--params-json is not valid JSON: %s" % exc)
+        description = options.get("description")
+        if options.get("params_json") is None:
+            # No declared parameters (`toolport run-script --mode script`): read them from the script's argparse calls.
+            try:
+                with open(script, "rb") as fh:
+                    tree = ast.parse(fh.read(), filename=os.path.basename(script))
+            except (SyntaxError, ValueError) as exc:
+                fail("cannot parse %s: %s" % (os.path.basename(script), exc))
+            params = argparse_parameters(tree)
+            description = description or argparse_description(tree)
+        else:
+            try:
+                params = json.loads(options["params_json"])
+            except ValueError as exc:
+                fail("--params-json is not valid JSON: %s" % exc)
         if not isinstance(params, list) or not all(isinstance(p, dict) and isinstance(p.get("name"), str) for p in params):
             fail("--params-json must be a list of {name, type, …} objects")
         name = options.get("tool_name") or os.path.splitext(os.path.basename(script))[0]
-        tools = [ScriptTool(os.path.abspath(script), name, options.get("description"), params)]
+        tools = [ScriptTool(os.path.abspath(script), name, description, params)]
     else:
         try:
             module = load_module(script)
@@ -78,6 +90,7 @@ def cmd_analyze(options):
         "import_error": None,
         "has_main": False,
         "cli_parameters": [],
+        "cli_description": None,
     }
     try:
         with open(script, "rb") as fh:
@@ -99,6 +112,7 @@ def cmd_analyze(options):
     result["warnings"] = warnings
     result["has_main"] = has_main
     result["cli_parameters"] = cli_parameters
+    result["cli_description"] = argparse_description(tree)
     result["missing_modules"] = missing_imports(tree)
     timeout_ms = int(options.get("timeout_ms") or 0)
 

@@ -119,6 +119,8 @@ def load_module(path):
     runner_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != runner_dir]
     sys.path.insert(0, script_dir)
+    # The script sees its own file name only, never the runner's arguments (argparse would read them).
+    sys.argv[:] = [path]
     spec = importlib.util.spec_from_file_location(SCRIPT_MODULE_NAME, path)
     if spec is None or spec.loader is None:
         raise ImportError("cannot load %s as a Python module" % path)
@@ -156,6 +158,11 @@ def collect_functions(module, only=None):
         if only is not None and name not in only:
             skipped.append({"name": name, "reason": "not selected"})
             continue
+        if _is_argparse_entry(target):
+            skipped.append(
+                {"name": name, "reason": "argparse entry point (takes no parameters and parses the command line): use script mode"}
+            )
+            continue
         try:
             tool = FunctionTool(name, value)
         except UnsupportedType as exc:
@@ -169,3 +176,15 @@ def collect_functions(module, only=None):
             continue
         tools.append(tool)
     return tools, skipped
+
+
+def _is_argparse_entry(func):
+    """A `main()` style function: no parameters, and it calls parse_args / parse_known_args."""
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_argcount or code.co_kwonlyargcount or code.co_flags & 0x0C:
+        return False
+    names = set(code.co_names)
+    for const in code.co_consts:  # nested code objects (comprehensions, closures)
+        if hasattr(const, "co_names"):
+            names.update(const.co_names)
+    return bool(names & {"parse_args", "parse_known_args", "parse_intermixed_args"})

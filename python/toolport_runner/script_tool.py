@@ -13,15 +13,24 @@ MAX_SCRIPT_OUTPUT = 1024 * 1024
 class ScriptTool:
     """Script mode: one tool that runs the script in a fresh interpreter with CLI arguments."""
 
-    def __init__(self, path, name, description, params):
+    def __init__(self, path, name, description, params, script_name=None):
         self.path = path
+        # The name the script sees as argv[0] (so argparse errors say `report.py`, not a stored file's hash).
+        self.script_name = script_name or os.path.basename(path)
         self.name = name
         self.params = params
         properties = {}
         required = []
         for p in params:
             kind = p.get("type", "string")
-            schema = {"type": "array", "items": {}} if kind == "array" else {"type": kind}
+            if kind == "array":
+                schema = {"type": "array", "items": dict(p.get("items") or {})}
+                if isinstance(p.get("count"), int):
+                    schema["minItems"] = schema["maxItems"] = p["count"]
+            else:
+                schema = {"type": kind}
+            if isinstance(p.get("enum"), list) and p["enum"]:
+                schema["enum"] = list(p["enum"])
             if p.get("description"):
                 schema["description"] = p["description"]
             if "default" in p and p["default"] is not None:
@@ -32,7 +41,7 @@ class ScriptTool:
         self.input_schema = {"type": "object", "properties": properties}
         if required:
             self.input_schema["required"] = required
-        self.description = description or "Runs %s with command-line arguments." % os.path.basename(path)
+        self.description = description or "Runs %s with command-line arguments." % self.script_name
 
     def definition(self):
         return {
@@ -72,6 +81,9 @@ class ScriptTool:
             values = [_cli_text(v) for v in value] if isinstance(value, list) else [_cli_text(value)]
             if flag is None:
                 positional.extend(values)
+            elif values and p.get("repeat"):
+                for v in values:
+                    options.extend([flag, v])
             elif values:
                 options.append(flag)
                 options.extend(values)
@@ -84,7 +96,7 @@ class ScriptTool:
     def run(self, arguments):
         argv = self.argv(arguments)
         proc = subprocess.run(
-            [sys.executable, self.path] + argv,
+            [sys.executable, "-c", _LAUNCH, self.path, self.script_name] + argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -99,6 +111,20 @@ class ScriptTool:
         if proc.returncode != 0:
             result["isError"] = True
         return result
+
+
+# Runs the script as __main__ with argv[0] set to its own file name; its folder first on sys.path as usual.
+_LAUNCH = (
+    "import os, sys, __main__\n"
+    "path, name = sys.argv[1], sys.argv[2]\n"
+    "sys.argv = [name] + sys.argv[3:]\n"
+    "sys.path[0] = os.path.dirname(path)\n"
+    "__main__.__file__ = path\n"
+    "with open(path, 'rb') as fh:\n"
+    "    code = compile(fh.read(), path, 'exec')\n"
+    "del os, sys, path, name, fh\n"
+    "exec(code, __main__.__dict__)\n"
+)
 
 
 def _cli_text(value):

@@ -9,6 +9,11 @@ import { createError } from '../core/index.js';
 export interface RunScriptOptions {
   /** Only these functions become tools (default: every public function). */
   functions?: string[];
+  /**
+   * `functions` (default): the script's public functions become tools. `script`: the whole script is one
+   * tool run with command-line arguments read from its argparse calls (choices, nargs, append, flags).
+   */
+  mode?: 'functions' | 'script';
   /** Interpreter command or path (default `python3`). */
   python?: string;
 }
@@ -25,8 +30,12 @@ export function runScript(file: string, options: RunScriptOptions = {}): Promise
   if (!existsSync(script) || !statSync(script).isFile()) {
     return Promise.reject(createError('bad_request', `script not found: ${file}`));
   }
+  if (options.mode === 'script' && options.functions?.length) {
+    return Promise.reject(createError('bad_request', '--functions applies to --mode functions only'));
+  }
   const args = [RUNNER, 'serve', script];
-  if (options.functions && options.functions.length > 0) args.push('--functions', options.functions.join(','));
+  if (options.mode === 'script') args.push('--mode', 'script');
+  else if (options.functions && options.functions.length > 0) args.push('--functions', options.functions.join(','));
   return new Promise<void>((resolvePromise, reject) => {
     const child = spawn(options.python ?? 'python3', args, { stdio: 'inherit' });
     const forward = (signal: NodeJS.Signals): void => {

@@ -268,10 +268,18 @@ async function installDemo(
   const marker = join(dataDir, '.demo-installed');
   if (existsSync(marker)) {
     for (const [name, config] of Object.entries(local)) {
-      const stored = (await store.getConnector('default', 'demo', name))?.config.base_url;
+      const storedConfig = (await store.getConnector('default', 'demo', name))?.config ?? {};
+      const stored = storedConfig.base_url;
       if (stored && stored !== demoApi && stored.endsWith(DEMO_API_PREFIX)) {
-        // The demo's own values go along (its key included): stored secrets never follow a URL change unasked.
-        await registry.updateConfig('default', 'demo', name, config).then(
+        // The demo API moved with this server (another port, another origin): its stored keys (the quotes key,
+        // or the user's own) are re-sent with the new base URL, as the secret-origin rule asks. A failure here is
+        // logged, never fatal to the start.
+        const patch: Record<string, string> = { base_url: config.base_url! };
+        for (const key of Object.keys(config)) {
+          const value = storedConfig[key];
+          if (key !== 'base_url' && value !== undefined) patch[key] = value;
+        }
+        await registry.updateConfig('default', 'demo', name, patch).then(
           () => logger.info({ connector: name, base_url: demoApi }, 'demo connector re-pointed at this server'),
           (err: unknown) =>
             logger.warn({ connector: name, err: (err as Error).message }, 'could not re-point a demo connector'),

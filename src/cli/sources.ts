@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { createError, ensurePrivateDir, ensurePrivateFile, type Logger } from '../core/index.js';
 import { matchAllowedCommand, type SourceFactories } from '../registry/index.js';
@@ -90,9 +90,11 @@ export function createSourceFactories(deps: {
       if (!script && spec.script_id) {
         const stored = await store.getScript(tenantId, spec.script_id);
         if (!stored) throw createError('not_found', `script ${spec.script_id} is not stored for this tenant`);
-        const dir = join(dataDir, 'scripts', tenantId);
+        // One folder per content hash, the file under the name it was uploaded with, so the script's
+        // own messages (argparse usage, tracebacks) name `report.py`, not a hash.
+        const dir = join(dataDir, 'scripts', tenantId, stored.id);
         ensurePrivateDir(dir);
-        script = join(dir, `${stored.id}.py`);
+        script = join(dir, uploadedName(stored.filename));
         // Content-addressed: an existing file with this name already holds exactly this content.
         if (!existsSync(script)) writeFileSync(script, stored.content, { mode: 0o600 });
         else ensurePrivateFile(script, undefined, { create: false });
@@ -120,4 +122,13 @@ export function createSourceFactories(deps: {
       });
     },
   };
+}
+
+/** The uploaded file name, made safe to create: `my report.py` → `my_report.py`. */
+function uploadedName(filename: string): string {
+  const base = basename(filename || 'script.py')
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^\.+/, '');
+  const stem = base.replace(/\.py$/i, '').slice(0, 100) || 'script';
+  return `${stem}.py`;
 }

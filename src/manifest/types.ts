@@ -134,6 +134,14 @@ export interface ScriptParameter {
   default?: unknown;
   /** The flag on the command line, e.g. `--count`; positional when absent. */
   flag?: string;
+  /** The allowed values (argparse `choices`); of the items when `type` is `array`. */
+  enum?: Array<string | number>;
+  /** Arrays: the type of each item (argparse `type=` with `nargs`). */
+  items?: { type: 'string' | 'integer' | 'number' | 'boolean'; enum?: Array<string | number> };
+  /** Arrays: the exact number of items (argparse `nargs=N`). */
+  count?: number;
+  /** Arrays: one flag per value, `--tag a --tag b` (argparse `action='append'`). */
+  repeat?: boolean;
 }
 
 /** An upstream MCP server connector. */

@@ -18,6 +18,7 @@ export interface ScriptAnalysisResult {
   syntax_error: { line: number; column: number; message: string } | null;
   has_main: boolean;
   cli_parameters: ScriptParameter[];
+  cli_description?: string | null;
   missing_modules: string[];
 }
 
@@ -187,7 +188,10 @@ export class ScriptService {
       name,
       version: '1.0.0',
       kind: 'python',
-      description: request.description ?? `Python service from ${script.filename}`,
+      description:
+        request.description ??
+        (type === 'executable' ? analysis.cli_description : undefined) ??
+        `Python service from ${script.filename}`,
       ...(Object.keys(config).length ? { config } : {}),
       python: {
         script_id: id,

@@ -98,6 +98,12 @@ export interface InstallRequest {
   enabled?: boolean;
   /** Allow the same version number with different content. */
   force?: boolean;
+  /**
+   * Hot reload: changed content that keeps the current version string is recorded under the label
+   * `VERSION+reload.SEQ` (`VERSION.reload.SEQ` when VERSION already has build metadata), so version strings
+   * stay unique per connector. Implies `force`.
+   */
+  reload?: boolean;
   /** Carry stored secrets over even when the new version sends them to another origin (see secret-origins). */
   reuseSecrets?: boolean;
   /** Extra metadata kept on the connector (service surface fields). */

@@ -44,6 +44,8 @@ if __name__ == "__main__":
     parser.add_argument("--word", required=True, help="word to repeat")
     parser.add_argument("--times", type=int, default=2, help="how often")
     args = parser.parse_args()
+    if not args.word.strip():
+        parser.error("word must not be blank")
     print(" ".join([args.word] * args.times))
 `;
 
@@ -225,6 +227,12 @@ describe('Python scripts become services (end to end)', () => {
     expect(out.status).toBe(200);
     expect(out.body.structuredContent).toMatchObject({ exit_code: 0 });
     expect(out.body.structuredContent.stdout).toContain('hey hey hey');
+    // The parser's description is the service's; its errors name the uploaded file, not the content hash.
+    expect(generated.body.service.description).toBe('Repeat a word');
+    const bad = await api('POST', '/v1/projects/default/tools/repeat__repeat/invoke', { arguments: { word: ' ' } });
+    expect(bad.body.structuredContent).toMatchObject({ exit_code: 2 });
+    expect(bad.body.structuredContent.stderr).toContain('repeat.py: error: word must not be blank');
+    expect(bad.body.structuredContent.stderr).not.toContain(id);
   });
 
   it('registers a service from a manifest through /api/v1/services/register', async () => {

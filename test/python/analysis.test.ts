@@ -130,17 +130,13 @@ describe('analyzeScript', () => {
         default: false,
       },
       { name: 'color', type: 'boolean', required: false, flag: '--no-color', default: true },
-      { name: 'tags', type: 'array', required: false, flag: '--tags' },
-      {
-        name: 'mode',
-        type: 'string',
-        required: false,
-        flag: '--mode',
-        description: 'one of: fast, slow',
-        default: 'fast',
-      },
+      { name: 'tags', type: 'array', required: false, flag: '--tags', items: { type: 'string' } },
+      { name: 'mode', type: 'string', required: false, flag: '--mode', enum: ['fast', 'slow'], default: 'fast' },
       { name: 'extra', type: 'string', required: false },
     ]);
+    // main() parses the command line itself: function mode skips it, saying why.
+    expect(analysis.functions.map((f) => f.name)).toEqual([]);
+    expect(analysis.skipped.find((s) => s.name === 'main')?.reason).toMatch(/argparse entry point/);
   });
 
   it('keeps user prints at import time out of the JSON answer', async () => {

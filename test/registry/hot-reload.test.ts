@@ -112,4 +112,59 @@ describe('hot reload of installed manifest files', () => {
     expect(['reloaded', 'unchanged']).toContain(outcomes[0]!.outcome);
     expect((await h.registry.getConnector('default', 'default', 'echo')).version).toBe('3.0.0');
   });
+
+  it('labels an edit that keeps its version string `VERSION+reload.SEQ`, so version strings stay unique', async () => {
+    const reloaded = nextEvent(h, (e) => e.type === 'connector.reloaded');
+    writeFileSync(file, echoManifest(api.url, '1.0.0', ['get_item', 'get_more']));
+    const event = await reloaded;
+    expect(event.data).toMatchObject({ version: '1.0.0+reload.2', seq: 2 });
+    const again = nextEvent(h, (e) => e.type === 'connector.reloaded');
+    writeFileSync(file, echoManifest(api.url, '1.0.0', ['get_item']));
+    expect((await again).data).toMatchObject({ version: '1.0.0+reload.3', seq: 3 });
+    const versions = await h.registry.listVersions('default', 'default', 'echo');
+    expect(versions.map((v) => v.version)).toEqual(['1.0.0+reload.3', '1.0.0+reload.2', '1.0.0']);
+    // A REST install with other content under the same version string is still refused without force.
+    await expect(
+      h.registry.install({
+        tenantId: 'default',
+        projectId: 'default',
+        manifest: echoManifest(api.url, '1.0.0', ['other_tool']),
+      }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    // A bumped version keeps its own string.
+    const bumped = nextEvent(h, (e) => e.type === 'connector.reloaded');
+    writeFileSync(file, echoManifest(api.url, '1.1.0', ['get_item']));
+    expect((await bumped).data).toMatchObject({ version: '1.1.0', seq: 4 });
+    // Going back to a version string the history already holds labels it too.
+    const back = nextEvent(h, (e) => e.type === 'connector.reloaded');
+    writeFileSync(file, echoManifest(api.url, '1.0.0', ['back_again']));
+    expect((await back).data).toMatchObject({ version: '1.0.0+reload.5', seq: 5 });
+    const strings = (await h.registry.listVersions('default', 'default', 'echo')).map((v) => v.version);
+    expect(new Set(strings).size).toBe(strings.length);
+  });
+
+  it('creates no version and sends no event for an edit that changes nothing (comment, whitespace)', async () => {
+    const seen: RegistryEvent[] = [];
+    const off = h.registry.subscribe((e) => seen.push(e));
+    const original = echoManifest(api.url, '1.0.0', ['get_item']);
+    writeFileSync(
+      file,
+      `# a comment the manifest does not see
+${original.replace('kind: http', 'kind:   http')}
+
+`,
+    );
+    const outcomes = await h.registry.hotReload('default', 'default');
+    expect(outcomes.map((o) => o.outcome)).toEqual(['unchanged']);
+    // Positive control: a real edit after it is picked up, and is the first thing anyone hears.
+    const reloaded = nextEvent(h, (e) => e.type === 'connector.reloaded');
+    writeFileSync(file, echoManifest(api.url, '1.1.0', ['get_item', 'get_more']));
+    await reloaded;
+    off();
+    const first = seen[0];
+    expect(first?.type).toBe('connector.updated');
+    expect(first?.data).toMatchObject({ version: '1.1.0', seq: 2 });
+    expect(seen.filter((e) => e.type === 'connector.updated' || e.type === 'connector.reloaded')).toHaveLength(2);
+    expect((await h.registry.listVersions('default', 'default', 'echo')).map((v) => v.seq)).toEqual([2, 1]);
+  });
 });

@@ -60,4 +60,18 @@ describe('python connectors from a manifest', () => {
     expect(latest).toMatchObject({ seq: 2, current: true });
     expect(latest!.diff.added).toEqual(['mul']);
   });
+
+  it('an edit of the manifest that changes nothing creates no version and no event; a real edit does', async () => {
+    const seen: string[] = [];
+    const off = h.registry.subscribe((e) => seen.push(`${e.type}:${String(e.data.version ?? '')}`));
+    writeFileSync(join(dir, 'calc.yaml'), `# reformatted\n${MANIFEST.replace('kind: python', 'kind:  python')}\n`);
+    const outcomes = await h.registry.hotReload('default', 'default');
+    expect(outcomes.map((o) => o.outcome)).toEqual(['unchanged']);
+    // Positive control: a real edit is heard, and is the first thing heard.
+    writeFileSync(join(dir, 'calc.yaml'), MANIFEST.replace('1.0.0', '1.1.0').replace('Arithmetic', 'Sums'));
+    await waitUntil(h.registry, () => seen.includes('connector.reloaded:1.1.0'), 'the real edit reloaded');
+    off();
+    expect(seen[0]).toBe('connector.updated:1.1.0');
+    expect((await h.registry.listVersions('default', 'default', 'calc')).map((v) => v.seq)).toEqual([2, 1]);
+  });
 });

@@ -252,6 +252,27 @@ export const manifestJsonSchema: JsonSchema = {
                 pattern: '^--?[A-Za-z0-9][A-Za-z0-9_-]*$',
                 errorMessage: 'must look like --name or -n',
               },
+              enum: {
+                type: 'array',
+                minItems: 1,
+                items: { type: ['string', 'number'] },
+                description: 'The allowed values (argparse choices).',
+              },
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['type'],
+                properties: {
+                  type: { enum: ['string', 'integer', 'number', 'boolean'] },
+                  enum: { type: 'array', minItems: 1, items: { type: ['string', 'number'] } },
+                },
+                description: 'Arrays: the type of each item.',
+              },
+              count: { type: 'integer', minimum: 1, description: 'Arrays: the exact number of items (nargs=N).' },
+              repeat: {
+                type: 'boolean',
+                description: "Arrays: one flag per value, `--tag a --tag b` (action='append').",
+              },
             },
           },
         },

@@ -175,6 +175,14 @@ function normaliseParameter(param: Rec): ScriptParameter {
   if (typeof param.description === 'string') out.description = param.description;
   if (param.default !== undefined) out.default = param.default;
   if (typeof param.flag === 'string') out.flag = param.flag;
+  if (Array.isArray(param.enum)) out.enum = param.enum as Array<string | number>;
+  if (param.items && typeof param.items === 'object') {
+    const items = rec(param.items);
+    out.items = { type: items.type as NonNullable<ScriptParameter['items']>['type'] };
+    if (Array.isArray(items.enum)) out.items.enum = items.enum as Array<string | number>;
+  }
+  if (typeof param.count === 'number') out.count = param.count;
+  if (param.repeat === true) out.repeat = true;
   return out;
 }
 

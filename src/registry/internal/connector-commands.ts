@@ -61,10 +61,9 @@ export class ConnectorCommands {
         );
       }
       const plan = await planInstall(request, manifest, scriptHash, existing, async () => {
-        const seqs = existing
-          ? (await this.#o.store.listConnectorVersions(tenantId, projectId, manifest.name)).map((v) => v.seq)
-          : [];
-        return seqs.length ? Math.max(...seqs) + 1 : 1;
+        const versions = existing ? await this.#o.store.listConnectorVersions(tenantId, projectId, manifest.name) : [];
+        const seq = versions.length ? Math.max(...versions.map((v) => v.seq)) + 1 : 1;
+        return { seq, taken: new Set(versions.map((v) => v.version)) };
       });
       if (plan.kind !== 'version') {
         if (plan.kind === 'settings') {
@@ -88,7 +87,7 @@ export class ConnectorCommands {
       this.#o.live.publish(project);
       const { seq, diff } = candidate.version;
       this.#o.announce(existing ? 'connector.updated' : 'connector.installed', tenantId, projectId, manifest.name, {
-        version: manifest.version,
+        version: candidate.version.version,
         seq,
         diff,
         status: candidate.record.status,

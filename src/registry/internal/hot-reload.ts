@@ -112,7 +112,7 @@ export class HotReload {
         projectId,
         manifest: text,
         filePath: file,
-        force: true,
+        reload: true,
         name,
         trust,
       });

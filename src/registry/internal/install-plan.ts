@@ -31,7 +31,8 @@ export function planInstall(
   manifest: ConnectorManifest,
   scriptHash: string,
   existing: Readonly<LiveConnector> | undefined,
-  nextSeq: () => Promise<number>,
+  /** The next sequence number and the version strings the connector's history already holds. */
+  nextSeq: () => Promise<{ seq: number; taken: ReadonlySet<string> }>,
 ): Promise<InstallPlan> | InstallPlan {
   const config = { ...(existing?.record.config ?? {}), ...(request.config ?? {}) };
   // Stored secrets never follow a new version to another origin unless re-sent or explicitly allowed.
@@ -57,14 +58,15 @@ export function planInstall(
       record: { ...existing.record, config, enabled, trust, source_path: filePath, updated_at: now },
     };
   }
-  if (existing && existing.version.version === manifest.version && !request.force) {
+  const reusesVersion = existing !== undefined && baseVersion(existing.version.version) === manifest.version;
+  if (reusesVersion && !request.force && !request.reload) {
     throw createError(
       'conflict',
       `connector ${manifest.name} version ${manifest.version} is installed with different content; bump "version" or pass force`,
       { connector: manifest.name, version: manifest.version },
     );
   }
-  return nextSeq().then((seq) => ({
+  return nextSeq().then(({ seq, taken }) => ({
     kind: 'version',
     candidate: {
       record: {
@@ -88,7 +90,8 @@ export function planInstall(
         project_id: request.projectId,
         connector_name: manifest.name,
         seq,
-        version: manifest.version,
+        // Hot reload keeps version strings unique per connector: a string already recorded gets a label.
+        version: request.reload && taken.has(manifest.version) ? reloadLabel(manifest.version, seq) : manifest.version,
         hash,
         manifest,
         diff: { added: [], removed: [], changed: [] },
@@ -114,4 +117,16 @@ export function finishVersion(candidate: LiveConnector, previous: Readonly<LiveC
     manifest: versionManifest,
     diff: diffTools(previous ? toToolDefinitions(previous.version.manifest) : [], toToolDefinitions(versionManifest)),
   };
+}
+
+const RELOAD_SUFFIX = /[+.]reload\.\d+$/;
+
+/** The version a manifest declared, without the hot reload label: `1.0.0+reload.3` → `1.0.0`. */
+export function baseVersion(version: string): string {
+  return version.replace(RELOAD_SUFFIX, '');
+}
+
+/** The label of a hot-reloaded version that kept its version string: `1.0.0` → `1.0.0+reload.3`. */
+export function reloadLabel(version: string, seq: number): string {
+  return `${version}${version.includes('+') ? '.' : '+'}reload.${seq}`;
 }

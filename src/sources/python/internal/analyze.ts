@@ -36,6 +36,8 @@ export interface ScriptAnalysis {
   has_main: boolean;
   /** argparse parameters found statically, for script mode. */
   cli_parameters: ScriptParameter[];
+  /** The argparse parser's `description`, when the script declares one. */
+  cli_description?: string | null;
 }
 
 /** Options of {@link analyzeScript}. */
