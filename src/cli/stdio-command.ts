@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Server } from '@modelcontextprotocol/server';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Server, type ServerContext } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { loadConfig } from '../config/index.js';
 import { createError, createJsonLogger } from '../core/index.js';
 import { Registry } from '../registry/index.js';
+import { OrderedClient } from '../sources/mcp/index.js';
 import { createSecretBox, openStore } from '../store/index.js';
 import { packageVersion } from './paths.js';
 import { createSourceFactories } from './sources.js';
@@ -77,7 +78,7 @@ export async function runStdioCommand(opts: StdioCommandOptions): Promise<void> 
 async function relayToServer(opts: StdioCommandOptions): Promise<void> {
   const base = opts.url!.replace(/\/+$/, '');
   const path = `/mcp/${encodeURIComponent(opts.project)}${opts.connector ? `/${encodeURIComponent(opts.connector)}` : ''}`;
-  const client = new Client({ name: 'toolport-stdio', version: packageVersion() });
+  const client = new OrderedClient({ name: 'toolport-stdio', version: packageVersion() });
   const transport = new StreamableHTTPClientTransport(new URL(`${base}${path}`), {
     requestInit: { headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {} },
   });
@@ -87,7 +88,12 @@ async function relayToServer(opts: StdioCommandOptions): Promise<void> {
     { capabilities: { tools: { listChanged: true } } },
   );
   server.setRequestHandler('tools/list', (request) => client.listTools(request.params));
-  server.setRequestHandler('tools/call', (request) => client.callTool(request.params));
+  server.setRequestHandler('tools/call', (request, ctx) => {
+    // The client's own progress token stays here; the server gets the relay's, mapped back in onprogress.
+    const { _meta, ...params } = request.params;
+    const { progressToken, ...meta } = _meta ?? {};
+    return client.callTool({ ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) }, relayOptions(ctx));
+  });
   client.setNotificationHandler('notifications/tools/list_changed', () => {
     void server.sendToolListChanged().catch(() => undefined);
   });
@@ -95,4 +101,23 @@ async function relayToServer(opts: StdioCommandOptions): Promise<void> {
   process.stdin.on('end', () => {
     void client.close().finally(() => process.exit(0));
   });
+}
+
+/** A relayed call lives while the server answers or reports progress; the client's cancellation reaches it. */
+const RELAY_IDLE_TIMEOUT_MS = 60_000;
+
+function relayOptions(ctx: ServerContext): Parameters<OrderedClient['callTool']>[1] {
+  const token = ctx.mcpReq._meta?.progressToken;
+  return {
+    signal: ctx.mcpReq.signal,
+    timeout: RELAY_IDLE_TIMEOUT_MS,
+    resetTimeoutOnProgress: true,
+    // Progress is always asked for, so a long call stays alive even when the client wants no reports.
+    onprogress: (p) => {
+      if (token === undefined) return;
+      void ctx.mcpReq
+        .notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })
+        .catch(() => undefined);
+    },
+  };
 }

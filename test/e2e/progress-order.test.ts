@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import {
+  Client,
+  type JSONRPCMessage,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrderedClient } from '../../src/sources/mcp/index.js';
+import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { FIXTURE, mcpManifestYaml } from '../mcp/helpers.js';
+
+/**
+ * Progress through a started Toolport, on every path: the upstream (stdio child or URL server) sends STEPS
+ * notifications immediately before its result; the client must see all of them, in order, before the result —
+ * on the wire and in its `onprogress` callback — 20 calls in a row per path.
+ */
+const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+const STEPS = 5;
+const RUNS = 20;
+const EXPECTED = [...Array.from({ length: STEPS }, (_, i) => `progress ${i + 1}`), `result done ${STEPS}`];
+
+let server: ServerProcess;
+let upstream: ChildProcess;
+let key: string;
+
+/** Starts the fixture as a URL upstream and resolves its URL once it listens. */
+async function startHttpUpstream(): Promise<string> {
+  upstream = spawn(process.execPath, [FIXTURE], { env: { ...process.env, HTTP_PORT: '0' }, stdio: 'pipe' });
+  return new Promise((res, rej) => {
+    let out = '';
+    upstream.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    upstream.once('exit', (code) => rej(new Error(`HTTP upstream exited with ${code}`)));
+  });
+}
+
+beforeAll(async () => {
+  const url = await startHttpUpstream();
+  server = await startServerProcess();
+  const admin = createRestClient(server.url, server.adminToken);
+  expect((await admin('POST', '/v1/projects', { id: 'prog' })).status).toBe(201);
+  const install = (manifest: string) =>
+    admin('POST', '/v1/projects/prog/connectors/install-from-manifest', { manifest });
+  expect((await install(mcpManifestYaml('up'))).status).toBe(201);
+  expect((await install(`name: web\nversion: 1.0.0\nkind: mcp\nmcp:\n  url: ${JSON.stringify(url)}\n`)).status).toBe(
+    201,
+  );
+  key = (await admin('POST', '/v1/api-keys', { name: 'progress', scopes: ['invoke'] })).body.key as string;
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  upstream?.kill();
+});
+
+/** Records, in wire order, every progress notification and tools/call result the transport delivers. */
+function recordWire(transport: Transport, events: () => string[]): void {
+  const deliver = transport.onmessage!;
+  transport.onmessage = (message: JSONRPCMessage, extra) => {
+    if ('method' in message && message.method === 'notifications/progress') {
+      events().push(`progress ${(message.params as { progress: number }).progress}`);
+    } else if ('result' in message && Array.isArray((message.result as { content?: unknown }).content)) {
+      const first = (message.result as { content: { text?: string }[] }).content[0];
+      events().push(`result ${first?.text ?? ''}`);
+    }
+    deliver(message, extra);
+  };
+}
+
+type Connect = () => Transport;
+const bearer = (): RequestInit => ({ headers: { Authorization: `Bearer ${key}` } });
+const http =
+  (path: string): Connect =>
+  () =>
+    new StreamableHTTPClientTransport(new URL(`${server.url}${path}`), { requestInit: bearer() });
+const sse =
+  (path: string): Connect =>
+  () =>
+    new SSEClientTransport(new URL(`${server.url}${path}`), { requestInit: bearer() });
+const relay =
+  (connector?: string): Connect =>
+  () =>
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio', '--url', server.url, '--token', key, '--project', 'prog'].concat(
+        connector ? ['--connector', connector] : [],
+      ),
+      stderr: 'pipe',
+    });
+
+/**
+ * The SDK client (2.4) dispatches notifications a microtask late but settles a result at once, so on transports
+ * that hand over a whole read in one loop (stdio, legacy SSE) it drops notifications that share a read with the
+ * result itself (typescript-sdk#2580). Those paths are checked on the wire (what Toolport controls) with the plain
+ * client, and end to end with OrderedClient, the SDK client with that race fixed.
+ */
+async function assertOrdered(connect: Connect, tool: string, era: 'legacy' | 'modern', split = false) {
+  if (split) await assertOrderedWith(Client, connect, tool, era, false);
+  await assertOrderedWith(split ? OrderedClient : Client, connect, tool, era, true);
+}
+
+async function assertOrderedWith(
+  ClientClass: typeof Client,
+  connect: Connect,
+  tool: string,
+  era: 'legacy' | 'modern',
+  checkCallbacks: boolean,
+) {
+  const client = new ClientClass(
+    { name: 'progress-e2e', version: '1.0.0' },
+    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
+  const transport = connect();
+  await client.connect(transport);
+  let wire: string[] = [];
+  recordWire(transport, () => wire);
+  try {
+    for (let run = 0; run < RUNS; run += 1) {
+      wire = [];
+      const seen: string[] = [];
+      const result = await client.callTool(
+        { name: tool, arguments: { steps: STEPS } },
+        { onprogress: (p) => seen.push(`progress ${p.progress}`) },
+      );
+      seen.push(`result ${(result.content as { text: string }[])[0]!.text}`);
+      expect({ run, wire }).toEqual({ run, wire: EXPECTED });
+      if (checkCallbacks) expect({ run, seen }).toEqual({ run, seen: EXPECTED });
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+describe('progress through a started Toolport: all notifications, in order, before the result', () => {
+  for (const [name, upstreamTool] of [
+    ['stdio upstream', 'up'],
+    ['URL upstream', 'web'],
+  ] as const) {
+    describe(name, () => {
+      it('2025 Streamable HTTP session on /mcp/{project}/{connector}', async () => {
+        await assertOrdered(http(`/mcp/prog/${upstreamTool}`), 'progress', 'legacy');
+      });
+      it('2025 Streamable HTTP session on /mcp/{project}', async () => {
+        await assertOrdered(http('/mcp/prog'), `${upstreamTool}__progress`, 'legacy');
+      });
+      it('2026-07-28 sessionless requests on /mcp/{project}/{connector}', async () => {
+        await assertOrdered(http(`/mcp/prog/${upstreamTool}`), 'progress', 'modern');
+      });
+      it('2026-07-28 sessionless requests on /mcp/{project}', async () => {
+        await assertOrdered(http('/mcp/prog'), `${upstreamTool}__progress`, 'modern');
+      });
+      it('legacy HTTP+SSE on /sse/{project}/{connector} and /sse/{project}', async () => {
+        await assertOrdered(sse(`/sse/prog/${upstreamTool}`), 'progress', 'legacy', true);
+        await assertOrdered(sse('/sse/prog'), `${upstreamTool}__progress`, 'legacy', true);
+      });
+      it('the desktop relay `toolport stdio --url`, per connector and per project', async () => {
+        await assertOrdered(relay(upstreamTool), 'progress', 'legacy', true);
+        await assertOrdered(relay(), `${upstreamTool}__progress`, 'legacy', true);
+      });
+    });
+  }
+});
