@@ -91,7 +91,7 @@ async function relayToServer(opts: StdioCommandOptions): Promise<void> {
   server.setRequestHandler('tools/call', (request, ctx) => {
     // The client's own progress token stays here; the server gets the relay's, mapped back in onprogress.
     const { _meta, ...params } = request.params;
-    const { progressToken, ...meta } = _meta ?? {};
+    const { progressToken: _clientToken, ...meta } = _meta ?? {};
     return client.callTool({ ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) }, relayOptions(ctx));
   });
   client.setNotificationHandler('notifications/tools/list_changed', () => {
