@@ -20,6 +20,8 @@ export interface StdioCommandOptions {
   databaseUrl?: string;
   url?: string;
   token?: string;
+  /** With `url`: a relayed call fails after this long with neither an answer nor progress (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -92,7 +94,10 @@ async function relayToServer(opts: StdioCommandOptions): Promise<void> {
     // The client's own progress token stays here; the server gets the relay's, mapped back in onprogress.
     const { _meta, ...params } = request.params;
     const { progressToken: _clientToken, ...meta } = _meta ?? {};
-    return client.callTool({ ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) }, relayOptions(ctx));
+    return client.callTool(
+      { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) },
+      relayOptions(ctx, opts.idleTimeoutMs ?? DEFAULT_RELAY_IDLE_TIMEOUT_MS),
+    );
   });
   client.setNotificationHandler('notifications/tools/list_changed', () => {
     void server.sendToolListChanged().catch(() => undefined);
@@ -103,14 +108,14 @@ async function relayToServer(opts: StdioCommandOptions): Promise<void> {
   });
 }
 
-/** A relayed call lives while the server answers or reports progress; the client's cancellation reaches it. */
-const RELAY_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_RELAY_IDLE_TIMEOUT_MS = 60_000;
 
-function relayOptions(ctx: ServerContext): Parameters<OrderedClient['callTool']>[1] {
+/** A relayed call lives while the server answers or reports progress; the client's cancellation reaches it. */
+function relayOptions(ctx: ServerContext, idleTimeoutMs: number): Parameters<OrderedClient['callTool']>[1] {
   const token = ctx.mcpReq._meta?.progressToken;
   return {
     signal: ctx.mcpReq.signal,
-    timeout: RELAY_IDLE_TIMEOUT_MS,
+    timeout: idleTimeoutMs,
     resetTimeoutOnProgress: true,
     // Progress is always asked for, so a long call stays alive even when the client wants no reports.
     onprogress: (p) => {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   Client,
   type JSONRPCMessage,
@@ -11,7 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedClient } from '../../src/sources/mcp/index.js';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { FIXTURE, mcpManifestYaml } from '../mcp/helpers.js';
+import { FIXTURE, mcpManifestYaml, waitFor } from '../mcp/helpers.js';
 
 /**
  * Progress through a started Toolport, on every path: the upstream (stdio child or URL server) sends STEPS
@@ -26,6 +28,8 @@ const EXPECTED = [...Array.from({ length: STEPS }, (_, i) => `progress ${i + 1}`
 let server: ServerProcess;
 let upstream: ChildProcess;
 let key: string;
+/** Where the `slow` upstream notes each call it starts and each cancellation it receives. */
+let marks: string;
 
 /** Starts the fixture as a URL upstream and resolves its URL once it listens. */
 async function startHttpUpstream(): Promise<string> {
@@ -49,6 +53,9 @@ beforeAll(async () => {
   const install = (manifest: string) =>
     admin('POST', '/v1/projects/prog/connectors/install-from-manifest', { manifest });
   expect((await install(mcpManifestYaml('up'))).status).toBe(201);
+  marks = mkdtempSync(join(tmpdir(), 'toolport-progress-'));
+  const env = { CALLS_FILE: join(marks, 'calls.log'), CANCEL_FILE: join(marks, 'cancel.log') };
+  expect((await install(mcpManifestYaml('slow', env))).status).toBe(201);
   expect((await install(`name: web\nversion: 1.0.0\nkind: mcp\nmcp:\n  url: ${JSON.stringify(url)}\n`)).status).toBe(
     201,
   );
@@ -85,11 +92,11 @@ const sse =
   () =>
     new SSEClientTransport(new URL(`${server.url}${path}`), { requestInit: bearer() });
 const relay =
-  (connector?: string): Connect =>
+  (connector?: string, extra: string[] = []): Connect =>
   () =>
     new StdioClientTransport({
       command: process.execPath,
-      args: [CLI, 'stdio', '--url', server.url, '--token', key, '--project', 'prog'].concat(
+      args: [CLI, 'stdio', '--url', server.url, '--token', key, '--project', 'prog', ...extra].concat(
         connector ? ['--connector', connector] : [],
       ),
       stderr: 'pipe',
@@ -166,4 +173,52 @@ describe('progress through a started Toolport: all notifications, in order, befo
       });
     });
   }
+});
+
+describe('the desktop relay `toolport stdio --url`: long calls and cancellation', () => {
+  const marked = (file: string): string => {
+    const path = join(marks, file);
+    return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  };
+
+  async function withRelay<T>(extra: string[], fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = new OrderedClient({ name: 'relay-e2e', version: '1.0.0' });
+    await client.connect(relay('slow', extra)());
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('keeps a call alive past its idle timeout while progress arrives, and fails a silent one', async () => {
+    await withRelay(['--idle-timeout-ms', '1500'], async (client) => {
+      const seen: number[] = [];
+      // 6 reports 500 ms apart: 3 s in all, twice the idle timeout, never 1.5 s without news.
+      const result = await client.callTool(
+        { name: 'progress', arguments: { steps: 6, intervalMs: 500 } },
+        { onprogress: (p) => seen.push(p.progress), timeout: 60_000 },
+      );
+      expect(result.content).toEqual([{ type: 'text', text: 'done 6' }]);
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+      // The same length of silence is cut off: the timeout is real, progress is what kept the first call alive.
+      await expect(client.callTool({ name: 'sleep', arguments: { ms: 3000 } }, { timeout: 60_000 })).rejects.toThrow(
+        /timed out/i,
+      );
+    });
+  }, 30_000);
+
+  it("forwards the client's cancellation through the server to the upstream", async () => {
+    await withRelay([], async (client) => {
+      const controller = new AbortController();
+      const pending = client.callTool({ name: 'sleep', arguments: { ms: 60_000 } }, { signal: controller.signal });
+      await waitFor(() => marked('calls.log').includes('sleep'), 'the upstream to start the call');
+      controller.abort('user stopped it');
+      await expect(pending).rejects.toThrow();
+      await waitFor(() => marked('cancel.log').includes('cancelled'), 'the upstream to see the cancellation');
+      // The relay and the upstream stay usable.
+      const echo = await client.callTool({ name: 'echo', arguments: { text: 'still here' } });
+      expect(echo.structuredContent).toEqual({ text: 'still here' });
+    });
+  }, 30_000);
 });
