@@ -102,6 +102,19 @@ const relay =
       stderr: 'pipe',
     });
 
+/** `toolport stdio --data`: the gateway served over stdio from the server's own store (tools run in that process). */
+const local =
+  (connector?: string): Connect =>
+  () =>
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio', '--data', server.dataDir, '--project', 'prog'].concat(
+        connector ? ['--connector', connector] : [],
+      ),
+      env: { ...(process.env as Record<string, string>), TOOLPORT_ALLOW_PRIVATE_NETWORKS: '1' },
+      stderr: 'pipe',
+    });
+
 /**
  * The SDK client (2.4) dispatches notifications a microtask late but settles a result at once, so on transports
  * that hand over a whole read in one loop (stdio, legacy SSE) it drops notifications that share a read with the
@@ -166,6 +179,10 @@ describe('progress through a started Toolport: all notifications, in order, befo
       it('legacy HTTP+SSE on /sse/{project}/{connector} and /sse/{project}', async () => {
         await assertOrdered(sse(`/sse/prog/${upstreamTool}`), 'progress', 'legacy', true);
         await assertOrdered(sse('/sse/prog'), `${upstreamTool}__progress`, 'legacy', true);
+      });
+      it('stdio (`toolport stdio --data`), per connector and per project', async () => {
+        await assertOrdered(local(upstreamTool), 'progress', 'legacy', true);
+        await assertOrdered(local(), `${upstreamTool}__progress`, 'legacy', true);
       });
       it('the desktop relay `toolport stdio --url`, per connector and per project', async () => {
         await assertOrdered(relay(upstreamTool), 'progress', 'legacy', true);
