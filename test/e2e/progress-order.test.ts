@@ -23,6 +23,8 @@ import { FIXTURE, mcpManifestYaml, waitFor } from '../mcp/helpers.js';
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 const STEPS = 5;
 const RUNS = 20;
+/** A path starts up to four client processes (stdio ones) and makes 20-40 calls: room for a loaded machine. */
+const PER_PATH_TIMEOUT_MS = 120_000;
 const EXPECTED = [...Array.from({ length: STEPS }, (_, i) => `progress ${i + 1}`), `result done ${STEPS}`];
 
 let server: ServerProcess;
@@ -164,30 +166,58 @@ describe('progress through a started Toolport: all notifications, in order, befo
     ['URL upstream', 'web'],
   ] as const) {
     describe(name, () => {
-      it('2025 Streamable HTTP session on /mcp/{project}/{connector}', async () => {
-        await assertOrdered(http(`/mcp/prog/${upstreamTool}`), 'progress', 'legacy');
-      });
-      it('2025 Streamable HTTP session on /mcp/{project}', async () => {
-        await assertOrdered(http('/mcp/prog'), `${upstreamTool}__progress`, 'legacy');
-      });
-      it('2026-07-28 sessionless requests on /mcp/{project}/{connector}', async () => {
-        await assertOrdered(http(`/mcp/prog/${upstreamTool}`), 'progress', 'modern');
-      });
-      it('2026-07-28 sessionless requests on /mcp/{project}', async () => {
-        await assertOrdered(http('/mcp/prog'), `${upstreamTool}__progress`, 'modern');
-      });
-      it('legacy HTTP+SSE on /sse/{project}/{connector} and /sse/{project}', async () => {
-        await assertOrdered(sse(`/sse/prog/${upstreamTool}`), 'progress', 'legacy', true);
-        await assertOrdered(sse('/sse/prog'), `${upstreamTool}__progress`, 'legacy', true);
-      });
-      it('stdio (`toolport stdio --data`), per connector and per project', async () => {
-        await assertOrdered(local(upstreamTool), 'progress', 'legacy', true);
-        await assertOrdered(local(), `${upstreamTool}__progress`, 'legacy', true);
-      });
-      it('the desktop relay `toolport stdio --url`, per connector and per project', async () => {
-        await assertOrdered(relay(upstreamTool), 'progress', 'legacy', true);
-        await assertOrdered(relay(), `${upstreamTool}__progress`, 'legacy', true);
-      });
+      it(
+        '2025 Streamable HTTP session on /mcp/{project}/{connector}',
+        async () => {
+          await assertOrdered(http(`/mcp/prog/${upstreamTool}`), 'progress', 'legacy');
+        },
+        PER_PATH_TIMEOUT_MS,
+      );
+      it(
+        '2025 Streamable HTTP session on /mcp/{project}',
+        async () => {
+          await assertOrdered(http('/mcp/prog'), `${upstreamTool}__progress`, 'legacy');
+        },
+        PER_PATH_TIMEOUT_MS,
+      );
+      it(
+        '2026-07-28 sessionless requests on /mcp/{project}/{connector}',
+        async () => {
+          await assertOrdered(http(`/mcp/prog/${upstreamTool}`), 'progress', 'modern');
+        },
+        PER_PATH_TIMEOUT_MS,
+      );
+      it(
+        '2026-07-28 sessionless requests on /mcp/{project}',
+        async () => {
+          await assertOrdered(http('/mcp/prog'), `${upstreamTool}__progress`, 'modern');
+        },
+        PER_PATH_TIMEOUT_MS,
+      );
+      it(
+        'legacy HTTP+SSE on /sse/{project}/{connector} and /sse/{project}',
+        async () => {
+          await assertOrdered(sse(`/sse/prog/${upstreamTool}`), 'progress', 'legacy', true);
+          await assertOrdered(sse('/sse/prog'), `${upstreamTool}__progress`, 'legacy', true);
+        },
+        PER_PATH_TIMEOUT_MS,
+      );
+      it(
+        'stdio (`toolport stdio --data`), per connector and per project',
+        async () => {
+          await assertOrdered(local(upstreamTool), 'progress', 'legacy', true);
+          await assertOrdered(local(), `${upstreamTool}__progress`, 'legacy', true);
+        },
+        PER_PATH_TIMEOUT_MS,
+      );
+      it(
+        'the desktop relay `toolport stdio --url`, per connector and per project',
+        async () => {
+          await assertOrdered(relay(upstreamTool), 'progress', 'legacy', true);
+          await assertOrdered(relay(), `${upstreamTool}__progress`, 'legacy', true);
+        },
+        PER_PATH_TIMEOUT_MS,
+      );
     });
   }
 });
