@@ -78,6 +78,7 @@ async function callTool(
     await progress.finish();
     return withTextContent(result);
   } catch (err) {
+    await progress.finish();
     if (isToolportError(err, 'validation_failed')) return invalidArguments(tool, err.details.issues ?? []);
     if (isToolportError(err, 'tool_not_found') || isToolportError(err, 'not_found')) throw unknownTool(tool.name);
     if (isToolportError(err) && !['internal', 'store_failed', 'config_invalid'].includes(err.code)) {
