@@ -16,6 +16,12 @@ function portNumber(value: string): number {
   return n;
 }
 
+function positiveMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647) throw new InvalidArgumentError('must be milliseconds >= 1');
+  return n;
+}
+
 function fail(err: unknown): never {
   console.error(`toolport: ${isToolportError(err) || err instanceof Error ? err.message : String(err)}`);
   process.exit(isToolportError(err, 'config_invalid') ? 2 : 1);
@@ -114,6 +120,11 @@ program
   .option('--database-url <url>', 'PostgreSQL URL of a Toolport store')
   .option('--url <url>', 'base URL of a running Toolport server, e.g. http://127.0.0.1:8090')
   .option('--token <token>', 'API key (or admin token) for --url')
+  .option(
+    '--idle-timeout-ms <ms>',
+    'with --url: a relayed call fails after this long with neither an answer nor progress',
+    positiveMs,
+  )
   .action(
     async (opts: {
       project: string;
@@ -123,6 +134,7 @@ program
       databaseUrl?: string;
       url?: string;
       token?: string;
+      idleTimeoutMs?: number;
     }) => {
       try {
         const { runStdioCommand } = await import('./cli/stdio-command.js');

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Server } from '@modelcontextprotocol/server';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Server, type ServerContext } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { loadConfig } from '../config/index.js';
 import { createError, createJsonLogger } from '../core/index.js';
 import { Registry } from '../registry/index.js';
+import { OrderedClient } from '../sources/mcp/index.js';
 import { createSecretBox, openStore } from '../store/index.js';
 import { packageVersion } from './paths.js';
 import { createSourceFactories } from './sources.js';
@@ -19,6 +20,8 @@ export interface StdioCommandOptions {
   databaseUrl?: string;
   url?: string;
   token?: string;
+  /** With `url`: a relayed call fails after this long with neither an answer nor progress (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -77,7 +80,7 @@ export async function runStdioCommand(opts: StdioCommandOptions): Promise<void> 
 async function relayToServer(opts: StdioCommandOptions): Promise<void> {
   const base = opts.url!.replace(/\/+$/, '');
   const path = `/mcp/${encodeURIComponent(opts.project)}${opts.connector ? `/${encodeURIComponent(opts.connector)}` : ''}`;
-  const client = new Client({ name: 'toolport-stdio', version: packageVersion() });
+  const client = new OrderedClient({ name: 'toolport-stdio', version: packageVersion() });
   const transport = new StreamableHTTPClientTransport(new URL(`${base}${path}`), {
     requestInit: { headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {} },
   });
@@ -87,7 +90,15 @@ async function relayToServer(opts: StdioCommandOptions): Promise<void> {
     { capabilities: { tools: { listChanged: true } } },
   );
   server.setRequestHandler('tools/list', (request) => client.listTools(request.params));
-  server.setRequestHandler('tools/call', (request) => client.callTool(request.params));
+  server.setRequestHandler('tools/call', (request, ctx) => {
+    // The client's own progress token stays here; the server gets the relay's, mapped back in onprogress.
+    const { _meta, ...params } = request.params;
+    const { progressToken: _clientToken, ...meta } = _meta ?? {};
+    return client.callTool(
+      { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) },
+      relayOptions(ctx, opts.idleTimeoutMs ?? DEFAULT_RELAY_IDLE_TIMEOUT_MS),
+    );
+  });
   client.setNotificationHandler('notifications/tools/list_changed', () => {
     void server.sendToolListChanged().catch(() => undefined);
   });
@@ -95,4 +106,23 @@ async function relayToServer(opts: StdioCommandOptions): Promise<void> {
   process.stdin.on('end', () => {
     void client.close().finally(() => process.exit(0));
   });
+}
+
+const DEFAULT_RELAY_IDLE_TIMEOUT_MS = 60_000;
+
+/** A relayed call lives while the server answers or reports progress; the client's cancellation reaches it. */
+function relayOptions(ctx: ServerContext, idleTimeoutMs: number): Parameters<OrderedClient['callTool']>[1] {
+  const token = ctx.mcpReq._meta?.progressToken;
+  return {
+    signal: ctx.mcpReq.signal,
+    timeout: idleTimeoutMs,
+    resetTimeoutOnProgress: true,
+    // Progress is always asked for, so a long call stays alive even when the client wants no reports.
+    onprogress: (p) => {
+      if (token === undefined) return;
+      void ctx.mcpReq
+        .notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })
+        .catch(() => undefined);
+    },
+  };
 }

@@ -65,6 +65,22 @@ describe('upstream MCP source over stdio', () => {
     ]);
   });
 
+  it('delivers every progress notification before the result, 20 calls in a row', async () => {
+    // The upstream writes its notifications and the result back to back, so they arrive in one pipe chunk.
+    const s = source({ manifest: mcpManifest(), config: {} });
+    await s.load();
+    const steps = 5;
+    for (let run = 0; run < 20; run += 1) {
+      const events: string[] = [];
+      const out = await s.invoke('progress', { steps }, { onProgress: (p) => events.push(`progress ${p.progress}`) });
+      events.push(`result ${(out.content[0] as { text: string }).text}`);
+      expect({ run, events }).toEqual({
+        run,
+        events: [...Array.from({ length: steps }, (_, i) => `progress ${i + 1}`), `result done ${steps}`],
+      });
+    }
+  });
+
   it('cancels a running call through the signal and keeps the upstream usable', async () => {
     const s = source({ manifest: mcpManifest(), config: {} });
     await s.load();

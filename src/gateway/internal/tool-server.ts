@@ -67,14 +67,18 @@ async function callTool(
   const issues = tool.validate(args);
   if (issues) return invalidArguments(tool, issues);
   const { tenantId, projectId } = options.endpoint;
+  const progress = progressReporter(ctx, options.logger);
   try {
     const result = await options.provider.callTool(tenantId, projectId, tool.connector, tool.name, args, {
       signal: ctx.mcpReq.signal,
       requestId: String(ctx.mcpReq.id),
-      ...progressReporter(ctx, options.logger),
+      ...progress.context,
     });
+    // The result leaves only after every progress notification was handed to the transport.
+    await progress.finish();
     return withTextContent(result);
   } catch (err) {
+    await progress.finish();
     if (isToolportError(err, 'validation_failed')) return invalidArguments(tool, err.details.issues ?? []);
     if (isToolportError(err, 'tool_not_found') || isToolportError(err, 'not_found')) throw unknownTool(tool.name);
     if (isToolportError(err) && !['internal', 'store_failed', 'config_invalid'].includes(err.code)) {
@@ -89,20 +93,29 @@ async function callTool(
   }
 }
 
-/** `onProgress` when the client asked for progress (`_meta.progressToken`), else nothing. */
-function progressReporter(ctx: ServerContext, logger: Logger): { onProgress?: (p: ToolProgress) => void } {
+/** Relays progress when the client asked for it (`_meta.progressToken`); nothing is sent after `finish`. */
+function progressReporter(
+  ctx: ServerContext,
+  logger: Logger,
+): { context: { onProgress?: (p: ToolProgress) => void }; finish(): Promise<void> } {
   const token = ctx.mcpReq._meta?.progressToken;
-  if (token === undefined) return {};
-  return {
-    onProgress: (p) => {
-      const params: Record<string, unknown> = { progressToken: token, progress: p.progress };
-      if (p.total !== undefined) params.total = p.total;
-      if (p.message !== undefined) params.message = p.message;
-      ctx.mcpReq.notify({ method: 'notifications/progress', params }).catch((err: unknown) => {
-        logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'progress notification dropped');
-      });
-    },
+  let last: Promise<void> = Promise.resolve();
+  let finished = false;
+  const finish = (): Promise<void> => {
+    finished = true;
+    return last;
   };
+  if (token === undefined) return { context: {}, finish };
+  const onProgress = (p: ToolProgress): void => {
+    if (finished) return;
+    const params: Record<string, unknown> = { progressToken: token, progress: p.progress };
+    if (p.total !== undefined) params.total = p.total;
+    if (p.message !== undefined) params.message = p.message;
+    last = ctx.mcpReq.notify({ method: 'notifications/progress', params }).catch((err: unknown) => {
+      logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'progress notification dropped');
+    });
+  };
+  return { context: { onProgress }, finish };
 }
 
 /** Structured results also carry their JSON as text, for clients that only read `content`. */

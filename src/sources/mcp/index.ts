@@ -11,6 +11,17 @@ export type { RestartPolicy } from './internal/supervisor.js';
 export type { StdioSandboxOptions } from './internal/stdio-plan.js';
 
 /**
+ * The SDK `Client` with one guarantee added: a response is settled only after every notification received before
+ * it (progress above all) has been handled. Use it wherever Toolport is an MCP client.
+ *
+ * @example
+ * const client = new OrderedClient({ name: 'toolport-stdio', version: '1.0.0' });
+ * await client.connect(transport);
+ * await client.callTool({ name: 'build' }, { onprogress: (p) => relay(p), resetTimeoutOnProgress: true });
+ */
+export { OrderedClient } from './internal/ordered-client.js';
+
+/**
  * Creates the ToolSource of one upstream MCP connector version. Throws ToolportError `validation_failed`
  * when the manifest has no usable `mcp` section or a `${config.KEY}` it references has no value. A stdio upstream
  * of `trust: 'tenant'` runs in the bubblewrap sandbox `sandbox` describes (refused without bubblewrap unless

@@ -1,5 +1,5 @@
 import {
-  Client,
+  type Client,
   SdkHttpError,
   SSEClientTransport,
   StreamableHTTPClientTransport,
@@ -8,6 +8,7 @@ import {
 import { createLinearSchemaValidator, type Logger, type Trust } from '../../../core/index.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import type { LaunchSpec } from './launch-spec.js';
+import { OrderedClient } from './ordered-client.js';
 import { ProcessTransport } from './process-transport.js';
 import { planStdioProcess, type StdioSandboxOptions } from './stdio-plan.js';
 import { assertPublicUrl, refusingLookup } from './url-guard.js';
@@ -92,7 +93,7 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
 }
 
 async function connectClient(transport: Transport, options: OpenOptions): Promise<Client> {
-  const client = new Client(CLIENT_INFO, {
+  const client = new OrderedClient(CLIENT_INFO, {
     capabilities: {},
     listMaxPages: LIST_MAX_PAGES,
     // The upstream's outputSchema patterns run on the linear-time engine, never on V8's RegExp.

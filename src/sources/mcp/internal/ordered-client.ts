@@ -1,0 +1,42 @@
+import { Client, type JSONRPCErrorResponse, type JSONRPCResponse } from '@modelcontextprotocol/client';
+
+/**
+ * An SDK client whose responses never overtake the notifications that arrived before them.
+ *
+ * The SDK runs a notification's handler on a microtask but settles a response synchronously, and it forgets a
+ * request's progress callback the moment the response is settled. When the last `notifications/progress` and the
+ * result are read in one chunk (a stdio pipe under load: one `data` event, several lines delivered in one loop),
+ * the response wins and the progress notification is dropped as "unknown token". Here every response — and a
+ * close that follows one — is settled on the next macrotask, after the microtask queue, hence every notification
+ * handler dispatched before it, has run. Responses keep their order among themselves (one FIFO queue).
+ */
+export class OrderedClient extends Client {
+  readonly #queue: (() => void)[] = [];
+
+  protected override _onresponse(response: JSONRPCResponse | JSONRPCErrorResponse): void {
+    this.#defer(() => super._onresponse(response));
+  }
+
+  protected override _onclose(): void {
+    // A close right after a result (an upstream that answers and exits) must not reject that result.
+    if (this.#queue.length > 0) this.#defer(() => super._onclose());
+    else super._onclose();
+  }
+
+  #defer(step: () => void): void {
+    this.#queue.push(step);
+    if (this.#queue.length === 1) setImmediate(() => this.#drain());
+  }
+
+  #drain(): void {
+    // Steps queued while draining (a response to a request sent from a handler) run in the same pass, in order.
+    for (let step = this.#queue[0]; step; step = this.#queue[0]) {
+      try {
+        step();
+      } catch (err) {
+        this.onerror?.(err instanceof Error ? err : new Error(String(err)));
+      }
+      this.#queue.shift();
+    }
+  }
+}
