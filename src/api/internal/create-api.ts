@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   createError,
@@ -9,6 +7,7 @@ import {
   type Clock,
   type Logger,
 } from '../../core/index.js';
+import { canonicalPath } from '../../registry/index.js';
 import type { RegistryApi } from '../../registry/registry-api.js';
 import type { ScriptService } from '../../registry/scripts.js';
 import type { Store } from '../../store/store.js';
@@ -168,15 +167,6 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     return () => revokeListeners.delete(listener);
   };
   return { app, authenticate, metrics, onRevoke };
-}
-
-/** The real path of an existing directory (symlinks resolved), else its absolute form. */
-function canonicalPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
-  }
 }
 
 /** JSON bodies: an empty body counts as absent (clients send `Content-Type: application/json` on bodiless POSTs). */

@@ -1,7 +1,8 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createError, trustOf, validationError } from '../../../core/index.js';
+import { isInsideRoot } from '../../../registry/index.js';
 import type { InstallRequest } from '../../../registry/types.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
@@ -49,12 +50,6 @@ const installOptions = {
   force: { type: 'boolean', description: 'Accept different content under the same version number' },
   reuse_secrets: REUSE_SECRETS,
 };
-
-/** True when `path` is `root` or below it. */
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
 
 interface Scoped {
   tenantId: string;
@@ -134,7 +129,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       // Checked before existence, so a tenant key cannot even probe which files exist elsewhere.
       if (
         !getPrincipal(request).isOperator &&
-        !ctx.fileRoots.some((root) => isInside(real ?? resolve(body.file_path), root))
+        !ctx.fileRoots.some((root) => isInsideRoot(real ?? resolve(body.file_path), root))
       ) {
         throw createError(
           'forbidden',
