@@ -56,10 +56,7 @@ export function restCommand(
 
 /** `k=v` pairs (repeatable flag) → an object; values that parse as JSON keep their type (`n=3` is a number). */
 export function collectPairs(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
-  const at = value.indexOf('=');
-  if (at <= 0) throw new Error(`expected key=value, got '${value}'`);
-  const key = value.slice(0, at);
-  const raw = value.slice(at + 1);
+  const [key, raw] = splitPair(value);
   let parsed: unknown = raw;
   try {
     parsed = JSON.parse(raw);
@@ -69,8 +66,14 @@ export function collectPairs(value: string, previous: Record<string, unknown> = 
   return { ...previous, [key]: parsed };
 }
 
-export const configPairs = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
-  const pairs = collectPairs(value, {});
-  const [[key]] = Object.entries(pairs) as [[string, unknown]];
-  return { ...previous, [key]: value.slice(value.indexOf('=') + 1) };
-};
+/** `k=v` pairs (repeatable flag) → config values, kept as the strings they are. */
+export function configPairs(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const [key, raw] = splitPair(value);
+  return { ...previous, [key]: raw };
+}
+
+function splitPair(value: string): [key: string, raw: string] {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new Error(`expected key=value, got '${value}'`);
+  return [value.slice(0, at), value.slice(at + 1)];
+}
