@@ -195,26 +195,8 @@ function Versions({ project, name }: { project: string; name: string }) {
       </table>
       {list.length > 1 && (
         <div class="row wrap">
-          <label>
-            Compare{' '}
-            <select value={a} onChange={(e) => setFrom(Number(e.currentTarget.value))}>
-              {list.map((v) => (
-                <option key={v.seq} value={v.seq}>
-                  #{v.seq} ({v.version})
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            with{' '}
-            <select value={b} onChange={(e) => setTo(Number(e.currentTarget.value))}>
-              {list.map((v) => (
-                <option key={v.seq} value={v.seq}>
-                  #{v.seq} ({v.version})
-                </option>
-              ))}
-            </select>
-          </label>
+          <VersionSelect label="Compare" list={list} value={a} onChange={setFrom} />
+          <VersionSelect label="with" list={list} value={b} onChange={setTo} />
           {diff && (
             <span aria-live="polite">
               Tool diff: <DiffText diff={diff} />
@@ -223,6 +205,27 @@ function Versions({ project, name }: { project: string; name: string }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** A labelled picker of one version of a connector (the two ends of a tool diff). */
+function VersionSelect(props: {
+  label: string;
+  list: readonly VersionInfo[];
+  value: number | undefined;
+  onChange(seq: number): void;
+}) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select value={props.value} onChange={(e) => props.onChange(Number(e.currentTarget.value))}>
+        {props.list.map((v) => (
+          <option key={v.seq} value={v.seq}>
+            #{v.seq} ({v.version})
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
