@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { registerClientCommands } from './cli/client/commands.js';
 import { registerImportOpenApiCommand } from './cli/import-openapi.js';
 import { packageVersion } from './cli/paths.js';
+import type { StdioCommandOptions } from './cli/stdio-command.js';
 // Commands load what they need when they run, so `toolport tools call …` does not start by importing the server.
 import { loadConfig, unknownSettings, type ConfigInput } from './config/index.js';
 import { createError, isToolportError } from './core/index.js';
@@ -126,16 +127,7 @@ program
     positiveMs,
   )
   .action(
-    async (opts: {
-      project: string;
-      connector?: string;
-      tenant: string;
-      data?: string;
-      databaseUrl?: string;
-      url?: string;
-      token?: string;
-      idleTimeoutMs?: number;
-    }) => {
+    async (opts: StdioCommandOptions) => {
       try {
         const { runStdioCommand } = await import('./cli/stdio-command.js');
         await runStdioCommand(opts);

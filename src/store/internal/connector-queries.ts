@@ -1,8 +1,7 @@
 import { createError } from '../../core/index.js';
-import type { SecretBox } from '../secret-box.js';
 import type { ConnectorRecord, ConnectorVersionRecord, HealthCheckRecord, ToolUsageRecord } from '../store.js';
-import type { SqlDriver, SqlParam } from './driver.js';
-import type { Op } from './errors.js';
+import type { SqlParam } from './driver.js';
+import { QueryGroup, selectAll } from './query-group.js';
 import { toConnector, toHealthCheck, toJson, toUsage, toVersion, type Row } from './rows.js';
 import { openSealed } from './sealed.js';
 import { foldUsageBatch } from './usage.js';
@@ -18,20 +17,10 @@ function where(filters: [column: string, value: string | undefined][]): { sql: s
 }
 
 /** Connectors, their versions, tool usage and health history. */
-export class ConnectorQueries {
-  readonly #db: SqlDriver;
-  readonly #box: SecretBox;
-  readonly #op: Op;
-
-  constructor(db: SqlDriver, box: SecretBox, op: Op) {
-    this.#db = db;
-    this.#box = box;
-    this.#op = op;
-  }
-
+export class ConnectorQueries extends QueryGroup {
   /** The values of every column a connector's save or update sets, in the order both statements list them. */
   #rowValues(c: ConnectorRecord): SqlParam[] {
-    const config = this.#box.encrypt(JSON.stringify(c.config));
+    const config = this.box.encrypt(JSON.stringify(c.config));
     return [
       c.kind,
       c.enabled,
@@ -46,12 +35,12 @@ export class ConnectorQueries {
 
   #toRecord(r: Row): ConnectorRecord {
     const where = { tenant_id: r.tenant_id, project_id: r.project_id, connector: r.name };
-    return toConnector(r, JSON.parse(openSealed(this.#box, r.config_enc, where)) as Record<string, string>);
+    return toConnector(r, JSON.parse(openSealed(this.box, r.config_enc, where)) as Record<string, string>);
   }
 
   saveVersion(c: ConnectorRecord, v: ConnectorVersionRecord): Promise<void> {
     const details = { tenant_id: c.tenant_id, project_id: c.project_id, connector: c.name, seq: v.seq };
-    return this.#op(
+    return this.op(
       'saveConnectorVersion',
       () => {
         if (v.tenant_id !== c.tenant_id || v.project_id !== c.project_id || v.connector_name !== c.name) {
@@ -61,7 +50,7 @@ export class ConnectorQueries {
             { field: 'version' },
           );
         }
-        return this.#db.transaction(async (tx) => {
+        return this.db.transaction(async (tx) => {
           // created_at is kept from the first install; everything else follows the new version.
           await tx.run(
             `INSERT INTO connectors (kind, enabled, status, status_reason, current_version, source_path, config_enc,
@@ -97,8 +86,8 @@ export class ConnectorQueries {
 
   update(c: ConnectorRecord): Promise<void> {
     const details = { tenant_id: c.tenant_id, project_id: c.project_id, connector: c.name };
-    return this.#op('updateConnector', () =>
-      this.#db.transaction(async (tx) => {
+    return this.op('updateConnector', () =>
+      this.db.transaction(async (tx) => {
         // A connector may only point at a version it has (rollback targets an existing one).
         const version = await tx.get<Row>(
           'SELECT seq FROM connector_versions WHERE tenant_id = ? AND project_id = ? AND connector_name = ? AND seq = ?',
@@ -133,10 +122,10 @@ export class ConnectorQueries {
   ): Promise<boolean> {
     const names = Object.keys(columns);
     const sets = names.map((c) => `${c} = ?`).join(', ');
-    return this.#op(
+    return this.op(
       operation,
       async () =>
-        (await this.#db.run(`UPDATE connectors SET ${sets} WHERE tenant_id = ? AND project_id = ? AND name = ?`, [
+        (await this.db.run(`UPDATE connectors SET ${sets} WHERE tenant_id = ? AND project_id = ? AND name = ?`, [
           ...Object.values(columns),
           key.t,
           key.p,
@@ -146,8 +135,8 @@ export class ConnectorQueries {
   }
 
   get(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
-    return this.#op('getConnector', async () => {
-      const row = await this.#db.get<Row>(
+    return this.op('getConnector', async () => {
+      const row = await this.db.get<Row>(
         'SELECT * FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?',
         [tenantId, projectId, name],
       );
@@ -160,18 +149,18 @@ export class ConnectorQueries {
       ['tenant_id', filter.tenantId],
       ['project_id', filter.projectId],
     ]);
-    return this.#op('listConnectors', async () =>
-      (await this.#db.all<Row>(`SELECT * FROM connectors ${w.sql} ORDER BY tenant_id, project_id, name`, w.params)).map(
+    return this.op('listConnectors', async () =>
+      (await this.db.all<Row>(`SELECT * FROM connectors ${w.sql} ORDER BY tenant_id, project_id, name`, w.params)).map(
         (r) => this.#toRecord(r),
       ),
     );
   }
 
   delete(tenantId: string, projectId: string, name: string): Promise<boolean> {
-    return this.#op(
+    return this.op(
       'deleteConnector',
       async () =>
-        (await this.#db.run('DELETE FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?', [
+        (await this.db.run('DELETE FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?', [
           tenantId,
           projectId,
           name,
@@ -180,19 +169,19 @@ export class ConnectorQueries {
   }
 
   listVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]> {
-    return this.#op('listConnectorVersions', async () =>
-      (
-        await this.#db.all<Row>(
-          'SELECT * FROM connector_versions WHERE tenant_id = ? AND project_id = ? AND connector_name = ? ORDER BY seq',
-          [tenantId, projectId, name],
-        )
-      ).map(toVersion),
+    return selectAll(
+      this.db,
+      this.op,
+      'listConnectorVersions',
+      'SELECT * FROM connector_versions WHERE tenant_id = ? AND project_id = ? AND connector_name = ? ORDER BY seq',
+      [tenantId, projectId, name],
+      toVersion,
     );
   }
 
   getVersion(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorVersionRecord | null> {
-    return this.#op('getConnectorVersion', async () => {
-      const row = await this.#db.get<Row>(
+    return this.op('getConnectorVersion', async () => {
+      const row = await this.db.get<Row>(
         'SELECT * FROM connector_versions WHERE tenant_id = ? AND project_id = ? AND connector_name = ? AND seq = ?',
         [tenantId, projectId, name, seq],
       );
@@ -205,7 +194,7 @@ export class ConnectorQueries {
    * were counted are dropped: usage of a removed connector has nowhere to go.
    */
   addUsage(batch: ToolUsageRecord[]): Promise<void> {
-    const merge = this.#db.dialect.mergeCounts('tool_usage.latency_buckets', 'excluded.latency_buckets');
+    const merge = this.db.dialect.mergeCounts('tool_usage.latency_buckets', 'excluded.latency_buckets');
     const sql = `INSERT INTO tool_usage (tenant_id, project_id, connector_name, tool_name, calls, errors, total_latency_ms,
         last_used_at, latency_buckets)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -218,10 +207,10 @@ export class ConnectorQueries {
           WHEN tool_usage.last_used_at IS NULL OR excluded.last_used_at > tool_usage.last_used_at THEN excluded.last_used_at
           ELSE tool_usage.last_used_at END,
         latency_buckets = ${merge}`;
-    return this.#op('addToolUsage', async () => {
+    return this.op('addToolUsage', async () => {
       const rows = foldUsageBatch(batch);
       if (rows.length === 0) return;
-      await this.#db.transaction(async (tx) => {
+      await this.db.transaction(async (tx) => {
         const present = new Map<string, boolean>();
         for (const r of rows) {
           const key = JSON.stringify([r.tenant_id, r.project_id, r.connector_name]);
@@ -256,23 +245,17 @@ export class ConnectorQueries {
       ['project_id', filter.projectId],
       ['connector_name', filter.connectorName],
     ]);
-    return this.#op('listToolUsage', async () =>
-      (
-        await this.#db.all<Row>(
-          `SELECT * FROM tool_usage ${w.sql} ORDER BY tenant_id, project_id, connector_name, tool_name`,
-          w.params,
-        )
-      ).map(toUsage),
-    );
+    const sql = `SELECT * FROM tool_usage ${w.sql} ORDER BY tenant_id, project_id, connector_name, tool_name`;
+    return selectAll(this.db, this.op, 'listToolUsage', sql, w.params, toUsage);
   }
 
   addHealthCheck(h: HealthCheckRecord, keep: number): Promise<void> {
     const key = [h.tenant_id, h.project_id, h.connector_name];
-    return this.#op(
+    return this.op(
       'addHealthCheck',
       () => {
         requireInt('keep', keep, 1);
-        return this.#db.transaction(async (tx) => {
+        return this.db.transaction(async (tx) => {
           await tx.run(
             `INSERT INTO health_checks (tenant_id, project_id, connector_name, checked_at, ok, latency_ms, message, details)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -299,8 +282,8 @@ export class ConnectorQueries {
     connectorName: string,
     limit: number,
   ): Promise<HealthCheckRecord[]> {
-    return this.#op('listHealthChecks', async () => {
-      const rows = await this.#db.all<Row>(
+    return this.op('listHealthChecks', async () => {
+      const rows = await this.db.all<Row>(
         `SELECT * FROM health_checks WHERE tenant_id = ? AND project_id = ? AND connector_name = ?
          ORDER BY checked_at DESC, seq DESC LIMIT ?`,
         [tenantId, projectId, connectorName, requireInt('limit', limit, 0)],

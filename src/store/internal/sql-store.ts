@@ -16,7 +16,8 @@ import type {
 } from '../store.js';
 import { ConnectorQueries } from './connector-queries.js';
 import type { SqlDriver } from './driver.js';
-import { translateError, type ViolationText } from './errors.js';
+import { translateError, type Op, type ViolationText } from './errors.js';
+import { selectAll } from './query-group.js';
 import { toApiKey, toJson, toProject, toScript, toTenant, type Row } from './rows.js';
 import { likePattern } from './validate.js';
 import { WebhookQueries } from './webhook-queries.js';
@@ -32,13 +33,14 @@ export class SqlStore implements Store {
   readonly #db: SqlDriver;
   readonly #connectors: ConnectorQueries;
   readonly #webhooks: WebhookQueries;
+  /** `#op` as a function value, for the query groups. */
+  readonly #opFn: Op = (operation, fn, text) => this.#op(operation, fn, text);
 
   constructor(db: SqlDriver, box: SecretBox) {
     this.driver = db.name;
     this.#db = db;
-    const op = <T>(operation: string, fn: () => Promise<T>, text?: ViolationText) => this.#op(operation, fn, text);
-    this.#connectors = new ConnectorQueries(db, box, op);
-    this.#webhooks = new WebhookQueries(db, box, op);
+    this.#connectors = new ConnectorQueries(db, box, this.#opFn);
+    this.#webhooks = new WebhookQueries(db, box, this.#opFn);
   }
 
   /** Runs one operation, translating driver failures into ToolportErrors. */
@@ -85,9 +87,7 @@ export class SqlStore implements Store {
   }
 
   listTenants(): Promise<TenantRecord[]> {
-    return this.#op('listTenants', async () =>
-      (await this.#db.all<Row>('SELECT * FROM tenants ORDER BY id')).map(toTenant),
-    );
+    return selectAll(this.#db, this.#opFn, 'listTenants', 'SELECT * FROM tenants ORDER BY id', [], toTenant);
   }
 
   deleteTenant(id: string): Promise<boolean> {
@@ -118,11 +118,8 @@ export class SqlStore implements Store {
   }
 
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
-    return this.#op('listApiKeys', async () =>
-      (await this.#db.all<Row>('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])).map(
-        toApiKey,
-      ),
-    );
+    const sql = 'SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id';
+    return selectAll(this.#db, this.#opFn, 'listApiKeys', sql, [tenantId], toApiKey);
   }
 
   revokeApiKey(tenantId: string, keyId: string, at: string): Promise<boolean> {

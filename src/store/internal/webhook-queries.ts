@@ -1,29 +1,17 @@
 import { createError } from '../../core/index.js';
-import type { SecretBox } from '../secret-box.js';
 import type { WebhookDeliveryRecord, WebhookRecord } from '../store.js';
-import type { SqlDriver } from './driver.js';
-import type { Op } from './errors.js';
+import { QueryGroup } from './query-group.js';
 import { toDelivery, toJson, toWebhook, type Row } from './rows.js';
 import { openSealed } from './sealed.js';
 import { requireInt } from './validate.js';
 
 /** Webhook subscriptions (secret sealed at rest) and their delivery log. */
-export class WebhookQueries {
-  readonly #db: SqlDriver;
-  readonly #box: SecretBox;
-  readonly #op: Op;
-
-  constructor(db: SqlDriver, box: SecretBox, op: Op) {
-    this.#db = db;
-    this.#box = box;
-    this.#op = op;
-  }
-
+export class WebhookQueries extends QueryGroup {
   createWebhook(h: WebhookRecord): Promise<void> {
-    return this.#op(
+    return this.op(
       'createWebhook',
       async () =>
-        void (await this.#db.run(
+        void (await this.db.run(
           `INSERT INTO webhooks (id, tenant_id, project_id, url, secret_enc, events, enabled, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           [
@@ -31,7 +19,7 @@ export class WebhookQueries {
             h.tenant_id,
             h.project_id,
             h.url,
-            this.#box.encrypt(h.secret),
+            this.box.encrypt(h.secret),
             toJson(h.events),
             h.enabled,
             h.created_at,
@@ -46,29 +34,29 @@ export class WebhookQueries {
   }
 
   listWebhooks(tenantId: string, projectId?: string): Promise<WebhookRecord[]> {
-    return this.#op('listWebhooks', async () => {
+    return this.op('listWebhooks', async () => {
       const rows =
         projectId === undefined
-          ? await this.#db.all<Row>('SELECT * FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])
-          : await this.#db.all<Row>(
+          ? await this.db.all<Row>('SELECT * FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])
+          : await this.db.all<Row>(
               'SELECT * FROM webhooks WHERE tenant_id = ? AND project_id = ? ORDER BY created_at, id',
               [tenantId, projectId],
             );
-      return rows.map((r) => toWebhook(r, openSealed(this.#box, r.secret_enc, { webhook_id: r.id })));
+      return rows.map((r) => toWebhook(r, openSealed(this.box, r.secret_enc, { webhook_id: r.id })));
     });
   }
 
   deleteWebhook(tenantId: string, id: string): Promise<boolean> {
-    return this.#op(
+    return this.op(
       'deleteWebhook',
-      async () => (await this.#db.run('DELETE FROM webhooks WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
+      async () => (await this.db.run('DELETE FROM webhooks WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
     );
   }
 
   addWebhookDelivery(d: WebhookDeliveryRecord, keep: number): Promise<void> {
-    return this.#op('addWebhookDelivery', () => {
+    return this.op('addWebhookDelivery', () => {
       requireInt('keep', keep, 1);
-      return this.#db.transaction(async (tx) => {
+      return this.db.transaction(async (tx) => {
         const hook = await tx.get<Row>('SELECT id FROM webhooks WHERE id = ? AND tenant_id = ?', [
           d.webhook_id,
           d.tenant_id,
@@ -93,8 +81,8 @@ export class WebhookQueries {
   }
 
   listWebhookDeliveries(tenantId: string, webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
-    return this.#op('listWebhookDeliveries', async () => {
-      const rows = await this.#db.all<Row>(
+    return this.op('listWebhookDeliveries', async () => {
+      const rows = await this.db.all<Row>(
         'SELECT * FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ? ORDER BY delivered_at DESC, seq DESC LIMIT ?',
         [tenantId, webhookId, requireInt('limit', limit, 0)],
       );
