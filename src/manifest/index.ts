@@ -2,21 +2,7 @@
  * The connector descriptor format: parse YAML with positions, validate everything at once,
  * normalise both the current and the legacy `connector:` format into ConnectorManifest.
  */
-export type {
-  ArgLocation,
-  ConfigKeySpec,
-  ConnectorManifest,
-  HealthProbe,
-  HealthSpec,
-  HttpAuth,
-  HttpConnectorSpec,
-  HttpToolSpec,
-  ManifestTool,
-  McpConnectorSpec,
-  ProbeExpectation,
-  PythonConnectorSpec,
-  ScriptParameter,
-} from './types.js';
+export type * from './types.js';
 
 /**
  * Parses a manifest (YAML/JSON text or an object), reports every problem with file, line, column and

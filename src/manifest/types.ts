@@ -125,6 +125,17 @@ export interface PythonConnectorSpec {
   scratch_mb?: number;
 }
 
+/** What a standalone Python wrapper serves: an uploaded script and how its tools are exposed. */
+export interface WrapperSpec {
+  content: string;
+  filename: string;
+  mode: 'functions' | 'script';
+  functions?: string[];
+  parameters?: ScriptParameter[];
+  toolName?: string;
+  description?: string;
+}
+
 /** A script-mode CLI parameter. */
 export interface ScriptParameter {
   name: string;

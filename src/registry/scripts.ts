@@ -7,7 +7,7 @@ import {
   type Trust,
   type ValidationIssue,
 } from '../core/index.js';
-import type { ConnectorManifest, ScriptParameter } from '../manifest/types.js';
+import type { ConnectorManifest, ScriptParameter, WrapperSpec } from '../manifest/types.js';
 import type { ScriptRecord, Store } from '../store/store.js';
 import type { Registry } from './registry-service.js';
 import type { InstallResult } from './types.js';
@@ -31,15 +31,7 @@ export interface ScriptServiceOptions {
   store: Store;
   /** Imports the script in a child process; `trust` says whose code it is (tenant code: sandboxed or refused). */
   analyze: (content: string, filename: string, trust: Trust) => Promise<ScriptAnalysisResult>;
-  buildWrapper: (spec: {
-    content: string;
-    filename: string;
-    mode: 'functions' | 'script';
-    functions?: string[];
-    parameters?: ScriptParameter[];
-    toolName?: string;
-    description?: string;
-  }) => string;
+  buildWrapper: (spec: WrapperSpec) => string;
   maxBytes: number;
 }
 

@@ -91,16 +91,17 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** Every key of a headers map must be a valid HTTP header name. */
+function checkHeaderNames(headers: Rec, base: string, issues: RawIssue[]): void {
+  for (const header of Object.keys(headers)) {
+    if (!HEADER_NAME.test(header))
+      issues.push({ pointer: child(base, header), message: `'${header}' is not a valid HTTP header name`, at: 'key' });
+  }
+}
+
 function checkHttp(http: Rec, config: Rec, issues: RawIssue[]): void {
   checkUrl(str(http.base_url), '/http/base_url', config, issues);
-  for (const header of Object.keys(rec(http.headers))) {
-    if (!HEADER_NAME.test(header))
-      issues.push({
-        pointer: child('/http/headers', header),
-        message: `'${header}' is not a valid HTTP header name`,
-        at: 'key',
-      });
-  }
+  checkHeaderNames(rec(http.headers), '/http/headers', issues);
   const auth = rec(http.auth);
   if (auth.type === 'oauth2_client_credentials') checkUrl(str(auth.token_url), '/http/auth/token_url', config, issues);
   if (
@@ -182,14 +183,7 @@ function checkMcp(mcp: Rec, config: Rec, issues: RawIssue[]): void {
   if (hasCommand && hasUrl)
     issues.push({ pointer: '/mcp/url', message: "use either 'command' or 'url', not both", at: 'key' });
   if (hasUrl) checkUrl(str(mcp.url), '/mcp/url', config, issues);
-  for (const header of Object.keys(rec(mcp.headers))) {
-    if (!HEADER_NAME.test(header))
-      issues.push({
-        pointer: child('/mcp/headers', header),
-        message: `'${header}' is not a valid HTTP header name`,
-        at: 'key',
-      });
-  }
+  checkHeaderNames(rec(mcp.headers), '/mcp/headers', issues);
 }
 
 function checkHealth(data: Rec, schemas: SchemaChecker, issues: RawIssue[]): void {

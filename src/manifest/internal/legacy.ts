@@ -1,5 +1,5 @@
-import { SLUG_PATTERN, type JsonSchema } from '../../core/index.js';
-import { ENDPOINT_PATTERN, SEMVER_PATTERN, TOOL_NAME_PATTERN } from './manifest-schema.js';
+import type { JsonSchema } from '../../core/index.js';
+import { ENDPOINT_PATTERN, TOOL_NAME_PATTERN, connectorNameSchema, versionSchema } from './manifest-schema.js';
 import { splitPointer, joinPointer } from './pointer.js';
 
 /*
@@ -50,17 +50,8 @@ export const legacyJsonSchema: JsonSchema = {
       additionalProperties: false,
       required: ['name', 'version', 'tools'],
       properties: {
-        name: {
-          type: 'string',
-          pattern: SLUG_PATTERN.source,
-          errorMessage:
-            'must be a slug: lower-case letters, digits, "-" and "_", 1-64 chars, starting and ending alphanumeric',
-        },
-        version: {
-          type: 'string',
-          pattern: SEMVER_PATTERN,
-          errorMessage: 'must be a semantic version such as "1.0.0"',
-        },
+        name: connectorNameSchema,
+        version: versionSchema,
         description: { type: 'string' },
         base_url: { type: 'string', minLength: 1 },
         auth: legacyAuth,

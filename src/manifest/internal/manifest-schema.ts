@@ -13,6 +13,18 @@ import { SLUG_PATTERN, type JsonSchema } from '../../core/index.js';
 export const SEMVER_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$';
 /** Tool names as MCP clients accept them. */
+/** A connector name: the schema both descriptor formats use. */
+export const connectorNameSchema: JsonSchema = {
+  type: 'string',
+  pattern: SLUG_PATTERN.source,
+  errorMessage: 'must be a slug: lower-case letters, digits, "-" and "_", 1-64 chars, starting and ending alphanumeric',
+};
+/** A connector version: the schema both descriptor formats use. */
+export const versionSchema: JsonSchema = {
+  type: 'string',
+  pattern: SEMVER_PATTERN,
+  errorMessage: 'must be a semantic version such as "1.0.0"',
+};
 export const TOOL_NAME_PATTERN = '^[a-zA-Z0-9_-]{1,64}$';
 /** `METHOD /path` of the endpoint shorthand. */
 export const ENDPOINT_PATTERN = '^(GET|POST|PUT|PATCH|DELETE|HEAD)\\s+/\\S*$';
@@ -181,13 +193,8 @@ export const manifestJsonSchema: JsonSchema = {
   // `x-` keys are ignored: a place for YAML anchors and tooling notes.
   patternProperties: { '^x-': {} },
   properties: {
-    name: {
-      type: 'string',
-      pattern: SLUG_PATTERN.source,
-      errorMessage:
-        'must be a slug: lower-case letters, digits, "-" and "_", 1-64 chars, starting and ending alphanumeric',
-    },
-    version: { type: 'string', pattern: SEMVER_PATTERN, errorMessage: 'must be a semantic version such as "1.0.0"' },
+    name: connectorNameSchema,
+    version: versionSchema,
     description: { type: 'string' },
     kind: { enum: ['http', 'python', 'mcp'], default: 'http' },
     config: {

@@ -34,7 +34,18 @@ export const SCHEMA_MIGRATIONS_DDL =
  * Migration 2: who a connector's content was admitted for. Rows from before default to `tenant`, the safe side:
  * an operator re-installs what must keep host powers.
  */
-export const TRUST_COLUMN_DDL = ["ALTER TABLE connectors ADD COLUMN trust TEXT NOT NULL DEFAULT 'tenant'"];
+const TRUST_COLUMN_DDL = ["ALTER TABLE connectors ADD COLUMN trust TEXT NOT NULL DEFAULT 'tenant'"];
+
+/**
+ * Every migration of one dialect, in order: both dialects run the same list, only the column types differ.
+ * Append only; never edit an applied one.
+ */
+export function migrationsFor(types: ColumnTypes): readonly Migration[] {
+  return [
+    { version: 1, name: 'initial', statements: initialSchema(types) },
+    { version: 2, name: 'connector trust', statements: TRUST_COLUMN_DDL },
+  ];
+}
 
 /** Migration 1: every table of the Store interface. */
 export function initialSchema(t: ColumnTypes): string[] {

@@ -1,4 +1,4 @@
-import { TRUST_COLUMN_DDL, initialSchema, type ColumnTypes, type Migration } from '../internal/schema.js';
+import { migrationsFor, type ColumnTypes, type Migration } from '../internal/schema.js';
 
 /** PostgreSQL column types: JSONB, native booleans, identity columns. */
 const POSTGRES_TYPES: ColumnTypes = {
@@ -11,8 +11,5 @@ const POSTGRES_TYPES: ColumnTypes = {
   tableSuffix: '',
 };
 
-/** Every PostgreSQL migration, in order. Append only; never edit an applied one. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'initial', statements: initialSchema(POSTGRES_TYPES) },
-  { version: 2, name: 'connector trust', statements: TRUST_COLUMN_DDL },
-];
+/** Every PostgreSQL migration, in order (the shared list with this dialect's types). */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = migrationsFor(POSTGRES_TYPES);

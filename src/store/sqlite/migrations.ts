@@ -1,4 +1,4 @@
-import { TRUST_COLUMN_DDL, initialSchema, type ColumnTypes, type Migration } from '../internal/schema.js';
+import { migrationsFor, type ColumnTypes, type Migration } from '../internal/schema.js';
 
 /** SQLite column types: STRICT tables, booleans as 0/1 integers, JSON as text. */
 const SQLITE_TYPES: ColumnTypes = {
@@ -11,8 +11,5 @@ const SQLITE_TYPES: ColumnTypes = {
   tableSuffix: ' STRICT',
 };
 
-/** Every SQLite migration, in order. Append only; never edit an applied one. */
-export const SQLITE_MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'initial', statements: initialSchema(SQLITE_TYPES) },
-  { version: 2, name: 'connector trust', statements: TRUST_COLUMN_DDL },
-];
+/** Every SQLite migration, in order (the shared list with this dialect's types). */
+export const SQLITE_MIGRATIONS: readonly Migration[] = migrationsFor(SQLITE_TYPES);

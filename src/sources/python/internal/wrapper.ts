@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { ScriptParameter } from '../../../manifest/types.js';
+import type { WrapperSpec } from '../../../manifest/types.js';
+
+export type { WrapperSpec };
 import { runnerPath } from './runner-path.js';
 
-/** What a standalone wrapper serves: the script and how it is exposed. */
-export interface WrapperSpec {
-  content: string;
-  filename: string;
-  mode: 'functions' | 'script';
-  functions?: string[];
-  parameters?: ScriptParameter[];
-  toolName?: string;
-  description?: string;
-}
 
 /**
  * Builds the "generated wrapper": one Python file, runnable with nothing but Python 3, that embeds the
