@@ -6,7 +6,6 @@ import {
   type Clock,
   type InvokeContext,
   type ToolCallResult,
-  type Trust,
 } from '../core/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 import type { HealthCheckRecord, ProjectRecord } from '../store/store.js';
@@ -212,14 +211,9 @@ export class Registry implements RegistryApi {
     return versions.sort((a, b) => b.seq - a.seq).map((v) => toVersionSummary(v, live.record.current_version));
   }
 
-  async rollback(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    seq: number,
-    options: { trust?: Trust; reuseSecrets?: boolean } = {},
-  ): Promise<ConnectorSummary> {
-    await this.#core.commands.rollback(tenantId, projectId, name, seq, options);
+  async rollback(...args: Parameters<RegistryApi['rollback']>): Promise<ConnectorSummary> {
+    const [tenantId, projectId, name] = args;
+    await this.#core.commands.rollback(...args);
     this.#core.health.reset(tenantId, projectId, name);
     return this.getConnector(tenantId, projectId, name);
   }

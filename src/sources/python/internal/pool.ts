@@ -2,10 +2,8 @@ import { type Clock, createError, type Logger, systemClock } from '../../../core
 
 import { describeExit, type PythonWorker, type WorkerExit } from './worker.js';
 
-/** Tuning of a worker pool; everything but `start` and `maxWorkers` has a default. */
-export interface PoolOptions {
-  start: () => Promise<PythonWorker>;
-  maxWorkers: number;
+/** Tuning of a worker pool that has defaults (tests and operators set them; defaults suit production). */
+export interface PoolTuning {
   /** Calls waiting for a worker beyond this are rejected with `rate_limited`. */
   maxQueue?: number;
   /** Idle workers beyond the first are closed after this long. */
@@ -15,6 +13,12 @@ export interface PoolOptions {
   crashWindowMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+}
+
+/** What a worker pool needs; everything but `start`, `maxWorkers` and `logger` has a default. */
+export interface PoolOptions extends PoolTuning {
+  start: () => Promise<PythonWorker>;
+  maxWorkers: number;
   logger: Logger;
   clock?: Clock;
 }

@@ -20,7 +20,7 @@ import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/t
 import { cgroupManager, type TreeLimits } from './cgroup.js';
 import { type EgressProxy, startEgressProxy } from './egress-proxy.js';
 import { DEFAULT_TREE_LIMITS, decideLaunch, effectiveLimits } from './launch-policy.js';
-import { WorkerPool } from './pool.js';
+import { WorkerPool, type PoolTuning } from './pool.js';
 import { runnerPath } from './runner-path.js';
 import { detectBwrap, resolvePython } from './sandbox.js';
 import { configEnv, createSpawnSpec, EGRESS_SOCKET, type NetworkMode, serveArgs } from './spawn-plan.js';
@@ -57,14 +57,7 @@ export interface PythonSourceOptions {
   /** Parent directory of the per-source scratch directories (the OS temp dir by default). */
   scratchRoot?: string;
   /** Pool tuning (tests and operators); defaults suit production. */
-  pool?: {
-    maxQueue?: number;
-    idleMs?: number;
-    crashThreshold?: number;
-    crashWindowMs?: number;
-    backoffBaseMs?: number;
-    backoffMaxMs?: number;
-  };
+  pool?: PoolTuning;
   /** How long a worker may take to import the script and answer `initialize`. */
   startTimeoutMs?: number;
 }
