@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { must } from '../api/client';
-import { ConfirmButton, CopyButton, Empty, ErrorBox, Section, when } from '../components/common';
+import { ConfirmButton, CopyButton, Empty, ErrorBox, Section, TableHead, when } from '../components/common';
 import { useAction, useApp, useLoad, type PageProps } from '../state';
 
 export function AccessPage(_props: PageProps) {
@@ -39,14 +39,7 @@ function Tenants() {
       <ErrorBox error={tenants.error ?? action.error} />
       <div class="table-wrap">
         <table aria-label="Tenants">
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Id', 'Name', 'Created', 'Actions']} />
           <tbody>
             {tenants.data?.map((t) => (
               <tr key={t.id}>
@@ -136,16 +129,7 @@ function ApiKeys() {
       {keys.data?.length === 0 && <Empty>No API keys yet.</Empty>}
       <div class="table-wrap">
         <table aria-label="API keys">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Prefix', 'Scopes', 'Created', 'Last used', 'State']} />
           <tbody>
             {keys.data?.map((k) => (
               <tr key={k.id} data-key={k.name}>

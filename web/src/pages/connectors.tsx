@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, must, type Issue } from '../api/client';
-import { ConfirmButton, Empty, ErrorBox, Section, StatusBadge, when } from '../components/common';
+import { ConfirmButton, Empty, ErrorBox, Section, StatusBadge, TableHead, when } from '../components/common';
 import { YamlEditor } from '../components/yaml-editor';
 import { useAction, useApp, useLoad, type PageProps } from '../state';
 import { diffBetween, type VersionInfo } from './version-diff';
@@ -60,16 +60,7 @@ export function ConnectorsPage(_props: PageProps) {
         {list.data?.length === 0 && <Empty>No connectors yet: install one below.</Empty>}
         <div class="table-wrap">
           <table aria-label="Connectors" class="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Version</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tools</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Kind', 'Version', 'Status', 'Tools', 'Actions']} />
             <tbody>
               {list.data?.map((c) => (
                 <Fragment key={c.name}>
@@ -162,15 +153,7 @@ function Versions({ project, name }: { project: string; name: string }) {
     <div class="versions">
       <ErrorBox error={versions.error ?? action.error} />
       <table aria-label={`Versions of ${name}`}>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Version</th>
-            <th scope="col">Created</th>
-            <th scope="col">Changes from the previous</th>
-            <th scope="col" />
-          </tr>
-        </thead>
+        <TableHead columns={['#', 'Version', 'Created', 'Changes from the previous', '']} />
         <tbody>
           {list.map((v) => (
             <tr key={v.seq}>

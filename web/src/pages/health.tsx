@@ -2,7 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import { must } from '../api/client';
 import { Chart } from '../components/chart';
-import { Empty, ErrorBox, Section, StatusBadge, when } from '../components/common';
+import { Empty, ErrorBox, Section, StatusBadge, TableHead, when } from '../components/common';
 import { useAction, useApp, useLoad, type PageProps } from '../state';
 
 /** p50 as bars centred on each tool. */
@@ -309,15 +309,7 @@ function ToolLatency({ tools }: { tools: ToolUsage[] }) {
       )}
       <div class="table-wrap">
         <table aria-label="Usage by tool">
-          <thead>
-            <tr>
-              <th scope="col">Tool</th>
-              <th scope="col">Calls</th>
-              <th scope="col">Errors</th>
-              <th scope="col">Error rate</th>
-              <th scope="col">p50 / p95 / p99 ms</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Tool', 'Calls', 'Errors', 'Error rate', 'p50 / p95 / p99 ms']} />
           <tbody>
             {tools.map((t) => {
               const calls = t.usage?.calls ?? 0;
