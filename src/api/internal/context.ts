@@ -6,6 +6,7 @@ import type { ConnectorVersionRecord, Store } from '../../store/store.js';
 import type { RouteScope } from './auth.js';
 import type { MetricsRegistry } from './metrics.js';
 import type { OpenApiCollector } from './openapi.js';
+import { pathParams } from './schemas.js';
 
 /** What route modules need, handed over by createApi (no module-level state). */
 export interface ApiContext {
@@ -47,11 +48,15 @@ export interface RouteSpec {
   handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
-/** Adds a route; the schema carries the OpenAPI fields the collector reads. */
+/**
+ * Adds a route; the schema carries the OpenAPI fields the collector reads. Path parameters are validated by the
+ * shared schema of their name (see `params`) unless the route gives its own.
+ */
 export function addRoute(app: FastifyInstance, spec: RouteSpec): void {
   const schema: Json = { summary: spec.summary, tags: spec.tags, response: spec.response };
   if (spec.description) schema.description = spec.description;
-  if (spec.params) schema.params = spec.params;
+  const params = spec.params ?? pathParams(spec.url);
+  if (params) schema.params = params;
   if (spec.querystring) schema.querystring = spec.querystring;
   if (spec.body) schema.body = spec.body;
   app.route({

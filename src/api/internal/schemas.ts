@@ -40,6 +40,16 @@ export function params(...names: (keyof typeof PARAMS)[]): Json {
   return { type: 'object', properties, required: names, additionalProperties: false };
 }
 
+/** The params schema of a route path's `:name` segments; undefined when it has none. */
+export function pathParams(url: string): Json | undefined {
+  const names = [...url.matchAll(/:([a-z_]+)/g)].map((m) => m[1] as string);
+  if (names.length === 0) return undefined;
+  const unknown = names.filter((n) => !(n in PARAMS));
+  // A programming error, caught when the routes are registered at start.
+  if (unknown.length) throw new Error(`route ${url}: no shared schema for path parameter(s) ${unknown.join(', ')}`);
+  return params(...(names as (keyof typeof PARAMS)[]));
+}
+
 /** An object schema that rejects unknown fields. */
 export function object(properties: Json, required: string[] = [], extra: Json = {}): Json {
   return { type: 'object', properties, required, additionalProperties: false, ...extra };

@@ -13,7 +13,6 @@ import {
   list,
   noContent,
   object,
-  params,
   REUSE_SECRETS,
   versionSchema,
 } from '../schemas.js';
@@ -91,7 +90,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     scope: 'read',
     tags: TAGS,
     summary: "List the project's connectors",
-    params: params('project_id'),
     response: { 200: list('connectors', connectorSchema, 'Connectors') },
     handler: async (request) => {
       const { tenantId, projectId } = scoped(request);
@@ -107,7 +105,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     summary: 'Install or update a connector from a manifest file on the server',
     description:
       'The file is watched for hot reload. 201 when the connector is new, 200 when a version is added (or nothing changed). Tenant API keys may name only files under the configured file roots (403 otherwise).',
-    params: params('project_id'),
     body: object(
       {
         file_path: {
@@ -157,7 +154,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     tags: TAGS,
     summary: 'Install or update a connector from a manifest (object or YAML text)',
     description: '201 when the connector is new, 200 when a version is added (or nothing changed).',
-    params: params('project_id'),
     body: object(
       {
         manifest: {
@@ -183,7 +179,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     scope: 'read',
     tags: TAGS,
     summary: 'Get a connector',
-    params: params('project_id', 'name'),
     response: { 200: connectorSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
@@ -197,7 +192,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     scope: 'admin',
     tags: TAGS,
     summary: 'Uninstall a connector with its versions and history',
-    params: params('project_id', 'name'),
     response: { 204: noContent },
     handler: async (request, reply) => {
       const { tenantId, projectId, name } = scoped(request);
@@ -216,7 +210,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       scope: 'admin',
       tags: TAGS,
       summary: `${enabled ? 'Enable' : 'Disable'} a connector`,
-      params: params('project_id', 'name'),
       response: { 200: connectorSchema },
       handler: async (request) => {
         const { tenantId, projectId, name } = scoped(request);
@@ -231,7 +224,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     scope: 'read',
     tags: TAGS,
     summary: "List a connector's versions with their tool diffs",
-    params: params('project_id', 'name'),
     response: { 200: list('versions', versionSchema, 'Versions, oldest first') },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
@@ -246,7 +238,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     scope: 'admin',
     tags: TAGS,
     summary: 'Serve an earlier version again',
-    params: params('project_id', 'name'),
     body: object(
       {
         version: { type: 'integer', minimum: 1, description: 'Version sequence number (`seq`) to roll back to' },
@@ -274,7 +265,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     tags: TAGS,
     summary: "Change a connector's config values",
     description: 'Values are merged with the current ones; `null` removes a key. Values are never returned.',
-    params: params('project_id', 'name'),
     body: object({ config: { ...configMap, additionalProperties: { type: ['string', 'null'], maxLength: 65_536 } } }, [
       'config',
     ]),
@@ -293,7 +283,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     tags: TAGS,
     summary: "Set (or with null clear) a connector's functional health probe",
     description: 'Overrides the probe of the manifest: a real tool call with expectations on its result.',
-    params: params('project_id', 'name'),
     body: object(
       {
         probe: {
@@ -319,7 +308,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     scope: 'read',
     tags: TAGS,
     summary: 'Health check history, newest first',
-    params: params('project_id', 'name'),
     querystring: object({ limit: { type: 'integer', minimum: 1, maximum: 500, default: 20 } }),
     response: { 200: list('checks', healthCheckSchema, 'Health checks') },
     handler: async (request) => {
@@ -336,7 +324,6 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     scope: 'admin',
     tags: TAGS,
     summary: 'Check health now (a real tool execution when a probe is configured)',
-    params: params('project_id', 'name'),
     response: { 200: healthCheckSchema },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);

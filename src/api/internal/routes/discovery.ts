@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { manifestJsonSchema } from '../../../manifest/index.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
-import { object, params } from '../schemas.js';
+import { object } from '../schemas.js';
 
 /** Builds client configuration snippets; the gateway's builder, injected by the composition root. */
 export type ClientConfigBuilder = (options: {
@@ -35,7 +35,6 @@ export function registerDiscoveryRoutes(
     tags: ['projects'],
     summary: 'Ready-to-paste MCP client entries (Claude Desktop, Cursor, VS Code, MCP Inspector) for this project',
     description: 'The API key is a placeholder: keys are shown once, at creation, and never echoed back.',
-    params: params('project_id'),
     querystring: object({
       connector: { type: 'string', minLength: 1, maxLength: 64, description: 'One connector only' },
     }),

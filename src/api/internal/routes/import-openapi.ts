@@ -3,7 +3,7 @@ import { createError } from '../../../core/index.js';
 import { buildManifest, loadOpenApiDocument } from '../../../openapi/index.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
-import { doc, installResultSchema, object, params } from '../schemas.js';
+import { doc, installResultSchema, object } from '../schemas.js';
 
 const patterns = (description: string): Record<string, unknown> => ({
   type: 'array',
@@ -58,7 +58,6 @@ export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext
     summary: 'Generate (and optionally install) a connector from an OpenAPI 3.0/3.1 or Swagger 2.0 document',
     description:
       'The document is sent inline (object, or JSON/YAML text); the server fetches no URL and resolves no external `$ref` for it (use `toolport import-openapi` for documents on the web or split over files). 200 with the preview; 201 when `install` is true and the connector was installed (new or a new version).',
-    params: params('project_id'),
     body: object(
       {
         spec: {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
-import { list, noContent, object, params, projectSchema, slug } from '../schemas.js';
+import { list, noContent, object, projectSchema, slug } from '../schemas.js';
 
 const TAGS = ['projects'];
 const name = { type: 'string', minLength: 1, maxLength: 200, description: 'Display name (defaults to the id)' };
@@ -39,7 +39,6 @@ export function registerProjectRoutes(app: FastifyInstance, { registry }: ApiCon
     scope: 'read',
     tags: TAGS,
     summary: 'Get a project',
-    params: params('project_id'),
     response: { 200: projectSchema },
     handler: async (request) =>
       registry.getProject(getPrincipal(request).tenantId, (request.params as { project_id: string }).project_id),
@@ -51,7 +50,6 @@ export function registerProjectRoutes(app: FastifyInstance, { registry }: ApiCon
     scope: 'admin',
     tags: TAGS,
     summary: "Change a project's name or description",
-    params: params('project_id'),
     body: object({ name, description }, [], {
       minProperties: 1,
       'x-error': "must change at least one of 'name', 'description'",
@@ -73,7 +71,6 @@ export function registerProjectRoutes(app: FastifyInstance, { registry }: ApiCon
     scope: 'admin',
     tags: TAGS,
     summary: 'Delete a project with its connectors',
-    params: params('project_id'),
     response: { 204: noContent },
     handler: async (request, reply) => {
       await registry.deleteProject(

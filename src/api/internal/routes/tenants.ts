@@ -3,7 +3,7 @@ import { createError, isoTime } from '../../../core/index.js';
 import type { ApiKeyRecord, ApiKeyScope } from '../../../store/store.js';
 import { generateApiKey, getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
-import { apiKeySchema, list, newApiKeySchema, noContent, object, params, slug, tenantSchema } from '../schemas.js';
+import { apiKeySchema, list, newApiKeySchema, noContent, object, slug, tenantSchema } from '../schemas.js';
 
 const TAGS = ['tenants'];
 const KEY_TAGS = ['api-keys'];
@@ -139,7 +139,6 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     scope: 'operator',
     tags: TAGS,
     summary: 'Get a tenant',
-    params: params('id'),
     response: { 200: tenantSchema },
     handler: async (request) => {
       const { id } = request.params as { id: string };
@@ -160,7 +159,6 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
       'webhooks, scripts and API keys in one store transaction; open MCP sessions of the tenant are closed. A ' +
       'tenant that holds anything beyond its empty `default` project is deleted only with `?force=true` ' +
       '(otherwise 409 listing what it holds). The `default` tenant cannot be deleted.',
-    params: params('id'),
     querystring: object({
       force: { type: 'boolean', description: 'Delete the tenant even when it still holds projects or connectors' },
     }),
@@ -196,7 +194,6 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     scope: 'operator',
     tags: KEY_TAGS,
     summary: 'Create an API key for a tenant (the key is shown once)',
-    params: params('id'),
     body: createKeyBody,
     response: { 201: newApiKeySchema },
     handler: async (request, reply) => {
@@ -212,7 +209,6 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     scope: 'operator',
     tags: KEY_TAGS,
     summary: "List a tenant's API keys",
-    params: params('id'),
     response: { 200: list('api_keys', apiKeySchema, 'Keys, revoked ones included') },
     handler: async (request) => {
       const { id } = request.params as { id: string };
@@ -227,7 +223,6 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     scope: 'operator',
     tags: KEY_TAGS,
     summary: 'Revoke an API key',
-    params: params('id', 'key_id'),
     response: { 204: noContent },
     handler: async (request, reply) => {
       const { id, key_id } = request.params as { id: string; key_id: string };
@@ -269,7 +264,6 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     scope: 'admin',
     tags: KEY_TAGS,
     summary: "Revoke an API key of the caller's tenant",
-    params: params('key_id'),
     response: { 204: noContent },
     handler: async (request, reply) => {
       await revokeKey(getPrincipal(request).tenantId, (request.params as { key_id: string }).key_id);

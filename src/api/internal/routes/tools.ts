@@ -3,16 +3,7 @@ import { createError } from '../../../core/index.js';
 import type { ToolSummary } from '../../../registry/registry-api.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, type ApiContext } from '../context.js';
-import {
-  list,
-  object,
-  params,
-  reloadOutcomeSchema,
-  slug,
-  statsSchema,
-  toolResultSchema,
-  toolSchema,
-} from '../schemas.js';
+import { list, object, reloadOutcomeSchema, slug, statsSchema, toolResultSchema, toolSchema } from '../schemas.js';
 
 const TAGS = ['tools'];
 const PROJECT = '/v1/projects/:project_id';
@@ -66,7 +57,6 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     scope: 'read',
     tags: TAGS,
     summary: "List the project's tools with usage",
-    params: params('project_id'),
     querystring: object({
       connector: slug('Only tools of this connector'),
       enabled: { type: 'boolean', description: 'Only tools whose connector is (not) enabled' },
@@ -88,7 +78,6 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     scope: 'read',
     tags: TAGS,
     summary: 'Get a tool with its schemas and usage',
-    params: params('project_id', 'tool_name'),
     response: { 200: toolSchema },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -107,7 +96,6 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     summary: 'Call a tool',
     description:
       'Body: `{"arguments": {...}}` or the arguments object itself. Invalid arguments → 400 with JSON pointers; tool failures are 200 results with `isError: true`.',
-    params: params('project_id', 'tool_name'),
     body: {
       type: 'object',
       additionalProperties: true,
@@ -141,7 +129,6 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     scope: 'read',
     tags: ['stats'],
     summary: 'Project statistics',
-    params: params('project_id'),
     response: { 200: statsSchema },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -155,7 +142,6 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     scope: 'admin',
     tags: ['connectors'],
     summary: 'Re-read every file-installed connector now',
-    params: params('project_id'),
     response: { 200: list('outcomes', reloadOutcomeSchema, 'What happened per connector') },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -169,7 +155,6 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     scope: 'admin',
     tags: ['connectors'],
     summary: 'Install the bundled sample connectors',
-    params: params('project_id'),
     response: {
       200: list(
         'installed',
