@@ -4,15 +4,11 @@ import type {
   ApiKeyRecord,
   ChangeNotice,
   ConnectorRecord,
-  ConnectorVersionRecord,
-  HealthCheckRecord,
   ProjectRecord,
   ScriptRecord,
   Store,
   TenantRecord,
   ToolUsageRecord,
-  WebhookDeliveryRecord,
-  WebhookRecord,
 } from '../store.js';
 import { ConnectorQueries } from './connector-queries.js';
 import type { SqlDriver } from './driver.js';
@@ -202,12 +198,8 @@ export class SqlStore implements Store {
 
   // Connectors, versions, usage and health: see connector-queries.ts.
 
-  saveConnectorVersion(connector: ConnectorRecord, version: ConnectorVersionRecord): Promise<void> {
-    return this.#connectors.saveVersion(connector, version);
-  }
-  updateConnector(connector: ConnectorRecord): Promise<void> {
-    return this.#connectors.update(connector);
-  }
+  readonly saveConnectorVersion: Store['saveConnectorVersion'] = (...args) => this.#connectors.saveVersion(...args);
+  readonly updateConnector: Store['updateConnector'] = (...args) => this.#connectors.update(...args);
   readonly updateConnectorStatus: Store['updateConnectorStatus'] = (t, p, name, change) =>
     this.#connectors.updateColumns('updateConnectorStatus', { t, p, name }, change);
   readonly updateConnectorMetadata: Store['updateConnectorMetadata'] = (t, p, name, metadata, updated_at) =>
@@ -216,29 +208,14 @@ export class SqlStore implements Store {
       { t, p, name },
       { metadata: toJson(metadata), updated_at },
     );
-  getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
-    return this.#connectors.get(tenantId, projectId, name);
-  }
+  readonly getConnector: Store['getConnector'] = (...args) => this.#connectors.get(...args);
   listConnectors(filter?: { tenantId?: string; projectId?: string }): Promise<ConnectorRecord[]> {
     return this.#connectors.list(filter ?? {});
   }
-  deleteConnector(tenantId: string, projectId: string, name: string): Promise<boolean> {
-    return this.#connectors.delete(tenantId, projectId, name);
-  }
-  listConnectorVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]> {
-    return this.#connectors.listVersions(tenantId, projectId, name);
-  }
-  getConnectorVersion(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    seq: number,
-  ): Promise<ConnectorVersionRecord | null> {
-    return this.#connectors.getVersion(tenantId, projectId, name, seq);
-  }
-  addToolUsage(batch: ToolUsageRecord[]): Promise<void> {
-    return this.#connectors.addUsage(batch);
-  }
+  readonly deleteConnector: Store['deleteConnector'] = (...args) => this.#connectors.delete(...args);
+  readonly listConnectorVersions: Store['listConnectorVersions'] = (...args) => this.#connectors.listVersions(...args);
+  readonly getConnectorVersion: Store['getConnectorVersion'] = (...args) => this.#connectors.getVersion(...args);
+  readonly addToolUsage: Store['addToolUsage'] = (...args) => this.#connectors.addUsage(...args);
   listToolUsage(filter?: {
     tenantId?: string;
     projectId?: string;
@@ -246,17 +223,8 @@ export class SqlStore implements Store {
   }): Promise<ToolUsageRecord[]> {
     return this.#connectors.listUsage(filter ?? {});
   }
-  addHealthCheck(check: HealthCheckRecord, keep: number): Promise<void> {
-    return this.#connectors.addHealthCheck(check, keep);
-  }
-  listHealthChecks(
-    tenantId: string,
-    projectId: string,
-    connectorName: string,
-    limit: number,
-  ): Promise<HealthCheckRecord[]> {
-    return this.#connectors.listHealthChecks(tenantId, projectId, connectorName, limit);
-  }
+  readonly addHealthCheck: Store['addHealthCheck'] = (...args) => this.#connectors.addHealthCheck(...args);
+  readonly listHealthChecks: Store['listHealthChecks'] = (...args) => this.#connectors.listHealthChecks(...args);
 
   // Scripts
 
@@ -332,21 +300,12 @@ export class SqlStore implements Store {
 
   // Webhooks: see webhook-queries.ts.
 
-  createWebhook(hook: WebhookRecord): Promise<void> {
-    return this.#webhooks.createWebhook(hook);
-  }
-  listWebhooks(tenantId: string, projectId?: string): Promise<WebhookRecord[]> {
-    return this.#webhooks.listWebhooks(tenantId, projectId);
-  }
-  deleteWebhook(tenantId: string, id: string): Promise<boolean> {
-    return this.#webhooks.deleteWebhook(tenantId, id);
-  }
-  addWebhookDelivery(delivery: WebhookDeliveryRecord, keep: number): Promise<void> {
-    return this.#webhooks.addWebhookDelivery(delivery, keep);
-  }
-  listWebhookDeliveries(tenantId: string, webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
-    return this.#webhooks.listWebhookDeliveries(tenantId, webhookId, limit);
-  }
+  readonly createWebhook: Store['createWebhook'] = (...args) => this.#webhooks.createWebhook(...args);
+  readonly listWebhooks: Store['listWebhooks'] = (...args) => this.#webhooks.listWebhooks(...args);
+  readonly deleteWebhook: Store['deleteWebhook'] = (...args) => this.#webhooks.deleteWebhook(...args);
+  readonly addWebhookDelivery: Store['addWebhookDelivery'] = (...args) => this.#webhooks.addWebhookDelivery(...args);
+  readonly listWebhookDeliveries: Store['listWebhookDeliveries'] = (...args) =>
+    this.#webhooks.listWebhookDeliveries(...args);
 
   // Settings
 
