@@ -6,6 +6,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectBwrap } from '../../src/sandbox/index.js';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PROBE = fileURLToPath(new URL('../mcp/fixtures/probe-upstream.mjs', import.meta.url));
 const NODE = process.execPath;
@@ -54,14 +55,6 @@ function pidsWithMarker(marker: string): number[] {
     }
   }
   return pids;
-}
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Installs the probe into project p1 of tenant acme (with the given client) and expects it active. */

@@ -309,12 +309,3 @@ export async function createFixtureProvider(): Promise<TestProvider> {
   await provider.install('default', 'demo', 'echo', new EchoSource([ECHO_TOOLS[0]!]));
   return provider;
 }
-
-/** Resolves when `predicate` holds, polling every 10 ms (fails after `timeoutMs`). */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

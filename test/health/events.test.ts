@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryEvent } from '../../src/registry/index.js';
+import { waitFor } from '../helpers/wait.js';
 import { ADMIN, FAST_HEARTBEAT, openSse, startLiveServer, type LiveServer, type SseClient } from './live-server.js';
-import { startUpstream, statusManifest, waitFor, type Upstream } from './upstream.js';
+import { startUpstream, statusManifest, type Upstream } from './upstream.js';
 
 describe('GET /v1/events over real HTTP', () => {
   let s: LiveServer;

@@ -4,7 +4,8 @@ import { runStdio } from '../../src/cli/stdio.js';
 import { createJsonLogger } from '../../src/core/index.js';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
 import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
-import { mcpManifestYaml, waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { mcpManifestYaml } from './helpers.js';
 
 describe('upstream MCP connector in a real registry and gateway', () => {
   let h: RegistryHarness;

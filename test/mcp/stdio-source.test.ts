@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolProgress, ToolSource } from '../../src/core/index.js';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
-import { isAlive, mcpManifest, waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { isAlive, mcpManifest } from './helpers.js';
 
 const sources: ToolSource[] = [];
 function source(...args: Parameters<typeof createMcpSource>): ToolSource {
