@@ -25,7 +25,14 @@ export class EchoSource implements ToolSource {
   readonly kind = 'echo';
   calls: { tool: string; args: Record<string, unknown> }[] = [];
   aborted = 0;
+  #openGate!: () => void;
+  readonly #gate = new Promise<void>((resolve) => (this.#openGate = resolve));
   constructor(private readonly tools: ToolDefinition[] = ECHO_TOOLS) {}
+
+  /** Lets every call of the `gate` tool (waiting or still to come) finish: a call held in flight for as long as a test needs. */
+  openGate(): void {
+    this.#openGate();
+  }
 
   async load(): Promise<ToolDefinition[]> {
     return this.tools;
@@ -48,6 +55,9 @@ export class EchoSource implements ToolSource {
         }
         return { content: [{ type: 'text', text: `counted ${steps}` }] };
       }
+      case 'gate':
+        await this.#gate;
+        return { content: [{ type: 'text', text: 'gate opened' }] };
       case 'wait':
         // Resolves only when the caller cancels: proves the abort signal reaches the source.
         return new Promise((resolve) => {
