@@ -95,7 +95,12 @@ describe('GET /v1/events over real HTTP', () => {
     expect(acmeProject.status).toBe(201);
     await acme.next((e) => e.event === 'project.created');
     await operatorAsAcme.next((e) => e.event === 'project.created');
+    // Positive control for the operator's stream: a change of tenant default made after acme's project reaches
+    // it; events arrive in order, so acme's would have come first.
+    expect((await s.request('POST', '/v1/projects', { id: 'after-acme' })).status).toBe(201);
+    await operator.next((e) => e.event === 'project.created' && parse(e.data).project_id === 'after-acme');
 
+    // The tenant streams each saw the other tenant's change before their own (install, then acme's project).
     expect(acme.events.every((e) => parse(e.data).tenant_id === 'acme')).toBe(true);
     expect(operator.events.every((e) => parse(e.data).tenant_id === 'default')).toBe(true);
     expect(operatorAsAcme.events.every((e) => parse(e.data).tenant_id === 'acme')).toBe(true);
