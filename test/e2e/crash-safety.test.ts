@@ -9,20 +9,26 @@ describe('crash safety of the SQLite store', () => {
     const api = createRestClient(first.url, first.adminToken);
     const acknowledged: string[] = [];
     let stop = false;
+    let enough!: () => void;
+    const sixtyAcknowledged = new Promise<void>((resolve) => (enough = resolve));
     // Four writers hammer the server; each 201 is an acknowledged write.
     const writer = async (w: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         const id = `p-${w}-${i}`;
         try {
           const res = await api('POST', '/v1/projects', { id, description: 'x'.repeat(200) });
-          if (res.status === 201) acknowledged.push(id);
+          if (res.status === 201 && acknowledged.push(id) === 60) enough();
         } catch {
           return; // the connection died with the process
         }
       }
     };
     const writers = [0, 1, 2, 3].map(writer);
-    while (acknowledged.length < 60) await new Promise((r) => setTimeout(r, 5));
+    // Killed while the writers are still going, as soon as 60 writes were acknowledged.
+    await Promise.race([
+      sixtyAcknowledged,
+      Promise.all(writers).then(() => Promise.reject(new Error(`writers stopped at ${acknowledged.length} writes`))),
+    ]);
     await first.kill();
     stop = true;
     await Promise.all(writers);

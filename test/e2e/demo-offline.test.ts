@@ -53,16 +53,17 @@ async function startOffline(dataDir: string): Promise<Started> {
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 60_000);
-    const poll = setInterval(() => {
+    // Checked on every chunk of output, when it arrives.
+    const onData = (): void => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
-        clearInterval(poll);
+        child.stdout!.off('data', onData);
         clearTimeout(timer);
         done(m[1]!);
       }
-    }, 50);
+    };
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => {
-      clearInterval(poll);
       clearTimeout(timer);
       fail(new Error(`server exited with ${code}:\n${out}`));
     });

@@ -13,7 +13,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedClient } from '../../src/sources/mcp/index.js';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { FIXTURE, mcpManifestYaml, waitFor } from '../mcp/helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { FIXTURE, mcpManifestYaml } from '../mcp/helpers.js';
 
 /**
  * Progress through a started Toolport, on every path: the upstream (stdio child or URL server) sends STEPS

@@ -1,12 +1,18 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createRestClient, startServerProcess } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('graceful shutdown', () => {
   it('finishes an in-flight request on SIGTERM, then stops accepting and exits 0', async () => {
-    // An upstream API that answers after 800 ms, so the tool call is in flight when the signal arrives.
+    // An upstream API that holds its answer until released, so the tool call is in flight when the signal arrives.
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const slow = createServer((_req, res) => {
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 800);
+      arrived();
+      void released.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     const port = (slow.address() as { port: number }).port;
@@ -24,8 +30,11 @@ describe('graceful shutdown', () => {
         201,
       );
       const inFlight = api('POST', '/v1/projects/default/tools/slow__wait/invoke', { arguments: {} });
-      await new Promise((r) => setTimeout(r, 200));
+      await requestArrived;
       server.child.kill('SIGTERM');
+      // The upstream answers only once the server is shutting down.
+      await waitFor(() => server.output().includes('received SIGTERM, shutting down'), 'the server to begin shutdown');
+      release();
       const res = await inFlight;
       expect(res.status).toBe(200);
       expect(res.body.structuredContent).toEqual({ ok: true });

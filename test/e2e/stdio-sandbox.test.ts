@@ -1,11 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectBwrap } from '../../src/sandbox/index.js';
+import { pidsWithMarker } from '../helpers/processes.js';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PROBE = fileURLToPath(new URL('../mcp/fixtures/probe-upstream.mjs', import.meta.url));
 const NODE = process.execPath;
@@ -40,28 +42,6 @@ async function probe(url: string, token: string, tool: string, args: Record<stri
     expect(result.isError).toBeFalsy();
     return (result.content as { type: string; text: string }[])[0]!.text;
   });
-}
-
-/** Host pids whose command line carries `marker` (the daemon's grandchild). */
-function pidsWithMarker(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(marker)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Installs the probe into project p1 of tenant acme (with the given client) and expects it active. */

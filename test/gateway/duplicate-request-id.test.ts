@@ -1,6 +1,14 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, TOKENS, createFixtureProvider, startGateway } from './fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import {
+  EchoSource,
+  type RunningGateway,
+  TOKENS,
+  type TestProvider,
+  createFixtureProvider,
+  startGateway,
+} from './fixtures.js';
 
 // Every exchange is bounded: a request that would hang fails the test instead of stalling the run.
 const BOUND_MS = 10_000;
@@ -8,10 +16,19 @@ const CONCURRENT = 16;
 const ID = 7;
 
 let gw: RunningGateway;
+let provider: TestProvider;
 
 beforeAll(async () => {
-  gw = await startGateway(await createFixtureProvider());
+  provider = await createFixtureProvider();
+  gw = await startGateway(provider);
 });
+
+/** A connector whose `gate` tool holds every call until the test opens it. */
+async function installGate(name: string): Promise<EchoSource> {
+  const source = new EchoSource([{ name: 'gate', inputSchema: { type: 'object' } }]);
+  await provider.install('a', 'p1', name, source);
+  return source;
+}
 afterAll(async () => {
   await gw.close();
 });
@@ -61,12 +78,12 @@ function messages(reply: Reply): Record<string, unknown>[] {
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 
-// A call slow enough (count: 40 steps of 5 ms) that the concurrent duplicates overlap it.
-const slowCall = (id: number) => ({
+// A call held in flight at its source until the test opens the gate: the duplicates surely overlap it.
+const gateCall = (connector: string, id: number) => ({
   jsonrpc: '2.0',
   id,
   method: 'tools/call',
-  params: { name: 'echo__count', arguments: { steps: 40 } },
+  params: { name: `${connector}__gate`, arguments: {} },
 });
 
 const initialize = {
@@ -83,24 +100,36 @@ describe('a JSON-RPC id already in flight on the session', () => {
     const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
     await post('/mcp/p1', { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
 
-    const replies = await Promise.all(Array.from({ length: CONCURRENT }, () => post('/mcp/p1', slowCall(ID), headers)));
-    for (const r of replies) expect([200, 409]).toContain(r.status);
-    const all = replies.flatMap(messages);
-    expect(all).toHaveLength(CONCURRENT);
-    expect(all.every((m) => m.id === ID)).toBe(true);
-    const results = all.filter((m) => 'result' in m);
-    const refused = all.filter((m) => 'error' in m);
-    // At least one call ran to completion; every other one was refused as a duplicate, none hung.
-    expect(results.length).toBeGreaterThanOrEqual(1);
-    expect(results[0]).toMatchObject({ result: { content: [{ type: 'text', text: 'counted 40' }] } });
-    expect(results.length + refused.length).toBe(CONCURRENT);
-    for (const m of refused) {
-      expect(m.error).toMatchObject({ code: -32600, message: `request id ${ID} is already in use on this session` });
+    const gate = await installGate('streamable');
+    const first = post('/mcp/p1', gateCall('streamable', ID), headers);
+    await waitFor(() => gate.calls.length === 1, 'the first call to reach its source');
+    // While it is in flight, every concurrent duplicate is refused at once (none hangs: each is bounded).
+    const duplicates = await Promise.all(
+      Array.from({ length: CONCURRENT - 1 }, () => post('/mcp/p1', gateCall('streamable', ID), headers)),
+    );
+    for (const r of duplicates) {
+      expect(r.status).toBe(409);
+      expect(messages(r)).toEqual([
+        expect.objectContaining({
+          id: ID,
+          error: expect.objectContaining({
+            code: -32600,
+            message: `request id ${ID} is already in use on this session`,
+          }),
+        }),
+      ]);
     }
-    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(gate.calls).toHaveLength(1);
+    gate.openGate();
+    expect(messages(await first)).toEqual([
+      expect.objectContaining({
+        id: ID,
+        result: expect.objectContaining({ content: [{ type: 'text', text: 'gate opened' }] }),
+      }),
+    ]);
 
     // The id is free again once its call was answered.
-    const again = messages(await post('/mcp/p1', slowCall(ID), headers));
+    const again = messages(await post('/mcp/p1', gateCall('streamable', ID), headers));
     expect(again).toEqual([expect.objectContaining({ id: ID, result: expect.anything() })]);
   });
 
@@ -142,12 +171,13 @@ describe('a JSON-RPC id already in flight on the session', () => {
       await pump(() => seen.some((m) => m.id === 0));
       await post(endpointPath, { jsonrpc: '2.0', method: 'notifications/initialized' });
 
-      const replies = await Promise.all(Array.from({ length: CONCURRENT }, () => post(endpointPath, slowCall(ID))));
-      const accepted = replies.filter((r) => r.status === 202);
-      const refused = replies.filter((r) => r.status !== 202);
-      expect(accepted.length).toBeGreaterThanOrEqual(1);
-      expect(accepted.length + refused.length).toBe(CONCURRENT);
-      expect(refused.length).toBeGreaterThanOrEqual(1);
+      const gate = await installGate('legacy');
+      expect((await post(endpointPath, gateCall('legacy', ID))).status).toBe(202);
+      await waitFor(() => gate.calls.length === 1, 'the first call to reach its source');
+      const refused = await Promise.all(
+        Array.from({ length: CONCURRENT - 1 }, () => post(endpointPath, gateCall('legacy', ID))),
+      );
+      expect(gate.calls).toHaveLength(1);
       for (const r of refused) {
         expect(r.status).toBe(409);
         expect(JSON.parse(r.body)).toEqual({
@@ -156,13 +186,14 @@ describe('a JSON-RPC id already in flight on the session', () => {
           error: { code: -32600, message: `request id ${ID} is already in use on this session` },
         });
       }
-      // Each accepted call is answered on the stream exactly once.
-      await pump(() => seen.filter((m) => m.id === ID).length >= accepted.length);
-      expect(seen.filter((m) => m.id === ID)).toHaveLength(accepted.length);
-
-      // Answered, the id is free again.
-      expect((await post(endpointPath, slowCall(ID))).status).toBe(202);
-      await pump(() => seen.filter((m) => m.id === ID).length === accepted.length + 1);
+      gate.openGate();
+      // The accepted call is answered on the stream...
+      await pump(() => seen.some((m) => m.id === ID));
+      // ...and, answered, its id is free again. The second answer comes after the first on the one stream, so
+      // seeing exactly two then shows the first call was answered once and no refused duplicate was.
+      expect((await post(endpointPath, gateCall('legacy', ID))).status).toBe(202);
+      await pump(() => seen.filter((m) => m.id === ID).length >= 2);
+      expect(seen.filter((m) => m.id === ID)).toHaveLength(2);
     } finally {
       controller.abort();
     }

@@ -25,7 +25,14 @@ export class EchoSource implements ToolSource {
   readonly kind = 'echo';
   calls: { tool: string; args: Record<string, unknown> }[] = [];
   aborted = 0;
+  #openGate!: () => void;
+  readonly #gate = new Promise<void>((resolve) => (this.#openGate = resolve));
   constructor(private readonly tools: ToolDefinition[] = ECHO_TOOLS) {}
+
+  /** Lets every call of the `gate` tool (waiting or still to come) finish: a call held in flight for as long as a test needs. */
+  openGate(): void {
+    this.#openGate();
+  }
 
   async load(): Promise<ToolDefinition[]> {
     return this.tools;
@@ -48,6 +55,9 @@ export class EchoSource implements ToolSource {
         }
         return { content: [{ type: 'text', text: `counted ${steps}` }] };
       }
+      case 'gate':
+        await this.#gate;
+        return { content: [{ type: 'text', text: 'gate opened' }] };
       case 'wait':
         // Resolves only when the caller cancels: proves the abort signal reaches the source.
         return new Promise((resolve) => {
@@ -308,13 +318,4 @@ export async function createFixtureProvider(): Promise<TestProvider> {
   await provider.install('b', 'p1', 'secret', new EchoSource());
   await provider.install('default', 'demo', 'echo', new EchoSource([ECHO_TOOLS[0]!]));
   return provider;
-}
-
-/** Resolves when `predicate` holds, polling every 10 ms (fails after `timeoutMs`). */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -1,13 +1,7 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type RunningGateway,
-  TOKENS,
-  type TestProvider,
-  createFixtureProvider,
-  startGateway,
-  waitFor,
-} from './fixtures.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
+import { type RunningGateway, TOKENS, type TestProvider, createFixtureProvider, startGateway } from './fixtures.js';
 
 let provider: TestProvider;
 let gw: RunningGateway;
@@ -191,35 +185,45 @@ describe('sessions', () => {
     expect((await raw('POST', '/mcp/p1', { token: TOKENS.tenantA, headers, body: LIST })).status).toBe(404);
   });
 
+  // The session table sweeps on an interval against Date.now(): a fake clock (those two only; sockets and the
+  // helpers' own timers stay real) moves idle time without waiting for it.
   it('expires idle sessions and frees them', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
     const short = await startGateway(provider, { sessionIdleMs: 150 });
     try {
       const id = await initialize('/mcp/p1', TOKENS.tenantA, short.baseUrl);
       expect(short.gateway.stats().sessions).toBe(1);
-      await waitFor(() => short.gateway.stats().sessions === 0, 3_000);
-      const res = await raw('POST', '/mcp/p1', {
-        base: short.baseUrl,
-        token: TOKENS.tenantA,
-        headers: { 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
-        body: LIST,
-      });
-      expect(res.status).toBe(404);
+      const headers = { 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
+      const list = () => raw('POST', '/mcp/p1', { base: short.baseUrl, token: TOKENS.tenantA, headers, body: LIST });
+      // Not idle yet at 100 ms (positive control for the expiry below): the session still answers.
+      vi.advanceTimersByTime(100);
+      expect((await list()).status).toBe(200);
+      vi.advanceTimersByTime(200);
+      await waitFor(() => short.gateway.stats().sessions === 0, 'the idle session to be closed');
+      expect((await list()).status).toBe(404);
     } finally {
+      vi.useRealTimers();
       await short.close();
     }
   });
 
   it('keeps a session that is used alive past its idle time', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
     const short = await startGateway(provider, { sessionIdleMs: 300 });
     try {
       const id = await initialize('/mcp/p1', TOKENS.tenantA, short.baseUrl);
       const headers = { 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
       for (let i = 0; i < 6; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+        vi.advanceTimersByTime(200);
         const res = await raw('POST', '/mcp/p1', { base: short.baseUrl, token: TOKENS.tenantA, headers, body: LIST });
         expect(res.status).toBe(200);
       }
+      expect(short.gateway.stats().sessions).toBe(1);
+      // Positive control: left alone past its idle time, the same session goes.
+      vi.advanceTimersByTime(400);
+      await waitFor(() => short.gateway.stats().sessions === 0, 'the idle session to be closed');
     } finally {
+      vi.useRealTimers();
       await short.close();
     }
   });

@@ -1,14 +1,15 @@
 import { Client, InMemoryTransport, SSEClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runStdio } from '../../src/cli/stdio.js';
+import { waitFor } from '../helpers/wait.js';
 import {
+  ECHO_TOOLS,
   EchoSource,
   type RunningGateway,
   TOKENS,
   type TestProvider,
   createFixtureProvider,
   startGateway,
-  waitFor,
 } from './fixtures.js';
 
 let provider: TestProvider;
@@ -50,7 +51,7 @@ describe('legacy HTTP+SSE', () => {
       await client.close();
     }
     // Both streams (the raw one cancelled above and the client's) ended: their sessions are gone.
-    await waitFor(() => gw.gateway.stats().sessions === 0);
+    await waitFor(() => gw.gateway.stats().sessions === 0, 'both sessions to end');
   });
 
   it('serves a connector endpoint under original names and frees the session when the stream closes', async () => {
@@ -60,7 +61,7 @@ describe('legacy HTTP+SSE', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['echo']);
     await client.close();
-    await waitFor(() => gw.gateway.stats().sessions === before);
+    await waitFor(() => gw.gateway.stats().sessions === before, 'the session to end');
   });
 
   it('delivers list_changed on the event stream', async () => {
@@ -69,7 +70,7 @@ describe('legacy HTTP+SSE', () => {
       let count = 0;
       client.setNotificationHandler('notifications/tools/list_changed', () => void count++);
       await provider.install('a', 'p2', 'added-by-sse-test', new EchoSource());
-      await waitFor(() => count === 1);
+      await waitFor(() => count === 1, 'the notification on the SSE stream');
     } finally {
       await client.close();
     }
@@ -110,18 +111,35 @@ describe('stdio', () => {
     expect(tools.map((t) => t.name)).toContain('other__echo');
     const result = await client.callTool({ name: 'other__echo', arguments: { text: 'via stdio' } });
     expect(result.content).toEqual([{ type: 'text', text: 'via stdio' }]);
-    await provider.install(
-      'a',
-      'p1',
-      'stdio-extra',
-      new EchoSource([{ name: 'hello', inputSchema: { type: 'object' } }]),
-    );
-    await waitFor(() => count === 1);
-    expect((await client.listTools()).tools.map((t) => t.name)).toContain('stdio-extra__hello');
-    // Another project's change does not reach this connection.
-    await provider.install('a', 'p2', 'not-mine', new EchoSource());
-    await new Promise((r) => setTimeout(r, 100));
-    expect(count).toBe(1);
+    // The entry coalesces changes on a timer: a fake clock runs it out, and a ping on the one ordered channel then
+    // proves everything sent before its answer has arrived. Nothing else here waits on a timer (requests answer
+    // over the in-memory pipe), so the fake clock only moves the debounce.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const settle = async (): Promise<void> => {
+        await vi.advanceTimersByTimeAsync(1_000);
+        await client.ping();
+      };
+      await provider.install(
+        'a',
+        'p1',
+        'stdio-extra',
+        new EchoSource([{ name: 'hello', inputSchema: { type: 'object' } }]),
+      );
+      await settle();
+      expect(count).toBe(1);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('stdio-extra__hello');
+      // Another project's change does not reach this connection...
+      await provider.install('a', 'p2', 'not-mine', new EchoSource());
+      await settle();
+      expect(count).toBe(1);
+      // ...while a change of its own, made after it, does (positive control).
+      await provider.install('a', 'p1', 'stdio-extra', new EchoSource([ECHO_TOOLS[0]!]));
+      await settle();
+      expect(count).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
     await client.close();
     await done;
   });

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryEvent } from '../../src/registry/index.js';
+import { waitFor } from '../helpers/wait.js';
 import { ADMIN, FAST_HEARTBEAT, openSse, startLiveServer, type LiveServer, type SseClient } from './live-server.js';
-import { startUpstream, statusManifest, waitFor, type Upstream } from './upstream.js';
+import { startUpstream, statusManifest, type Upstream } from './upstream.js';
 
 describe('GET /v1/events over real HTTP', () => {
   let s: LiveServer;
@@ -94,7 +95,12 @@ describe('GET /v1/events over real HTTP', () => {
     expect(acmeProject.status).toBe(201);
     await acme.next((e) => e.event === 'project.created');
     await operatorAsAcme.next((e) => e.event === 'project.created');
+    // Positive control for the operator's stream: a change of tenant default made after acme's project reaches
+    // it; events arrive in order, so acme's would have come first.
+    expect((await s.request('POST', '/v1/projects', { id: 'after-acme' })).status).toBe(201);
+    await operator.next((e) => e.event === 'project.created' && parse(e.data).project_id === 'after-acme');
 
+    // The tenant streams each saw the other tenant's change before their own (install, then acme's project).
     expect(acme.events.every((e) => parse(e.data).tenant_id === 'acme')).toBe(true);
     expect(operator.events.every((e) => parse(e.data).tenant_id === 'default')).toBe(true);
     expect(operatorAsAcme.events.every((e) => parse(e.data).tenant_id === 'acme')).toBe(true);

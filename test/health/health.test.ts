@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHealthMonitor, type HealthMonitor } from '../../src/registry/index.js';
 import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
-import { startUpstream, statusManifest, waitFor, type Upstream } from './upstream.js';
+import { waitFor } from '../helpers/wait.js';
+import { startUpstream, statusManifest, type Upstream } from './upstream.js';
 
 const T = 'default';
 const P = 'p1';

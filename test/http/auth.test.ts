@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpAuth } from '../../src/manifest/types.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   captureLogger,
   closeSources,
@@ -130,19 +131,22 @@ describe('HTTP source auth', () => {
 });
 
 /** A token endpoint issuing numbered tokens, and an API rejecting revoked ones. */
-async function oauthPair(options: { expiresIn?: number; tokenDelayMs?: number } = {}) {
+async function oauthPair(options: { expiresIn?: number; holdTokens?: boolean } = {}) {
   let issued = 0;
   let revoked = new Set<string>();
+  // With `holdTokens` the token endpoint answers only once `releaseTokens` is called.
+  let releaseTokens!: () => void;
+  const tokensReleased = options.holdTokens
+    ? new Promise<void>((resolve) => (releaseTokens = resolve))
+    : Promise.resolve();
   const tokens = await startServer((req, res) => {
     const n = ++issued;
-    setTimeout(
-      () =>
-        sendJson(res, {
-          access_token: `tok-${n}-xxxxxxxx`,
-          token_type: 'bearer',
-          expires_in: options.expiresIn ?? 3600,
-        }),
-      options.tokenDelayMs ?? 0,
+    void tokensReleased.then(() =>
+      sendJson(res, {
+        access_token: `tok-${n}-xxxxxxxx`,
+        token_type: 'bearer',
+        expires_in: options.expiresIn ?? 3600,
+      }),
     );
   });
   const api = await startServer((req, res) => {
@@ -168,7 +172,7 @@ async function oauthPair(options: { expiresIn?: number; tokenDelayMs?: number } 
     config: { client_id: 'my client', client_secret: 'shh-secret-value' },
     clock: { now: () => now.value },
   });
-  return { tokens, api, s, now, revoke: (t: string) => (revoked = new Set([...revoked, t])) };
+  return { tokens, api, s, now, releaseTokens, revoke: (t: string) => (revoked = new Set([...revoked, t])) };
 }
 
 describe('HTTP source oauth2 client credentials', () => {
@@ -194,8 +198,14 @@ describe('HTTP source oauth2 client credentials', () => {
   });
 
   it('shares one token request among 10 concurrent calls', async () => {
-    const { tokens, api, s } = await oauthPair({ tokenDelayMs: 50 });
-    const results = await Promise.all(Array.from({ length: 10 }, () => s.invoke('get', {})));
+    const { tokens, api, s, releaseTokens } = await oauthPair({ holdTokens: true });
+    const calls = Array.from({ length: 10 }, () => s.invoke('get', {}));
+    // The ten calls ask for the token in this tick, before any network event: by the time the first token request
+    // is at the server, each has started a fetch of its own or joined the one in flight. The held answer keeps
+    // that fetch in flight until then.
+    await waitFor(() => tokens.requests.length > 0, 'a token request');
+    releaseTokens();
+    const results = await Promise.all(calls);
     expect(tokens.requests).toHaveLength(1);
     expect(api.requests).toHaveLength(10);
     for (const r of results) expect(r.structuredContent).toEqual({ serial: 1 });

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import {
   captureLogger,
   closeSources,
@@ -37,12 +38,30 @@ function failThen(failures: ((res: Parameters<Handler>[1], raw: Parameters<Handl
 describe('HTTP source retries', () => {
   it('retries a 503 after the Retry-After the server asked for', async () => {
     const server = await serve(failThen([(res) => sendJson(res, { busy: true }, 503, { 'retry-after': '1' })]));
-    const s = source({ manifest: manifest({ base_url: server.url, retries: 2 }, [tool('get', {})]) });
-    const result = await s.invoke('get', {});
-    expect(result.structuredContent).toEqual({ ok: true });
-    expect(server.requests).toHaveLength(2);
-    // The test's backoff is 5–20 ms, so a gap near one second can only come from Retry-After.
-    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(900);
+    const lines: string[] = [];
+    const s = source({
+      manifest: manifest({ base_url: server.url, retries: 2 }, [tool('get', {})]),
+      logger: captureLogger(lines),
+    });
+    // The wait before the retry runs on a fake clock (setTimeout only; sockets stay real).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pending = s.invoke('get', {});
+      const retrying = await waitFor(
+        () => lines.find((l) => l.includes('retrying after HTTP status')),
+        'the retry to be scheduled',
+      );
+      // The test's backoff is 5–20 ms: a one-second wait can only come from Retry-After.
+      expect(JSON.parse(retrying)).toMatchObject({ status: 503, delayMs: 1000 });
+      await vi.advanceTimersByTimeAsync(999);
+      expect(server.requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      const result = await pending;
+      expect(result.structuredContent).toEqual({ ok: true });
+      expect(server.requests).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('retries a POST on 429 and 503, but not on 500', async () => {
@@ -125,7 +144,9 @@ describe('HTTP source timeouts', () => {
     const s = source({ manifest: manifest({ base_url: server.url }, [tool('slow', {})]) });
     const controller = new AbortController();
     const pending = s.invoke('slow', {}, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    // Cancel while the request is at the server (it never answers).
+    await waitFor(() => server.requests.length === 1, 'the request to reach the server');
+    controller.abort();
     expect(text(await pending)).toBe('the call was cancelled');
   });
 

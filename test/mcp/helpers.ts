@@ -30,19 +30,6 @@ mcp:
 ${envYaml ? `  env:\n${envYaml}\n` : ''}`;
 }
 
-/** Polls `predicate` every 20 ms until it holds or `timeoutMs` passes (then fails with `what`). */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** True while a process with this pid exists. */
 export function isAlive(pid: number): boolean {
   try {

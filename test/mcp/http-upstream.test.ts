@@ -9,6 +9,7 @@ import type { ToolSource } from '../../src/core/index.js';
 import { LegacySseTransport } from '../../src/gateway/internal/sse-transport.js';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
 import { createGuardedFetch } from '../../src/sources/mcp/internal/guarded-fetch.js';
+import { waitFor } from '../helpers/wait.js';
 import { mcpManifest } from './helpers.js';
 
 /** A tiny upstream: one `add` tool; `seen` records the Authorization header of every request. */
@@ -172,8 +173,7 @@ describe('upstream MCP source over a URL', () => {
     // Same port, fresh server (its old sessions are gone): the source must open a new session.
     const again = await startStreamable(Number(port));
     cleanups.push(() => again.close());
-    const deadline = Date.now() + 10_000;
-    while (source.info?.().connected !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => source.info?.().connected === true, 'the source to reconnect');
     expect((await source.invoke('add', { a: 5, b: 5 })).structuredContent).toEqual({ sum: 10 });
   });
 });

@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runStdio } from '../../src/cli/stdio.js';
 import { createJsonLogger } from '../../src/core/index.js';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
-import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
-import { mcpManifestYaml, waitFor } from './helpers.js';
+import { createRegistryHarness, waitUntil, type RegistryHarness } from '../helpers/registry-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { mcpManifestYaml } from './helpers.js';
 
 describe('upstream MCP connector in a real registry and gateway', () => {
   let h: RegistryHarness;
@@ -54,7 +55,8 @@ describe('upstream MCP connector in a real registry and gateway', () => {
     try {
       const added = await client.callTool({ name: 'up__add_tool', arguments: { name: 'late_tool' } });
       expect(added.isError).toBeFalsy();
-      await waitFor(
+      await waitUntil(
+        h.registry,
         () => (h.registry.getSnapshot('default', 'p1')?.tools ?? []).some((t) => t.qualifiedName === 'up__late_tool'),
         'the snapshot to include the new upstream tool',
       );

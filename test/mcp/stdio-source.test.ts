@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolProgress, ToolSource } from '../../src/core/index.js';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
-import { isAlive, mcpManifest, waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { isAlive, mcpManifest } from './helpers.js';
 
 const sources: ToolSource[] = [];
 function source(...args: Parameters<typeof createMcpSource>): ToolSource {
@@ -82,12 +83,23 @@ describe('upstream MCP source over stdio', () => {
   });
 
   it('cancels a running call through the signal and keeps the upstream usable', async () => {
-    const s = source({ manifest: mcpManifest(), config: {} });
+    const marks = mkdtempSync(join(tmpdir(), 'toolport-cancel-'));
+    const callsFile = join(marks, 'calls.log');
+    const cancelFile = join(marks, 'cancel.log');
+    const s = source({
+      manifest: mcpManifest({ env: { CALLS_FILE: callsFile, CANCEL_FILE: cancelFile } }),
+      config: {},
+    });
     await s.load();
     const controller = new AbortController();
     const pending = s.invoke('sleep', { ms: 30_000 }, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    // Cancel once the upstream runs the call (it logs every call), then see the upstream told.
+    const logged = (file: string, text: string) => (): boolean =>
+      existsSync(file) && readFileSync(file, 'utf8').includes(text);
+    await waitFor(logged(callsFile, ' sleep'), 'the upstream to start the call');
+    controller.abort();
     expect(await pending).toMatchObject({ isError: true, content: [{ type: 'text', text: 'call cancelled' }] });
+    await waitFor(logged(cancelFile, 'cancelled'), 'the upstream to see the cancellation');
     expect((await s.invoke('echo', { text: 'still here' })).structuredContent).toEqual({ text: 'still here' });
   });
 

@@ -1,12 +1,15 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 
 import { isToolportError, type ToolSource } from '../../src/core/index.js';
 import { createPythonSource } from '../../src/sources/python/index.js';
 
+import { pidsWithMarker } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { createWorkdir, firstText, pythonManifest } from './helpers.js';
 
 const SCRIPT = `
-import asyncio, dataclasses, enum, os, time, uuid
+import asyncio, dataclasses, enum, os, subprocess, sys, time, uuid
 
 TOKEN = uuid.uuid4().hex  # one per process: proves which worker answered
 CALLS = []
@@ -58,6 +61,12 @@ def napping_whoami(seconds: float) -> str:
     return TOKEN
 
 
+def nap_in_child(marker: str, seconds: float) -> str:
+    # The sleeping child carries \`marker\` on its command line: the host sees when the call runs.
+    subprocess.run([sys.executable, "-c", "import sys, time; time.sleep(float(sys.argv[1]))", str(seconds), marker])
+    return "rested"
+
+
 def hog(megabytes: int) -> int:
     block = bytearray(megabytes * 1024 * 1024)
     return len(block)
@@ -105,6 +114,7 @@ describe('python source: calls through warm workers', () => {
       'nap',
       'whoami',
       'napping_whoami',
+      'nap_in_child',
       'hog',
       'die',
       'move',
@@ -186,10 +196,18 @@ describe('python source: calls through warm workers', () => {
     const source = open();
     const before = (await source.invoke('whoami', {})).structuredContent!.token;
     const controller = new AbortController();
-    const pending = source.invoke('nap', { seconds: 30 }, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 300);
+    const marker = `toolport-nap-${randomBytes(4).toString('hex')}`;
+    const pending = source.invoke('nap_in_child', { marker, seconds: 30 }, { signal: controller.signal });
+    // Cancel once the function is running (its sleeping child exists), not at a guessed moment.
+    await waitFor(() => pidsWithMarker(marker).length === 1, 'the call to be running');
+    controller.abort();
     const result = await pending;
-    expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: "Tool 'nap' was cancelled" }] });
+    expect(result).toMatchObject({
+      isError: true,
+      content: [{ type: 'text', text: "Tool 'nap_in_child' was cancelled" }],
+    });
+    // The cancel interrupted the function itself: subprocess.run killed its child on the way out.
+    await waitFor(() => pidsWithMarker(marker).length === 0, 'the interrupted call to end its child');
     // The runner interrupted the sleep and answered the drain ping: same process, still warm.
     expect((await source.invoke('whoami', {})).structuredContent!.token).toBe(before);
   });
@@ -198,21 +216,35 @@ describe('python source: calls through warm workers', () => {
     const source = open({ max_workers: 2 });
     await source.load();
     const calls = [0, 1, 2, 3].map(() => source.invoke('napping_whoami', { seconds: 1 }));
-    await new Promise((r) => setTimeout(r, 150));
-    const during = source.info!();
+    // Two calls run (each naps a second) while two wait: never a third worker.
+    await waitFor(() => source.info!().busy === 2, 'two calls to run');
+    expect(source.info!()).toMatchObject({ workers: 2, busy: 2, queued: 2 });
     const tokens = new Set((await Promise.all(calls)).map((r) => r.structuredContent!.result));
     expect(tokens.size).toBe(2);
-    expect(during).toMatchObject({ workers: 2 });
-    expect(Number(during.busy) + Number(during.queued)).toBe(4);
   });
 
   it('closes idle workers beyond one after the idle timeout', async () => {
-    const source = open({ max_workers: 2 }, { pool: { idleMs: 600 } });
-    await Promise.all([0, 1].map(() => source.invoke('napping_whoami', { seconds: 0.3 })));
-    expect(source.info!()).toMatchObject({ workers: 2, busy: 0 });
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(source.info!()).toMatchObject({ workers: 1 });
-    expect((await source.invoke('add', { a: 1 })).structuredContent).toEqual({ result: 3 });
+    // The idle timers run on a fake clock (setTimeout only: the workers' pipes and Python's own sleep are real).
+    // Nothing else on this path waits on a timer: the start and call timeouts only bound a failure.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const source = open({ max_workers: 2 }, { pool: { idleMs: 600 } });
+      const served = await Promise.all([0, 1].map(() => source.invoke('napping_whoami', { seconds: 0.3 })));
+      const tokens = served.map((r) => r.structuredContent!.result);
+      expect(new Set(tokens).size).toBe(2);
+      expect(source.info!()).toMatchObject({ workers: 2, busy: 0 });
+      vi.advanceTimersByTime(599);
+      expect(source.info!()).toMatchObject({ workers: 2 });
+      vi.advanceTimersByTime(1);
+      expect(source.info!()).toMatchObject({ workers: 1 });
+      // Both idle timers have run; many idle periods later the last warm worker is still there, and answers.
+      vi.advanceTimersByTime(10 * 600);
+      expect(source.info!()).toMatchObject({ workers: 1 });
+      const next = await source.invoke('napping_whoami', { seconds: 0 });
+      expect(tokens).toContain(next.structuredContent!.result);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects calls beyond the bounded queue with rate_limited', async () => {
@@ -220,7 +252,7 @@ describe('python source: calls through warm workers', () => {
     await source.load();
     const running = source.invoke('nap', { seconds: 0.5 });
     const queued = source.invoke('add', { a: 1 });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => source.info!().busy === 1 && source.info!().queued === 1, 'one call running, one queued');
     const rejected = await source.invoke('add', { a: 2 }).catch((e: unknown) => e);
     expect(isToolportError(rejected, 'rate_limited')).toBe(true);
     expect((await running).structuredContent).toEqual({ result: 'rested' });
@@ -275,6 +307,9 @@ describe('python source: crash loops', () => {
       scratchRoot: work.dir,
       pool: { crashThreshold: 3, backoffBaseMs: 2000 },
     });
+    // The pool dates deaths and its backoff with Date.now(): a fake date moves past the backoff without waiting.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
     await source.load();
     for (let i = 0; i < 3; i++) {
       const result = await source.invoke('die', {});
@@ -290,8 +325,11 @@ describe('python source: crash loops', () => {
       /^python worker crash loop \(3 deaths\): python worker exited with code 7; next retry in [12] s$/,
     );
     expect(isToolportError(await source.invoke('ok', {}).catch((e: unknown) => e), 'upstream_unavailable')).toBe(true);
-    // After the backoff a probe worker is started; a successful call clears the crash loop.
-    await new Promise((r) => setTimeout(r, 2100));
+    // Still refused just before the backoff ends (positive control for the recovery below)...
+    vi.advanceTimersByTime(1_900);
+    expect(isToolportError(await source.invoke('ok', {}).catch((e: unknown) => e), 'upstream_unavailable')).toBe(true);
+    // ...and after it a probe worker is started; a successful call clears the crash loop.
+    vi.advanceTimersByTime(200);
     expect((await source.invoke('ok', {})).structuredContent).toEqual({ result: 'fine' });
     expect(source.info!()).toMatchObject({ crashLoop: false });
     await source.close();

@@ -83,17 +83,20 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('two nodes sharing Post
     const [s1, s2] = stores;
     let inside = 0;
     let overlap = false;
+    let attempts: Promise<boolean>[] = [];
+    // The leader holds the lock until the other node's attempt has returned (its own cannot return while it runs),
+    // so the two attempts surely overlap in time; a second job inside at once is recorded and lets go at once.
     const job = async (): Promise<void> => {
       inside += 1;
       if (inside > 1) overlap = true;
-      await new Promise((r) => setTimeout(r, 100));
+      else await Promise.race(attempts);
       inside -= 1;
     };
-    const ran = await Promise.all([
-      s1!.withLeaderLock('toolport-health', job),
-      s2!.withLeaderLock('toolport-health', job),
-    ]);
+    attempts = [s1!.withLeaderLock('toolport-health', job), s2!.withLeaderLock('toolport-health', job)];
+    const ran = await Promise.all(attempts);
     expect(ran.filter(Boolean)).toHaveLength(1);
     expect(overlap).toBe(false);
+    // Positive control: once the leader is done, the lock is free again.
+    expect(await s2!.withLeaderLock('toolport-health', async () => undefined)).toBe(true);
   });
 });

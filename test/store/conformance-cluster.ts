@@ -6,8 +6,6 @@ import { seed } from './conformance-connectors.js';
 import type { StoreDriverFixture } from './drivers.js';
 import type { StoreTest } from './drivers.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A notice unique to this test run (other suites may share the PostgreSQL channel). */
 const notice = (node: string): ChangeNotice => ({
   node,
@@ -17,22 +15,20 @@ const notice = (node: string): ChangeNotice => ({
   event: `connector.updated.${randomBytes(4).toString('hex')}`,
 });
 
-/**
- * Publishes from `from` until `received` holds a matching notice: the listener connection of the
- * receiving instance comes up asynchronously, so the first notices may predate its LISTEN.
- */
-async function publishUntilHeard(
-  from: Store,
-  n: ChangeNotice,
-  received: ChangeNotice[],
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!received.some((r) => r.event === n.event)) {
-    if (Date.now() > deadline) throw new Error(`notice ${n.event} not received within ${timeoutMs} ms`);
-    await from.notify(n);
-    await sleep(50);
-  }
+/** Resolves with the notice once `store` hears `n` (subscribed now, so call it before publishing). */
+function heard(store: Store, n: ChangeNotice, timeoutMs = 10_000): Promise<ChangeNotice> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`notice ${n.event} not received within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = store.onChange((r) => {
+      if (r.event !== n.event) return;
+      clearTimeout(timer);
+      off();
+      resolve(r);
+    });
+  });
 }
 
 /** A promise with its resolver exposed. */
@@ -63,29 +59,42 @@ export function defineClusterTests(it: StoreTest, fixture: StoreDriverFixture): 
     it('delivers notices between two instances over LISTEN/NOTIFY', async ({ h }) => {
       const { store: a, open } = h;
       const b = await open();
-      const atB: ChangeNotice[] = [];
-      const atA: ChangeNotice[] = [];
-      b.onChange((n) => atB.push(n));
-      a.onChange((n) => atA.push(n));
       const n = notice('node-a');
-      await publishUntilHeard(a, n, atB);
-      expect(atB.find((r) => r.event === n.event)).toEqual(n);
+      const atB = heard(b, n);
       // The sender hears its own notice too; nodes filter on `node`.
-      await publishUntilHeard(a, n, atA);
+      const atA = heard(a, n);
+      // LISTEN comes up asynchronously: a notice published before it is active would be lost.
+      await Promise.all([a.listening(), b.listening()]);
+      await a.notify(n);
+      expect(await atB).toEqual(n);
+      expect(await atA).toEqual(n);
     });
 
     it('keeps listening after its listener connection is killed', async ({ h }) => {
       const { store: a, open, raw } = h;
       const b = await open();
-      const atB: ChangeNotice[] = [];
-      b.onChange((n) => atB.push(n));
-      await publishUntilHeard(a, notice('node-a'), atB);
+      const first = notice('node-a');
+      const firstAtB = heard(b, first);
+      await b.listening();
+      await a.notify(first);
+      await firstAtB;
+      const resynced = new Promise<void>((resolve) => {
+        const off = b.onResync(() => {
+          off();
+          resolve();
+        });
+      });
       const [{ schema }] = (await raw('SELECT current_schema() AS schema')) as [{ schema: string }];
       const killed = await raw(
         `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'toolport:listen:${schema}'`,
       );
       expect(killed.length).toBeGreaterThan(0);
-      await publishUntilHeard(a, notice('node-a'), atB);
+      // The listener reports LISTEN active again on its new connection; a notice sent after that arrives.
+      await resynced;
+      const second = notice('node-a');
+      const secondAtB = heard(b, second);
+      await a.notify(second);
+      expect(await secondAtB).toEqual(second);
     });
 
     it('gives the leader lock to one instance at a time and frees it after fn, even when fn throws', async ({ h }) => {
@@ -124,13 +133,22 @@ export function defineClusterTests(it: StoreTest, fixture: StoreDriverFixture): 
       b.onChange((n) => atB.push(n));
       const n = notice('node-a');
       await a.notify(n);
-      await sleep(10);
+      // Positive control for B: its own notice, published after A's, reaches it; delivery is in order, so A's
+      // would have arrived first.
+      const own = notice('node-b');
+      const ownAtB = heard(b, own);
+      await b.notify(own);
+      await ownAtB;
       expect(atA).toEqual([n]);
-      expect(atB).toEqual([]);
+      expect(atB).toEqual([own]);
       off();
-      await a.notify(notice('node-a'));
-      await sleep(10);
-      expect(atA).toHaveLength(1);
+      // Positive control for the unsubscribed listener: one subscribed after it hears the next notice, and
+      // listeners are called in subscription order.
+      const next = notice('node-a');
+      const nextAtA = heard(a, next);
+      await a.notify(next);
+      await nextAtA;
+      expect(atA).toEqual([n]);
     });
 
     it('always runs the leader-lock function (a single process is its own leader)', async ({ h }) => {

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OtlpExporter, createToolTracing, parseTraceparent } from '../../src/telemetry/index.js';
-import { startUpstream, statusManifest, waitFor, type Upstream } from '../health/upstream.js';
+import { startUpstream, statusManifest, type Upstream } from '../health/upstream.js';
 import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Attr {
   key: string;

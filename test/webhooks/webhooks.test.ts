@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isToolportError } from '../../src/core/index.js';
 import { WebhookService, verifyWebhook, type WebhookPayload } from '../../src/webhooks/index.js';
 import { startLiveServer, type LiveServer } from '../health/live-server.js';
-import { startUpstream, statusManifest, waitFor, type Upstream } from '../health/upstream.js';
+import { startUpstream, statusManifest, type Upstream } from '../health/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -169,18 +170,23 @@ describe('webhooks over real HTTP', () => {
         manifest: statusManifest(upstream.url),
       });
       await s.request('DELETE', '/v1/projects/p1/connectors/svc');
+      // `pending` counts deliveries queued or waiting for a retry, so at 0 with three attempts logged nothing is
+      // scheduled any more: no fourth attempt can follow. The uninstall came after the install (events are looked up
+      // in order), so it is the positive control for the unsubscribed `connector.installed`: had that one been
+      // queued, it would be pending or logged by now.
       const log = await waitFor(async () => {
+        if (s.dispatcher.pending > 0) return null;
         const body = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as {
-          deliveries: { event: string; ok: boolean }[];
+          deliveries: { id: string; event: string; attempt: number; ok: boolean }[];
         };
         return body.deliveries.length >= 3 ? body.deliveries : null;
-      }, 'three failed attempts');
-      await new Promise((r) => setTimeout(r, 200));
-      const after = (await (await s.request('GET', `${hooks}/${hook.id}/deliveries`)).json()) as {
-        deliveries: unknown[];
-      };
-      expect(after.deliveries).toHaveLength(3);
-      expect(log.every((d) => d.event === 'connector.uninstalled' && !d.ok)).toBe(true);
+      }, 'three failed attempts and nothing pending');
+      expect(log.map((d) => [d.event, d.attempt, d.ok])).toEqual([
+        ['connector.uninstalled', 3, false],
+        ['connector.uninstalled', 2, false],
+        ['connector.uninstalled', 1, false],
+      ]);
+      expect(new Set(log.map((d) => d.id)).size).toBe(1);
     } finally {
       await receiver.close();
     }

@@ -30,8 +30,12 @@ export function createChangeNotifier(options: {
     pending.delete(key);
     const matches = (endpoint: Endpoint): boolean =>
       endpoint.connector === undefined || batch.all || batch.connectors.has(endpoint.connector);
+    const connectors = batch.all ? '*' : [...batch.connectors].sort();
     for (const session of sessions.forProject(key)) {
       if (!matches(session.endpoint)) continue;
+      // One line per notified session: what went out, and why (tests wait on it instead of sleeping).
+      const { tenantId, projectId } = session.endpoint;
+      logger.debug({ session: session.id, tenant: tenantId, project: projectId, connectors }, 'list_changed sent');
       session.server.sendToolListChanged().catch((err: unknown) => {
         logger.debug(
           { session: session.id, err: err instanceof Error ? err.message : String(err) },
@@ -39,7 +43,7 @@ export function createChangeNotifier(options: {
         );
       });
     }
-    streamable.notifyModern(key, matches);
+    streamable.notifyModern(key, matches, connectors);
   };
 
   const onEvent = (event: RegistryEvent): void => {

@@ -157,9 +157,19 @@ export class StreamableEndpoints {
   }
 
   /** Publishes `tools/list_changed` to the open `subscriptions/listen` streams of matching modern endpoints. */
-  notifyModern(key: string, matches: (endpoint: Endpoint) => boolean): void {
+  notifyModern(key: string, matches: (endpoint: Endpoint) => boolean, connectors: string[] | '*'): void {
     for (const modern of this.#modern.get(key)?.values() ?? []) {
-      if (matches(modern.endpoint)) modern.handler.notify.toolsChanged();
+      if (!matches(modern.endpoint)) continue;
+      this.#options.logger.debug(
+        {
+          tenant: modern.endpoint.tenantId,
+          project: modern.endpoint.projectId,
+          connector: modern.endpoint.connector ?? null,
+          connectors,
+        },
+        'list_changed published',
+      );
+      modern.handler.notify.toolsChanged();
     }
   }
 
