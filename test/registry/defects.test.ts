@@ -14,6 +14,7 @@ import {
   startEchoApi,
   type RegistryHarness,
 } from '../helpers/registry-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A promise with its resolver. */
 function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -132,9 +133,10 @@ describe('registry defects (issue 10)', () => {
     await gate.closing;
     // … and the check fails: it is recorded, then its status transition runs.
     gate.releaseCheck();
-    while ((await h.store.listHealthChecks('default', 'default', 'echo', 1)).length === 0) {
-      await new Promise((r) => setImmediate(r));
-    }
+    await waitFor(
+      async () => (await h.store.listHealthChecks('default', 'default', 'echo', 1)).length > 0,
+      'the failed health check to be recorded',
+    );
     await new Promise((r) => setImmediate(r));
     gate.releaseClose();
     await Promise.all([installing, checking]);
