@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRestClient } from '../helpers/server-process.js';
+import { until } from './federation-clients.js';
 import {
   EVERYTHING,
   type FederatedToolport,
@@ -11,7 +12,6 @@ import {
   PROJECT,
   startFederatedToolport,
 } from './federation-helpers.js';
-import { until } from './federation-clients.js';
 
 /**
  * Issue #11, process hygiene: 500 MCP sessions opened, used and closed on /mcp/{project}/{connector}; the upstream
