@@ -51,6 +51,8 @@ export interface TestClient {
   callTool(name: string, args?: Record<string, unknown>, options?: CallOptions): Promise<any>;
   listTools(): Promise<any[]>;
   listResources(): Promise<any[]>;
+  /** One page of resources/list, as the server cut it. */
+  listResourcesPage(cursor?: string): Promise<{ resources: any[]; nextCursor?: string }>;
   listResourceTemplates(): Promise<any[]>;
   readResource(uri: string): Promise<any>;
   listPrompts(): Promise<any[]>;
@@ -133,6 +135,9 @@ async function connectV2(
       ),
     listTools: async () => (await client.listTools(undefined, fresh)).tools,
     listResources: async () => (await client.listResources(undefined, fresh)).resources,
+    // The plain request: listResources() without a cursor would walk every page itself.
+    listResourcesPage: (cursor) =>
+      client.request({ method: 'resources/list', params: cursor === undefined ? {} : { cursor } }) as never,
     listResourceTemplates: async () => (await client.listResourceTemplates(undefined, fresh)).resourceTemplates,
     readResource: (uri) => client.readResource({ uri }, fresh),
     listPrompts: async () => (await client.listPrompts(undefined, fresh)).prompts,
@@ -200,6 +205,7 @@ async function connectV1(
       }),
     listTools: async () => (await client.listTools()).tools,
     listResources: async () => (await client.listResources()).resources,
+    listResourcesPage: (cursor) => client.listResources(cursor === undefined ? {} : { cursor }),
     listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
     readResource: (uri) => client.readResource({ uri }),
     listPrompts: async () => (await client.listPrompts()).prompts,

@@ -49,8 +49,13 @@ export async function startFederatedToolport(
 }
 
 /** The fixture served directly over Streamable HTTP on loopback (both protocol eras). */
-export async function startDirectEverything(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [EVERYTHING, '--http', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startDirectEverything(
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [EVERYTHING, '--http', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
