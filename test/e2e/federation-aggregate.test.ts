@@ -62,7 +62,7 @@ async function walk(client: TestClient): Promise<{ pages: number[]; resources: a
   return { pages, resources };
 }
 
-describe.each<ClientKind>(CLIENT_KINDS)('%s client', (kind) => {
+describe.each<ClientKind>(CLIENT_KINDS)('[issue #11] %s client', (kind) => {
   it('passes the upstream pagination through /mcp/{project}/{connector}: the same pages as directly', async () => {
     const control = await walk(await connect(null, kind));
     expect(control.pages).toEqual([2, 1]);

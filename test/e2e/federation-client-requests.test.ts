@@ -65,7 +65,7 @@ const sampler = (who: string, seen: any[]) => (params: any) => {
   };
 };
 
-describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('%s endpoint', (endpoint) => {
+describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('[issue #11] %s endpoint', (endpoint) => {
   describe.each<ClientKind>(CLIENT_KINDS)('%s client', (kind) => {
     it('relays sampling/createMessage to the calling client and its answer into the tool result', async () => {
       const seen: any[] = [];

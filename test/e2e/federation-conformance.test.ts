@@ -88,7 +88,7 @@ function worseThanDirect(run: SuiteRun, outDir: string, excused: string[]): stri
   return worse;
 }
 
-describe('conformance suite: the everything fixture directly and behind Toolport', () => {
+describe('[issue #11] conformance suite: the everything fixture directly and behind Toolport', () => {
   it('(a) the fixture passes every server scenario when connected directly', async () => {
     const run = await runConformance(direct.url, workDir, 'direct', { suite: 'all' });
     runs.direct = run;

@@ -143,7 +143,7 @@ async function closeSession({ client, transport }: Awaited<ReturnType<typeof ope
   await client.close();
 }
 
-describe('process hygiene on /mcp/{project}/{connector}', () => {
+describe('[issue #11] process hygiene on /mcp/{project}/{connector}', () => {
   it(`${SESSIONS} sessions opened and closed: one upstream process throughout, heap back to baseline`, async () => {
     // Warm up (first upstream start, lazy module loads, JIT, one-time caches), then the baseline.
     for (let done = 0; done < WARMUP; done += PARALLEL) {

@@ -63,7 +63,7 @@ async function connect(endpoint: Endpoint, kind: ClientKind): Promise<TestClient
   return client;
 }
 
-describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('%s endpoint', (endpoint) => {
+describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('[issue #11] %s endpoint', (endpoint) => {
   describe.each<ClientKind>(CLIENT_KINDS)('%s client', (kind) => {
     for (const { tool, args, progress, result } of CASES) {
       it(`${tool}: ${RUNS} calls, every progress notification in order before the result`, async () => {

@@ -66,7 +66,7 @@ async function listedUri(client: TestClient, endpoint: Endpoint, uri: string): P
   return match[0]!.uri as string;
 }
 
-describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('%s endpoint', (endpoint) => {
+describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('[issue #11] %s endpoint', (endpoint) => {
   describe.each<ClientKind>(CLIENT_KINDS)('%s client', (kind) => {
     it("advertises the upstream's resources, prompts, completions and logging, and its instructions", async () => {
       const client = await connect(endpoint, kind);
