@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLIENT_KINDS,
@@ -24,7 +27,8 @@ import {
  * promptly, not a hang; log messages are filtered per client session (2025: logging/setLevel; 2026-07-28: the
  * per-request log level). The upstream behind Toolport is one shared process, so every test that matters for
  * correlation runs two clients at once. Each runs against the fixture directly (the control) and through both
- * Toolport endpoints, with the SDK v2 client in both eras and the SDK v1 client.
+ * Toolport endpoints, with the SDK v2 client in both eras and the SDK v1 client. Also in this direction: a client's
+ * cancellation and its roots list_changed reach the upstream (seen in the fixture's MARKS_FILE).
  */
 const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 /** A hang shows as the SDK's request timeout; a proper refusal comes long before it. */
@@ -33,9 +37,14 @@ const HANG_MS = 20_000;
 let direct: Awaited<ReturnType<typeof startDirectEverything>>;
 let toolport: FederatedToolport;
 const open: TestClient[] = [];
+let marksDir: string;
 
 beforeAll(async () => {
-  [direct, toolport] = await Promise.all([startDirectEverything(), startFederatedToolport()]);
+  marksDir = mkdtempSync(join(tmpdir(), 'toolport-federation-marks-'));
+  [direct, toolport] = await Promise.all([
+    startDirectEverything({ MARKS_FILE: join(marksDir, 'direct.log') }),
+    startFederatedToolport({ upstreamEnv: { MARKS_FILE: join(marksDir, 'toolport.log') } }),
+  ]);
 }, 60_000);
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
@@ -43,7 +52,17 @@ afterEach(async () => {
 afterAll(async () => {
   await toolport?.server.stop();
   await direct?.stop();
+  if (marksDir) rmSync(marksDir, { recursive: true, force: true });
 });
+
+/** How many times the upstream behind `endpoint` noted `what` in its MARKS_FILE. */
+function marks(endpoint: Endpoint, what: string): number {
+  const file = join(marksDir, endpoint === 'direct' ? 'direct.log' : 'toolport.log');
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith(` ${what}`)).length;
+}
 
 async function connect(endpoint: Endpoint, kind: ClientKind, handlers: Handlers = {}): Promise<TestClient> {
   const url =
@@ -188,6 +207,30 @@ describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('[issue #11] %s en
       const data = () => client.received.filter((n) => n.method === 'notifications/message').map((n) => n.params.data);
       await until(() => data().length >= 3, 'three log messages');
       expect(data()).toEqual(['Tool execution started', 'Tool processing data', 'Tool execution completed']);
+    });
+
+    it("forwards the client's cancellation of a call to the upstream", async () => {
+      const client = await connect(endpoint, kind);
+      const started = marks(endpoint, 'call test_sleep');
+      const cancelled = marks(endpoint, 'cancelled test_sleep');
+      const controller = new AbortController();
+      const pending = client.callTool(nameAt(endpoint, 'test_sleep'), { ms: 120_000 }, { signal: controller.signal });
+      pending.catch(() => undefined);
+      await until(() => marks(endpoint, 'call test_sleep') > started, 'the upstream to start test_sleep');
+      controller.abort('stopped by the test');
+      await expect(pending).rejects.toThrow();
+      await until(() => marks(endpoint, 'cancelled test_sleep') > cancelled, 'the upstream to see the cancellation');
+      // The session stays usable (a hang here shows as the request timeout, not the test's).
+      expect(textOf(await client.callTool(nameAt(endpoint, 'test_simple_text'), {}, { timeout: 10_000 }))).toBe(
+        'This is a simple text response for testing.',
+      );
+    });
+
+    it.skipIf(kind === 'v2-2026')('relays notifications/roots/list_changed to the upstream (2025 era)', async () => {
+      const client = await connect(endpoint, kind, { roots: () => ({ roots: [] }) });
+      const before = marks(endpoint, 'roots list_changed');
+      await client.sendRootsListChanged();
+      await until(() => marks(endpoint, 'roots list_changed') > before, 'the upstream to see roots/list_changed');
     });
   });
 });

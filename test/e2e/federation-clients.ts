@@ -59,6 +59,8 @@ export interface TestClient {
   getPrompt(name: string, args?: Record<string, string>): Promise<any>;
   complete(params: any): Promise<any>;
   setLoggingLevel(level: string): Promise<unknown>;
+  /** Tells the server the client's roots changed (2025 era). */
+  sendRootsListChanged(): Promise<void>;
   /** 2025: resources/subscribe. 2026: a subscriptions/listen stream for the URI. */
   subscribe(uri: string): Promise<void>;
   /** 2025: resources/unsubscribe. 2026: closes that listen stream. */
@@ -73,6 +75,7 @@ export interface CallOptions {
   /** 2026-07-28: the per-request log level (`_meta`); ignored on 2025 connections (use setLoggingLevel). */
   logLevel?: string;
   timeout?: number;
+  signal?: AbortSignal;
 }
 
 const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
@@ -131,7 +134,7 @@ async function connectV2(
           arguments: args,
           ...(modern && options.logLevel ? { _meta: { [LOG_LEVEL_META_KEY]: options.logLevel } } : {}),
         },
-        { onprogress: options.onprogress, timeout: options.timeout } as never,
+        { onprogress: options.onprogress, timeout: options.timeout, signal: options.signal } as never,
       ),
     listTools: async () => (await client.listTools(undefined, fresh)).tools,
     listResources: async () => (await client.listResources(undefined, fresh)).resources,
@@ -144,6 +147,7 @@ async function connectV2(
     getPrompt: (name, args) => client.getPrompt({ name, ...(args ? { arguments: args } : {}) }),
     complete: (params) => client.complete(params),
     setLoggingLevel: (level) => client.setLoggingLevel(level as never),
+    sendRootsListChanged: () => client.sendRootsListChanged(),
     subscribe: async (uri) => {
       if (!modern) return void (await client.subscribeResource({ uri }));
       listens.set(uri, await client.listen({ resourceSubscriptions: [uri] }));
@@ -202,6 +206,7 @@ async function connectV1(
       client.callTool({ name, arguments: args }, undefined, {
         onprogress: options.onprogress,
         timeout: options.timeout,
+        signal: options.signal,
       }),
     listTools: async () => (await client.listTools()).tools,
     listResources: async () => (await client.listResources()).resources,
@@ -212,6 +217,7 @@ async function connectV1(
     getPrompt: (name, args) => client.getPrompt({ name, ...(args ? { arguments: args } : {}) }),
     complete: (params) => client.complete(params),
     setLoggingLevel: (level) => client.setLoggingLevel(level as never),
+    sendRootsListChanged: () => client.sendRootsListChanged(),
     subscribe: async (uri) => void (await client.subscribeResource({ uri })),
     unsubscribe: async (uri) => void (await client.unsubscribeResource({ uri })),
     listenForListChanges: async () => undefined,
