@@ -1,24 +1,15 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConformanceSource, startAuthProxy } from './conformance-fixtures.js';
+import { readExpectedFailures, runConformance } from './conformance-suite.js';
 import { type RunningGateway, TOKENS, TestProvider, startGateway } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const CLI = join(dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist', 'index.js');
 /** Scenarios that need the suite's own fixtures (logging, sampling, elicitation, resources, prompts, completions). */
-const EXPECTED_FAILURES = Object.keys(
-  (
-    JSON.parse(readFileSync(join(here, 'conformance-expected-failures.json'), 'utf8')) as {
-      server: Record<string, string>;
-    }
-  ).server,
-);
+const EXPECTED_FAILURES = readExpectedFailures(join(here, 'conformance-expected-failures.json'));
 const MUST_PASS = [
   'server-initialize',
   'ping',
@@ -45,46 +36,12 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-/** Runs the CLI asynchronously: the server under test lives in this process, so the event loop must stay free. */
-function runSuite(url: string, baseline: string, outDir: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, 'server', '--url', url, '--expected-failures', baseline, '-o', outDir],
-      { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, output: `${stdout}\n${stderr}` });
-      },
-    );
-  });
-}
-
-/** Scenario name → every check passed, from the suite's `checks.json` files. */
-function readResults(outDir: string): Map<string, boolean> {
-  const results = new Map<string, boolean>();
-  for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || entry.name !== 'checks.json') continue;
-    const dir = entry.parentPath;
-    const scenario = /server-(.+)-\d{4}-\d{2}-\d{2}T/.exec(dir.split(/[\\/]/).pop() ?? '')?.[1];
-    if (!scenario) continue;
-    const checks = JSON.parse(readFileSync(join(dir, entry.name), 'utf8')) as { status: string }[];
-    results.set(
-      scenario,
-      checks.every((c) => c.status !== 'FAILURE'),
-    );
-  }
-  return results;
-}
-
 describe('MCP conformance suite (server scenarios)', () => {
   it('passes every scenario except those needing the suite fixtures, and the baseline is not stale', async () => {
-    const baseline = join(workDir, 'baseline.yml');
     expect(EXPECTED_FAILURES.filter((s) => MUST_PASS.includes(s))).toEqual([]);
-    writeFileSync(baseline, `server:\n${EXPECTED_FAILURES.map((s) => `  - ${s}`).join('\n')}\n`);
-    const outDir = join(workDir, 'results');
-    const { code, output } = await runSuite(`${proxy.url}/mcp/conf/conformance`, baseline, outDir);
-    const results = readResults(outDir);
+    const { code, output, results } = await runConformance(`${proxy.url}/mcp/conf/conformance`, workDir, 'results', {
+      expectedFailures: EXPECTED_FAILURES,
+    });
     expect(results.size).toBeGreaterThanOrEqual(MUST_PASS.length);
     for (const scenario of MUST_PASS)
       expect({ scenario, passed: results.get(scenario) }).toEqual({ scenario, passed: true });
