@@ -118,7 +118,8 @@ describe('registry defects (issue 10)', () => {
 
   it('(1) a health status change while a new version is being installed does not roll the stored version back', async () => {
     const gate = gatedHttpFactory('1.0.0');
-    h = await createRegistryHarness({ sources: { http: gate.factory }, health: { failures: 1 } });
+    const harness = await createRegistryHarness({ sources: { http: gate.factory }, health: { failures: 1 } });
+    h = harness;
     await h.registry.install({ tenantId: 'default', projectId: 'default', manifest: echoManifest(api.url) });
     gate.failChecks();
     // A check of version 1 is under way …
@@ -134,7 +135,7 @@ describe('registry defects (issue 10)', () => {
     // … and the check fails: it is recorded, then its status transition runs.
     gate.releaseCheck();
     await waitFor(
-      async () => (await h.store.listHealthChecks('default', 'default', 'echo', 1)).length > 0,
+      async () => (await harness.store.listHealthChecks('default', 'default', 'echo', 1)).length > 0,
       'the failed health check to be recorded',
     );
     await new Promise((r) => setImmediate(r));
