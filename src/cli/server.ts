@@ -178,6 +178,8 @@ export async function startServer(
       maxSessionsPerKey: config.maxSessionsPerKey,
       maxSessionsPerTenant: config.maxSessionsPerTenant,
       revalidateMs: config.sessionRevalidateMs,
+      // Every node sharing the secret key (TOOLPORT_SECRET_KEY) serves every node's 2025 sessions.
+      sessionKey: secretBox.deriveKey('toolport mcp session ids v1'),
       ownerActive: async (tenantId, keyId) => {
         if (keyId === undefined) return (await store.getTenant(tenantId)) !== null;
         const key = (await store.listApiKeys(tenantId)).find((k) => k.id === keyId);

@@ -7,6 +7,7 @@ import { createChangeNotifier } from './internal/change-notifier.js';
 import { createHostGuard } from './internal/http-guard.js';
 import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
+import { SessionTokens } from './internal/session-token.js';
 import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
 import type { Endpoint } from './internal/tool-server.js';
@@ -37,6 +38,11 @@ export interface GatewayOptions {
   /** Largest accepted request body (default 4 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   serverInfo: { name: string; version: string };
+  /**
+   * The cluster key of 2025 session ids (32 bytes, the same on every node): ids then carry the negotiated session,
+   * sealed, and any node rebuilds a session it has not seen. Without it ids are random and node-local.
+   */
+  sessionKey?: Uint8Array;
   /** Coalescing window of registry events before `list_changed` goes out (default 20 ms). */
   listChangedDebounceMs?: number;
 }
@@ -83,7 +89,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     perTenant: options.maxSessionsPerTenant ?? DEFAULT_MAX_PER_TENANT,
   });
   const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger };
-  const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger });
+  const streamable = new StreamableEndpoints({
+    serverOptions,
+    sessions,
+    maxBodyBytes,
+    logger,
+    ...(options.sessionKey ? { tokens: new SessionTokens(options.sessionKey) } : {}),
+  });
   const notifier = createChangeNotifier({
     provider: options.provider,
     sessions,

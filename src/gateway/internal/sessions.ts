@@ -1,6 +1,6 @@
-import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
+import type { SessionTransport } from './session-transport.js';
 import type { LegacySseTransport } from './sse-transport.js';
 import type { Endpoint } from './tool-server.js';
 
@@ -34,7 +34,7 @@ export type Session = {
   /** Requests/streams in flight; a session with open streams is never idle. */
   active: number;
 } & (
-  | { readonly kind: 'streamable'; readonly transport: NodeStreamableHTTPServerTransport }
+  | { readonly kind: 'streamable'; readonly transport: SessionTransport }
   | { readonly kind: 'sse'; readonly transport: LegacySseTransport }
 );
 
