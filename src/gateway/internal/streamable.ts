@@ -138,8 +138,7 @@ export class StreamableEndpoints {
     }
     const params = initializeParams(body);
     const newId = (): string =>
-      (params &&
-        this.#options.tokens?.mint({ endpoint, keyId: owner.keyId, ...params, issuedAt: Date.now() })) ??
+      (params && this.#options.tokens?.mint({ endpoint, keyId: owner.keyId, ...params, issuedAt: Date.now() })) ??
       randomUUID();
     const built = this.#build(endpoint, slot, newId);
     try {
@@ -265,7 +264,9 @@ export class StreamableEndpoints {
 
 /** True when a sealed session belongs to this endpoint and was opened with the caller's key. */
 function boundTo(state: SessionState, endpoint: Endpoint, owner: SessionOwner): boolean {
-  return sameEndpoint(state.endpoint, endpoint) && state.endpoint.tenantId === owner.tenantId && state.keyId === owner.keyId;
+  return (
+    sameEndpoint(state.endpoint, endpoint) && state.endpoint.tenantId === owner.tenantId && state.keyId === owner.keyId
+  );
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
