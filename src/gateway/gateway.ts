@@ -43,6 +43,8 @@ export interface GatewayOptions {
    * sealed, and any node rebuilds a session it has not seen. Without it ids are random and node-local.
    */
   sessionKey?: Uint8Array;
+  /** Longest `close` waits for MCP calls in flight before closing their sessions (default 10 s). */
+  drainCapMs?: number;
   /** Coalescing window of registry events before `list_changed` goes out (default 20 ms). */
   listChangedDebounceMs?: number;
 }
@@ -69,6 +71,7 @@ const DEFAULT_REVALIDATE_MS = 30_000;
 const OPERATOR_KEY = 'operator';
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const DEFAULT_DEBOUNCE_MS = 20;
+const DEFAULT_DRAIN_CAP_MS = 10_000;
 
 interface RouteParams {
   project: string;
@@ -113,10 +116,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   // for the keep-alive timeout.
   const sockets = new Set<Socket>();
   const revalidator = startRevalidation(sessions, options, logger);
+  const calls = new InFlight();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(revalidator);
+      // Drain: streams end first (their clients reconnect elsewhere), calls in flight finish, then sessions close.
+      await sessions.closeStreams();
+      await calls.idle(options.drainCapMs ?? DEFAULT_DRAIN_CAP_MS);
       notifier.close();
       await sessions.closeAll();
       await streamable.close();
@@ -185,6 +192,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!sockets.has(socket)) {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
+      }
+      // A call (not a stream: a GET, or a 2026 `subscriptions/listen`) is waited for when the node drains.
+      if (req.method === 'POST' && (req.body as { method?: unknown } | undefined)?.method !== 'subscriptions/listen') {
+        reply.raw.once('close', calls.begin());
       }
       try {
         await serve(req, reply.raw, admitted.endpoint, admitted.owner);
@@ -272,6 +283,33 @@ function startRevalidation(
   }, options.revalidateMs ?? DEFAULT_REVALIDATE_MS);
   timer.unref();
   return timer;
+}
+
+/** Counts requests in flight; `idle` resolves when none is left (or after a cap). */
+class InFlight {
+  #count = 0;
+  #waiters: (() => void)[] = [];
+
+  begin(): () => void {
+    this.#count++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.#count === 0) for (const wake of this.#waiters.splice(0)) wake();
+    };
+  }
+
+  idle(capMs: number): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, capMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 function bearerToken(header: string | undefined): string | undefined {

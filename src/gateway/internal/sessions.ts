@@ -183,6 +183,19 @@ export class SessionTable {
     await Promise.all([...this.forProject(key)].map((s) => this.close(s)));
   }
 
+  /**
+   * Ends the standalone GET streams of 2025 sessions (the clients reconnect, through a balancer to another node)
+   * and the legacy SSE sessions, whose stream is the session: used when the node drains.
+   */
+  async closeStreams(): Promise<void> {
+    const legacy: Session[] = [];
+    for (const session of this.#byId.values()) {
+      if (session.kind === 'streamable') session.transport.web.closeStandaloneSSEStream();
+      else legacy.push(session);
+    }
+    await Promise.all(legacy.map((s) => this.close(s)));
+  }
+
   /** Closes every session and stops the sweeper. */
   async closeAll(): Promise<void> {
     clearInterval(this.#sweeper);
