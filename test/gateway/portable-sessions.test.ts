@@ -3,6 +3,7 @@
  * requests alternate between them with no affinity. The id is bound to its endpoint, tenant and key.
  */
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticate } from '../../src/core/index.js';
@@ -132,6 +133,31 @@ describe('2025 sessions across nodes sharing a session key', () => {
     const again = await post(nodeB, id, TOKENS.tenantA);
     await again.body?.cancel();
     expect(again.status).toBe(404);
+  });
+
+  it('answers a GET stream at once, before any event (a raw client waits for the head to open it)', async () => {
+    const { transport } = await connect(() => nodeA);
+    let status = 0;
+    const req = request(
+      `${nodeB.baseUrl}/mcp/p1`,
+      {
+        headers: {
+          accept: 'text/event-stream',
+          authorization: `Bearer ${TOKENS.tenantA}`,
+          'mcp-session-id': transport.sessionId!,
+          'mcp-protocol-version': '2025-11-25',
+        },
+      },
+      (res) => {
+        status = res.statusCode ?? 0;
+        res.resume();
+      },
+    );
+    req.end();
+    // Nothing is sent on the stream before its first keep-alive (15 s): only a flushed head makes this pass.
+    await waitFor(() => status !== 0);
+    expect(status).toBe(200);
+    req.destroy();
   });
 
   it('gives random node-local ids without a session key', async () => {

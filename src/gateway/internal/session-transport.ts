@@ -34,7 +34,27 @@ export function createSessionTransport(options: SessionTransportOptions): Sessio
     { fetch: (request, init) => web.handleRequest(request, init) },
     { maxRequestBodySize: options.maxBodyBytes },
   );
-  return { web, handleRequest: (req, res, body) => node(req, res, body) };
+  return {
+    web,
+    handleRequest: (req, res, body) => {
+      if (req.method === 'GET') flushHeadersOnWrite(res);
+      return node(req, res, body);
+    },
+  };
+}
+
+/**
+ * Sends the head of a GET (standalone SSE) response as soon as it is written. Node holds a head back until the
+ * first body byte, and this stream may carry nothing for a long time: a client waiting for the response to open
+ * its stream would wait until the first keep-alive or notification.
+ */
+function flushHeadersOnWrite(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const out = writeHead(...args);
+    res.flushHeaders();
+    return out;
+  }) as ServerResponse['writeHead'];
 }
 
 /** The JSON-RPC id of the replayed `initialize` (its answer goes nowhere). */

@@ -38,6 +38,9 @@ export type Session = {
   | { readonly kind: 'sse'; readonly transport: LegacySseTransport }
 );
 
+/** Closed session ids remembered per node. */
+const MAX_BURIED = 10_000;
+
 /** `tenant/project`, the fan-out key of registry events. */
 export function projectKey(tenantId: string, projectId: string): string {
   return `${tenantId}\u0000${projectId}`;
@@ -61,6 +64,8 @@ export class SessionTable {
   #idleMs: number;
   #logger: Logger;
   #sweeper: NodeJS.Timeout;
+  /** Ids closed here (DELETE, idle expiry, revocation), refused if presented again; oldest forgotten first. */
+  #buried = new Set<string>();
 
   constructor(idleMs: number, logger: Logger, limits: SessionLimits = { perKey: 0, perTenant: 0 }) {
     this.#idleMs = idleMs;
@@ -155,8 +160,22 @@ export class SessionTable {
     }
   }
 
+  /**
+   * Remembers that a session id was closed on this node, so that a sealed id any node could rebuild is still
+   * answered "not found" here after a DELETE, idle expiry or revocation (bounded: the oldest are forgotten).
+   */
+  bury(id: string): void {
+    this.#buried.add(id);
+    if (this.#buried.size > MAX_BURIED) this.#buried.delete(this.#buried.values().next().value!);
+  }
+
+  isBuried(id: string): boolean {
+    return this.#buried.has(id);
+  }
+
   /** Closes one session and forgets it. */
   async close(session: Session): Promise<void> {
+    this.bury(session.id);
     this.remove(session.id);
     await session.server.close().catch(() => undefined);
   }

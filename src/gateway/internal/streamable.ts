@@ -42,9 +42,6 @@ export interface StreamableOptions {
 /** A session cap that refused a new or restored session. */
 type Refusal = { refused: 'key' | 'tenant'; limit: number };
 
-/** Ids this node closed on the client's DELETE, refused if presented again (bounded; oldest forgotten first). */
-const MAX_TOMBSTONES = 10_000;
-
 /**
  * Streamable HTTP on one URL for both protocol eras. 2026-07-28 requests (per-request `_meta` envelope) go to the
  * SDK's `createMcpHandler` — stateless, a fresh low-level server per request; 2025-era traffic (initialize +
@@ -58,7 +55,6 @@ export class StreamableEndpoints {
   #inFlight = new WeakMap<Session, InFlightIds>();
   /** Sessions of other nodes being rebuilt here, so concurrent requests of one session rebuild it once. */
   #restoring = new Map<string, Promise<Session | Refusal | undefined>>();
-  #tombstones = new Set<string>();
 
   constructor(options: StreamableOptions) {
     this.#options = options;
@@ -165,8 +161,8 @@ export class StreamableEndpoints {
         sessions.add(session);
       },
       onsessionclosed: (id) => {
+        sessions.bury(id);
         sessions.remove(id);
-        this.#bury(id);
       },
       maxBodyBytes,
     });
@@ -178,12 +174,12 @@ export class StreamableEndpoints {
 
   /**
    * Rebuilds a session another node opened (or this node forgot) from its sealed id, when the id is valid, bound
-   * to this endpoint and the caller's key, and was not closed here by a DELETE; a refusal when a session cap is
+   * to this endpoint and the caller's key, and was not closed here (DELETE, expiry, revocation); a refusal when a session cap is
    * reached.
    */
   #restore(id: string, endpoint: Endpoint, owner: SessionOwner): Promise<Session | Refusal | undefined> | undefined {
     const state = this.#options.tokens?.open(id);
-    if (!state || this.#tombstones.has(id) || !boundTo(state, endpoint, owner)) return undefined;
+    if (!state || this.#options.sessions.isBuried(id) || !boundTo(state, endpoint, owner)) return undefined;
     let pending = this.#restoring.get(id);
     if (!pending) {
       pending = this.#rebuild(id, state, endpoint, owner).finally(() => this.#restoring.delete(id));
@@ -212,19 +208,12 @@ export class StreamableEndpoints {
     } catch (err) {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'mcp session could not be restored');
     }
+    // Not buried: a failed rebuild may succeed on the next request.
     const session = built.session();
-    if (session) await sessions.close(session);
-    else {
-      slot.release();
-      await built.server.close().catch(() => undefined);
-    }
+    if (session) sessions.remove(session.id);
+    else slot.release();
+    await built.server.close().catch(() => undefined);
     return undefined;
-  }
-
-  #bury(id: string): void {
-    if (!this.#options.tokens) return;
-    this.#tombstones.add(id);
-    if (this.#tombstones.size > MAX_TOMBSTONES) this.#tombstones.delete(this.#tombstones.values().next().value!);
   }
 
   #modernFor(endpoint: Endpoint): ModernEndpoint {
