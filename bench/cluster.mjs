@@ -34,6 +34,9 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '12' },
     nodes: { type: 'string', default: '1,3' },
+    // `balancer` (default), `node0` (load straight at the first node, the others idle) or `node1` (a session opened
+    // on node 0 loaded at node 1): separates the balancer and the sharing of the machine from the cluster's cost.
+    target: { type: 'string', default: 'balancer' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -92,7 +95,7 @@ async function startCluster(count) {
           TOOLPORT_SECRET_KEY: secretKey,
           TOOLPORT_HOT_RELOAD: '0',
           TOOLPORT_HEALTH_INTERVAL_MS: '3600000',
-          TOOLPORT_LOG_LEVEL: 'warn',
+          TOOLPORT_LOG_LEVEL: process.env.TOOLPORT_LOG_LEVEL ?? 'warn',
         },
       },
     );
@@ -134,7 +137,10 @@ async function measure(count) {
   const cluster = await startCluster(count);
   const balancer = await startBalancer(cluster.nodes.map((n) => n.port));
   try {
-    const session = await openSession(`${balancer.url}/mcp/bench/echo`, { authorization: `Bearer ${TOKEN}` });
+    const base = opts.target === 'balancer' ? balancer.url : cluster.nodes[0].base;
+    let session = await openSession(`${base}/mcp/bench/echo`, { authorization: `Bearer ${TOKEN}` });
+    // `node1`: a session opened on node 0, loaded at node 1 (which rebuilds it from the id).
+    if (opts.target === 'node1') session = { ...session, url: `${cluster.nodes[1].base}/mcp/bench/echo` };
     const answer = await rpc(session, CALL);
     if (answer?.result?.content?.[0]?.text !== 'hello') throw new Error(`unexpected answer: ${JSON.stringify(answer)}`);
     // Warm every node (each rebuilds the session on its first request) before the measured run.
