@@ -63,11 +63,13 @@ program
       };
       if (opts.samples && process.env.TOOLPORT_HOT_RELOAD === undefined && !opts.hotReload) flags.hotReload = true;
       let server;
+      let drainMs = 0;
       try {
         const config = loadConfig({ flags, ...(opts.config ? { file: opts.config } : {}) });
         for (const warning of unknownSettings()) console.warn(`toolport: warning: ${warning}`);
         const { startServer } = await import('./cli/server.js');
         server = await startServer(config, { samples: opts.samples === true });
+        drainMs = config.drainMs;
       } catch (err) {
         fail(err);
       }
@@ -85,7 +87,8 @@ program
         if (stopping) return;
         stopping = true;
         console.log(`received ${signal}, shutting down`);
-        const force = setTimeout(() => process.exit(1), 15_000);
+        // The drain delay, then up to 10 s for calls in flight, then closing the rest.
+        const force = setTimeout(() => process.exit(1), 15_000 + drainMs);
         force.unref();
         server
           .close()

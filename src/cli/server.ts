@@ -142,6 +142,9 @@ export async function startServer(
         }),
       buildWrapper: buildStandaloneWrapper,
     });
+    // While shutting down: readiness answers 503, and responses to requests still in flight close their
+    // connection, so a keep-alive client cannot hold the server open after its last answer.
+    let shuttingDown = false;
     const admin = resolveAdminToken(dataDir, config.adminToken);
     const { app, authenticate, onRevoke } = await createApi({
       store,
@@ -161,11 +164,9 @@ export async function startServer(
       webhooks,
       fileRoots: config.fileRoots,
       consoleDir: join(packageRoot(), 'dist', 'console'),
+      draining: () => shuttingDown,
     });
     cleanup.push(() => app.close());
-    // While shutting down, responses to requests still in flight close their connection, so a keep-alive
-    // client cannot hold the server open after its last answer.
-    let shuttingDown = false;
     app.addHook('onSend', async (_request, reply) => {
       if (shuttingDown) reply.header('connection', 'close');
     });
@@ -178,6 +179,8 @@ export async function startServer(
       maxSessionsPerKey: config.maxSessionsPerKey,
       maxSessionsPerTenant: config.maxSessionsPerTenant,
       revalidateMs: config.sessionRevalidateMs,
+      // Every node sharing the secret key (TOOLPORT_SECRET_KEY) serves every node's 2025 sessions.
+      sessionKey: secretBox.deriveKey('toolport mcp session ids v1'),
       ownerActive: async (tenantId, keyId) => {
         if (keyId === undefined) return (await store.getTenant(tenantId)) !== null;
         const key = (await store.listApiKeys(tenantId)).find((k) => k.id === keyId);
@@ -225,8 +228,11 @@ export async function startServer(
       registry,
       close: () =>
         (closing ??= (async () => {
-          // Fastify's close stops accepting and waits for in-flight requests before resolving.
           shuttingDown = true;
+          // Balancers see "not ready" and stop routing here while this node still serves (TOOLPORT_DRAIN_MS).
+          if (config.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainMs));
+          // Fastify's close stops accepting and waits for in-flight requests before resolving; the gateway's
+          // preClose ends SSE streams (clients reconnect elsewhere) and lets MCP calls in flight finish first.
           await app.close();
           await gateway.close();
           await monitor.stop();

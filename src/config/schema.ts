@@ -58,6 +58,11 @@ export const configSchema = z
     maxSessionsPerTenant: z.coerce.number().int().min(0).default(500),
     /** How often each node re-checks that the keys of its open MCP sessions are still valid (revoked elsewhere). */
     sessionRevalidateMs: positiveMs.default(30_000),
+    /**
+     * On SIGTERM, how long the node keeps serving while `/health/ready` already answers 503, so load balancers
+     * stop routing to it before it stops accepting connections; 0 stops accepting at once.
+     */
+    drainMs: z.coerce.number().int().min(0).default(0),
     allowedHosts: list.default([]),
     allowedOrigins: list.default([]),
     python: z.string().min(1).default('python3'),

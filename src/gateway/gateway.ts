@@ -7,6 +7,7 @@ import { createChangeNotifier } from './internal/change-notifier.js';
 import { createHostGuard } from './internal/http-guard.js';
 import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
+import { SessionTokens } from './internal/session-token.js';
 import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
 import type { Endpoint } from './internal/tool-server.js';
@@ -37,6 +38,13 @@ export interface GatewayOptions {
   /** Largest accepted request body (default 4 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   serverInfo: { name: string; version: string };
+  /**
+   * The cluster key of 2025 session ids (32 bytes, the same on every node): ids then carry the negotiated session,
+   * sealed, and any node rebuilds a session it has not seen. Without it ids are random and node-local.
+   */
+  sessionKey?: Uint8Array;
+  /** Longest `close` waits for MCP calls in flight before closing their sessions (default 10 s). */
+  drainCapMs?: number;
   /** Coalescing window of registry events before `list_changed` goes out (default 20 ms). */
   listChangedDebounceMs?: number;
 }
@@ -63,6 +71,7 @@ const DEFAULT_REVALIDATE_MS = 30_000;
 const OPERATOR_KEY = 'operator';
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const DEFAULT_DEBOUNCE_MS = 20;
+const DEFAULT_DRAIN_CAP_MS = 10_000;
 
 interface RouteParams {
   project: string;
@@ -83,7 +92,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     perTenant: options.maxSessionsPerTenant ?? DEFAULT_MAX_PER_TENANT,
   });
   const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger };
-  const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger });
+  const streamable = new StreamableEndpoints({
+    serverOptions,
+    sessions,
+    maxBodyBytes,
+    logger,
+    ...(options.sessionKey ? { tokens: new SessionTokens(options.sessionKey) } : {}),
+  });
   const notifier = createChangeNotifier({
     provider: options.provider,
     sessions,
@@ -101,10 +116,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   // for the keep-alive timeout.
   const sockets = new Set<Socket>();
   const revalidator = startRevalidation(sessions, options, logger);
+  const calls = new InFlight();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(revalidator);
+      // Drain: streams end first (their clients reconnect elsewhere), calls in flight finish, then sessions close.
+      await sessions.closeStreams();
+      await calls.idle(options.drainCapMs ?? DEFAULT_DRAIN_CAP_MS);
       notifier.close();
       await sessions.closeAll();
       await streamable.close();
@@ -173,6 +192,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!sockets.has(socket)) {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
+      }
+      // A call (not a stream: a GET, or a 2026 `subscriptions/listen`) is waited for when the node drains.
+      if (req.method === 'POST' && (req.body as { method?: unknown } | undefined)?.method !== 'subscriptions/listen') {
+        reply.raw.once('close', calls.begin());
       }
       try {
         await serve(req, reply.raw, admitted.endpoint, admitted.owner);
@@ -260,6 +283,33 @@ function startRevalidation(
   }, options.revalidateMs ?? DEFAULT_REVALIDATE_MS);
   timer.unref();
   return timer;
+}
+
+/** Counts requests in flight; `idle` resolves when none is left (or after a cap). */
+class InFlight {
+  #count = 0;
+  #waiters: (() => void)[] = [];
+
+  begin(): () => void {
+    this.#count++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.#count === 0) for (const wake of this.#waiters.splice(0)) wake();
+    };
+  }
+
+  idle(capMs: number): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, capMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 function bearerToken(header: string | undefined): string | undefined {

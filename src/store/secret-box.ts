@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createError, ensurePrivateFile, type Logger } from '../core/index.js';
@@ -9,6 +9,11 @@ export interface SecretBox {
   encrypt(plain: string): string;
   /** Opens a sealed value; throws `store_failed` when the key is wrong or the value was tampered with. */
   decrypt(sealed: string): string;
+  /**
+   * A 32-byte key for another purpose (HKDF-SHA256 of the secret key with `purpose` as info): every process with
+   * the same secret key derives the same one, and it reveals nothing about the secret key or other purposes.
+   */
+  deriveKey(purpose: string): Buffer;
 }
 
 /** Where the SecretBox key comes from: an explicit key wins over a key file. */
@@ -98,6 +103,9 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
   }
 
   return {
+    deriveKey(purpose: string): Buffer {
+      return Buffer.from(hkdfSync('sha256', key, 'toolport', purpose, KEY_BYTES));
+    },
     encrypt(plain: string): string {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -24,6 +24,8 @@ export interface ApiContext {
   fileRoots: readonly string[];
   /** Uploaded Python scripts (the `/api/v1` surface); absent when the server runs without Python. */
   scripts?: ScriptService;
+  /** True once the server is shutting down (readiness answers 503). */
+  draining: () => boolean;
   /** Drops cached API keys and tenants (after a revoke or a tenant deletion). */
   forgetKeys: () => void;
   /** Drops cached keys and tells listeners (the gateway) that a key was revoked or a tenant deleted. */

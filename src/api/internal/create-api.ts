@@ -63,6 +63,8 @@ export interface ApiOptions {
   clientConfig?: ClientConfigBuilder;
   /** Folder of the built web console, served without auth at `/` and `/assets/*`; absent → no console routes. */
   consoleDir?: string;
+  /** True once the server is shutting down: `/health/ready` then answers 503 so balancers stop routing here. */
+  draining?: () => boolean;
 }
 
 /** A revoked API key (`keyId`) or a deleted tenant (no `keyId`). */
@@ -134,6 +136,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     version: options.version,
     samplesAvailable: options.samplesAvailable ?? true,
     forgetKeys: authenticate.forgetKeys,
+    draining: options.draining ?? (() => false),
     revoked: (revocation) => {
       authenticate.forgetKeys();
       for (const listener of revokeListeners) listener(revocation);

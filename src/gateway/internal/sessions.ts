@@ -1,6 +1,6 @@
-import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
+import type { SessionTransport } from './session-transport.js';
 import type { LegacySseTransport } from './sse-transport.js';
 import type { Endpoint } from './tool-server.js';
 
@@ -34,9 +34,12 @@ export type Session = {
   /** Requests/streams in flight; a session with open streams is never idle. */
   active: number;
 } & (
-  | { readonly kind: 'streamable'; readonly transport: NodeStreamableHTTPServerTransport }
+  | { readonly kind: 'streamable'; readonly transport: SessionTransport }
   | { readonly kind: 'sse'; readonly transport: LegacySseTransport }
 );
+
+/** Closed session ids remembered per node. */
+const MAX_BURIED = 10_000;
 
 /** `tenant/project`, the fan-out key of registry events. */
 export function projectKey(tenantId: string, projectId: string): string {
@@ -61,6 +64,8 @@ export class SessionTable {
   #idleMs: number;
   #logger: Logger;
   #sweeper: NodeJS.Timeout;
+  /** Ids closed here (DELETE, idle expiry, revocation), refused if presented again; oldest forgotten first. */
+  #buried = new Set<string>();
 
   constructor(idleMs: number, logger: Logger, limits: SessionLimits = { perKey: 0, perTenant: 0 }) {
     this.#idleMs = idleMs;
@@ -155,8 +160,22 @@ export class SessionTable {
     }
   }
 
+  /**
+   * Remembers that a session id was closed on this node, so that a sealed id any node could rebuild is still
+   * answered "not found" here after a DELETE, idle expiry or revocation (bounded: the oldest are forgotten).
+   */
+  bury(id: string): void {
+    this.#buried.add(id);
+    if (this.#buried.size > MAX_BURIED) this.#buried.delete(this.#buried.values().next().value!);
+  }
+
+  isBuried(id: string): boolean {
+    return this.#buried.has(id);
+  }
+
   /** Closes one session and forgets it. */
   async close(session: Session): Promise<void> {
+    this.bury(session.id);
     this.remove(session.id);
     await session.server.close().catch(() => undefined);
   }
@@ -181,6 +200,19 @@ export class SessionTable {
   /** Closes every session of one project (it was deleted). */
   async closeProject(key: string): Promise<void> {
     await Promise.all([...this.forProject(key)].map((s) => this.close(s)));
+  }
+
+  /**
+   * Ends the standalone GET streams of 2025 sessions (the clients reconnect, through a balancer to another node)
+   * and the legacy SSE sessions, whose stream is the session: used when the node drains.
+   */
+  async closeStreams(): Promise<void> {
+    const legacy: Session[] = [];
+    for (const session of this.#byId.values()) {
+      if (session.kind === 'streamable') session.transport.web.closeStandaloneSSEStream();
+      else legacy.push(session);
+    }
+    await Promise.all(legacy.map((s) => this.close(s)));
   }
 
   /** Closes every session and stops the sweeper. */

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type NodeMcpRequestHandler,
-  NodeStreamableHTTPServerTransport,
-  toNodeHandler,
-} from '@modelcontextprotocol/node';
+import { type NodeMcpRequestHandler, toNodeHandler } from '@modelcontextprotocol/node';
 import {
   type McpHttpHandler,
   createMcpHandler,
@@ -14,7 +10,16 @@ import {
 import type { Logger } from '../../core/index.js';
 import { InFlightIds, requestIds, writeDuplicateId } from './request-ids.js';
 import { RPC, writeRpcError, writeSessionCapError } from './responses.js';
-import { type Session, type SessionOwner, type SessionTable, projectKey, sameEndpoint } from './sessions.js';
+import { type SessionState, type SessionTokens, initializeParams } from './session-token.js';
+import { createSessionTransport, replayInitialize } from './session-transport.js';
+import {
+  type Session,
+  type SessionOwner,
+  type SessionSlot,
+  type SessionTable,
+  projectKey,
+  sameEndpoint,
+} from './sessions.js';
 import { type Endpoint, type ToolServerOptions, createToolServer } from './tool-server.js';
 
 /** A 2026-07-28 (per-request) handler of one endpoint; its bus feeds that endpoint's `subscriptions/listen` streams. */
@@ -30,7 +35,12 @@ export interface StreamableOptions {
   sessions: SessionTable;
   maxBodyBytes: number;
   logger: Logger;
+  /** Seals 2025 session ids so any node of the cluster can serve them; without it ids are random, node-local. */
+  tokens?: SessionTokens;
 }
+
+/** A session cap that refused a new or restored session. */
+type Refusal = { refused: 'key' | 'tenant'; limit: number };
 
 /**
  * Streamable HTTP on one URL for both protocol eras. 2026-07-28 requests (per-request `_meta` envelope) go to the
@@ -43,6 +53,8 @@ export class StreamableEndpoints {
   #modern = new Map<string, Map<string, ModernEndpoint>>();
   /** Request ids each 2025 session is still answering. */
   #inFlight = new WeakMap<Session, InFlightIds>();
+  /** Sessions of other nodes being rebuilt here, so concurrent requests of one session rebuild it once. */
+  #restoring = new Map<string, Promise<Session | Refusal | undefined>>();
 
   constructor(options: StreamableOptions) {
     this.#options = options;
@@ -59,9 +71,18 @@ export class StreamableEndpoints {
     const { sessions } = this.#options;
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId !== undefined) {
-      const session = sessions.get(sessionId);
-      // A session of another endpoint or tenant is reported as unknown, never as someone else's.
-      if (!session || session.kind !== 'streamable' || !sameEndpoint(session.endpoint, endpoint)) {
+      const session = sessions.get(sessionId) ?? (await this.#restore(sessionId, endpoint, owner));
+      if (session && 'refused' in session) {
+        writeSessionCapError(res, session, sessions.retryAfterSeconds);
+        return;
+      }
+      // A session of another endpoint, tenant or key is reported as unknown, never as someone else's.
+      if (
+        !session ||
+        session.kind !== 'streamable' ||
+        !sameEndpoint(session.endpoint, endpoint) ||
+        session.slot.owner.keyId !== owner.keyId
+      ) {
         writeRpcError(res, 404, RPC.sessionNotFound, 'Session not found');
         return;
       }
@@ -111,29 +132,88 @@ export class StreamableEndpoints {
       writeSessionCapError(res, slot, sessions.retryAfterSeconds);
       return;
     }
-    const server = createToolServer({ ...this.#options.serverOptions, endpoint });
+    const params = initializeParams(body);
+    const newId = (): string =>
+      (params && this.#options.tokens?.mint({ endpoint, keyId: owner.keyId, ...params, issuedAt: Date.now() })) ??
+      randomUUID();
+    const built = this.#build(endpoint, slot, newId);
+    try {
+      await built.server.connect(built.transport.web);
+      await built.transport.handleRequest(req, res, body);
+    } finally {
+      // A failed initialize creates no session: free the server and the slot at once.
+      if (!built.session()) {
+        slot.release();
+        await built.server.close();
+      }
+    }
+  }
+
+  /** A server and transport for one 2025 session; the session is added to the table once initialized. */
+  #build(endpoint: Endpoint, slot: SessionSlot, newId: () => string) {
+    const { sessions, serverOptions, maxBodyBytes } = this.#options;
+    const server = createToolServer({ ...serverOptions, endpoint });
     let session: Session | undefined;
-    const transport = new NodeStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+    const transport = createSessionTransport({
+      sessionIdGenerator: newId,
       onsessioninitialized: (id) => {
         session = { id, kind: 'streamable', endpoint, slot, server, transport, lastSeen: Date.now(), active: 0 };
         sessions.add(session);
       },
-      onsessionclosed: (id) => sessions.remove(id),
+      onsessionclosed: (id) => {
+        sessions.bury(id);
+        sessions.remove(id);
+      },
+      maxBodyBytes,
     });
     server.onclose = () => {
       if (session) sessions.remove(session.id);
     };
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
-    } finally {
-      // A failed initialize creates no session: free the server and the slot at once.
-      if (!session) {
-        slot.release();
-        await server.close();
-      }
+    return { server, transport, session: () => session };
+  }
+
+  /**
+   * Rebuilds a session another node opened (or this node forgot) from its sealed id, when the id is valid, bound
+   * to this endpoint and the caller's key, and was not closed here (DELETE, expiry, revocation); a refusal when a session cap is
+   * reached.
+   */
+  #restore(id: string, endpoint: Endpoint, owner: SessionOwner): Promise<Session | Refusal | undefined> | undefined {
+    const state = this.#options.tokens?.open(id);
+    if (!state || this.#options.sessions.isBuried(id) || !boundTo(state, endpoint, owner)) return undefined;
+    let pending = this.#restoring.get(id);
+    if (!pending) {
+      pending = this.#rebuild(id, state, endpoint, owner).finally(() => this.#restoring.delete(id));
+      this.#restoring.set(id, pending);
     }
+    return pending;
+  }
+
+  async #rebuild(
+    id: string,
+    state: SessionState,
+    endpoint: Endpoint,
+    owner: SessionOwner,
+  ): Promise<Session | Refusal | undefined> {
+    const { sessions, logger } = this.#options;
+    const slot = sessions.reserve(owner);
+    if ('refused' in slot) return slot;
+    const built = this.#build(endpoint, slot, () => id);
+    try {
+      await built.server.connect(built.transport.web);
+      if (await replayInitialize(built.transport.web, id, state)) {
+        logger.debug({ project: endpoint.projectId, connector: endpoint.connector }, 'mcp session restored');
+        return built.session();
+      }
+      logger.warn({ project: endpoint.projectId }, 'mcp session could not be restored');
+    } catch (err) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'mcp session could not be restored');
+    }
+    // Not buried: a failed rebuild may succeed on the next request.
+    const session = built.session();
+    if (session) sessions.remove(session.id);
+    else slot.release();
+    await built.server.close().catch(() => undefined);
+    return undefined;
   }
 
   #modernFor(endpoint: Endpoint): ModernEndpoint {
@@ -179,6 +259,13 @@ export class StreamableEndpoints {
     this.#modern.clear();
     await Promise.all(all.map((m) => m.handler.close().catch(() => undefined)));
   }
+}
+
+/** True when a sealed session belongs to this endpoint and was opened with the caller's key. */
+function boundTo(state: SessionState, endpoint: Endpoint, owner: SessionOwner): boolean {
+  return (
+    sameEndpoint(state.endpoint, endpoint) && state.endpoint.tenantId === owner.tenantId && state.keyId === owner.keyId
+  );
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

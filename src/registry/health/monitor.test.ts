@@ -128,6 +128,49 @@ describe('HealthMonitor scheduling', () => {
     expect(host.calls).toHaveLength(1);
   });
 
+  it('checks a connector once per interval across nodes that take turns with the lock', async () => {
+    // Two nodes sharing a lock (taken per batch) and a health history, started 3 s apart.
+    const history: { checked_at: string }[] = [];
+    const calls: string[] = [];
+    let held = false;
+    const store = {
+      withLeaderLock: async (_name: string, fn: () => Promise<void>) => {
+        if (held) return false;
+        held = true;
+        try {
+          await fn();
+        } finally {
+          held = false;
+        }
+        return true;
+      },
+      listHealthChecks: async () => history.slice(-1).map((h) => ({ ...h }) as never),
+    };
+    const node = (id: string) =>
+      createHealthMonitor({
+        host: {
+          healthTargets: () => [target('a')],
+          checkHealth: async () => {
+            calls.push(id);
+            history.push({ checked_at: new Date(Date.now()).toISOString() });
+          },
+        },
+        store,
+        intervalMs: 10_000,
+        jitter: 0,
+        pollMs: 1_000,
+      });
+    const a = node('a');
+    const b = node('b');
+    a.start();
+    await vi.advanceTimersByTimeAsync(3_000);
+    b.start();
+    await vi.advanceTimersByTimeAsync(57_000);
+    await Promise.all([a.stop(), b.stop()]);
+    // 60 s at a 10 s interval: node a at 10, 20 … 60 s; node b finds each of those checks in the history.
+    expect(calls).toEqual(['a', 'a', 'a', 'a', 'a', 'a']);
+  });
+
   it('stops checking a connector once it is no longer a target, and after stop()', async () => {
     const targets = [target('a'), target('b')];
     const host = createHost(targets);

@@ -27,7 +27,11 @@ export interface MonitorTimers {
 /** Options of the health monitor. */
 export interface HealthMonitorOptions {
   host: HealthMonitorHost;
-  store: Pick<Store, 'withLeaderLock'>;
+  /**
+   * The cluster lock, and (when given) the health history: the lock is taken per batch, so nodes take turns;
+   * a connector another node checked less than an interval ago is not checked again.
+   */
+  store: Pick<Store, 'withLeaderLock'> & Partial<Pick<Store, 'listHealthChecks'>>;
   /** Global interval between checks of one connector. Default 60 s. */
   intervalMs?: number;
   /** Most checks running at once. Default 4. */
@@ -70,7 +74,7 @@ const defaultTimers: MonitorTimers = {
  */
 export class HealthMonitor {
   readonly #host: HealthMonitorHost;
-  readonly #store: Pick<Store, 'withLeaderLock'>;
+  readonly #store: Pick<Store, 'withLeaderLock'> & Partial<Pick<Store, 'listHealthChecks'>>;
   readonly #intervalMs: number;
   readonly #concurrency: number;
   readonly #jitter: number;
@@ -172,10 +176,32 @@ export class HealthMonitor {
     const worker = async (): Promise<void> => {
       for (let target = queue.shift(); target; target = queue.shift()) {
         if (!this.#running) return;
+        if (await this.#checkedElsewhere(target)) continue;
         await this.#checkOne(target);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, due.length) }, worker));
+  }
+
+  /**
+   * True (and the connector rescheduled after that check) when the history holds a check younger than the
+   * shortest jittered interval: another node ran it in its turn of the lock. Read under the lock, so two nodes
+   * never both decide to check. A failing read counts as "not checked" (a check too many, never one too few).
+   */
+  async #checkedElsewhere(target: HealthTarget): Promise<boolean> {
+    if (!this.#store.listHealthChecks) return false;
+    let last: number;
+    try {
+      const [latest] = await this.#store.listHealthChecks(target.tenantId, target.projectId, target.name, 1);
+      if (!latest) return false;
+      last = Date.parse(latest.checked_at);
+    } catch {
+      return false;
+    }
+    const base = target.intervalMs ?? this.#intervalMs;
+    if (!Number.isFinite(last) || this.#clock.now() - last >= base * (1 - this.#jitter)) return false;
+    this.#due.set(keyOf(target), last + this.#nextInterval(target));
+    return true;
   }
 
   async #checkOne(target: HealthTarget): Promise<void> {

@@ -8,6 +8,7 @@ import {
 } from '../../core/index.js';
 import type { CallInterceptor, ToolProvider } from '../types.js';
 import type { LiveView } from './live-state.js';
+import { callStarted } from './source-calls.js';
 
 /** Counts a finished call (usage analytics). */
 export type RecordCall = (
@@ -48,6 +49,9 @@ export class CallPath {
     const interceptors = this.#interceptors;
     const tokens: unknown[] = [];
     let result: ToolCallResult;
+    // Counted on the connector so a new version can take over without cutting this call (its source is closed
+    // once the calls running on it end).
+    const ended = callStarted(source);
     try {
       for (const interceptor of interceptors) tokens.push(interceptor.before(tenantId, projectId, connector, tool));
       result = await source.invoke(tool, args, ctx);
@@ -55,6 +59,8 @@ export class CallPath {
       // A source that throws (instead of returning an error result) is failing, not the tool.
       const text = this.#safeFailure(err, connector, tool);
       result = isToolportError(err, 'tool_not_found') ? textResult(text, true) : unavailableResult(text);
+    } finally {
+      ended();
     }
     const elapsed = performance.now() - started;
     for (let i = 0; i < tokens.length; i++) interceptors[i]!.after(tokens[i], result, elapsed);

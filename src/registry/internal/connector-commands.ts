@@ -81,10 +81,12 @@ export class ConnectorCommands {
         await this.#o.runner.stop(candidate);
         throw err;
       }
-      if (existing) await this.#retire(existing);
+      // Serve the new version first, then stop the old source: calls running on it finish before it closes.
+      if (existing) this.#o.files.unwatch(existing);
       project.connectors.set(manifest.name, candidate);
       this.#o.files.watch(candidate);
       this.#o.live.publish(project);
+      if (existing) await this.#o.runner.stop(existing);
       const { seq, diff } = candidate.version;
       this.#o.announce(existing ? 'connector.updated' : 'connector.installed', tenantId, projectId, manifest.name, {
         version: candidate.version.version,
@@ -336,10 +338,12 @@ export class ConnectorCommands {
         updated_at,
       });
     }
-    if (old) await this.#retire(old);
+    // Serve the new version first, then stop the old source: calls running on it finish before it closes.
+    if (old) this.#o.files.unwatch(old);
     project.connectors.set(record.name, next);
     this.#o.files.watch(next);
     if (publish) this.#o.live.publish(project);
+    if (old) await this.#o.runner.stop(old);
     return next;
   }
 

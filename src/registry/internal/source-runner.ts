@@ -2,6 +2,7 @@ import { createError, isToolportError, type Logger, type ToolDefinition } from '
 import type { SourceFactories } from '../source-factory.js';
 import type { RegisteredTool } from '../types.js';
 import type { LiveConnector } from './live.js';
+import { whenIdle } from './source-calls.js';
 import type { ValidatorCache } from './validators.js';
 
 /**
@@ -69,6 +70,7 @@ export class SourceRunner {
     live.unwatchSource = undefined;
     const source = live.source;
     live.source = undefined;
+    if (source) await whenIdle(source, DRAIN_CAP_MS);
     await source?.close().catch((err: unknown) => {
       this.#logger.warn({ connector: live.record.name, err: (err as Error).message }, 'source close failed');
     });
@@ -95,6 +97,9 @@ export class SourceRunner {
     );
   }
 }
+
+/** Longest a stopping source waits for the calls running on it before it is closed under them. */
+const DRAIN_CAP_MS = 10_000;
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

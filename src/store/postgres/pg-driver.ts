@@ -107,6 +107,7 @@ export class PgDriver implements SqlDriver {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    const unguard = this.#guard(client, 'transaction');
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -119,7 +120,21 @@ export class PgDriver implements SqlDriver {
       throw err;
     } finally {
       client.release(broken);
+      unguard();
     }
+  }
+
+  /**
+   * Listens for errors of a checked-out connection. pg's pool listens only while a connection is idle; one killed
+   * while checked out between queries (pg_terminate_backend, a PostgreSQL restart) would otherwise emit an
+   * unhandled 'error' and end the process. The error itself reaches the code using the connection on its next query.
+   */
+  #guard(client: pg.PoolClient, use: string): () => void {
+    const onError = (err: Error): void => {
+      this.#logger.warn({ err: String(err), use }, 'a PostgreSQL connection in use failed');
+    };
+    client.on('error', onError);
+    return () => client.off('error', onError);
   }
 
   async migrate(): Promise<void> {
@@ -187,6 +202,7 @@ export class PgDriver implements SqlDriver {
     } catch (err) {
       throw createError('store_failed', 'Cannot take the leader lock: no PostgreSQL connection', { lock: name }, err);
     }
+    const unguard = this.#guard(client, `leader lock ${name}`);
     try {
       const row = (await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key])).rows[0] as {
         ok: boolean;
@@ -194,10 +210,12 @@ export class PgDriver implements SqlDriver {
       acquired = row.ok;
     } catch (err) {
       client.release(err as Error);
+      unguard();
       throw createError('store_failed', 'Cannot take the leader lock', { lock: name }, err);
     }
     if (!acquired) {
       client.release();
+      unguard();
       return false;
     }
     try {
@@ -208,6 +226,7 @@ export class PgDriver implements SqlDriver {
         (err: Error) => err,
       );
       client.release(unlockErr);
+      unguard();
     }
     return true;
   }

@@ -11,8 +11,9 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
   const startedAt = ctx.clock.now();
   const storeState = createReadinessProbe(ctx.store, () => ctx.clock.now());
   let wasReady = true;
-  const probe = async (): Promise<{ ready: boolean; store: 'ok' | 'unreachable' }> => {
+  const probe = async (): Promise<{ ready: boolean; store: 'ok' | 'unreachable'; draining?: true }> => {
     const store = await storeState();
+    if (ctx.draining()) return { ready: false, store, draining: true };
     const ready = store === 'ok';
     if (ready !== wasReady) {
       wasReady = ready;
@@ -24,6 +25,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
   const readiness = {
     ready: { type: 'boolean', description: 'True when the store answers; false means requests that need it fail' },
     store: { type: 'string', enum: ['ok', 'unreachable'] },
+    draining: { type: 'boolean', description: 'Present (true) while the node shuts down: not ready, finishing calls' },
   };
 
   addRoute(app, {
