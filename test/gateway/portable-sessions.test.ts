@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticate } from '../../src/core/index.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   EchoSource,
   type RunningGateway,
@@ -15,7 +16,6 @@ import {
   createFixtureProvider,
   startGateway,
   testAuthenticate,
-  waitFor,
 } from './fixtures.js';
 
 const SECOND_KEY_OF_A = 'key-tenant-a-second';
@@ -95,10 +95,10 @@ describe('2025 sessions across nodes sharing a session key', () => {
     const { client } = await connect((method) => (method === 'GET' ? nodeB : nodeA));
     let changed = 0;
     client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
-    await waitFor(() => nodeB.gateway.stats().sessions > 0);
+    await waitFor(() => nodeB.gateway.stats().sessions > 0, 'node B to rebuild the session');
     // The GET stream reaches B only after B rebuilt the session; a change must then reach the client.
     await provider.install('a', 'p1', 'late', new EchoSource());
-    await waitFor(() => changed > 0);
+    await waitFor(() => changed > 0, 'list_changed through node B');
     expect(changed).toBeGreaterThan(0);
   });
 
@@ -155,7 +155,7 @@ describe('2025 sessions across nodes sharing a session key', () => {
     );
     req.end();
     // Nothing is sent on the stream before its first keep-alive (15 s): only a flushed head makes this pass.
-    await waitFor(() => status !== 0);
+    await waitFor(() => status !== 0, 'the GET stream to answer');
     expect(status).toBe(200);
     req.destroy();
   });
