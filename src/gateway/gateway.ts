@@ -9,7 +9,9 @@ import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
 import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
+import { SubscriptionBook } from './internal/subscription-book.js';
 import type { Endpoint } from './internal/tool-server.js';
+import { createUpstreamRelay } from './internal/upstream-relay.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -82,8 +84,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     perKey: options.maxSessionsPerKey ?? DEFAULT_MAX_PER_KEY,
     perTenant: options.maxSessionsPerTenant ?? DEFAULT_MAX_PER_TENANT,
   });
-  const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger };
+  const subscriptions = new SubscriptionBook(logger);
+  sessions.onRemove = (session) => subscriptions.release(session.server);
+  const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger, subscriptions };
   const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger });
+  const relay = createUpstreamRelay({ provider: options.provider, sessions, streamable, subscriptions, logger });
   const notifier = createChangeNotifier({
     provider: options.provider,
     sessions,
@@ -106,6 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     (closing ??= (async () => {
       clearInterval(revalidator);
       notifier.close();
+      relay.close();
       await sessions.closeAll();
       await streamable.close();
       for (const socket of sockets) socket.destroySoon();

@@ -32,14 +32,22 @@ export function createChangeNotifier(options: {
       endpoint.connector === undefined || batch.all || batch.connectors.has(endpoint.connector);
     for (const session of sessions.forProject(key)) {
       if (!matches(session.endpoint)) continue;
-      session.server.sendToolListChanged().catch((err: unknown) => {
+      const dropped = (err: unknown): void =>
         logger.debug(
           { session: session.id, err: err instanceof Error ? err.message : String(err) },
           'list_changed not sent',
         );
-      });
+      session.server.sendToolListChanged().catch(dropped);
+      // The project endpoint merges its members' resources and prompts: a member that came or went changes them.
+      if (session.endpoint.connector !== undefined) continue;
+      const caps = session.server.getCapabilities();
+      if (caps.resources) session.server.sendResourceListChanged().catch(dropped);
+      if (caps.prompts) session.server.sendPromptListChanged().catch(dropped);
     }
     streamable.notifyModern(key, matches);
+    const aggregate = (endpoint: Endpoint): boolean => endpoint.connector === undefined;
+    streamable.notifyModernFederation(key, aggregate, 'resources');
+    streamable.notifyModernFederation(key, aggregate, 'prompts');
   };
 
   const onEvent = (event: RegistryEvent): void => {

@@ -61,6 +61,8 @@ export class SessionTable {
   #idleMs: number;
   #logger: Logger;
   #sweeper: NodeJS.Timeout;
+  /** Called once for every session forgotten (its per-session state elsewhere, e.g. subscriptions, is released). */
+  onRemove: ((session: Session) => void) | undefined;
 
   constructor(idleMs: number, logger: Logger, limits: SessionLimits = { perKey: 0, perTenant: 0 }) {
     this.#idleMs = idleMs;
@@ -122,6 +124,7 @@ export class SessionTable {
     if (!session) return;
     this.#byId.delete(id);
     session.slot.release();
+    this.onRemove?.(session);
     const key = projectKey(session.endpoint.tenantId, session.endpoint.projectId);
     const set = this.#byProject.get(key);
     set?.delete(session);

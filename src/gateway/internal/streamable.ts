@@ -163,6 +163,15 @@ export class StreamableEndpoints {
     }
   }
 
+  /** Publishes resources or prompts `list_changed` (an upstream's, or a membership change) to modern streams. */
+  notifyModernFederation(key: string, matches: (endpoint: Endpoint) => boolean, kind: 'resources' | 'prompts'): void {
+    for (const modern of this.#modern.get(key)?.values() ?? []) {
+      if (!matches(modern.endpoint)) continue;
+      if (kind === 'resources') modern.handler.notify.resourcesChanged();
+      else modern.handler.notify.promptsChanged();
+    }
+  }
+
   /** Closes every modern handler (aborts in-flight exchanges and listen streams). */
   async close(): Promise<void> {
     const all = [...this.#modern.values()].flatMap((m) => [...m.values()]);

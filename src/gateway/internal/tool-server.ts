@@ -13,14 +13,14 @@ import {
   isToolportError,
 } from '../../core/index.js';
 import type { RegisteredTool, ToolProvider } from '../../registry/types.js';
+import type { Endpoint } from './endpoint.js';
+import { installAggregateHandlers } from './federation-aggregate.js';
+import { installConnectorHandlers } from './federation-connector.js';
+import { callerFor, planFederation } from './federation-plan.js';
+import { SubscriptionBook } from './subscription-book.js';
 import { type ToolView, getSnapshotViews } from './tool-names.js';
 
-/** What an MCP endpoint serves: one project, or one connector of it. */
-export interface Endpoint {
-  readonly tenantId: string;
-  readonly projectId: string;
-  readonly connector?: string;
-}
+export type { Endpoint } from './endpoint.js';
 
 /** Inputs of {@link createToolServer}. */
 export interface ToolServerOptions {
@@ -28,6 +28,8 @@ export interface ToolServerOptions {
   endpoint: Endpoint;
   serverInfo: { name: string; version: string };
   logger: Logger;
+  /** Resource subscriptions of the gateway's sessions (shared upstream subscriptions); one per server when absent. */
+  subscriptions?: SubscriptionBook;
 }
 
 const MAX_ISSUES_IN_MESSAGE = 10;
@@ -42,17 +44,28 @@ export function currentView(provider: ToolProvider, endpoint: Endpoint): ToolVie
 
 /**
  * A low-level MCP server for one endpoint. It holds no tool state: each `tools/list` and `tools/call` reads the
- * provider's current snapshot, so registry changes apply to connected sessions without re-registration.
+ * provider's current snapshot, so registry changes apply to connected sessions without re-registration. Where the
+ * endpoint federates upstream MCP connectors, their capabilities, instructions, resources, prompts, completions and
+ * logging are served too (fixed per server: a 2025 session or one 2026-07-28 request).
  */
 export function createToolServer(options: ToolServerOptions): Server {
   const { provider, endpoint } = options;
-  const server = new Server(options.serverInfo, { capabilities: { tools: { listChanged: true } } });
+  const plan = planFederation(provider, endpoint);
+  const server = new Server(options.serverInfo, {
+    capabilities: plan.capabilities,
+    ...(plan.instructions !== undefined ? { instructions: plan.instructions } : {}),
+  });
+  if (plan.members.length > 0) {
+    const fx = { provider, endpoint, subscriptions: options.subscriptions ?? new SubscriptionBook(options.logger) };
+    if (endpoint.connector !== undefined) installConnectorHandlers(server, plan, fx);
+    else installAggregateHandlers(server, plan, fx);
+  }
   server.setRequestHandler('tools/list', () => ({ tools: currentView(provider, endpoint)?.list ?? [] }));
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
     const tool = currentView(provider, endpoint)?.byName.get(name);
     if (!tool) throw unknownTool(name);
-    const result = await callTool(options, tool, args ?? {}, ctx);
+    const result = await callTool(options, tool, args ?? {}, ctx, server);
     return server.projectCallToolResult(result, tool.definition.outputSchema);
   });
   return server;
@@ -63,6 +76,7 @@ async function callTool(
   tool: RegisteredTool,
   args: Record<string, unknown>,
   ctx: ServerContext,
+  server: Server,
 ): Promise<CallToolResult> {
   const issues = tool.validate(args);
   if (issues) return invalidArguments(tool, issues);
@@ -72,6 +86,7 @@ async function callTool(
     const result = await options.provider.callTool(tenantId, projectId, tool.connector, tool.name, args, {
       signal: ctx.mcpReq.signal,
       requestId: String(ctx.mcpReq.id),
+      caller: callerFor(server, ctx),
       ...progress.context,
     });
     // The result leaves only after every progress notification was handed to the transport.

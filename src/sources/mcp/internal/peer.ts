@@ -1,0 +1,157 @@
+import { ProtocolError, ProtocolErrorCode, type RequestOptions } from '@modelcontextprotocol/client';
+import {
+  type ClientRequestMethod,
+  createError,
+  type Logger,
+  type PeerCaller,
+  type PeerDescription,
+  PeerError,
+  type PeerNotification,
+  type PeerRequestOptions,
+  type UpstreamPeer,
+} from '../../../core/index.js';
+import type { UpstreamConnection } from './connection.js';
+
+/** What the peer needs of its source: the shared connection and what to do when it breaks. */
+export interface PeerHost {
+  connect(): Promise<UpstreamConnection>;
+  /** Called with failures of the channel itself (the source decides whether to reconnect). */
+  failed(conn: UpstreamConnection, err: unknown): void;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+type RawRequest = (
+  request: { method: string; params?: Record<string, unknown> },
+  options?: RequestOptions,
+) => Promise<unknown>;
+
+/**
+ * The federation facet of an upstream MCP source. Requests go over the one shared connection; the clients whose
+ * requests are in flight are tracked, so a server→client request (sampling, elicitation, roots) the upstream sends
+ * while serving one goes to that client. The wire carries no link between the two over stdio, so the route is
+ * exact only when every request in flight comes from one client session; otherwise the upstream gets an error.
+ */
+export class McpPeer implements UpstreamPeer {
+  readonly #host: PeerHost;
+  readonly #listeners = new Set<(notification: PeerNotification) => void>();
+  /** Callers of requests in flight, in start order. */
+  readonly #inFlight = new Map<number, PeerCaller | undefined>();
+  #nextId = 0;
+  #description: PeerDescription | undefined;
+
+  constructor(host: PeerHost) {
+    this.#host = host;
+  }
+
+  /** Records what a (re)connected upstream offers. */
+  adopt(conn: UpstreamConnection): void {
+    const capabilities = conn.client.getServerCapabilities() as Record<string, unknown> | undefined;
+    const instructions = conn.client.getInstructions();
+    this.#description = { capabilities: { ...(capabilities ?? {}) }, ...(instructions ? { instructions } : {}) };
+  }
+
+  describe(): PeerDescription | undefined {
+    return this.#description;
+  }
+
+  async request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: PeerRequestOptions = {},
+  ): Promise<unknown> {
+    let conn: UpstreamConnection;
+    try {
+      conn = await this.#host.connect();
+    } catch (err) {
+      throw createError('upstream_unavailable', `upstream not connected: ${message(err)}`, {}, err);
+    }
+    const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
+    try {
+      return await this.track(options.caller, () =>
+        send(params === undefined ? { method } : { method, params }, {
+          timeout: this.#host.timeoutMs,
+          resetTimeoutOnProgress: true,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ProtocolError) throw new PeerError(err.code, err.message, err.data);
+      if (options.signal?.aborted) throw createError('upstream_unavailable', 'request cancelled');
+      this.#host.failed(conn, err);
+      throw createError('upstream_unavailable', `upstream ${method} failed: ${message(err)}`, {}, err);
+    }
+  }
+
+  onNotification(listener: (notification: PeerNotification) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs `work` with `caller` counted as in flight (tool calls use it too). */
+  async track<T>(caller: PeerCaller | undefined, work: () => Promise<T>): Promise<T> {
+    const id = this.#nextId++;
+    this.#inFlight.set(id, caller);
+    try {
+      return await work();
+    } finally {
+      this.#inFlight.delete(id);
+    }
+  }
+
+  /** Hands an upstream notification to the listeners. */
+  emit(notification: PeerNotification): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(notification);
+      } catch (err) {
+        this.#host.logger.warn({ err: message(err) }, 'upstream notification listener failed');
+      }
+    }
+  }
+
+  /** Answers a server→client request of the upstream by asking the client whose request caused it. */
+  async answer(method: ClientRequestMethod, params: unknown, signal: AbortSignal): Promise<unknown> {
+    const caller = this.#route(method);
+    try {
+      return await caller.request(method, params as Record<string, unknown> | undefined, signal);
+    } catch (err) {
+      // The client's own JSON-RPC error goes back as it is; anything else (client gone, timeout) is an internal error.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'number' && Number.isInteger(code)) {
+        throw new ProtocolError(code, (err as Error).message, (err as { data?: unknown }).data);
+      }
+      throw new ProtocolError(ProtocolErrorCode.InternalError, `the client did not answer ${method}: ${message(err)}`);
+    }
+  }
+
+  #route(method: ClientRequestMethod): PeerCaller {
+    const callers = [...this.#inFlight.values()];
+    const known = callers.filter((c): c is PeerCaller => c !== undefined);
+    if (known.length === 0) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `${method}: no client request is in flight through Toolport, so there is no client to ask`,
+      );
+    }
+    const sessions = new Set(known.map((c) => c.session));
+    if (sessions.size > 1 || known.length !== callers.length) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `${method}: requests of several clients are in flight on this upstream, so the one that asks cannot be told apart`,
+      );
+    }
+    const caller = known[0]!;
+    if (!caller.canAnswer(method)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `${method}: the client did not declare the capability this request needs`,
+      );
+    }
+    return caller;
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
