@@ -5,6 +5,7 @@ import { type Authenticate, type Logger, type Principal, isToolportError, silent
 import type { ToolProvider } from '../registry/types.js';
 import { createChangeNotifier } from './internal/change-notifier.js';
 import { createHostGuard } from './internal/http-guard.js';
+import { InputRounds } from './internal/input-rounds.js';
 import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
 import { type SessionOwner, SessionTable } from './internal/sessions.js';
@@ -86,7 +87,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const subscriptions = new SubscriptionBook(logger);
   sessions.onRemove = (session) => subscriptions.release(session.server);
-  const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger, subscriptions };
+  const inputRounds = new InputRounds();
+  const serverOptions = {
+    provider: options.provider,
+    serverInfo: options.serverInfo,
+    logger,
+    subscriptions,
+    inputRounds,
+  };
   const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger });
   const relay = createUpstreamRelay({ provider: options.provider, sessions, streamable, subscriptions, logger });
   const notifier = createChangeNotifier({
@@ -112,6 +120,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clearInterval(revalidator);
       notifier.close();
       relay.close();
+      inputRounds.close();
       await sessions.closeAll();
       await streamable.close();
       for (const socket of sockets) socket.destroySoon();

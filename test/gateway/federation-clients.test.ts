@@ -4,8 +4,8 @@ import { SSEClientTransport as V1SseTransport } from '@modelcontextprotocol/sdk/
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from './fixtures.js';
 import { connectV2, type FederationWorld, firstText, startFederationWorld, until } from './federation-helpers.js';
+import { TOKENS } from './fixtures.js';
 
 /**
  * Federation with other clients: the SDK v2 client in the 2026-07-28 per-request era, and the SDK v1 client (Streamable
@@ -85,11 +85,32 @@ describe('SDK v2 client, 2026-07-28 era', () => {
     },
   );
 
-  it('answers an upstream sampling request with an error: this era has no server→client requests', async () => {
-    const client = await v2('/mcp/fed/notes', { era: 'modern', sampling: true });
+  it.each(['/mcp/fed/notes', '/mcp/fed'])(
+    'relays sampling, elicitation and roots as input_required rounds the client answers on %s',
+    async (path) => {
+      const client = await v2(path, { era: 'modern', sampling: true, elicitation: true, roots: true });
+      const tool = (name: string): string => (path === '/mcp/fed' ? `notes__${name}` : name);
+      const sampled = await client.callTool({ name: tool('ask'), arguments: { question: 'modern?' } });
+      expect(firstText(sampled)).toBe('sampled: answer to modern? (test-model)');
+      const elicited = await client.callTool({ name: tool('confirm'), arguments: {} });
+      expect(firstText(elicited)).toBe('elicited: accept {"ok":true}');
+      const roots = await client.callTool({ name: tool('roots'), arguments: {} });
+      expect(firstText(roots)).toBe('roots: file:///work/a');
+    },
+  );
+
+  it('answers the upstream with an error when a 2026-07-28 client declares no sampling', async () => {
+    const client = await v2('/mcp/fed/notes', { era: 'modern' });
     const result = await client.callTool({ name: 'ask', arguments: { question: 'modern?' } });
     expect(result.isError).toBe(true);
     expect(firstText(result)).toMatch(/did not declare the capability/);
+  });
+
+  it('refuses a retry naming a requestState it never issued', async () => {
+    const client = await v2('/mcp/fed/notes', { era: 'modern', sampling: true });
+    await expect(
+      client.callTool({ name: 'ask', arguments: { question: 'x' }, requestState: 'forged' } as never),
+    ).rejects.toMatchObject({ code: -32602 });
   });
 
   it('relays resources list_changed to subscriptions/listen streams', async () => {

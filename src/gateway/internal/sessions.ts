@@ -2,7 +2,7 @@ import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/no
 import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
 import type { LegacySseTransport } from './sse-transport.js';
-import type { Endpoint } from './tool-server.js';
+import type { Endpoint } from './endpoint.js';
 
 /** Who opened a session: its tenant and API key (`operator` for the admin token). */
 export interface SessionOwner {

@@ -6,6 +6,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import {
+  type InvokeContext,
   type Logger,
   type ToolCallResult,
   type ToolProgress,
@@ -17,6 +18,7 @@ import type { Endpoint } from './endpoint.js';
 import { installAggregateHandlers } from './federation-aggregate.js';
 import { installConnectorHandlers } from './federation-connector.js';
 import { callerFor, planFederation } from './federation-plan.js';
+import type { InputRounds } from './input-rounds.js';
 import { SubscriptionBook } from './subscription-book.js';
 import { type ToolView, getSnapshotViews } from './tool-names.js';
 
@@ -30,6 +32,8 @@ export interface ToolServerOptions {
   logger: Logger;
   /** Resource subscriptions of the gateway's sessions (shared upstream subscriptions); one per server when absent. */
   subscriptions?: SubscriptionBook;
+  /** Parked calls of 2026-07-28 clients answering an upstream's sampling/elicitation/roots (see InputRounds). */
+  inputRounds?: InputRounds;
 }
 
 const MAX_ISSUES_IN_MESSAGE = 10;
@@ -65,8 +69,41 @@ export function createToolServer(options: ToolServerOptions): Server {
     const { name, arguments: args } = request.params;
     const tool = currentView(provider, endpoint)?.byName.get(name);
     if (!tool) throw unknownTool(name);
-    const result = await callTool(options, tool, args ?? {}, ctx, server);
-    return server.projectCallToolResult(result, tool.definition.outputSchema);
+    const project = (result: CallToolResult): CallToolResult =>
+      server.projectCallToolResult(result, tool.definition.outputSchema);
+    const progress = progressReporter(ctx, options.logger);
+    const rounds = options.inputRounds;
+    // A 2026-07-28 client has no server→client channel: an upstream's questions become input_required rounds.
+    if (
+      rounds &&
+      ctx.mcpReq.envelope !== undefined &&
+      provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector)
+    ) {
+      const round = rounds.isRetry(ctx)
+        ? rounds.resume(endpoint, name, ctx)
+        : rounds.begin(endpoint, name, ctx, (caller, signal, onProgress) =>
+            callTool(options, tool, args ?? {}, { signal, requestId: String(ctx.mcpReq.id), caller, onProgress }).then(
+              project,
+            ),
+          );
+      try {
+        return await rounds.wait(round, ctx, progress.context.onProgress);
+      } finally {
+        await progress.finish();
+      }
+    }
+    try {
+      const result = await callTool(options, tool, args ?? {}, {
+        signal: ctx.mcpReq.signal,
+        requestId: String(ctx.mcpReq.id),
+        caller: callerFor(server, ctx),
+        ...progress.context,
+      });
+      return project(result);
+    } finally {
+      // The result leaves only after every progress notification was handed to the transport.
+      await progress.finish();
+    }
   });
   return server;
 }
@@ -75,25 +112,15 @@ async function callTool(
   options: ToolServerOptions,
   tool: RegisteredTool,
   args: Record<string, unknown>,
-  ctx: ServerContext,
-  server: Server,
+  invoke: InvokeContext,
 ): Promise<CallToolResult> {
   const issues = tool.validate(args);
   if (issues) return invalidArguments(tool, issues);
   const { tenantId, projectId } = options.endpoint;
-  const progress = progressReporter(ctx, options.logger);
   try {
-    const result = await options.provider.callTool(tenantId, projectId, tool.connector, tool.name, args, {
-      signal: ctx.mcpReq.signal,
-      requestId: String(ctx.mcpReq.id),
-      caller: callerFor(server, ctx),
-      ...progress.context,
-    });
-    // The result leaves only after every progress notification was handed to the transport.
-    await progress.finish();
+    const result = await options.provider.callTool(tenantId, projectId, tool.connector, tool.name, args, invoke);
     return withTextContent(result);
   } catch (err) {
-    await progress.finish();
     if (isToolportError(err, 'validation_failed')) return invalidArguments(tool, err.details.issues ?? []);
     if (isToolportError(err, 'tool_not_found') || isToolportError(err, 'not_found')) throw unknownTool(tool.name);
     if (isToolportError(err) && !['internal', 'store_failed', 'config_invalid'].includes(err.code)) {
