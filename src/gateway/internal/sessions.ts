@@ -1,8 +1,8 @@
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
-import type { LegacySseTransport } from './sse-transport.js';
 import type { Endpoint } from './endpoint.js';
+import type { LegacySseTransport } from './sse-transport.js';
 
 /** Who opened a session: its tenant and API key (`operator` for the admin token). */
 export interface SessionOwner {
