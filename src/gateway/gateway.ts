@@ -12,7 +12,7 @@ import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
 import { SubscriptionBook } from './internal/subscription-book.js';
 import type { Endpoint } from './internal/tool-server.js';
-import { createUpstreamRelay } from './internal/upstream-relay.js';
+import { createUpstreamRelay, watchListenedResources } from './internal/upstream-relay.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -95,7 +95,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     subscriptions,
     inputRounds,
   };
-  const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger });
+  const watchResources = watchListenedResources(options.provider, subscriptions, logger);
+  const streamable = new StreamableEndpoints({ serverOptions, sessions, maxBodyBytes, logger, watchResources });
   const relay = createUpstreamRelay({ provider: options.provider, sessions, streamable, subscriptions, logger });
   const notifier = createChangeNotifier({
     provider: options.provider,

@@ -113,6 +113,31 @@ describe('SDK v2 client, 2026-07-28 era', () => {
     ).rejects.toMatchObject({ code: -32602 });
   });
 
+  it.each(['/mcp/fed/notes', '/mcp/fed'])(
+    'subscribes the upstream for a listen stream and relays resources/updated to it on %s',
+    async (path) => {
+      const shown = path === '/mcp/fed' ? 'toolport://notes/memo://two' : 'memo://two';
+      const client = await v2(path, { era: 'modern' });
+      const updated: string[] = [];
+      client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+      const sub = await client.listen({ resourceSubscriptions: [shown] });
+      closers.push(() => sub.close());
+      const caller = await v2('/mcp/fed/notes', {});
+      await until(
+        async () => firstText(await caller.callTool({ name: 'subscriptions', arguments: {} })).includes('memo://two'),
+        'the upstream subscription',
+      );
+      await caller.callTool({ name: 'touch', arguments: { uri: 'memo://two' } });
+      await until(() => updated.length > 0, 'resources/updated on the listen stream');
+      expect(updated).toEqual([shown]);
+      await sub.close();
+      await until(
+        async () => !firstText(await caller.callTool({ name: 'subscriptions', arguments: {} })).includes('memo://two'),
+        'the upstream unsubscribe after the stream closed',
+      );
+    },
+  );
+
   it('relays resources list_changed to subscriptions/listen streams', async () => {
     const client = await v2('/mcp/fed/mut', { era: 'modern' });
     let changed = 0;

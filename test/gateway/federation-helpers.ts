@@ -105,9 +105,9 @@ export function firstText(result: unknown): string {
 }
 
 /** Resolves when `predicate` holds, checked every 10 ms; fails after `ms` naming `what`. */
-export async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

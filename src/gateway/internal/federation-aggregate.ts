@@ -184,7 +184,8 @@ async function mergedList(
   return { [key]: [] };
 }
 
-function splitUri(uri: string): { connector: string; uri: string } {
+/** The connector and original URI of a project-endpoint resource URI; throws -32602 for any other URI. */
+export function splitUri(uri: string): { connector: string; uri: string } {
   const match = AGGREGATE_URI.exec(uri);
   if (!match)
     throw new ProtocolError(-32602, `resource URIs of this endpoint look like ${URI_PREFIX}{connector}/{uri}`);

@@ -1,5 +1,7 @@
-import type { Server } from '@modelcontextprotocol/server';
 import type { Logger, UpstreamPeer } from '../../core/index.js';
+
+/** Who holds a subscription: a 2025 session's server, or one open 2026-07-28 `subscriptions/listen` stream. */
+type Holder = object;
 
 /** `tenant \0 project \0 connector \0 uri`: one upstream resource. */
 type Key = string;
@@ -13,17 +15,17 @@ const keyOf = (tenantId: string, projectId: string, connector: string, uri: stri
  * `notifications/resources/updated` goes only to the sessions subscribed to that resource.
  */
 export class SubscriptionBook {
-  readonly #byKey = new Map<Key, Set<Server>>();
-  readonly #byServer = new WeakMap<Server, Map<Key, { peer: UpstreamPeer; uri: string }>>();
+  readonly #byKey = new Map<Key, Set<Holder>>();
+  readonly #byHolder = new WeakMap<Holder, Map<Key, { peer: UpstreamPeer; uri: string }>>();
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
     this.#logger = logger;
   }
 
-  /** Subscribes `server`'s session to `uri` of a connector; the upstream hears of it the first time only. */
+  /** Subscribes `holder`'s session to `uri` of a connector; the upstream hears of it the first time only. */
   async subscribe(
-    server: Server,
+    holder: Holder,
     scope: { tenantId: string; projectId: string; connector: string },
     peer: UpstreamPeer,
     uri: string,
@@ -33,43 +35,48 @@ export class SubscriptionBook {
     let holders = this.#byKey.get(key);
     if (!holders?.size) await peer.request('resources/subscribe', { uri }, { signal });
     holders = this.#byKey.get(key);
+    if (signal.aborted) {
+      // Released while the upstream was being asked: leave nothing behind.
+      if (!holders?.size) await peer.request('resources/unsubscribe', { uri }).catch(() => undefined);
+      return;
+    }
     if (!holders) this.#byKey.set(key, (holders = new Set()));
-    holders.add(server);
-    let own = this.#byServer.get(server);
-    if (!own) this.#byServer.set(server, (own = new Map()));
+    holders.add(holder);
+    let own = this.#byHolder.get(holder);
+    if (!own) this.#byHolder.set(holder, (own = new Map()));
     own.set(key, { peer, uri });
   }
 
-  /** Ends `server`'s subscription; the upstream is unsubscribed when nobody else holds one. */
+  /** Ends `holder`'s subscription; the upstream is unsubscribed when nobody else holds one. */
   async unsubscribe(
-    server: Server,
+    holder: Holder,
     scope: { tenantId: string; projectId: string; connector: string },
     peer: UpstreamPeer,
     uri: string,
     signal: AbortSignal,
   ): Promise<void> {
     const key = keyOf(scope.tenantId, scope.projectId, scope.connector, uri);
-    this.#byServer.get(server)?.delete(key);
+    this.#byHolder.get(holder)?.delete(key);
     const holders = this.#byKey.get(key);
-    holders?.delete(server);
+    holders?.delete(holder);
     if (holders && holders.size > 0) return;
     this.#byKey.delete(key);
     await peer.request('resources/unsubscribe', { uri }, { signal });
   }
 
-  /** True when `server`'s session subscribed to this resource. */
-  has(server: Server, tenantId: string, projectId: string, connector: string, uri: string): boolean {
-    return this.#byKey.get(keyOf(tenantId, projectId, connector, uri))?.has(server) === true;
+  /** True when `holder`'s session subscribed to this resource. */
+  has(holder: Holder, tenantId: string, projectId: string, connector: string, uri: string): boolean {
+    return this.#byKey.get(keyOf(tenantId, projectId, connector, uri))?.has(holder) === true;
   }
 
   /** Forgets every subscription of a closed session (unsubscribing upstream where it was the last). */
-  release(server: Server): void {
-    const own = this.#byServer.get(server);
+  release(holder: Holder): void {
+    const own = this.#byHolder.get(holder);
     if (!own) return;
-    this.#byServer.delete(server);
+    this.#byHolder.delete(holder);
     for (const [key, { peer, uri }] of own) {
       const holders = this.#byKey.get(key);
-      holders?.delete(server);
+      holders?.delete(holder);
       if (holders && holders.size > 0) continue;
       this.#byKey.delete(key);
       peer.request('resources/unsubscribe', { uri }).catch((err: unknown) => {

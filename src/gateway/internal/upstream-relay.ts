@@ -2,7 +2,7 @@ import type { LoggingMessageNotification, Server } from '@modelcontextprotocol/s
 import type { Logger } from '../../core/index.js';
 import type { ToolProvider, UpstreamEvent } from '../../registry/types.js';
 import type { Endpoint } from './endpoint.js';
-import { aggregateUri } from './federation-aggregate.js';
+import { aggregateUri, splitUri } from './federation-aggregate.js';
 import { type SessionTable, projectKey } from './sessions.js';
 import type { StreamableEndpoints } from './streamable.js';
 import type { SubscriptionBook } from './subscription-book.js';
@@ -47,10 +47,49 @@ export function createUpstreamRelay(options: {
     }
     if (method === 'notifications/resources/list_changed') streamable.notifyModernFederation(key, serves, 'resources');
     if (method === 'notifications/prompts/list_changed') streamable.notifyModernFederation(key, serves, 'prompts');
+    if (method === 'notifications/resources/updated' && typeof params?.uri === 'string') {
+      const uri = params.uri;
+      streamable.notifyModernResource(key, serves, (endpoint) =>
+        endpoint.connector === undefined ? aggregateUri(connector, uri) : uri,
+      );
+    }
   };
 
   const unsubscribe = options.provider.subscribeUpstream?.(onEvent) ?? (() => undefined);
   return { close: unsubscribe };
+}
+
+/**
+ * Subscribes the upstreams to the resources a 2026-07-28 listen stream names (its URIs as the endpoint shows them);
+ * returns the function that releases them when the stream closes. URIs of no serving connector are ignored.
+ */
+export function watchListenedResources(
+  provider: ToolProvider,
+  subscriptions: SubscriptionBook,
+  logger: Logger,
+): (endpoint: Endpoint, uris: string[]) => () => void {
+  return (endpoint, uris) => {
+    const holder = {};
+    const aborter = new AbortController();
+    for (const shown of uris) {
+      let target: { connector: string; uri: string };
+      try {
+        target = endpoint.connector === undefined ? splitUri(shown) : { connector: endpoint.connector, uri: shown };
+      } catch {
+        continue;
+      }
+      const peer = provider.peer?.(endpoint.tenantId, endpoint.projectId, target.connector);
+      if (!peer?.describe()?.capabilities.resources) continue;
+      const scope = { ...endpoint, connector: target.connector };
+      subscriptions.subscribe(holder, scope, peer, target.uri, aborter.signal).catch((err: unknown) => {
+        logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'upstream subscribe for listen failed');
+      });
+    }
+    return () => {
+      aborter.abort();
+      subscriptions.release(holder);
+    };
+  };
 }
 
 /** Sends one upstream notification to one session's server, if it is for that session; undefined otherwise. */
