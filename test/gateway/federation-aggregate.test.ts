@@ -1,4 +1,5 @@
-import type { Client } from '@modelcontextprotocol/client';
+import { Client as SdkClient, type Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { serveProjectStdio } from '../../src/gateway/index.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectV2, type FederationWorld, firstText, startFederationWorld, until } from './federation-helpers.js';
 
@@ -141,5 +142,43 @@ describe('project endpoint, 2025 session era', () => {
     const refused = await unable.callTool({ name: 'notes__ask', arguments: { question: 'q2' } });
     expect(refused.isError).toBe(true);
     expect(firstText(refused)).toMatch(/did not declare the capability/);
+  });
+});
+
+describe('project endpoint over the stdio entry (toolport stdio --project)', () => {
+  it('serves merged resources, relays resources/updated and sampling on the one connection', async () => {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const served = serveProjectStdio({
+      provider: world.h.registry,
+      tenantId: 'default',
+      projectId: 'fed',
+      transport: serverSide,
+      serverInfo: { name: 'toolport-stdio-test', version: '0.0.1' },
+    });
+    const client = new SdkClient({ name: 'stdio-test', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    client.setRequestHandler('sampling/createMessage', () => ({
+      role: 'assistant',
+      model: 'stdio-model',
+      content: { type: 'text', text: 'over stdio' },
+    }));
+    await client.connect(clientSide);
+    try {
+      const read = await client.readResource({ uri: 'toolport://docs/memo://one' });
+      expect(read.contents[0]).toMatchObject({ text: 'first memo of docs' });
+      const updated: string[] = [];
+      client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+      await client.subscribeResource({ uri: 'toolport://docs/memo://one' });
+      await client.callTool({ name: 'docs__touch', arguments: { uri: 'memo://one' } });
+      await until(() => updated.length > 0, 'resources/updated over stdio');
+      expect(updated).toEqual(['toolport://docs/memo://one']);
+      const sampled = await client.callTool({ name: 'docs__ask', arguments: { question: 'q' } });
+      expect(firstText(sampled)).toBe('sampled: over stdio (stdio-model)');
+    } finally {
+      await client.close();
+      await served;
+    }
+    // The connection's subscription was released with it.
+    const check = await open();
+    expect(firstText(await check.callTool({ name: 'docs__subscriptions', arguments: {} }))).toBe('subscribed: ');
   });
 });

@@ -36,7 +36,7 @@ export function createUpstreamRelay(options: {
     for (const session of sessions.forProject(key)) {
       if (!serves(session.endpoint)) continue;
       const aggregate = session.endpoint.connector === undefined;
-      const sent = deliver(session.server, method, params, {
+      const sent = deliverUpstream(session.server, method, params, {
         aggregate,
         tenantId,
         projectId,
@@ -93,7 +93,7 @@ export function watchListenedResources(
 }
 
 /** Sends one upstream notification to one session's server, if it is for that session; undefined otherwise. */
-function deliver(
+export function deliverUpstream(
   server: Server,
   method: string,
   params: Record<string, unknown> | undefined,
