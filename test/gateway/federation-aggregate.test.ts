@@ -1,6 +1,6 @@
 import { Client as SdkClient, type Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import { serveProjectStdio } from '../../src/gateway/index.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { serveProjectStdio } from '../../src/gateway/index.js';
 import { connectV2, type FederationWorld, firstText, startFederationWorld, until } from './federation-helpers.js';
 
 /**
