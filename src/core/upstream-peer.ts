@@ -40,6 +40,11 @@ export interface PeerCaller {
     params: Record<string, unknown> | undefined,
     signal: AbortSignal,
   ): Promise<unknown>;
+  /**
+   * Relays a `notifications/message` the upstream sent while this client's request was in flight, on that request's
+   * stream, filtered by the client's own level. Absent: the message goes to every session instead.
+   */
+  log?(params: Record<string, unknown>): void;
 }
 
 /** Per-request options of {@link UpstreamPeer.request}. */

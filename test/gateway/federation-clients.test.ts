@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/client';
+import { type Client, LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport as V1SseTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -98,6 +98,15 @@ describe('SDK v2 client, 2026-07-28 era', () => {
       expect(firstText(roots)).toBe('roots: file:///work/a');
     },
   );
+
+  it('relays the log messages of a call on its stream, at the level the request carries', async () => {
+    const client = await v2('/mcp/fed/notes', { era: 'modern' });
+    const levels: string[] = [];
+    client.setNotificationHandler('notifications/message', (n) => void levels.push(n.params.level));
+    // This era has no logging/setLevel: the request carries its level in the envelope.
+    await client.callTool({ name: 'log', arguments: {}, _meta: { [LOG_LEVEL_META_KEY]: 'alert' } });
+    expect(levels).toEqual(['alert', 'emergency']);
+  });
 
   it('answers the upstream with an error when a 2026-07-28 client declares no sampling', async () => {
     const client = await v2('/mcp/fed/notes', { era: 'modern' });

@@ -112,7 +112,23 @@ describe('per-connector endpoint, 2025 session era', () => {
     expect(after).not.toContain('memo://blob');
   });
 
-  it('filters upstream log messages per session level', async () => {
+  it('relays log messages sent during a call to the calling session, at its level, before the result', async () => {
+    const chatty = await open('/mcp/fed/notes');
+    const quiet = await open('/mcp/fed/notes');
+    const chattyLevels: string[] = [];
+    const quietLevels: string[] = [];
+    chatty.setNotificationHandler('notifications/message', (n) => void chattyLevels.push(n.params.level));
+    quiet.setNotificationHandler('notifications/message', (n) => void quietLevels.push(n.params.level));
+    await chatty.setLoggingLevel('debug');
+    await quiet.setLoggingLevel('error');
+    await chatty.callTool({ name: 'log', arguments: {} });
+    expect(chattyLevels).toEqual(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
+    await quiet.callTool({ name: 'log', arguments: {} });
+    expect(quietLevels).toEqual(['error', 'critical', 'alert', 'emergency']);
+    expect(chattyLevels).toHaveLength(8);
+  });
+
+  it('relays log messages sent outside any call to every session, filtered per session level', async () => {
     const quiet = await open('/mcp/fed/notes');
     const chatty = await open('/mcp/fed/notes');
     const quietLevels: string[] = [];
@@ -121,7 +137,7 @@ describe('per-connector endpoint, 2025 session era', () => {
     chatty.setNotificationHandler('notifications/message', (n) => void chattyLevels.push(n.params.level));
     await quiet.setLoggingLevel('error');
     await chatty.setLoggingLevel('debug');
-    await chatty.callTool({ name: 'log', arguments: {} });
+    await chatty.callTool({ name: 'log_later', arguments: {} });
     await until(() => chattyLevels.includes('emergency') && quietLevels.includes('emergency'), 'both sessions logs');
     expect(chattyLevels).toEqual(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
     expect(quietLevels).toEqual(['error', 'critical', 'alert', 'emergency']);

@@ -28,13 +28,13 @@ export function installAggregateHandlers(server: Server, plan: FederationPlan, f
   const caps = plan.capabilities;
   const members = (feature: Feature): Member[] =>
     currentMembers(fx.provider, fx.endpoint).filter((m) => m.peer.describe()?.capabilities[feature] !== undefined);
-  const options = (ctx: ServerContext): PeerRequestOptions => ({
+  const options = (ctx: ServerContext, connector?: string): PeerRequestOptions => ({
     signal: ctx.mcpReq.signal,
-    caller: callerFor(server, ctx),
+    caller: callerFor(server, ctx, connector),
   });
   const call = async (connector: string, method: string, params: Json, ctx: ServerContext): Promise<Json> => {
     try {
-      return (await peerOf(fx, connector).request(method, params, options(ctx))) as Json;
+      return (await peerOf(fx, connector).request(method, params, options(ctx, connector))) as Json;
     } catch (err) {
       throw toProtocolError(err);
     }

@@ -78,8 +78,11 @@ export function planFederation(provider: ToolProvider, endpoint: Endpoint): Fede
   return { capabilities, ...(parts.length > 0 ? { instructions: parts.join('\n\n') } : {}), members };
 }
 
-/** The client of the request being served, lent to the upstream for sampling, elicitation and roots. */
-export function callerFor(server: Server, ctx: ServerContext): PeerCaller {
+/**
+ * The client of the request being served, lent to the upstream for sampling, elicitation and roots, and for the log
+ * messages it sends meanwhile (`logger` prefixed with `prefix/` on the project endpoint).
+ */
+export function callerFor(server: Server, ctx: ServerContext, prefix?: string): PeerCaller {
   // 2026-07-28 requests carry their envelope; that era has no server→client request channel.
   const modern = ctx.mcpReq.envelope !== undefined;
   return {
@@ -93,7 +96,19 @@ export function callerFor(server: Server, ctx: ServerContext): PeerCaller {
     },
     request: (method, params, signal) =>
       ctx.mcpReq.send(params === undefined ? { method } : { method, params }, { signal, timeout: RELAY_TIMEOUT_MS }),
+    log: (params) => relayLog(ctx, params, prefix),
   };
+}
+
+/**
+ * Sends an upstream log message on the request's stream, at or above the client's level (its session's, or the
+ * 2026-07-28 request's own).
+ */
+export function relayLog(ctx: ServerContext, params: Record<string, unknown>, prefix?: string): void {
+  const level = params.level as Parameters<ServerContext['mcpReq']['log']>[0];
+  const logger = typeof params.logger === 'string' ? params.logger : undefined;
+  const shown = prefix === undefined ? logger : logger ? `${prefix}/${logger}` : prefix;
+  ctx.mcpReq.log(level, params.data, shown).catch(() => undefined);
 }
 
 /** Params to send upstream: as the client sent them, minus its `_meta` (its progress token means nothing there). */

@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { ClientRequestMethod, PeerCaller, ToolProgress } from '../../core/index.js';
 import type { Endpoint } from './endpoint.js';
+import { relayLog } from './federation-plan.js';
 import { sameEndpoint } from './sessions.js';
 
 /** How long a call waits for the client to retry with the input an upstream asked for. */
@@ -36,6 +37,10 @@ interface Round {
   capabilities: Record<string, unknown>;
   /** Where progress of the call goes now (the latest round's progress token), if anywhere. */
   progress: ((p: ToolProgress) => void) | undefined;
+  /** Where the upstream's log messages go now (the latest round's stream, at its log level). */
+  log: ((params: Record<string, unknown>) => void) | undefined;
+  /** The connector named in relayed loggers (project endpoint). */
+  readonly prefix: string | undefined;
   result?: Promise<CallToolResult>;
   queue: PendingInput[];
   /** Wakes the round's waiter when the upstream asks something. */
@@ -65,6 +70,7 @@ export class InputRounds {
     tool: string,
     ctx: ServerContext,
     start: (caller: PeerCaller, signal: AbortSignal, onProgress: (p: ToolProgress) => void) => Promise<CallToolResult>,
+    prefix?: string,
   ): Round {
     const round: Round = {
       id: randomUUID(),
@@ -73,6 +79,8 @@ export class InputRounds {
       abort: new AbortController(),
       capabilities: declared(ctx),
       progress: undefined,
+      log: undefined,
+      prefix,
       queue: [],
       next: 0,
     };
@@ -84,6 +92,7 @@ export class InputRounds {
           round.queue.push({ key: `${method.split('/')[0]}-${round.next++}`, method, params, resolve, reject });
           round.wake?.();
         }),
+      log: (params) => round.log?.(params),
     };
     round.result = start(caller, round.abort.signal, (p) => round.progress?.(p));
     return round;
@@ -121,6 +130,7 @@ export class InputRounds {
     const cancel = (): void => round.abort.abort();
     ctx.mcpReq.signal.addEventListener('abort', cancel, { once: true });
     round.progress = onProgress;
+    round.log = (params) => relayLog(ctx, params, round.prefix);
     try {
       const asked = new Promise<'asked'>((resolve) => {
         round.wake = () => resolve('asked');
@@ -132,6 +142,7 @@ export class InputRounds {
     } finally {
       round.wake = undefined;
       round.progress = undefined;
+      round.log = undefined;
       ctx.mcpReq.signal.removeEventListener('abort', cancel);
     }
   }

@@ -81,10 +81,18 @@ export function createToolServer(options: ToolServerOptions): Server {
     ) {
       const round = rounds.isRetry(ctx)
         ? rounds.resume(endpoint, name, ctx)
-        : rounds.begin(endpoint, name, ctx, (caller, signal, onProgress) =>
-            callTool(options, tool, args ?? {}, { signal, requestId: String(ctx.mcpReq.id), caller, onProgress }).then(
-              project,
-            ),
+        : rounds.begin(
+            endpoint,
+            name,
+            ctx,
+            (caller, signal, onProgress) =>
+              callTool(options, tool, args ?? {}, {
+                signal,
+                requestId: String(ctx.mcpReq.id),
+                caller,
+                onProgress,
+              }).then(project),
+            endpoint.connector === undefined ? tool.connector : undefined,
           );
       try {
         return await rounds.wait(round, ctx, progress.context.onProgress);
@@ -96,7 +104,7 @@ export function createToolServer(options: ToolServerOptions): Server {
       const result = await callTool(options, tool, args ?? {}, {
         signal: ctx.mcpReq.signal,
         requestId: String(ctx.mcpReq.id),
-        caller: callerFor(server, ctx),
+        caller: callerFor(server, ctx, endpoint.connector === undefined ? tool.connector : undefined),
         ...progress.context,
       });
       return project(result);

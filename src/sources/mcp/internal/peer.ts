@@ -99,8 +99,18 @@ export class McpPeer implements UpstreamPeer {
     }
   }
 
-  /** Hands an upstream notification to the listeners. */
+  /**
+   * Hands an upstream notification to the listeners. A log message that arrives while requests of one client are in
+   * flight goes to that client, on its request's stream (before the result, as the upstream sent it).
+   */
   emit(notification: PeerNotification): void {
+    if (notification.method === 'notifications/message') {
+      const caller = this.#soleCaller();
+      if (caller?.log) {
+        caller.log(notification.params ?? {});
+        return;
+      }
+    }
     for (const listener of [...this.#listeners]) {
       try {
         listener(notification);
@@ -123,6 +133,14 @@ export class McpPeer implements UpstreamPeer {
       }
       throw new ProtocolError(ProtocolErrorCode.InternalError, `the client did not answer ${method}: ${message(err)}`);
     }
+  }
+
+  /** The caller of the oldest request in flight when every request in flight comes from that one client session. */
+  #soleCaller(): PeerCaller | undefined {
+    const callers = [...this.#inFlight.values()];
+    const first = callers[0];
+    if (!first || callers.some((c) => c === undefined || c.session !== first.session)) return undefined;
+    return first;
   }
 
   #route(method: ClientRequestMethod): PeerCaller {
