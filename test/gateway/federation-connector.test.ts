@@ -177,4 +177,21 @@ describe('per-connector endpoint, 2025 session era', () => {
     await until(() => promptsChanged > 0, 'prompts/list_changed');
     expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('newprompt');
   });
+
+  it('serves every session from one shared upstream process, sampling included', async () => {
+    const pids = new Set<string>();
+    const answers: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const client = await connectV2(world, '/mcp/fed/notes', { sampling: true });
+      pids.add(firstText(await client.callTool({ name: 'pid', arguments: {} })));
+      answers.push(firstText(await client.callTool({ name: 'ask', arguments: { question: `n${i}` } })));
+      await (client.transport as StreamableHTTPClientTransport).terminateSession();
+      await client.close();
+    }
+    expect(pids.size).toBe(1);
+    expect(answers).toEqual(Array.from({ length: 25 }, (_, i) => `sampled: answer to n${i} (test-model)`));
+    const summary = await world.h.registry.getConnector('default', 'fed', 'notes');
+    expect(String(summary.runtime.pid)).toBe([...pids][0]);
+    expect(summary.runtime.restarts).toBe(0);
+  });
 });
