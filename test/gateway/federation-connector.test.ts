@@ -194,4 +194,25 @@ describe('per-connector endpoint, 2025 session era', () => {
     expect(String(summary.runtime.pid)).toBe([...pids][0]);
     expect(summary.runtime.restarts).toBe(0);
   });
+
+  it('renews upstream subscriptions when the upstream process is restarted', async () => {
+    const client = await open('/mcp/fed/mut');
+    const updated: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+    await client.subscribeResource({ uri: 'memo://one' });
+    const before = await world.h.registry.getConnector('default', 'fed', 'mut');
+    expect((await client.callTool({ name: 'crash', arguments: {} })).isError).toBe(true);
+    await until(async () => {
+      const summary = await world.h.registry.getConnector('default', 'fed', 'mut');
+      return summary.runtime.connected === true && summary.runtime.pid !== before.runtime.pid;
+    }, 'the restarted upstream');
+    await until(
+      async () =>
+        firstText(await client.callTool({ name: 'subscriptions', arguments: {} })) === 'subscribed: memo://one',
+      'the renewed subscription',
+    );
+    await client.callTool({ name: 'touch', arguments: { uri: 'memo://one' } });
+    await until(() => updated.length > 0, 'resources/updated from the restarted upstream');
+    expect(updated).toEqual(['memo://one']);
+  });
 });

@@ -39,6 +39,10 @@ export class McpPeer implements UpstreamPeer {
   readonly #inFlight = new Map<number, PeerCaller | undefined>();
   #nextId = 0;
   #description: PeerDescription | undefined;
+  /** The connection last adopted, to tell a reconnect from the same connection seen again. */
+  #conn: UpstreamConnection | undefined;
+  /** Resource URIs subscribed upstream, renewed on a restarted upstream (a new process knows none of them). */
+  readonly #subscribed = new Set<string>();
 
   constructor(host: PeerHost) {
     this.#host = host;
@@ -46,6 +50,11 @@ export class McpPeer implements UpstreamPeer {
 
   /** Records what a (re)connected upstream offers. */
   adopt(conn: UpstreamConnection): void {
+    if (this.#conn !== conn) {
+      const renew = this.#conn !== undefined;
+      this.#conn = conn;
+      if (renew) this.#resubscribe(conn);
+    }
     const capabilities = conn.client.getServerCapabilities() as Record<string, unknown> | undefined;
     const instructions = conn.client.getInstructions();
     this.#description = { capabilities: { ...(capabilities ?? {}) }, ...(instructions ? { instructions } : {}) };
@@ -68,13 +77,17 @@ export class McpPeer implements UpstreamPeer {
     }
     const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
     try {
-      return await this.track(options.caller, () =>
+      const result = await this.track(options.caller, () =>
         send(params === undefined ? { method } : { method, params }, {
           timeout: this.#host.timeoutMs,
           resetTimeoutOnProgress: true,
           ...(options.signal ? { signal: options.signal } : {}),
         }),
       );
+      const uri = params?.uri;
+      if (method === 'resources/subscribe' && typeof uri === 'string') this.#subscribed.add(uri);
+      if (method === 'resources/unsubscribe' && typeof uri === 'string') this.#subscribed.delete(uri);
+      return result;
     } catch (err) {
       if (err instanceof ProtocolError) throw new PeerError(err.code, err.message, err.data);
       if (options.signal?.aborted) throw createError('upstream_unavailable', 'request cancelled');
@@ -96,6 +109,17 @@ export class McpPeer implements UpstreamPeer {
       return await work();
     } finally {
       this.#inFlight.delete(id);
+    }
+  }
+
+  #resubscribe(conn: UpstreamConnection): void {
+    const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
+    for (const uri of this.#subscribed) {
+      send({ method: 'resources/subscribe', params: { uri } }, { timeout: this.#host.timeoutMs }).catch(
+        (err: unknown) => {
+          this.#host.logger.warn({ uri, err: message(err) }, 'resubscribing a restarted upstream failed');
+        },
+      );
     }
   }
 
