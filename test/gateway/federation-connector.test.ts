@@ -164,6 +164,31 @@ describe('per-connector endpoint, 2025 session era', () => {
     expect(firstText(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe('still here');
   });
 
+  it("never sends one client's sampling request to another: with two sessions' calls in flight it is refused", async () => {
+    const first = await open('/mcp/fed/notes', { sampling: true });
+    const second = await open('/mcp/fed/notes', { sampling: true });
+    let firstAsked = 0;
+    first.setRequestHandler('sampling/createMessage', () => {
+      firstAsked++;
+      return { role: 'assistant', model: 'wrong', content: { type: 'text', text: 'wrong client' } };
+    });
+    const blocking = first.callTool({ name: 'block', arguments: {} });
+    await until(
+      async () => firstText(await second.callTool({ name: 'blocked', arguments: {} })) === '1',
+      'the first call to be in flight',
+    );
+    const refused = await second.callTool({ name: 'ask', arguments: { question: 'whose?' } });
+    expect(refused.isError).toBe(true);
+    expect(firstText(refused)).toMatch(/several clients/);
+    expect(firstAsked).toBe(0);
+    await second.callTool({ name: 'release', arguments: {} });
+    expect(firstText(await blocking)).toBe('released');
+    // Once alone again, the second client is asked as usual.
+    expect(firstText(await second.callTool({ name: 'ask', arguments: { question: 'mine' } }))).toBe(
+      'sampled: answer to mine (test-model)',
+    );
+  });
+
   it('relays resources and prompts list_changed', async () => {
     const client = await open('/mcp/fed/mut');
     let resourcesChanged = 0;
