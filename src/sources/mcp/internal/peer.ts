@@ -11,6 +11,7 @@ import {
   type UpstreamPeer,
 } from '../../../core/index.js';
 import type { UpstreamConnection } from './connection.js';
+import { OrderedClient } from './ordered-client.js';
 
 /** What the peer needs of its source: the shared connection and what to do when it breaks. */
 export interface PeerHost {
@@ -147,6 +148,12 @@ export class McpPeer implements UpstreamPeer {
   /** Answers a server→client request of the upstream by asking the client whose request caused it. */
   async answer(method: ClientRequestMethod, params: unknown, signal: AbortSignal): Promise<unknown> {
     const caller = this.#route(method);
+    // The call that asked must not time out while its client (perhaps a human) answers.
+    const client = this.#conn?.client;
+    const keepAlive =
+      client instanceof OrderedClient
+        ? setInterval(() => client.keepRequestsAlive(), Math.max(50, Math.floor(this.#host.timeoutMs / 3)))
+        : undefined;
     try {
       return await caller.request(method, params as Record<string, unknown> | undefined, signal);
     } catch (err) {
@@ -156,6 +163,8 @@ export class McpPeer implements UpstreamPeer {
         throw new ProtocolError(code, (err as Error).message, (err as { data?: unknown }).data);
       }
       throw new ProtocolError(ProtocolErrorCode.InternalError, `the client did not answer ${method}: ${message(err)}`);
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
