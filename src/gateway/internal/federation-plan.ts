@@ -86,7 +86,7 @@ export function callerFor(server: Server, ctx: ServerContext, prefix?: string): 
   // 2026-07-28 requests carry their envelope; that era has no server→client request channel.
   const modern = ctx.mcpReq.envelope !== undefined;
   return {
-    session: ctx.sessionId ?? (server.transport?.sessionId || `request-${randomUUID()}`),
+    session: ctx.sessionId ?? server.transport?.sessionId ?? connectionId(server),
     canAnswer(method: ClientRequestMethod): boolean {
       if (modern) return false;
       const caps = server.getClientCapabilities();
@@ -109,6 +109,14 @@ export function relayLog(ctx: ServerContext, params: Record<string, unknown>, pr
   const logger = typeof params.logger === 'string' ? params.logger : undefined;
   const shown = prefix === undefined ? logger : logger ? `${prefix}/${logger}` : prefix;
   ctx.mcpReq.log(level, params.data, shown).catch(() => undefined);
+}
+
+/** A stable id per server instance: one stdio connection, or one 2026-07-28 request. */
+const connectionIds = new WeakMap<Server, string>();
+function connectionId(server: Server): string {
+  let id = connectionIds.get(server);
+  if (!id) connectionIds.set(server, (id = `connection-${randomUUID()}`));
+  return id;
 }
 
 /** Params to send upstream: as the client sent them, minus its `_meta` (its progress token means nothing there). */
