@@ -52,6 +52,8 @@ export interface PeerRequestOptions {
   signal?: AbortSignal;
   /** The client the request comes from (for sampling, elicitation and roots relayed while it runs). */
   caller?: PeerCaller;
+  /** Progress the upstream reports for this request (relayed when the client asked for it). */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
 
 /** A notification the upstream sent that is not about one request (`list_changed`, `resources/updated`, logs). */

@@ -85,6 +85,21 @@ describe('project endpoint, 2025 session era', () => {
     });
   });
 
+  it.each([
+    ['/mcp/fed/notes', 'memo://slow'],
+    ['/mcp/fed', 'toolport://notes/memo://slow'],
+  ])('relays the progress of a resources/read on %s, all of it before the result', async (path, uri) => {
+    const client = await connectV2(world, path);
+    clients.push(client);
+    const events: string[] = [];
+    const read = await client.readResource(
+      { uri },
+      { onprogress: (p) => void events.push(`progress ${p.progress}/${p.total}`) },
+    );
+    events.push(`result ${read.contents[0] && 'text' in read.contents[0] ? read.contents[0].text : ''}`);
+    expect(events).toEqual(['progress 1/3', 'progress 2/3', 'progress 3/3', 'result slow memo of notes']);
+  });
+
   it('names prompts {connector}__{name}, gets them from the owner, and routes completions to it', async () => {
     const client = await open();
     const { items } = await walk(client, 'prompts/list', 'prompts');

@@ -2,6 +2,7 @@ import { ProtocolError, type Server, type ServerContext } from '@modelcontextpro
 import type { PeerRequestOptions } from '../../core/index.js';
 import { type FederationContext, handle, peerOf, requireUri } from './federation-connector.js';
 import { callerFor, currentMembers, type FederationPlan, type Member, toProtocolError } from './federation-plan.js';
+import { progressReporter } from './progress-relay.js';
 
 /**
  * Resource URIs of the project endpoint: `toolport://{connector}/{original URI}` — the original follows the connector
@@ -33,10 +34,16 @@ export function installAggregateHandlers(server: Server, plan: FederationPlan, f
     caller: callerFor(server, ctx, connector),
   });
   const call = async (connector: string, method: string, params: Json, ctx: ServerContext): Promise<Json> => {
+    const progress = progressReporter(ctx, fx.logger);
     try {
-      return (await peerOf(fx, connector).request(method, params, options(ctx, connector))) as Json;
+      return (await peerOf(fx, connector).request(method, params, {
+        ...options(ctx, connector),
+        ...progress.context,
+      })) as Json;
     } catch (err) {
       throw toProtocolError(err);
+    } finally {
+      await progress.finish();
     }
   };
 

@@ -1,8 +1,9 @@
 import { ProtocolError, type Server, type ServerContext } from '@modelcontextprotocol/server';
-import type { UpstreamPeer } from '../../core/index.js';
+import type { Logger, UpstreamPeer } from '../../core/index.js';
 import type { ToolProvider } from '../../registry/types.js';
 import type { Endpoint } from './endpoint.js';
 import { callerFor, type FederationPlan, forwardParams, toProtocolError } from './federation-plan.js';
+import { progressReporter } from './progress-relay.js';
 import type { SubscriptionBook } from './subscription-book.js';
 
 /** What the federation handlers of one server need. */
@@ -10,6 +11,7 @@ export interface FederationContext {
   provider: ToolProvider;
   endpoint: Endpoint;
   subscriptions: SubscriptionBook;
+  logger: Logger;
 }
 
 type Handler = (request: { params?: Record<string, unknown> }, ctx: ServerContext) => Promise<unknown>;
@@ -39,13 +41,18 @@ export function installConnectorHandlers(server: Server, plan: FederationPlan, f
   const forward =
     (method: string): Handler =>
     async (request, ctx) => {
+      const progress = progressReporter(ctx, fx.logger);
       try {
         return await peerOf(fx, connector).request(method, forwardParams(request.params), {
           signal: ctx.mcpReq.signal,
           caller: callerFor(server, ctx),
+          ...progress.context,
         });
       } catch (err) {
         throw toProtocolError(err);
+      } finally {
+        // The result leaves only after every progress notification was handed to the transport.
+        await progress.finish();
       }
     };
   if (caps.resources) {

@@ -1,15 +1,8 @@
-import {
-  type CallToolResult,
-  ProtocolError,
-  ProtocolErrorCode,
-  Server,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
+import { type CallToolResult, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import {
   type InvokeContext,
   type Logger,
   type ToolCallResult,
-  type ToolProgress,
   type ValidationIssue,
   isToolportError,
 } from '../../core/index.js';
@@ -19,6 +12,7 @@ import { installAggregateHandlers } from './federation-aggregate.js';
 import { installConnectorHandlers } from './federation-connector.js';
 import { callerFor, planFederation } from './federation-plan.js';
 import type { InputRounds } from './input-rounds.js';
+import { progressReporter } from './progress-relay.js';
 import { SubscriptionBook } from './subscription-book.js';
 import { type ToolView, getSnapshotViews } from './tool-names.js';
 
@@ -60,7 +54,8 @@ export function createToolServer(options: ToolServerOptions): Server {
     ...(plan.instructions !== undefined ? { instructions: plan.instructions } : {}),
   });
   if (plan.members.length > 0) {
-    const fx = { provider, endpoint, subscriptions: options.subscriptions ?? new SubscriptionBook(options.logger) };
+    const subscriptions = options.subscriptions ?? new SubscriptionBook(options.logger);
+    const fx = { provider, endpoint, subscriptions, logger: options.logger };
     if (endpoint.connector !== undefined) installConnectorHandlers(server, plan, fx);
     else installAggregateHandlers(server, plan, fx);
   }
@@ -141,31 +136,6 @@ async function callTool(
     );
     throw new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error');
   }
-}
-
-/** Relays progress when the client asked for it (`_meta.progressToken`); nothing is sent after `finish`. */
-function progressReporter(
-  ctx: ServerContext,
-  logger: Logger,
-): { context: { onProgress?: (p: ToolProgress) => void }; finish(): Promise<void> } {
-  const token = ctx.mcpReq._meta?.progressToken;
-  let last: Promise<void> = Promise.resolve();
-  let finished = false;
-  const finish = (): Promise<void> => {
-    finished = true;
-    return last;
-  };
-  if (token === undefined) return { context: {}, finish };
-  const onProgress = (p: ToolProgress): void => {
-    if (finished) return;
-    const params: Record<string, unknown> = { progressToken: token, progress: p.progress };
-    if (p.total !== undefined) params.total = p.total;
-    if (p.message !== undefined) params.message = p.message;
-    last = ctx.mcpReq.notify({ method: 'notifications/progress', params }).catch((err: unknown) => {
-      logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'progress notification dropped');
-    });
-  };
-  return { context: { onProgress }, finish };
 }
 
 /** Structured results also carry their JSON as text, for clients that only read `content`. */

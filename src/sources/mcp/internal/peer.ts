@@ -83,6 +83,7 @@ export class McpPeer implements UpstreamPeer {
           timeout: this.#host.timeoutMs,
           resetTimeoutOnProgress: true,
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { onprogress: options.onProgress } : {}),
         }),
       );
       const uri = params?.uri;
