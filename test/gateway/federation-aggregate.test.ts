@@ -100,6 +100,16 @@ describe('project endpoint, 2025 session era', () => {
     expect(events).toEqual(['progress 1/3', 'progress 2/3', 'progress 3/3', 'result slow memo of notes']);
   });
 
+  it("points a member tool's resource links and embedded resources at the endpoint's URIs", async () => {
+    const client = await open();
+    const result = await client.callTool({ name: 'notes__link', arguments: {} });
+    const content = result.content as { type: string; uri?: string; resource?: { uri: string } }[];
+    expect(content[0]).toMatchObject({ type: 'resource_link', uri: 'toolport://notes/memo://one' });
+    expect(content[1]?.resource?.uri).toBe('toolport://notes/memo://two');
+    const read = await client.readResource({ uri: content[0]!.uri! });
+    expect(read.contents[0]).toMatchObject({ text: 'first memo of notes' });
+  });
+
   it('names prompts {connector}__{name}, gets them from the owner, and routes completions to it', async () => {
     const client = await open();
     const { items } = await walk(client, 'prompts/list', 'prompts');

@@ -210,7 +210,13 @@ function splitName(members: Member[], qualified: string): { connector: string; n
   throw new ProtocolError(-32602, `Unknown prompt: ${shown}`);
 }
 
-/** Embedded resources and resource links in prompt messages get the endpoint's URIs, so they can be read here. */
+/** A member's tool result on the project endpoint: its resource links and embedded resources under this endpoint's URIs. */
+export function rewriteToolResult<T extends { content?: unknown }>(connector: string, result: T): T {
+  if (!Array.isArray(result.content)) return result;
+  return { ...result, content: result.content.map((block) => rewriteContent(connector, block)) };
+}
+
+/** Embedded resources and resource links (prompt messages, tool results) get the endpoint's URIs, so they can be read here. */
 function rewriteContent(connector: string, content: unknown): unknown {
   if (!content || typeof content !== 'object') return content;
   const block = content as Json;

@@ -8,7 +8,7 @@ import {
 } from '../../core/index.js';
 import type { RegisteredTool, ToolProvider } from '../../registry/types.js';
 import type { Endpoint } from './endpoint.js';
-import { installAggregateHandlers } from './federation-aggregate.js';
+import { installAggregateHandlers, rewriteToolResult } from './federation-aggregate.js';
 import { installConnectorHandlers } from './federation-connector.js';
 import { callerFor, planFederation } from './federation-plan.js';
 import type { InputRounds } from './input-rounds.js';
@@ -64,8 +64,17 @@ export function createToolServer(options: ToolServerOptions): Server {
     const { name, arguments: args } = request.params;
     const tool = currentView(provider, endpoint)?.byName.get(name);
     if (!tool) throw unknownTool(name);
+    // On the project endpoint, a member's resource links point at this endpoint's URIs (readable here).
+    const member =
+      endpoint.connector === undefined
+        ? provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector)
+        : undefined;
+    const rewrite = member?.describe()?.capabilities.resources !== undefined;
     const project = (result: CallToolResult): CallToolResult =>
-      server.projectCallToolResult(result, tool.definition.outputSchema);
+      server.projectCallToolResult(
+        rewrite ? rewriteToolResult(tool.connector, result) : result,
+        tool.definition.outputSchema,
+      );
     const progress = progressReporter(ctx, options.logger);
     const rounds = options.inputRounds;
     // A 2026-07-28 client has no server→client channel: an upstream's questions become input_required rounds.
