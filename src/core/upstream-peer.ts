@@ -33,7 +33,7 @@ export interface PeerCaller {
   /** Identifies the client session (requests of one session may share a relay when they overlap). */
   readonly session: string;
   /** True when the client declared the capability the method needs and can be asked now. */
-  canAnswer(method: ClientRequestMethod): boolean;
+  canAnswer(method: ClientRequestMethod, params?: Record<string, unknown>): boolean;
   /** Sends the request to the client (related to the call in flight) and resolves with its result. */
   request(
     method: ClientRequestMethod,

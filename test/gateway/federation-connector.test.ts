@@ -189,6 +189,13 @@ describe('per-connector endpoint, 2025 session era', () => {
     );
   });
 
+  it('refuses a URL-mode elicitation for a client that declared form mode only', async () => {
+    const client = await open('/mcp/fed/notes', { elicitation: true });
+    const result = await client.callTool({ name: 'visit', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(firstText(result)).toMatch(/did not declare the capability/);
+  });
+
   it('relays resources and prompts list_changed', async () => {
     const client = await open('/mcp/fed/mut');
     let resourcesChanged = 0;

@@ -87,13 +87,7 @@ export function callerFor(server: Server, ctx: ServerContext, prefix?: string): 
   const modern = ctx.mcpReq.envelope !== undefined;
   return {
     session: ctx.sessionId ?? server.transport?.sessionId ?? connectionId(server),
-    canAnswer(method: ClientRequestMethod): boolean {
-      if (modern) return false;
-      const caps = server.getClientCapabilities();
-      if (method === 'sampling/createMessage') return caps?.sampling !== undefined;
-      if (method === 'elicitation/create') return caps?.elicitation !== undefined;
-      return caps?.roots !== undefined;
-    },
+    canAnswer: (method, params) => !modern && clientCanAnswer(server.getClientCapabilities(), method, params),
     request: (method, params, signal) =>
       ctx.mcpReq.send(params === undefined ? { method } : { method, params }, { signal, timeout: RELAY_TIMEOUT_MS }),
     log: (params) => relayLog(ctx, params, prefix),
@@ -109,6 +103,30 @@ export function relayLog(ctx: ServerContext, params: Record<string, unknown>, pr
   const logger = typeof params.logger === 'string' ? params.logger : undefined;
   const shown = prefix === undefined ? logger : logger ? `${prefix}/${logger}` : prefix;
   ctx.mcpReq.log(level, params.data, shown).catch(() => undefined);
+}
+
+/**
+ * Whether a client that declared `caps` can answer this request: sampling needs `sampling` (and `sampling.tools` when
+ * the request offers tools), elicitation `elicitation` (and `elicitation.url` for URL mode), roots `roots`.
+ */
+export function clientCanAnswer(
+  caps: Record<string, unknown> | undefined,
+  method: ClientRequestMethod,
+  params?: Record<string, unknown>,
+): boolean {
+  const declared = (key: string): Record<string, unknown> | undefined => {
+    const value = caps?.[key];
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  };
+  if (method === 'sampling/createMessage') {
+    const sampling = declared('sampling');
+    return sampling !== undefined && (params?.tools === undefined || sampling.tools !== undefined);
+  }
+  if (method === 'elicitation/create') {
+    const elicitation = declared('elicitation');
+    return elicitation !== undefined && (params?.mode !== 'url' || elicitation.url !== undefined);
+  }
+  return declared('roots') !== undefined;
 }
 
 /** A stable id per server instance: one stdio connection, or one 2026-07-28 request. */

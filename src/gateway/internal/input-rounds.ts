@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { ClientRequestMethod, PeerCaller, ToolProgress } from '../../core/index.js';
 import type { Endpoint } from './endpoint.js';
-import { relayLog } from './federation-plan.js';
+import { clientCanAnswer, relayLog } from './federation-plan.js';
 import { sameEndpoint } from './sessions.js';
 
 /** How long a call waits for the client to retry with the input an upstream asked for. */
@@ -86,7 +86,7 @@ export class InputRounds {
     };
     const caller: PeerCaller = {
       session: `mrtr-${round.id}`,
-      canAnswer: (method) => capabilityFor(method, round.capabilities),
+      canAnswer: (method, params) => clientCanAnswer(round.capabilities, method, params),
       request: (method, params) =>
         new Promise((resolve, reject) => {
           round.queue.push({ key: `${method.split('/')[0]}-${round.next++}`, method, params, resolve, reject });
@@ -185,10 +185,4 @@ function declared(ctx: ServerContext): Record<string, unknown> {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const caps = envelope?.[CLIENT_CAPABILITIES_META_KEY];
   return caps && typeof caps === 'object' ? (caps as Record<string, unknown>) : {};
-}
-
-function capabilityFor(method: ClientRequestMethod, caps: Record<string, unknown>): boolean {
-  if (method === 'sampling/createMessage') return caps.sampling !== undefined;
-  if (method === 'elicitation/create') return caps.elicitation !== undefined;
-  return caps.roots !== undefined;
 }

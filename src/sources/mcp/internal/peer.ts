@@ -148,7 +148,7 @@ export class McpPeer implements UpstreamPeer {
 
   /** Answers a server→client request of the upstream by asking the client whose request caused it. */
   async answer(method: ClientRequestMethod, params: unknown, signal: AbortSignal): Promise<unknown> {
-    const caller = this.#route(method);
+    const caller = this.#route(method, params as Record<string, unknown> | undefined);
     // The call that asked must not time out while its client (perhaps a human) answers.
     const client = this.#conn?.client;
     const keepAlive =
@@ -177,7 +177,7 @@ export class McpPeer implements UpstreamPeer {
     return first;
   }
 
-  #route(method: ClientRequestMethod): PeerCaller {
+  #route(method: ClientRequestMethod, params: Record<string, unknown> | undefined): PeerCaller {
     const callers = [...this.#inFlight.values()];
     const known = callers.filter((c): c is PeerCaller => c !== undefined);
     if (known.length === 0) {
@@ -194,7 +194,7 @@ export class McpPeer implements UpstreamPeer {
       );
     }
     const caller = known[0]!;
-    if (!caller.canAnswer(method)) {
+    if (!caller.canAnswer(method, params)) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidRequest,
         `${method}: the client did not declare the capability this request needs`,
