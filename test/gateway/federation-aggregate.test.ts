@@ -1,7 +1,14 @@
 import { Client as SdkClient, type Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serveProjectStdio } from '../../src/gateway/index.js';
-import { connectV2, type FederationWorld, firstText, startFederationWorld, until } from './federation-helpers.js';
+import {
+  connectV2,
+  type FederationWorld,
+  federationManifest,
+  firstText,
+  startFederationWorld,
+  until,
+} from './federation-helpers.js';
 
 /**
  * `/mcp/{project}` merging two real upstream MCP servers (`docs`, and `notes` which paginates): resources under
@@ -127,6 +134,22 @@ describe('project endpoint, 2025 session era', () => {
       argument: { name: 'id', value: 'a' },
     });
     expect(byTemplate.completion.values).toEqual(['a1@notes', 'a2@notes']);
+  });
+
+  it('announces resources and prompts list_changed when a member connector comes, and lists its items', async () => {
+    const client = await open();
+    let resources = 0;
+    let prompts = 0;
+    client.setNotificationHandler('notifications/resources/list_changed', () => void resources++);
+    client.setNotificationHandler('notifications/prompts/list_changed', () => void prompts++);
+    await world.h.registry.install({ tenantId: 'default', projectId: 'fed', manifest: federationManifest('extra') });
+    try {
+      await until(() => resources > 0 && prompts > 0, 'list_changed for the new member');
+      const { items } = await walk(client, 'prompts/list', 'prompts');
+      expect(items.map((p) => p.name)).toContain('extra__greet');
+    } finally {
+      await world.h.registry.uninstall('default', 'fed', 'extra');
+    }
   });
 
   it('relays resources/updated under the endpoint URI to the subscribed session', async () => {
