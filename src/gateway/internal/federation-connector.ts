@@ -25,7 +25,10 @@ export function handle(server: Server, method: string, handler: Handler): void {
 /** The connector's upstream as it is now (a reload replaces it), or a clear error when it stopped serving. */
 export function peerOf(fx: FederationContext, connector: string): UpstreamPeer {
   const peer = fx.provider.peer?.(fx.endpoint.tenantId, fx.endpoint.projectId, connector);
-  if (!peer) throw new ProtocolError(-32603, `connector ${connector} is not serving (disabled or not loaded)`);
+  if (!peer) {
+    const shown = connector.length > 64 ? `${connector.slice(0, 64)}…` : connector;
+    throw new ProtocolError(-32603, `connector ${shown} is not serving (disabled, not loaded, or not an MCP upstream)`);
+  }
   return peer;
 }
 

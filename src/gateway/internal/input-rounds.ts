@@ -95,6 +95,8 @@ export class InputRounds {
       log: (params) => round.log?.(params),
     };
     round.result = start(caller, round.abort.signal, (p) => round.progress?.(p));
+    // A call that fails while parked (nobody awaits it then) must not become an unhandled rejection.
+    round.result.catch(() => undefined);
     return round;
   }
 
