@@ -87,6 +87,10 @@ describe('project endpoint, 2025 session era', () => {
     const item = await client.readResource({ uri: 'toolport://docs/memo://item/7' });
     expect(item.contents[0]).toMatchObject({ uri: 'toolport://docs/memo://item/7', text: 'item 7 of docs' });
     await expect(client.readResource({ uri: 'memo://one' })).rejects.toMatchObject({ code: -32602 });
+    await expect(client.readResource({ uri: 'toolport://nobody/memo://one' })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('no upstream MCP connector nobody'),
+    });
     await expect(client.request({ method: 'resources/list', params: { cursor: 'nonsense' } })).rejects.toMatchObject({
       code: -32602,
     });

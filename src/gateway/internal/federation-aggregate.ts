@@ -1,5 +1,5 @@
 import { ProtocolError, type Server, type ServerContext } from '@modelcontextprotocol/server';
-import type { PeerRequestOptions } from '../../core/index.js';
+import type { PeerRequestOptions, UpstreamPeer } from '../../core/index.js';
 import { type FederationContext, handle, peerOf, requireUri } from './federation-connector.js';
 import { callerFor, currentMembers, type FederationPlan, type Member, toProtocolError } from './federation-plan.js';
 import { progressReporter } from './progress-relay.js';
@@ -29,6 +29,14 @@ export function installAggregateHandlers(server: Server, plan: FederationPlan, f
   const caps = plan.capabilities;
   const members = (feature: Feature): Member[] =>
     currentMembers(fx.provider, fx.endpoint).filter((m) => m.peer.describe()?.capabilities[feature] !== undefined);
+  // A name or URI naming no upstream MCP member of this project is the client's mistake (-32602).
+  const owner = (connector: string): UpstreamPeer => {
+    if (!fx.provider.peer?.(fx.endpoint.tenantId, fx.endpoint.projectId, connector)) {
+      const shown = connector.length > 64 ? `${connector.slice(0, 64)}…` : connector;
+      throw new ProtocolError(-32602, `no upstream MCP connector ${shown} in this project`);
+    }
+    return peerOf(fx, connector);
+  };
   const options = (ctx: ServerContext, connector?: string): PeerRequestOptions => ({
     signal: ctx.mcpReq.signal,
     caller: callerFor(server, ctx, connector),
@@ -36,7 +44,7 @@ export function installAggregateHandlers(server: Server, plan: FederationPlan, f
   const call = async (connector: string, method: string, params: Json, ctx: ServerContext): Promise<Json> => {
     const progress = progressReporter(ctx, fx.logger);
     try {
-      return (await peerOf(fx, connector).request(method, params, {
+      return (await owner(connector).request(method, params, {
         ...options(ctx, connector),
         ...progress.context,
       })) as Json;
@@ -78,7 +86,7 @@ export function installAggregateHandlers(server: Server, plan: FederationPlan, f
         handle(server, method, async (request, ctx) => {
           const { connector, uri } = splitUri(requireUri(request.params));
           try {
-            await act(server, { ...fx.endpoint, connector }, peerOf(fx, connector), uri, ctx.mcpReq.signal);
+            await act(server, { ...fx.endpoint, connector }, owner(connector), uri, ctx.mcpReq.signal);
           } catch (err) {
             throw toProtocolError(err);
           }

@@ -146,6 +146,7 @@ export function forwardParams(params: Record<string, unknown> | undefined): Reco
 
 /** An upstream failure as the client sees it: the upstream's own JSON-RPC error as it is, else a clear one. */
 export function toProtocolError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
   if (err instanceof PeerError) return new ProtocolError(err.code, err.message, err.data);
   if (isToolportError(err)) return new ProtocolError(-32603, err.message);
   return new ProtocolError(-32603, 'Internal error');
