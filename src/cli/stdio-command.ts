@@ -8,6 +8,7 @@ import { Registry } from '../registry/index.js';
 import { OrderedClient } from '../sources/mcp/index.js';
 import { createSecretBox, openStore } from '../store/index.js';
 import { packageVersion } from './paths.js';
+import { federateRelay, RELAY_CLIENT_CAPABILITIES, relayCapabilities } from './relay-federation.js';
 import { createSourceFactories } from './sources.js';
 import { runStdio } from './stdio.js';
 
@@ -80,15 +81,20 @@ export async function runStdioCommand(opts: StdioCommandOptions): Promise<void> 
 async function relayToServer(opts: StdioCommandOptions): Promise<void> {
   const base = opts.url!.replace(/\/+$/, '');
   const path = `/mcp/${encodeURIComponent(opts.project)}${opts.connector ? `/${encodeURIComponent(opts.connector)}` : ''}`;
-  const client = new OrderedClient({ name: 'toolport-stdio', version: packageVersion() });
+  const client = new OrderedClient(
+    { name: 'toolport-stdio', version: packageVersion() },
+    { capabilities: RELAY_CLIENT_CAPABILITIES },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(`${base}${path}`), {
     requestInit: { headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {} },
   });
   await client.connect(transport);
+  const instructions = client.getInstructions();
   const server = new Server(
     { name: 'toolport', version: packageVersion() },
-    { capabilities: { tools: { listChanged: true } } },
+    { capabilities: relayCapabilities(client), ...(instructions ? { instructions } : {}) },
   );
+  federateRelay(server, client, opts.idleTimeoutMs ?? DEFAULT_RELAY_IDLE_TIMEOUT_MS);
   server.setRequestHandler('tools/list', (request) => client.listTools(request.params));
   server.setRequestHandler('tools/call', (request, ctx) => {
     // The client's own progress token stays here; the server gets the relay's, mapped back in onprogress.

@@ -45,5 +45,14 @@ export type {
   SourceInfo,
   ToolSource,
 } from './tool-source.js';
+export { PeerError } from './upstream-peer.js';
+export type {
+  ClientRequestMethod,
+  PeerCaller,
+  PeerDescription,
+  PeerNotification,
+  PeerRequestOptions,
+  UpstreamPeer,
+} from './upstream-peer.js';
 export type { Scope, Principal, Authenticate, Trust } from './principal.js';
 export { trustOf } from './principal.js';

@@ -1,3 +1,5 @@
+import type { PeerCaller, UpstreamPeer } from './upstream-peer.js';
+
 /** A JSON Schema object (draft 2020-12 subset used for tool input/output). */
 export type JsonSchema = Record<string, unknown>;
 
@@ -53,6 +55,8 @@ export interface InvokeContext {
   requestId?: string;
   /** W3C `traceparent` of the caller's request, so tool call spans join its trace. */
   traceparent?: string;
+  /** The client session the call comes from: sampling/elicitation/roots an upstream sends during it go there. */
+  caller?: PeerCaller;
 }
 
 /** The outcome of a health check of a source. */
@@ -85,6 +89,8 @@ export interface ToolSource {
   info?(): SourceInfo;
   /** Subscribes to the source's own tool list changes (upstream MCP); returns an unsubscribe function. */
   onToolsChanged?(listener: () => void): () => void;
+  /** The federation facet (upstream MCP only): resources, prompts, completions, logging beyond tools. */
+  readonly peer?: UpstreamPeer;
 }
 
 /**

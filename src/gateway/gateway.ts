@@ -5,12 +5,15 @@ import { type Authenticate, type Logger, type Principal, isToolportError, silent
 import type { ToolProvider } from '../registry/types.js';
 import { createChangeNotifier } from './internal/change-notifier.js';
 import { createHostGuard } from './internal/http-guard.js';
+import { InputRounds } from './internal/input-rounds.js';
 import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
 import { SessionTokens } from './internal/session-token.js';
 import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
+import { SubscriptionBook } from './internal/subscription-book.js';
 import type { Endpoint } from './internal/tool-server.js';
+import { createUpstreamRelay, watchListenedResources } from './internal/upstream-relay.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -91,14 +94,26 @@ export function createGateway(options: GatewayOptions): Gateway {
     perKey: options.maxSessionsPerKey ?? DEFAULT_MAX_PER_KEY,
     perTenant: options.maxSessionsPerTenant ?? DEFAULT_MAX_PER_TENANT,
   });
-  const serverOptions = { provider: options.provider, serverInfo: options.serverInfo, logger };
+  const subscriptions = new SubscriptionBook(logger);
+  sessions.onRemove = (session) => subscriptions.release(session.server);
+  const inputRounds = new InputRounds();
+  const serverOptions = {
+    provider: options.provider,
+    serverInfo: options.serverInfo,
+    logger,
+    subscriptions,
+    inputRounds,
+  };
+  const watchResources = watchListenedResources(options.provider, subscriptions, logger);
   const streamable = new StreamableEndpoints({
     serverOptions,
     sessions,
     maxBodyBytes,
     logger,
+    watchResources,
     ...(options.sessionKey ? { tokens: new SessionTokens(options.sessionKey) } : {}),
   });
+  const relay = createUpstreamRelay({ provider: options.provider, sessions, streamable, subscriptions, logger });
   const notifier = createChangeNotifier({
     provider: options.provider,
     sessions,
@@ -125,6 +140,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       await sessions.closeStreams();
       await calls.idle(options.drainCapMs ?? DEFAULT_DRAIN_CAP_MS);
       notifier.close();
+      relay.close();
+      inputRounds.close();
       await sessions.closeAll();
       await streamable.close();
       for (const socket of sockets) socket.destroySoon();

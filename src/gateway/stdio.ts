@@ -2,7 +2,10 @@ import type { Server, Transport } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { type Logger, silentLogger } from '../core/index.js';
 import type { ToolProvider } from '../registry/types.js';
+import { InputRounds } from './internal/input-rounds.js';
+import { SubscriptionBook } from './internal/subscription-book.js';
 import { createToolServer } from './internal/tool-server.js';
+import { deliverUpstream } from './internal/upstream-relay.js';
 
 /** Options of {@link serveProjectStdio}. */
 export interface StdioServeOptions {
@@ -53,14 +56,34 @@ export async function serveProjectStdio(options: StdioServeOptions): Promise<voi
       }
     }, options.listChangedDebounceMs ?? 20);
   });
+  // What upstream MCP connectors announce (resources, prompts, logs) reaches this connection too.
+  const subscriptions = new SubscriptionBook(logger);
+  const inputRounds = new InputRounds();
+  const stopUpstream = options.provider.subscribeUpstream?.((event) => {
+    if (event.tenantId !== endpoint.tenantId || event.projectId !== endpoint.projectId) return;
+    if (endpoint.connector !== undefined && event.connector !== endpoint.connector) return;
+    const { method, params } = event.notification;
+    const at = { ...event, aggregate: endpoint.connector === undefined, subscriptions };
+    for (const server of instances) deliverUpstream(server, method, params, at)?.catch(() => undefined);
+  });
   const transport = observeClose(options.transport ?? (await defaultTransport()), () => {
     unsubscribe();
+    stopUpstream?.();
+    inputRounds.close();
+    for (const server of instances) subscriptions.release(server);
     clearTimeout(timer);
     ended();
   });
   serveStdio(
     () => {
-      const server = createToolServer({ provider: options.provider, endpoint, serverInfo: options.serverInfo, logger });
+      const server = createToolServer({
+        provider: options.provider,
+        endpoint,
+        serverInfo: options.serverInfo,
+        logger,
+        subscriptions,
+        inputRounds,
+      });
       instances.add(server);
       return server;
     },

@@ -23,6 +23,7 @@ export type {
   ConnectorView,
   ProjectSnapshot,
   ToolProvider,
+  UpstreamEvent,
   InstallRequest,
   InstallResult,
 } from './types.js';

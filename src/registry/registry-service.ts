@@ -6,6 +6,7 @@ import {
   type Clock,
   type InvokeContext,
   type ToolCallResult,
+  type UpstreamPeer,
 } from '../core/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 import type { HealthCheckRecord, ProjectRecord } from '../store/store.js';
@@ -39,6 +40,7 @@ import type {
   RegisteredTool,
   RegistryEvent,
   ToolProvider,
+  UpstreamEvent,
 } from './types.js';
 
 /** Options of the registry. */
@@ -131,6 +133,16 @@ export class Registry implements RegistryApi {
 
   subscribe(listener: (event: RegistryEvent) => void): () => void {
     return this.#core.events.subscribe(listener);
+  }
+
+  peer(tenantId: string, projectId: string, connector: string): UpstreamPeer | undefined {
+    const live = this.#core.live.connector(tenantId, projectId, connector);
+    return live?.record.enabled ? live.source?.peer : undefined;
+  }
+
+  subscribeUpstream(listener: (event: UpstreamEvent) => void): () => void {
+    this.#core.upstream.add(listener);
+    return () => this.#core.upstream.delete(listener);
   }
 
   eventsSince(afterId: number): RegistryEvent[] {

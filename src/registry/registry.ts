@@ -14,7 +14,7 @@ import { SourceRunner } from './internal/source-runner.js';
 import { UsageRecorder } from './internal/usage.js';
 import { ValidatorCache } from './internal/validators.js';
 import type { SourceFactories } from './source-factory.js';
-import type { RegistryEventType } from './types.js';
+import type { RegistryEventType, UpstreamEvent } from './types.js';
 
 export type { CallInterceptor } from './types.js';
 export type { AdmissionPolicy } from './internal/command-types.js';
@@ -57,6 +57,8 @@ export class RegistryCore {
   readonly logger: Logger;
   readonly nodeId: string;
   readonly events = new EventBus();
+  /** Notifications of upstream MCP connectors, for the gateway (never stored, never announced to other nodes). */
+  readonly upstream = new Set<(event: UpstreamEvent) => void>();
   readonly usage: UsageRecorder;
   readonly live: LiveView;
   readonly commands: ConnectorCommands;
@@ -80,6 +82,16 @@ export class RegistryCore {
       validators: new ValidatorCache(),
       logger: this.logger,
       loadTimeoutMs: options.loadTimeoutMs ?? 30_000,
+      onUpstream: (live, notification) => {
+        const { tenant_id: tenantId, project_id: projectId, name: connector } = live.record;
+        for (const listener of [...this.upstream]) {
+          try {
+            listener({ tenantId, projectId, connector, notification });
+          } catch (err) {
+            this.logger.warn({ err: (err as Error).message }, 'upstream notification listener failed');
+          }
+        }
+      },
     });
     const announce = this.announce.bind(this);
     // Hot reload acts through the commands, which watch the files of the connectors they make live.

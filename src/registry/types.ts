@@ -1,4 +1,12 @@
-import type { ToolCallResult, ToolDefinition, ValidationIssue, InvokeContext, Trust } from '../core/index.js';
+import type {
+  InvokeContext,
+  PeerNotification,
+  ToolCallResult,
+  ToolDefinition,
+  Trust,
+  UpstreamPeer,
+  ValidationIssue,
+} from '../core/index.js';
 import type { ConnectorRecord, ConnectorStatus, ConnectorVersionRecord } from '../store/store.js';
 
 /** Names of registry events. */
@@ -79,6 +87,21 @@ export interface ToolProvider {
   ): Promise<ToolCallResult>;
   /** Subscribes to registry events; returns an unsubscribe function. */
   subscribe(listener: (event: RegistryEvent) => void): () => void;
+  /**
+   * The federation facet of a connector — only an enabled upstream MCP connector whose source is running has one
+   * (resources, prompts, completions, logging, server→client requests). Scoped to the tenant and project.
+   */
+  peer?(tenantId: string, projectId: string, connector: string): UpstreamPeer | undefined;
+  /** Subscribes to the notifications upstream MCP connectors send (list changes, resource updates, log messages). */
+  subscribeUpstream?(listener: (event: UpstreamEvent) => void): () => void;
+}
+
+/** A notification of one connector's upstream. */
+export interface UpstreamEvent {
+  tenantId: string;
+  projectId: string;
+  connector: string;
+  notification: PeerNotification;
 }
 
 /** Input of an install. */

@@ -1,8 +1,8 @@
 import type { Logger } from '../../core/index.js';
 import type { RegistryEvent, ToolProvider } from '../../registry/types.js';
+import type { Endpoint } from './endpoint.js';
 import { type SessionTable, projectKey } from './sessions.js';
 import type { StreamableEndpoints } from './streamable.js';
-import type { Endpoint } from './tool-server.js';
 
 interface Pending {
   timer: NodeJS.Timeout;
@@ -36,14 +36,22 @@ export function createChangeNotifier(options: {
       // One line per notified session: what went out, and why (tests wait on it instead of sleeping).
       const { tenantId, projectId } = session.endpoint;
       logger.debug({ session: session.id, tenant: tenantId, project: projectId, connectors }, 'list_changed sent');
-      session.server.sendToolListChanged().catch((err: unknown) => {
+      const dropped = (err: unknown): void =>
         logger.debug(
           { session: session.id, err: err instanceof Error ? err.message : String(err) },
           'list_changed not sent',
         );
-      });
+      session.server.sendToolListChanged().catch(dropped);
+      // The project endpoint merges its members' resources and prompts: a member that came or went changes them.
+      if (session.endpoint.connector !== undefined) continue;
+      const caps = session.server.getCapabilities();
+      if (caps.resources) session.server.sendResourceListChanged().catch(dropped);
+      if (caps.prompts) session.server.sendPromptListChanged().catch(dropped);
     }
     streamable.notifyModern(key, matches, connectors);
+    const aggregate = (endpoint: Endpoint): boolean => endpoint.connector === undefined;
+    streamable.notifyModernFederation(key, aggregate, 'resources');
+    streamable.notifyModernFederation(key, aggregate, 'prompts');
   };
 
   const onEvent = (event: RegistryEvent): void => {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Endpoint } from './tool-server.js';
+import type { Endpoint } from './endpoint.js';
 
 /**
  * What a 2025-era session negotiated, carried inside its `Mcp-Session-Id` so that any node of a cluster can serve

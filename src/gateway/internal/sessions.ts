@@ -1,8 +1,8 @@
 import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
+import type { Endpoint } from './endpoint.js';
 import type { SessionTransport } from './session-transport.js';
 import type { LegacySseTransport } from './sse-transport.js';
-import type { Endpoint } from './tool-server.js';
 
 /** Who opened a session: its tenant and API key (`operator` for the admin token). */
 export interface SessionOwner {
@@ -66,6 +66,8 @@ export class SessionTable {
   #sweeper: NodeJS.Timeout;
   /** Ids closed here (DELETE, idle expiry, revocation), refused if presented again; oldest forgotten first. */
   #buried = new Set<string>();
+  /** Called once for every session forgotten (its per-session state elsewhere, e.g. subscriptions, is released). */
+  onRemove: ((session: Session) => void) | undefined;
 
   constructor(idleMs: number, logger: Logger, limits: SessionLimits = { perKey: 0, perTenant: 0 }) {
     this.#idleMs = idleMs;
@@ -127,6 +129,7 @@ export class SessionTable {
     if (!session) return;
     this.#byId.delete(id);
     session.slot.release();
+    this.onRemove?.(session);
     const key = projectKey(session.endpoint.tenantId, session.endpoint.projectId);
     const set = this.#byProject.get(key);
     set?.delete(session);

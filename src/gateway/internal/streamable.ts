@@ -22,6 +22,9 @@ import {
 } from './sessions.js';
 import { type Endpoint, type ToolServerOptions, createToolServer } from './tool-server.js';
 
+/** Resource URIs one listen stream may have the upstreams subscribed for. */
+const MAX_LISTENED = 100;
+
 /** A 2026-07-28 (per-request) handler of one endpoint; its bus feeds that endpoint's `subscriptions/listen` streams. */
 interface ModernEndpoint {
   readonly endpoint: Endpoint;
@@ -37,6 +40,11 @@ export interface StreamableOptions {
   logger: Logger;
   /** Seals 2025 session ids so any node of the cluster can serve them; without it ids are random, node-local. */
   tokens?: SessionTokens;
+  /**
+   * A 2026-07-28 `subscriptions/listen` stream asks for updates of these resource URIs: the upstreams are subscribed
+   * for as long as the stream is open (the returned function ends it).
+   */
+  watchResources?: (endpoint: Endpoint, uris: string[]) => () => void;
 }
 
 /** A session cap that refused a new or restored session. */
@@ -109,6 +117,9 @@ export class StreamableEndpoints {
       return;
     }
     if (!(await isLegacyRequest(probeRequest(req), body, { maxRequestBodySize: this.#options.maxBodyBytes }))) {
+      const uris = listenedResources(body);
+      if (uris.length > 0 && this.#options.watchResources)
+        res.on('close', this.#options.watchResources(endpoint, uris));
       await this.#modernFor(endpoint).node(req, res, body);
       return;
     }
@@ -253,6 +264,26 @@ export class StreamableEndpoints {
     }
   }
 
+  /** Publishes resources or prompts `list_changed` (an upstream's, or a membership change) to modern streams. */
+  notifyModernFederation(key: string, matches: (endpoint: Endpoint) => boolean, kind: 'resources' | 'prompts'): void {
+    for (const modern of this.#modern.get(key)?.values() ?? []) {
+      if (!matches(modern.endpoint)) continue;
+      if (kind === 'resources') modern.handler.notify.resourcesChanged();
+      else modern.handler.notify.promptsChanged();
+    }
+  }
+
+  /** Publishes `notifications/resources/updated` to the modern streams of an endpoint that listen to `uri`. */
+  notifyModernResource(
+    key: string,
+    matches: (endpoint: Endpoint) => boolean,
+    uriFor: (endpoint: Endpoint) => string,
+  ): void {
+    for (const modern of this.#modern.get(key)?.values() ?? []) {
+      if (matches(modern.endpoint)) modern.handler.notify.resourceUpdated(uriFor(modern.endpoint));
+    }
+  }
+
   /** Closes every modern handler (aborts in-flight exchanges and listen streams). */
   async close(): Promise<void> {
     const all = [...this.#modern.values()].flatMap((m) => [...m.values()]);
@@ -266,6 +297,15 @@ function boundTo(state: SessionState, endpoint: Endpoint, owner: SessionOwner): 
   return (
     sameEndpoint(state.endpoint, endpoint) && state.endpoint.tenantId === owner.tenantId && state.keyId === owner.keyId
   );
+}
+
+/** The resource URIs a `subscriptions/listen` request asks updates for (capped; anything else: none). */
+function listenedResources(body: unknown): string[] {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
+  const message = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } };
+  if (message.method !== 'subscriptions/listen') return [];
+  const uris = message.params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string').slice(0, MAX_LISTENED) : [];
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -1,26 +1,22 @@
+import { type CallToolResult, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import {
-  type CallToolResult,
-  ProtocolError,
-  ProtocolErrorCode,
-  Server,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
-import {
+  type InvokeContext,
   type Logger,
   type ToolCallResult,
-  type ToolProgress,
   type ValidationIssue,
   isToolportError,
 } from '../../core/index.js';
 import type { RegisteredTool, ToolProvider } from '../../registry/types.js';
+import type { Endpoint } from './endpoint.js';
+import { installAggregateHandlers, rewriteToolResult } from './federation-aggregate.js';
+import { installConnectorHandlers } from './federation-connector.js';
+import { callerFor, planFederation } from './federation-plan.js';
+import type { InputRounds } from './input-rounds.js';
+import { progressReporter } from './progress-relay.js';
+import { SubscriptionBook } from './subscription-book.js';
 import { type ToolView, getSnapshotViews } from './tool-names.js';
 
-/** What an MCP endpoint serves: one project, or one connector of it. */
-export interface Endpoint {
-  readonly tenantId: string;
-  readonly projectId: string;
-  readonly connector?: string;
-}
+export type { Endpoint } from './endpoint.js';
 
 /** Inputs of {@link createToolServer}. */
 export interface ToolServerOptions {
@@ -28,6 +24,10 @@ export interface ToolServerOptions {
   endpoint: Endpoint;
   serverInfo: { name: string; version: string };
   logger: Logger;
+  /** Resource subscriptions of the gateway's sessions (shared upstream subscriptions); one per server when absent. */
+  subscriptions?: SubscriptionBook;
+  /** Parked calls of 2026-07-28 clients answering an upstream's sampling/elicitation/roots (see InputRounds). */
+  inputRounds?: InputRounds;
 }
 
 const MAX_ISSUES_IN_MESSAGE = 10;
@@ -42,18 +42,80 @@ export function currentView(provider: ToolProvider, endpoint: Endpoint): ToolVie
 
 /**
  * A low-level MCP server for one endpoint. It holds no tool state: each `tools/list` and `tools/call` reads the
- * provider's current snapshot, so registry changes apply to connected sessions without re-registration.
+ * provider's current snapshot, so registry changes apply to connected sessions without re-registration. Where the
+ * endpoint federates upstream MCP connectors, their capabilities, instructions, resources, prompts, completions and
+ * logging are served too (fixed per server: a 2025 session or one 2026-07-28 request).
  */
 export function createToolServer(options: ToolServerOptions): Server {
   const { provider, endpoint } = options;
-  const server = new Server(options.serverInfo, { capabilities: { tools: { listChanged: true } } });
+  const plan = planFederation(provider, endpoint);
+  const server = new Server(options.serverInfo, {
+    capabilities: plan.capabilities,
+    ...(plan.instructions !== undefined ? { instructions: plan.instructions } : {}),
+  });
+  if (plan.members.length > 0) {
+    const subscriptions = options.subscriptions ?? new SubscriptionBook(options.logger);
+    const fx = { provider, endpoint, subscriptions, logger: options.logger };
+    if (endpoint.connector !== undefined) installConnectorHandlers(server, plan, fx);
+    else installAggregateHandlers(server, plan, fx);
+  }
   server.setRequestHandler('tools/list', () => ({ tools: currentView(provider, endpoint)?.list ?? [] }));
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
     const tool = currentView(provider, endpoint)?.byName.get(name);
     if (!tool) throw unknownTool(name);
-    const result = await callTool(options, tool, args ?? {}, ctx);
-    return server.projectCallToolResult(result, tool.definition.outputSchema);
+    // On the project endpoint, a member's resource links point at this endpoint's URIs (readable here).
+    const member =
+      endpoint.connector === undefined
+        ? provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector)
+        : undefined;
+    const rewrite = member?.describe()?.capabilities.resources !== undefined;
+    const project = (result: CallToolResult): CallToolResult =>
+      server.projectCallToolResult(
+        rewrite ? rewriteToolResult(tool.connector, result) : result,
+        tool.definition.outputSchema,
+      );
+    const progress = progressReporter(ctx, options.logger);
+    const rounds = options.inputRounds;
+    // A 2026-07-28 client has no server→client channel: an upstream's questions become input_required rounds.
+    if (
+      rounds &&
+      ctx.mcpReq.envelope !== undefined &&
+      provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector)
+    ) {
+      const round = rounds.isRetry(ctx)
+        ? rounds.resume(endpoint, name, ctx)
+        : rounds.begin(
+            endpoint,
+            name,
+            ctx,
+            (caller, signal, onProgress) =>
+              callTool(options, tool, args ?? {}, {
+                signal,
+                requestId: String(ctx.mcpReq.id),
+                caller,
+                onProgress,
+              }).then(project),
+            endpoint.connector === undefined ? tool.connector : undefined,
+          );
+      try {
+        return await rounds.wait(round, ctx, progress.context.onProgress);
+      } finally {
+        await progress.finish();
+      }
+    }
+    try {
+      const result = await callTool(options, tool, args ?? {}, {
+        signal: ctx.mcpReq.signal,
+        requestId: String(ctx.mcpReq.id),
+        caller: callerFor(server, ctx, endpoint.connector === undefined ? tool.connector : undefined),
+        ...progress.context,
+      });
+      return project(result);
+    } finally {
+      // The result leaves only after every progress notification was handed to the transport.
+      await progress.finish();
+    }
   });
   return server;
 }
@@ -62,23 +124,15 @@ async function callTool(
   options: ToolServerOptions,
   tool: RegisteredTool,
   args: Record<string, unknown>,
-  ctx: ServerContext,
+  invoke: InvokeContext,
 ): Promise<CallToolResult> {
   const issues = tool.validate(args);
   if (issues) return invalidArguments(tool, issues);
   const { tenantId, projectId } = options.endpoint;
-  const progress = progressReporter(ctx, options.logger);
   try {
-    const result = await options.provider.callTool(tenantId, projectId, tool.connector, tool.name, args, {
-      signal: ctx.mcpReq.signal,
-      requestId: String(ctx.mcpReq.id),
-      ...progress.context,
-    });
-    // The result leaves only after every progress notification was handed to the transport.
-    await progress.finish();
+    const result = await options.provider.callTool(tenantId, projectId, tool.connector, tool.name, args, invoke);
     return withTextContent(result);
   } catch (err) {
-    await progress.finish();
     if (isToolportError(err, 'validation_failed')) return invalidArguments(tool, err.details.issues ?? []);
     if (isToolportError(err, 'tool_not_found') || isToolportError(err, 'not_found')) throw unknownTool(tool.name);
     if (isToolportError(err) && !['internal', 'store_failed', 'config_invalid'].includes(err.code)) {
@@ -91,31 +145,6 @@ async function callTool(
     );
     throw new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error');
   }
-}
-
-/** Relays progress when the client asked for it (`_meta.progressToken`); nothing is sent after `finish`. */
-function progressReporter(
-  ctx: ServerContext,
-  logger: Logger,
-): { context: { onProgress?: (p: ToolProgress) => void }; finish(): Promise<void> } {
-  const token = ctx.mcpReq._meta?.progressToken;
-  let last: Promise<void> = Promise.resolve();
-  let finished = false;
-  const finish = (): Promise<void> => {
-    finished = true;
-    return last;
-  };
-  if (token === undefined) return { context: {}, finish };
-  const onProgress = (p: ToolProgress): void => {
-    if (finished) return;
-    const params: Record<string, unknown> = { progressToken: token, progress: p.progress };
-    if (p.total !== undefined) params.total = p.total;
-    if (p.message !== undefined) params.message = p.message;
-    last = ctx.mcpReq.notify({ method: 'notifications/progress', params }).catch((err: unknown) => {
-      logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'progress notification dropped');
-    });
-  };
-  return { context: { onProgress }, finish };
 }
 
 /** Structured results also carry their JSON as text, for clients that only read `content`. */

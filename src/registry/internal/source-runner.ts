@@ -1,4 +1,10 @@
-import { createError, isToolportError, type Logger, type ToolDefinition } from '../../core/index.js';
+import {
+  createError,
+  isToolportError,
+  type Logger,
+  type PeerNotification,
+  type ToolDefinition,
+} from '../../core/index.js';
 import type { SourceFactories } from '../source-factory.js';
 import type { RegisteredTool } from '../types.js';
 import type { LiveConnector } from './live.js';
@@ -15,13 +21,17 @@ export class SourceRunner {
   readonly #validators: ValidatorCache;
   readonly #logger: Logger;
   readonly #loadTimeoutMs: number;
+  readonly #onUpstream: (live: LiveConnector, notification: PeerNotification) => void;
 
   constructor(options: {
     sources: SourceFactories;
     validators: ValidatorCache;
     logger: Logger;
     loadTimeoutMs: number;
+    /** An upstream MCP source sent a notification for clients (resources, prompts, logging). */
+    onUpstream?: (live: LiveConnector, notification: PeerNotification) => void;
   }) {
+    this.#onUpstream = options.onUpstream ?? (() => undefined);
     this.#sources = options.sources;
     this.#validators = options.validators;
     this.#logger = options.logger;
@@ -54,7 +64,10 @@ export class SourceRunner {
       live.source = source;
       live.tools = definitions.map((d) => this.register(live.record.name, d));
       live.loadedAt = new Date().toISOString();
-      if (source.onToolsChanged) live.unwatchSource = source.onToolsChanged(() => onToolsChanged(live));
+      const unwatch: (() => void)[] = [];
+      if (source.onToolsChanged) unwatch.push(source.onToolsChanged(() => onToolsChanged(live)));
+      if (source.peer) unwatch.push(source.peer.onNotification((n) => this.#onUpstream(live, n)));
+      if (unwatch.length > 0) live.unwatchSource = () => unwatch.forEach((stop) => stop());
       if (live.record.status === 'error' && /^failed to load/.test(live.record.status_reason ?? '')) {
         live.record = { ...live.record, status: 'active', status_reason: null };
       }

@@ -1,7 +1,8 @@
 /**
  * The upstream MCP tool source: one supervised stdio child or remote session per connector, shared by
  * every caller, restarted with backoff; its tools, results, progress and `list_changed` pass through.
- * Resources, prompts, completions and sampling/elicitation relay are not federated yet.
+ * The source's `peer` (an UpstreamPeer) passes resources, prompts, completions and logging through the same shared
+ * connection, and hands the upstream's sampling/elicitation/roots requests to the client whose request is in flight.
  */
 import type { ToolSource } from '../../core/index.js';
 import { McpSource, type McpSourceOptions } from './internal/mcp-source.js';

@@ -5,7 +5,13 @@ import {
   StreamableHTTPClientTransport,
   type Transport,
 } from '@modelcontextprotocol/client';
-import { createLinearSchemaValidator, type Logger, type Trust } from '../../../core/index.js';
+import {
+  type ClientRequestMethod,
+  createLinearSchemaValidator,
+  type Logger,
+  type PeerNotification,
+  type Trust,
+} from '../../../core/index.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import type { LaunchSpec } from './launch-spec.js';
 import { OrderedClient } from './ordered-client.js';
@@ -35,7 +41,29 @@ export interface OpenOptions {
   onClose: () => void;
   /** The upstream sent `notifications/tools/list_changed`. */
   onToolsChanged: () => void;
+  /** The upstream sent another notification a client may want (resources, prompts, logging). */
+  onNotification: (notification: PeerNotification) => void;
+  /** The upstream asks the client something (sampling, elicitation, roots): answered by the relay, or an error. */
+  onClientRequest: (method: ClientRequestMethod, params: unknown, signal: AbortSignal) => Promise<unknown>;
 }
+
+/**
+ * What the upstream client declares: sampling, elicitation and roots are relayed to the client session whose call
+ * caused them, so servers list the tools that need them.
+ */
+const CLIENT_CAPABILITIES = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+};
+/** Upstream notifications relayed to clients (tools/list_changed has its own path: it reloads the connector). */
+const RELAYED_NOTIFICATIONS = [
+  'notifications/resources/list_changed',
+  'notifications/resources/updated',
+  'notifications/prompts/list_changed',
+  'notifications/message',
+] as const;
+const CLIENT_REQUESTS: readonly ClientRequestMethod[] = ['sampling/createMessage', 'elicitation/create', 'roots/list'];
 
 const CLIENT_INFO = { name: 'toolport-upstream', version: '0.1.0' };
 /** A list walk stops here: a server whose cursors never converge must not hang a load. */
@@ -94,12 +122,24 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
 
 async function connectClient(transport: Transport, options: OpenOptions): Promise<Client> {
   const client = new OrderedClient(CLIENT_INFO, {
-    capabilities: {},
+    capabilities: CLIENT_CAPABILITIES,
     listMaxPages: LIST_MAX_PAGES,
     // The upstream's outputSchema patterns run on the linear-time engine, never on V8's RegExp.
     jsonSchemaValidator: createLinearSchemaValidator(),
   });
   client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged());
+  for (const method of RELAYED_NOTIFICATIONS) {
+    client.setNotificationHandler(method, (notification) => {
+      const params = notification.params as Record<string, unknown> | undefined;
+      options.onNotification(params === undefined ? { method } : { method, params });
+    });
+  }
+  for (const method of CLIENT_REQUESTS) {
+    client.setRequestHandler(
+      method,
+      (request, ctx) => options.onClientRequest(method, request.params, ctx.mcpReq.signal) as never,
+    );
+  }
   let connected = false;
   client.onclose = () => {
     if (connected) options.onClose();
@@ -113,6 +153,15 @@ async function connectClient(transport: Transport, options: OpenOptions): Promis
     throw err;
   }
   connected = true;
+  // The upstream is shared: it logs everything to Toolport, which filters per client session (logging/setLevel).
+  if (client.getServerCapabilities()?.logging) {
+    await client.setLoggingLevel('debug', { timeout: options.connectTimeoutMs }).catch((err: unknown) => {
+      options.logger.debug(
+        { err: err instanceof Error ? err.message : String(err) },
+        'upstream logging/setLevel failed',
+      );
+    });
+  }
   return client;
 }
 

@@ -21,6 +21,7 @@ import type { ConnectorManifest } from '../../../manifest/types.js';
 import { openConnection, type UpstreamConnection } from './connection.js';
 import { describeLaunch, resolveLaunchSpec, type LaunchSpec } from './launch-spec.js';
 import { toToolCallResult, toToolDefinition } from './mapping.js';
+import { McpPeer } from './peer.js';
 import type { StdioSandboxOptions } from './stdio-plan.js';
 import { Supervisor, type RestartPolicy } from './supervisor.js';
 
@@ -59,6 +60,8 @@ export class McpSource implements ToolSource {
   readonly #supervisor: Supervisor;
   readonly #callTimeoutMs: number;
   readonly #listeners = new Set<() => void>();
+  /** Resources, prompts, completions, logging and server→client requests of the shared connection. */
+  readonly peer: McpPeer;
   /** The last tool list seen, to tell whether a reconnected upstream changed its tools. */
   #toolsKey: string | undefined;
 
@@ -67,6 +70,18 @@ export class McpSource implements ToolSource {
     this.#logger = (options.logger ?? silentLogger).child({ upstream: describeLaunch(this.#launch) });
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.peer = new McpPeer({
+      connect: async () => {
+        const conn = await this.#supervisor.connect();
+        this.peer.adopt(conn);
+        return conn;
+      },
+      failed: (conn, err) => {
+        if (isTransportFailure(err)) this.#supervisor.markLost(conn);
+      },
+      timeoutMs: this.#callTimeoutMs,
+      logger: this.#logger,
+    });
     this.#supervisor = new Supervisor({
       open: (hooks) =>
         openConnection({
@@ -82,7 +97,12 @@ export class McpSource implements ToolSource {
       killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
       logger: this.#logger,
       onToolsChanged: () => this.#emitToolsChanged(),
-      onReconnected: (conn) => void this.#compareTools(conn),
+      onNotification: (notification) => this.peer.emit(notification),
+      onClientRequest: (method, params, signal) => this.peer.answer(method, params, signal),
+      onReconnected: (conn) => {
+        this.peer.adopt(conn);
+        void this.#compareTools(conn);
+      },
     });
   }
 
@@ -93,6 +113,7 @@ export class McpSource implements ToolSource {
     } catch (err) {
       throw asUnavailable(err);
     }
+    this.peer.adopt(conn);
     try {
       const tools = await this.#listTools(conn, this.#callTimeoutMs);
       this.#toolsKey = JSON.stringify(tools);
@@ -114,23 +135,25 @@ export class McpSource implements ToolSource {
     }
     const onProgress = ctx.onProgress;
     try {
-      const result = await conn.client.callTool(
-        { name: tool, arguments: args },
-        {
-          timeout: this.#callTimeoutMs,
-          resetTimeoutOnProgress: true,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-          ...(onProgress
-            ? {
-                onprogress: (p: { progress: number; total?: number; message?: string }) =>
-                  onProgress({
-                    progress: p.progress,
-                    ...(p.total !== undefined ? { total: p.total } : {}),
-                    ...(p.message !== undefined ? { message: p.message } : {}),
-                  }),
-              }
-            : {}),
-        },
+      const result = await this.peer.track(ctx.caller, () =>
+        conn.client.callTool(
+          { name: tool, arguments: args },
+          {
+            timeout: this.#callTimeoutMs,
+            resetTimeoutOnProgress: true,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+            ...(onProgress
+              ? {
+                  onprogress: (p: { progress: number; total?: number; message?: string }) =>
+                    onProgress({
+                      progress: p.progress,
+                      ...(p.total !== undefined ? { total: p.total } : {}),
+                      ...(p.message !== undefined ? { message: p.message } : {}),
+                    }),
+                }
+              : {}),
+          },
+        ),
       );
       return toToolCallResult(result as Record<string, unknown>);
     } catch (err) {

@@ -23,6 +23,22 @@ export class OrderedClient extends Client {
     else super._onclose();
   }
 
+  /**
+   * Restarts the idle clock of every request in flight, as progress would: used while the upstream waits for an
+   * answer Toolport relays to a client (a human answering an elicitation). A no-op if the SDK's internals moved.
+   */
+  keepRequestsAlive(): void {
+    const self = this as unknown as { _timeoutInfo?: Map<number, unknown>; _resetTimeout?: (id: number) => boolean };
+    if (!(self._timeoutInfo instanceof Map) || typeof self._resetTimeout !== 'function') return;
+    for (const id of [...self._timeoutInfo.keys()]) {
+      try {
+        self._resetTimeout.call(this, id);
+      } catch {
+        // Past its maximum total time: its own timer still fires.
+      }
+    }
+  }
+
   #defer(step: () => void): void {
     this.#queue.push(step);
     if (this.#queue.length === 1) setImmediate(() => this.#drain());

@@ -27,6 +27,8 @@ function createHarness(plan: boolean[]) {
     killGraceMs: 10,
     logger: silentLogger,
     onToolsChanged: () => undefined,
+    onNotification: () => undefined,
+    onClientRequest: () => Promise.reject(new Error('no client')),
     onReconnected: (conn) => reconnected.push(conn),
   });
   return { supervisor, opened, reconnected, attempts: () => attempts };

@@ -1,4 +1,4 @@
-import { createError, type Logger } from '../../../core/index.js';
+import { type ClientRequestMethod, createError, type Logger, type PeerNotification } from '../../../core/index.js';
 import type { UpstreamConnection } from './connection.js';
 
 /** Reconnect backoff: the first delay, doubled per consecutive failure, capped at `maxMs`. */
@@ -11,6 +11,8 @@ export interface RestartPolicy {
 export interface ConnectionHooks {
   onClose: () => void;
   onToolsChanged: () => void;
+  onNotification: (notification: PeerNotification) => void;
+  onClientRequest: (method: ClientRequestMethod, params: unknown, signal: AbortSignal) => Promise<unknown>;
 }
 
 /** Inputs of a {@link Supervisor}. */
@@ -20,6 +22,8 @@ export interface SupervisorOptions {
   killGraceMs: number;
   logger: Logger;
   onToolsChanged: () => void;
+  onNotification: (notification: PeerNotification) => void;
+  onClientRequest: (method: ClientRequestMethod, params: unknown, signal: AbortSignal) => Promise<unknown>;
   /** A lost upstream is back (not called for the first connection). */
   onReconnected: (conn: UpstreamConnection) => void;
 }
@@ -114,6 +118,10 @@ export class Supervisor {
         onToolsChanged: () => {
           if (generation === this.#generation) this.#options.onToolsChanged();
         },
+        onNotification: (notification) => {
+          if (generation === this.#generation) this.#options.onNotification(notification);
+        },
+        onClientRequest: (method, params, signal) => this.#options.onClientRequest(method, params, signal),
       })
       .then(
         async (conn) => {

@@ -1,0 +1,209 @@
+import { ProtocolError, ProtocolErrorCode, type RequestOptions } from '@modelcontextprotocol/client';
+import {
+  type ClientRequestMethod,
+  createError,
+  type Logger,
+  type PeerCaller,
+  type PeerDescription,
+  PeerError,
+  type PeerNotification,
+  type PeerRequestOptions,
+  type UpstreamPeer,
+} from '../../../core/index.js';
+import type { UpstreamConnection } from './connection.js';
+import { OrderedClient } from './ordered-client.js';
+
+/** What the peer needs of its source: the shared connection and what to do when it breaks. */
+export interface PeerHost {
+  connect(): Promise<UpstreamConnection>;
+  /** Called with failures of the channel itself (the source decides whether to reconnect). */
+  failed(conn: UpstreamConnection, err: unknown): void;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+type RawRequest = (
+  request: { method: string; params?: Record<string, unknown> },
+  options?: RequestOptions,
+) => Promise<unknown>;
+
+/**
+ * The federation facet of an upstream MCP source. Requests go over the one shared connection; the clients whose
+ * requests are in flight are tracked, so a server→client request (sampling, elicitation, roots) the upstream sends
+ * while serving one goes to that client. The wire carries no link between the two over stdio, so the route is
+ * exact only when every request in flight comes from one client session; otherwise the upstream gets an error.
+ */
+export class McpPeer implements UpstreamPeer {
+  readonly #host: PeerHost;
+  readonly #listeners = new Set<(notification: PeerNotification) => void>();
+  /** Callers of requests in flight, in start order. */
+  readonly #inFlight = new Map<number, PeerCaller | undefined>();
+  #nextId = 0;
+  #description: PeerDescription | undefined;
+  /** The connection last adopted, to tell a reconnect from the same connection seen again. */
+  #conn: UpstreamConnection | undefined;
+  /** Resource URIs subscribed upstream, renewed on a restarted upstream (a new process knows none of them). */
+  readonly #subscribed = new Set<string>();
+
+  constructor(host: PeerHost) {
+    this.#host = host;
+  }
+
+  /** Records what a (re)connected upstream offers. */
+  adopt(conn: UpstreamConnection): void {
+    if (this.#conn !== conn) {
+      const renew = this.#conn !== undefined;
+      this.#conn = conn;
+      if (renew) this.#resubscribe(conn);
+    }
+    const capabilities = conn.client.getServerCapabilities() as Record<string, unknown> | undefined;
+    const instructions = conn.client.getInstructions();
+    this.#description = { capabilities: { ...(capabilities ?? {}) }, ...(instructions ? { instructions } : {}) };
+  }
+
+  describe(): PeerDescription | undefined {
+    return this.#description;
+  }
+
+  async request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: PeerRequestOptions = {},
+  ): Promise<unknown> {
+    let conn: UpstreamConnection;
+    try {
+      conn = await this.#host.connect();
+    } catch (err) {
+      throw createError('upstream_unavailable', `upstream not connected: ${message(err)}`, {}, err);
+    }
+    const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
+    try {
+      const result = await this.track(options.caller, () =>
+        send(params === undefined ? { method } : { method, params }, {
+          timeout: this.#host.timeoutMs,
+          resetTimeoutOnProgress: true,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+        }),
+      );
+      const uri = params?.uri;
+      if (method === 'resources/subscribe' && typeof uri === 'string') this.#subscribed.add(uri);
+      if (method === 'resources/unsubscribe' && typeof uri === 'string') this.#subscribed.delete(uri);
+      return result;
+    } catch (err) {
+      if (err instanceof ProtocolError) throw new PeerError(err.code, err.message, err.data);
+      if (options.signal?.aborted) throw createError('upstream_unavailable', 'request cancelled');
+      this.#host.failed(conn, err);
+      throw createError('upstream_unavailable', `upstream ${method} failed: ${message(err)}`, {}, err);
+    }
+  }
+
+  onNotification(listener: (notification: PeerNotification) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs `work` with `caller` counted as in flight (tool calls use it too). */
+  async track<T>(caller: PeerCaller | undefined, work: () => Promise<T>): Promise<T> {
+    const id = this.#nextId++;
+    this.#inFlight.set(id, caller);
+    try {
+      return await work();
+    } finally {
+      this.#inFlight.delete(id);
+    }
+  }
+
+  #resubscribe(conn: UpstreamConnection): void {
+    const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
+    for (const uri of this.#subscribed) {
+      send({ method: 'resources/subscribe', params: { uri } }, { timeout: this.#host.timeoutMs }).catch(
+        (err: unknown) => {
+          this.#host.logger.warn({ uri, err: message(err) }, 'resubscribing a restarted upstream failed');
+        },
+      );
+    }
+  }
+
+  /**
+   * Hands an upstream notification to the listeners. A log message that arrives while requests of one client are in
+   * flight goes to that client, on its request's stream (before the result, as the upstream sent it).
+   */
+  emit(notification: PeerNotification): void {
+    if (notification.method === 'notifications/message') {
+      const caller = this.#soleCaller();
+      if (caller?.log) {
+        caller.log(notification.params ?? {});
+        return;
+      }
+    }
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(notification);
+      } catch (err) {
+        this.#host.logger.warn({ err: message(err) }, 'upstream notification listener failed');
+      }
+    }
+  }
+
+  /** Answers a server→client request of the upstream by asking the client whose request caused it. */
+  async answer(method: ClientRequestMethod, params: unknown, signal: AbortSignal): Promise<unknown> {
+    const caller = this.#route(method, params as Record<string, unknown> | undefined);
+    // The call that asked must not time out while its client (perhaps a human) answers.
+    const client = this.#conn?.client;
+    const keepAlive =
+      client instanceof OrderedClient
+        ? setInterval(() => client.keepRequestsAlive(), Math.max(50, Math.floor(this.#host.timeoutMs / 3)))
+        : undefined;
+    try {
+      return await caller.request(method, params as Record<string, unknown> | undefined, signal);
+    } catch (err) {
+      // The client's own JSON-RPC error goes back as it is; anything else (client gone, timeout) is an internal error.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'number' && Number.isInteger(code)) {
+        throw new ProtocolError(code, (err as Error).message, (err as { data?: unknown }).data);
+      }
+      throw new ProtocolError(ProtocolErrorCode.InternalError, `the client did not answer ${method}: ${message(err)}`);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** The caller of the oldest request in flight when every request in flight comes from that one client session. */
+  #soleCaller(): PeerCaller | undefined {
+    const callers = [...this.#inFlight.values()];
+    const first = callers[0];
+    if (!first || callers.some((c) => c === undefined || c.session !== first.session)) return undefined;
+    return first;
+  }
+
+  #route(method: ClientRequestMethod, params: Record<string, unknown> | undefined): PeerCaller {
+    const callers = [...this.#inFlight.values()];
+    const known = callers.filter((c): c is PeerCaller => c !== undefined);
+    if (known.length === 0) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `${method}: no client request is in flight through Toolport, so there is no client to ask`,
+      );
+    }
+    const sessions = new Set(known.map((c) => c.session));
+    if (sessions.size > 1 || known.length !== callers.length) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `${method}: requests of several clients are in flight on this upstream, so the one that asks cannot be told apart`,
+      );
+    }
+    const caller = known[0]!;
+    if (!caller.canAnswer(method, params)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `${method}: the client did not declare the capability this request needs`,
+      );
+    }
+    return caller;
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
