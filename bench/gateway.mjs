@@ -20,16 +20,19 @@ import { parseArgs } from 'node:util';
 import {
   bestOf,
   closedLoop,
+  cpuMs,
   fmt,
   freePort,
   machineFacts,
   openSession,
+  processTree,
   rpc,
   sequentialLatency,
   startProcess,
   summarize,
   table,
   toolsCallBody,
+  treeCpuMs,
   waitForHttp,
 } from './lib.mjs';
 
@@ -125,6 +128,7 @@ async function startToolport() {
   });
   return {
     base,
+    pid: proc.child.pid,
     headers: { authorization: `Bearer ${token}` },
     command:
       `TOOLPORT_ADMIN_TOKEN=… TOOLPORT_HOT_RELOAD=0 TOOLPORT_ALLOW_PRIVATE_NETWORKS=1 node dist/cli.js serve ` +
@@ -167,6 +171,7 @@ async function startColumns(stoppers) {
       session: await openSession(`http://127.0.0.1:${port}/mcp`),
       body: sessionCall('echo'),
       check: exactEcho,
+      pid: proc.child.pid,
       command: `node bench/sdk-server.mjs ${port}`,
     });
   }
@@ -182,6 +187,7 @@ async function startColumns(stoppers) {
         session,
         body: era === 'modern' ? modernCall(tool) : sessionCall(tool),
         check,
+        pid: tp.pid,
         command: tp.command,
       });
     };
@@ -203,6 +209,7 @@ async function startColumns(stoppers) {
       session: await openSession(`http://127.0.0.1:${port}/mcp`),
       body: sessionCall('echo'),
       check: exactEcho,
+      pid: proc.child.pid,
       command: `supergateway --stdio "node bench/echo-server.mjs" --outputTransport streamableHttp --stateful --port ${port} --logLevel none`,
     });
   }
@@ -218,6 +225,7 @@ async function startColumns(stoppers) {
       session: await openSession(`http://127.0.0.1:${port}/mcp`),
       body: sessionCall('echo'),
       check: exactEcho,
+      pid: proc.child.pid,
       command: `mcp-proxy --host 127.0.0.1 --port ${port} --server stream -- node bench/echo-server.mjs`,
     });
   }
@@ -282,7 +290,15 @@ try {
   const perRound = new Map(columns.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
     for (const c of columns) {
-      perRound.get(c).push(await closedLoop(c.session, c.body, c.check, { duration, connections }));
+      // CPU used by the front end (its whole process tree: workers and stdio children included) per answer: a
+      // measure that, unlike req/s, hardly depends on what else the shared machine is doing.
+      const tree = processTree(c.pid);
+      const cpuBefore = treeCpuMs(tree);
+      const mainBefore = cpuMs(c.pid);
+      const load = await closedLoop(c.session, c.body, c.check, { duration, connections });
+      load.cpuMsPerReq = (treeCpuMs(tree) - cpuBefore) / Math.max(1, load.total);
+      load.mainCpuMsPerReq = (cpuMs(c.pid) - mainBefore) / Math.max(1, load.total);
+      perRound.get(c).push(load);
     }
   }
   for (const c of columns) {
@@ -322,6 +338,8 @@ console.log(
       { title: 'rounds req/s', value: (r) => r.load.rounds.join(' / ') },
       { title: 'p50 ms', value: (r) => fmt(r.load.p50, 2) },
       { title: 'p99 ms', value: (r) => fmt(r.load.p99, 2) },
+      { title: 'CPU ms/req (tree)', value: (r) => fmt(r.load.cpuMsPerReq, 3) },
+      { title: 'CPU ms/req (main)', value: (r) => fmt(r.load.mainCpuMsPerReq, 3) },
       { title: 'wrong', value: (r) => String(r.load.wrong) },
       { title: 'errors', value: (r) => `${r.load.errors} (+${r.load.non2xx} non-2xx)` },
       { title: 'seq p50 ms', value: (r) => fmt(r.sequential.p50, 3) },

@@ -1,11 +1,14 @@
 // Shared pieces of the benchmarks: child processes, MCP-over-HTTP sessions, sequential latency, autocannon runs.
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export const PROTOCOL_VERSION = '2025-11-25';
+/** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS = 100;
 const ACCEPT = 'application/json, text/event-stream';
 
 /** A free loopback TCP port. */
@@ -330,4 +333,36 @@ export async function bestOf(rounds, run) {
     non2xx: sum('non2xx'),
     rounds: all.map((r) => Math.round(r.requestsPerSec)),
   };
+}
+
+/** CPU time (user + system, ms) used so far by process `pid`, from /proc (Linux); undefined elsewhere. */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid` and all its descendants (Linux /proc). */
+export function processTree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(' ').map(Number));
+      }
+    } catch {
+      // Gone already.
+    }
+  }
+  return out;
+}
+
+/** Summed CPU ms of the processes `pids`. */
+export function treeCpuMs(pids) {
+  return pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
 }
