@@ -107,7 +107,7 @@ export class ProcessTransport implements Transport {
     return new Promise((resolve, reject) => {
       this.#pending.push(serializeMessage(message));
       this.#waiters.push({ resolve, reject });
-      this.#flushing ??= setImmediate(() => this.#flush());
+      if (!this.#flushing) this.#flushing = setImmediate(() => this.#flush());
     });
   }
 
