@@ -12,6 +12,7 @@ import {
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
+import { serveFast } from './fast-path.js';
 import { InFlightIds, requestIds, writeDuplicateId } from './request-ids.js';
 import { RPC, writeRpcError, writeSessionCapError } from './responses.js';
 import { type Session, type SessionOwner, type SessionTable, projectKey, sameEndpoint } from './sessions.js';
@@ -76,6 +77,7 @@ export class StreamableEndpoints {
       // The ids are answered, and the session stays busy, until the response (or its SSE stream) closes.
       res.on('close', inFlight.claim(ids));
       res.on('close', sessions.begin(session));
+      if (serveFast(req, res, body, session, this.#options.serverOptions)) return;
       await session.transport.handleRequest(req, res, body);
       return;
     }
