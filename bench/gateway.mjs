@@ -5,13 +5,14 @@
 //   toolport-project   the aggregate endpoint /mcp/bench (tool echo__echo), same child
 //   toolport-2026      the per-connector endpoint, 2026-07-28 sessionless requests (no Mcp-Session-Id)
 //   toolport-http      an HTTP connector /mcp/bench/web → a loopback HTTP echo server
+//   toolport-python    a Python connector /mcp/bench/py: `def echo(text)` in one warm worker
 //   supergateway       supergateway --stateful → stdio echo child
 //   mcp-proxy          mcp-proxy --server stream → stdio echo child
 // Every request has a unique JSON-RPC id and a unique text; an answer counts only when its id and text match its
 // request ("wrong" otherwise). Latency is measured to the last byte of the body.
 // Usage: npm run build && node bench/gateway.mjs [--duration 5] [--connections 16] [--rounds 2] [--calls 2000]
 //        [--only sdk-ceiling,toolport,…] [--workers 1] [--json]   (TOOLPORT_DIST=dir selects another build)
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +40,9 @@ import {
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
 const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
-const ALL = 'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,supergateway,mcp-proxy';
+/** `--compare dirA,dirB`: the Toolport columns once per build, interleaved in the same run (A/B of a change). */
+const label = (dir) => dir.split('/').filter(Boolean).at(-1);
+const ALL = 'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,toolport-python,supergateway,mcp-proxy';
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
@@ -48,6 +51,7 @@ const { values: opts } = parseArgs({
     calls: { type: 'string', default: '2000' },
     workers: { type: 'string', default: '1' },
     only: { type: 'string', default: ALL },
+    compare: { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -79,15 +83,15 @@ const containsToken = (answer, token) =>
   !answer.result?.isError && answer.result?.content?.some((c) => c.type === 'text' && c.text.includes(token));
 
 /** Toolport with two connectors in project `bench`: `echo` (stdio) and `web` (HTTP → bench/http-echo.mjs). */
-async function startToolport() {
-  if (!existsSync(join(DIST, 'cli.js'))) throw new Error(`no build at ${DIST}: run npm run build first`);
+async function startToolport(dist) {
+  if (!existsSync(join(dist, 'cli.js'))) throw new Error(`no build at ${dist}: run npm run build first`);
   const port = await freePort();
   const upstreamPort = await freePort();
   const upstream = startProcess('http-echo', process.execPath, [join(ROOT, 'bench', 'http-echo.mjs'), String(upstreamPort)]);
   const data = mkdtempSync(join(tmpdir(), 'toolport-bench-'));
   const token = 'bench-admin-token-0123456789';
   const workers = Number(opts.workers);
-  const args = [join(DIST, 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data];
+  const args = [join(dist, 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data];
   if (workers > 1) args.push('--workers', String(workers));
   const proc = startProcess('toolport', process.execPath, args, {
     env: {
@@ -125,6 +129,12 @@ async function startToolport() {
         },
       ],
     },
+  });
+  // A trivial Python function (DESIGN.md budget: ≤ 1 ms p50 end to end through MCP), one warm worker.
+  const script = join(data, 'bench_echo.py');
+  writeFileSync(script, 'def echo(text: str) -> str:\n    return text\n');
+  await admin('/v1/projects/bench/connectors/install-from-manifest', {
+    manifest: { name: 'py', version: '1.0.0', kind: 'python', python: { script, max_workers: 1 } },
   });
   return {
     base,
@@ -175,15 +185,16 @@ async function startColumns(stoppers) {
       command: `node bench/sdk-server.mjs ${port}`,
     });
   }
-  if (wants('toolport', 'toolport-project', 'toolport-2026', 'toolport-http')) {
-    const tp = await startToolport();
+  const dists = opts.compare ? opts.compare.split(',').map((d) => resolve(ROOT, d)) : [DIST];
+  for (const dist of wants('toolport', 'toolport-project', 'toolport-2026', 'toolport-http') ? dists : []) {
+    const tp = await startToolport(dist);
     stoppers.push(() => tp.stop());
     const mk = async (name, path, tool, era, check) => {
       if (!only.has(name)) return;
       const url = `${tp.base}${path}`;
       const session = era === 'modern' ? modernSession(url, tp.headers, tool) : await openSession(url, tp.headers);
       columns.push({
-        name,
+        name: opts.compare ? `${name} [${label(dist)}]` : name,
         session,
         body: era === 'modern' ? modernCall(tool) : sessionCall(tool),
         check,
@@ -195,6 +206,7 @@ async function startColumns(stoppers) {
     await mk('toolport-project', '/mcp/bench', 'echo__echo', 'session', exactEcho);
     await mk('toolport-2026', '/mcp/bench/echo', 'echo', 'modern', exactEcho);
     await mk('toolport-http', '/mcp/bench/web', 'echo', 'session', containsToken);
+    await mk('toolport-python', '/mcp/bench/py', 'echo', 'session', containsToken);
   }
   if (wants('supergateway')) {
     const bin = join(ROOT, 'node_modules', 'supergateway', 'dist', 'index.js');

@@ -48,8 +48,14 @@ async function openSession(path: string): Promise<Session> {
     }),
   });
   await init.text();
-  const session = { url, headers: { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id')! } };
-  session.headers['mcp-protocol-version'] = '2025-11-25';
+  const session: Session = {
+    url,
+    headers: {
+      ...headers,
+      'mcp-session-id': init.headers.get('mcp-session-id')!,
+      'mcp-protocol-version': '2025-11-25',
+    },
+  };
   await (await post(session, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
   return session;
 }
