@@ -87,7 +87,10 @@ async function startToolport(dist) {
   if (!existsSync(join(dist, 'cli.js'))) throw new Error(`no build at ${dist}: run npm run build first`);
   const port = await freePort();
   const upstreamPort = await freePort();
-  const upstream = startProcess('http-echo', process.execPath, [join(ROOT, 'bench', 'http-echo.mjs'), String(upstreamPort)]);
+  const upstream = startProcess('http-echo', process.execPath, [
+    join(ROOT, 'bench', 'http-echo.mjs'),
+    String(upstreamPort),
+  ]);
   const data = mkdtempSync(join(tmpdir(), 'toolport-bench-'));
   const token = 'bench-admin-token-0123456789';
   const workers = Number(opts.workers);
@@ -228,7 +231,18 @@ async function startColumns(stoppers) {
   if (wants('mcp-proxy')) {
     const bin = join(ROOT, 'node_modules', 'mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
     const port = await freePort();
-    const args = [bin, '--host', '127.0.0.1', '--port', String(port), '--server', 'stream', '--', process.execPath, ECHO];
+    const args = [
+      bin,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--server',
+      'stream',
+      '--',
+      process.execPath,
+      ECHO,
+    ];
     const proc = startProcess('mcp-proxy', process.execPath, args);
     stoppers.push(() => proc.stop());
     await waitForHttp(`http://127.0.0.1:${port}/mcp`, proc);
@@ -360,7 +374,8 @@ console.log(
     results.columns,
   ),
 );
-for (const c of results.columns) if (c.load.firstWrong) console.log(`${c.name} first wrong answer: ${c.load.firstWrong}`);
+for (const c of results.columns)
+  if (c.load.firstWrong) console.log(`${c.name} first wrong answer: ${c.load.firstWrong}`);
 console.log(
   `\nDirect in-process call (Toolport mcp source → stdio echo): p50 ${fmt(results.direct.p50, 3)} ms, p99 ${fmt(results.direct.p99, 3)} ms`,
 );
