@@ -40,8 +40,11 @@ import {
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
 const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
-/** `--compare dirA,dirB`: the Toolport columns once per build, interleaved in the same run (A/B of a change). */
-const label = (dir) => dir.split('/').filter(Boolean).at(-1);
+/**
+ * `--compare dirA,dirB`: the Toolport columns once per build, interleaved in the same run (A/B of a change);
+ * `dir@N` runs that build with `--workers N` (e.g. `--compare dist,dist@2`).
+ */
+const label = (dir, workers) => `${dir.split('/').filter(Boolean).at(-1)}${workers > 1 ? ` ×${workers} workers` : ''}`;
 const ALL = 'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,toolport-python,supergateway,mcp-proxy';
 const { values: opts } = parseArgs({
   options: {
@@ -83,7 +86,7 @@ const containsToken = (answer, token) =>
   !answer.result?.isError && answer.result?.content?.some((c) => c.type === 'text' && c.text.includes(token));
 
 /** Toolport with two connectors in project `bench`: `echo` (stdio) and `web` (HTTP → bench/http-echo.mjs). */
-async function startToolport(dist) {
+async function startToolport(dist, workers) {
   if (!existsSync(join(dist, 'cli.js'))) throw new Error(`no build at ${dist}: run npm run build first`);
   const port = await freePort();
   const upstreamPort = await freePort();
@@ -93,7 +96,6 @@ async function startToolport(dist) {
   ]);
   const data = mkdtempSync(join(tmpdir(), 'toolport-bench-'));
   const token = 'bench-admin-token-0123456789';
-  const workers = Number(opts.workers);
   const args = [join(dist, 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data];
   if (workers > 1) args.push('--workers', String(workers));
   const proc = startProcess('toolport', process.execPath, args, {
@@ -107,6 +109,11 @@ async function startToolport(dist) {
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/health`, proc);
+  // With --workers, /health answers once worker 1 listens; the primary says when all of them do.
+  while (workers > 1 && !proc.output().includes('workers listening')) {
+    if (proc.exited()) throw new Error(`toolport exited:\n${proc.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await waitForHttp(`http://127.0.0.1:${upstreamPort}/`, upstream);
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const admin = async (path, body) => {
@@ -188,16 +195,22 @@ async function startColumns(stoppers) {
       command: `node bench/sdk-server.mjs ${port}`,
     });
   }
-  const dists = opts.compare ? opts.compare.split(',').map((d) => resolve(ROOT, d)) : [DIST];
-  for (const dist of wants('toolport', 'toolport-project', 'toolport-2026', 'toolport-http') ? dists : []) {
-    const tp = await startToolport(dist);
+  const builds = opts.compare
+    ? opts.compare.split(',').map((entry) => {
+        const [dir, n] = entry.split('@');
+        return { dist: resolve(ROOT, dir), workers: Number(n ?? opts.workers) };
+      })
+    : [{ dist: DIST, workers: Number(opts.workers) }];
+  const toolportColumns = ['toolport', 'toolport-project', 'toolport-2026', 'toolport-http', 'toolport-python'];
+  for (const { dist, workers } of wants(...toolportColumns) ? builds : []) {
+    const tp = await startToolport(dist, workers);
     stoppers.push(() => tp.stop());
     const mk = async (name, path, tool, era, check) => {
       if (!only.has(name)) return;
       const url = `${tp.base}${path}`;
       const session = era === 'modern' ? modernSession(url, tp.headers, tool) : await openSession(url, tp.headers);
       columns.push({
-        name: opts.compare ? `${name} [${label(dist)}]` : name,
+        name: opts.compare ? `${name} [${label(dist, workers)}]` : name,
         session,
         body: era === 'modern' ? modernCall(tool) : sessionCall(tool),
         check,
