@@ -65,17 +65,19 @@ function post(session: Session, body: unknown): Promise<Response> {
 }
 
 /** The JSON-RPC answer of a response (plain JSON or the answer event of an SSE stream) and how it came. */
-async function answer(res: Response): Promise<{ type: string; message: Record<string, unknown> }> {
+async function answer(res: Response): Promise<{ type: string; message: Record<string, unknown>; sized: boolean }> {
   const type = res.headers.get('content-type') ?? '';
+  // The lean path writes one sized body; the SDK's web-stream responses are chunked.
+  const sized = res.headers.get('content-length') !== null;
   const text = await res.text();
   if (type.includes('text/event-stream')) {
     const messages = text
       .split('\n')
       .filter((l) => l.startsWith('data:'))
       .map((l) => JSON.parse(l.slice(5)) as Record<string, unknown>);
-    return { type: 'sse', message: messages.find((m) => 'result' in m || 'error' in m)! };
+    return { type: 'sse', message: messages.find((m) => 'result' in m || 'error' in m)!, sized };
   }
-  return { type: 'json', message: JSON.parse(text) as Record<string, unknown> };
+  return { type: 'json', message: JSON.parse(text) as Record<string, unknown>, sized };
 }
 
 describe('gateway fast path', () => {
@@ -143,5 +145,79 @@ describe('gateway fast path', () => {
     const res = await answer(await pending);
     expect(echo.aborted).toBe(before + 1);
     expect(res.message.id).toBe('w1');
+  });
+
+  it('answers 2026-07-28 sessionless tools/list and tools/call like the SDK handler', async () => {
+    const envelope = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'fast-path-test', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const modern = async (method: string, params: Record<string, unknown>, id: number, name?: string) =>
+      answer(
+        await fetch(`${gw.baseUrl}/mcp/p1/echo`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${TOKENS.tenantA}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2026-07-28',
+            'mcp-method': method,
+            ...(name === undefined ? {} : { 'mcp-name': name }),
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        }),
+      );
+    // A progress token in the envelope is something only the SDK handles: that request takes the SDK path.
+    const viaSdk = (params: Record<string, unknown>) => ({
+      ...params,
+      _meta: { ...envelope, progressToken: 'tok' },
+    });
+    const fastList = await modern('tools/list', { _meta: envelope }, 1);
+    const sdkList = await modern('tools/list', viaSdk({}), 1);
+    expect(fastList.message).toEqual(sdkList.message);
+    expect([fastList.sized, sdkList.sized]).toEqual([true, false]);
+    const cases: [string, Record<string, unknown>][] = [
+      ['echo', { text: 'hi' }],
+      ['add', { a: 2, b: 3 }],
+      ['add', { a: 'two' }],
+      ['fail', {}],
+      ['crash', {}],
+      ['nope', {}],
+    ];
+    let id = 10;
+    for (const [name, args] of cases) {
+      id++;
+      const fast = await modern('tools/call', { name, arguments: args, _meta: envelope }, id, name);
+      const sdk = await modern('tools/call', viaSdk({ name, arguments: args }), id, name);
+      expect(fast.type, name).toBe('json');
+      expect([fast.sized, sdk.sized], name).toEqual([true, false]);
+      if ('error' in sdk.message) {
+        const { code, message } = sdk.message.error as { code: number; message: string };
+        expect(fast.message.error, name).toEqual({ code, message });
+        expect(fast.message.id).toBe(id);
+      } else {
+        expect(fast.message, name).toEqual(sdk.message);
+      }
+    }
+    // A mismatching Mcp-Name header is the SDK's to refuse, not answered here.
+    const mismatch = await fetch(`${gw.baseUrl}/mcp/p1/echo`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKENS.tenantA}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'other',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 99,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'x' }, _meta: envelope },
+      }),
+    });
+    expect(mismatch.status).toBe(400);
   });
 });

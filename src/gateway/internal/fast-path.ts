@@ -6,6 +6,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type ServerContext,
 } from '@modelcontextprotocol/server';
+import type { RegisteredTool } from '../../registry/types.js';
 import type { Session } from './sessions.js';
 import { serialisedToolList } from './tool-names.js';
 import { type ToolServerOptions, callTool, currentView } from './tool-server.js';
@@ -44,31 +45,114 @@ export function serveFast(
     if (params?.cursor !== undefined) return false;
     const view = currentView(options.provider, endpoint);
     const tools = view ? serialisedToolList(view) : '[]';
-    send(res, session, `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"tools":${tools}}}`);
+    send(res, session.id, `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"tools":${tools}}}`);
     return true;
   }
   const name = params?.name;
   const args = params?.arguments;
   if (typeof name !== 'string' || (args !== undefined && !isPlainObject(args))) return false;
-  void answerCall(res, session, id, name, args ?? {}, { ...options, endpoint });
+  const frame = (result: unknown): string =>
+    `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result)}}`;
+  const project = (r: CallToolResult, tool: RegisteredTool): unknown =>
+    session.server.projectCallToolResult(r, tool.definition.outputSchema);
+  void answerCall(res, session.id, running.get(session) ?? newRunning(session), id, name, args ?? {}, {
+    options: { ...options, endpoint },
+    project,
+    frame,
+  });
   return true;
+}
+
+const MODERN = '2026-07-28';
+const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
+const META_CLIENT = 'io.modelcontextprotocol/clientInfo';
+const META_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+const META_SERVER = 'io.modelcontextprotocol/serverInfo';
+
+/**
+ * The same lean path for 2026-07-28 sessionless `tools/list` and `tools/call`: taken only for a request the SDK's
+ * `createMcpHandler` would accept as it is (protocol version in header and envelope, `Mcp-Method`/`Mcp-Name`
+ * matching the body, a plain envelope with client info and capabilities and nothing else), answered with the
+ * result decoration that handler adds (`resultType`, server info, and for lists `ttlMs`/`cacheScope`). The SDK
+ * handler builds a server per request; this does not.
+ */
+export function serveModernFast(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  options: ToolServerOptions,
+): boolean {
+  if (req.method !== 'POST' || !isPlainObject(body) || req.headers['mcp-protocol-version'] !== MODERN) return false;
+  const { id, method, params } = body;
+  if (body.jsonrpc !== '2.0' || (typeof id !== 'string' && typeof id !== 'number')) return false;
+  if ((method !== 'tools/list' && method !== 'tools/call') || req.headers['mcp-method'] !== method) return false;
+  if (!isPlainObject(params) || !acceptsBoth(req.headers.accept) || !plainEnvelope(params._meta)) return false;
+  const serverInfo = JSON.stringify(options.serverInfo);
+  const decorate = (result: string, extra = ''): string =>
+    `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{${result},"resultType":"complete"${extra},` +
+    `"_meta":{"${META_SERVER}":${serverInfo}}}}`;
+  if (method === 'tools/list') {
+    if (params.cursor !== undefined || req.headers['mcp-name'] !== undefined) return false;
+    const view = currentView(options.provider, options.endpoint);
+    const tools = view ? serialisedToolList(view) : '[]';
+    send(res, undefined, decorate(`"tools":${tools}`, ',"ttlMs":0,"cacheScope":"private"'));
+    return true;
+  }
+  const { name, arguments: args } = params;
+  if (typeof name !== 'string' || req.headers['mcp-name'] !== name) return false;
+  if (args !== undefined && !isPlainObject(args)) return false;
+  const frame = (result: unknown): string => {
+    // The result's own _meta (if any) is kept next to the server info, as the SDK's decoration does.
+    const r = result as Record<string, unknown>;
+    const meta = isPlainObject(r._meta) ? r._meta : {};
+    return JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      result: { ...r, resultType: 'complete', _meta: { ...meta, [META_SERVER]: options.serverInfo } },
+    });
+  };
+  void answerCall(res, undefined, undefined, id, name, args ?? {}, { options, project: (r) => r, frame });
+  return true;
+}
+
+/** A 2026-07-28 request envelope with exactly the three standard keys, each well formed. */
+function plainEnvelope(meta: unknown): boolean {
+  if (!isPlainObject(meta) || meta[META_VERSION] !== MODERN) return false;
+  const client = meta[META_CLIENT];
+  if (!isPlainObject(client) || typeof client.name !== 'string' || typeof client.version !== 'string') return false;
+  if (!Object.values(client).every((v) => typeof v === 'string')) return false;
+  if (!isPlainObject(meta[META_CAPABILITIES])) return false;
+  return Object.keys(meta).length === 3;
+}
+
+function newRunning(session: Session): Map<string | number, AbortController> {
+  const calls = new Map<string | number, AbortController>();
+  running.set(session, calls);
+  return calls;
 }
 
 /** Calls in flight on the fast path, per session, by request id (for `notifications/cancelled`). */
 const running = new WeakMap<Session, Map<string | number, AbortController>>();
 
+interface CallFraming {
+  options: ToolServerOptions;
+  /** The era's projection of a tool result (the session server's codec, or none). */
+  project(result: CallToolResult, tool: RegisteredTool): unknown;
+  /** The response body around the result's JSON. */
+  frame(result: unknown): string;
+}
+
 async function answerCall(
   res: ServerResponse,
-  session: Session,
+  sessionId: string | undefined,
+  calls: Map<string | number, AbortController> | undefined,
   id: string | number,
   name: string,
   args: Record<string, unknown>,
-  options: ToolServerOptions,
+  { options, project, frame }: CallFraming,
 ): Promise<void> {
   const abort = new AbortController();
-  let calls = running.get(session);
-  if (!calls) running.set(session, (calls = new Map()));
-  calls.set(id, abort);
+  calls?.set(id, abort);
   // A client that goes away cancels its call, as it does on the SDK path.
   const onClose = (): void => abort.abort();
   res.once('close', onClose);
@@ -77,8 +161,7 @@ async function answerCall(
     if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${shorten(name)}`);
     const ctx = { mcpReq: { id, signal: abort.signal, _meta: undefined } } as unknown as ServerContext;
     const result: CallToolResult = await callTool(options, tool, args, ctx);
-    const projected = session.server.projectCallToolResult(result, tool.definition.outputSchema);
-    send(res, session, `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(projected)}}`);
+    send(res, sessionId, frame(project(result, tool)));
   } catch (err) {
     const error =
       err instanceof ProtocolError
@@ -87,20 +170,21 @@ async function answerCall(
     if (!(err instanceof ProtocolError)) {
       options.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'fast tools/call failed');
     }
-    send(res, session, JSON.stringify({ jsonrpc: '2.0', id, error }));
+    send(res, sessionId, JSON.stringify({ jsonrpc: '2.0', id, error }));
   } finally {
     res.off('close', onClose);
-    calls.delete(id);
+    calls?.delete(id);
   }
 }
 
-function send(res: ServerResponse, session: Session, json: string): void {
+function send(res: ServerResponse, sessionId: string | undefined, json: string): void {
   if (res.writableEnded || res.destroyed) return;
-  res.writeHead(200, {
+  const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(json),
-    'mcp-session-id': session.id,
-  });
+  };
+  if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+  res.writeHead(200, headers);
   res.end(json);
 }
 

@@ -12,7 +12,7 @@ import {
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
-import { serveFast } from './fast-path.js';
+import { serveFast, serveModernFast } from './fast-path.js';
 import { InFlightIds, requestIds, writeDuplicateId } from './request-ids.js';
 import { RPC, writeRpcError, writeSessionCapError } from './responses.js';
 import { type Session, type SessionOwner, type SessionTable, projectKey, sameEndpoint } from './sessions.js';
@@ -89,6 +89,7 @@ export class StreamableEndpoints {
       writeRpcError(res, 400, RPC.parseError, 'Parse error: empty body');
       return;
     }
+    if (serveModernFast(req, res, body, { ...this.#options.serverOptions, endpoint })) return;
     if (!(await isLegacyRequest(probeRequest(req), body, { maxRequestBodySize: this.#options.maxBodyBytes }))) {
       await this.#modernFor(endpoint).node(req, res, body);
       return;
