@@ -17,6 +17,10 @@ import { type ToolServerOptions, callTool, currentView } from './tool-server.js'
  * stream. The work done is the SDK handler's (the same view, validation, call and result projection of
  * tool-server.ts); only the framing is leaner. Anything else — another method, a batch, a progress token, a cursor,
  * an unusual header — returns false and goes to the SDK, which stays the reference for every edge case.
+ *
+ * A call answered here has no stream: nothing can reach the client before its result. Today a tool call only
+ * reports progress (a progress token sends the request to the SDK). When calls can relay server→client messages
+ * (sampling, elicitation, roots, log messages of an upstream), a call that may send one must go to the SDK too.
  */
 export function serveFast(
   req: IncomingMessage,
