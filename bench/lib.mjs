@@ -1,11 +1,14 @@
 // Shared pieces of the benchmarks: child processes, MCP-over-HTTP sessions, sequential latency, autocannon runs.
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export const PROTOCOL_VERSION = '2025-11-25';
+/** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS = 100;
 const ACCEPT = 'application/json, text/event-stream';
 
 /** A free loopback TCP port. */
@@ -248,4 +251,118 @@ export async function machineFacts() {
       .join(' '),
     totalMemGb: (os.totalmem() / 2 ** 30).toFixed(1),
   };
+}
+
+/**
+ * A closed-loop load of `connections` concurrent clients, each on its own keep-alive socket, for `duration` s.
+ * Unlike autocannon (which stops the clock at the first byte of a streamed answer), each latency sample ends when
+ * the whole body has arrived. Every request carries a unique JSON-RPC id and a unique token (`makeBody(id, token)`);
+ * `check(answer, token)` must confirm that the answer is the one for this request (its id is compared here), so a
+ * front end that mixes answers up is counted in `wrong`, never as a success.
+ */
+export async function closedLoop(session, makeBody, check, { duration = 5, connections = 16 } = {}) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  let wrong = 0;
+  let errors = 0;
+  let non2xx = 0;
+  let firstWrong;
+  let seq = 0;
+  const started = performance.now();
+  const stopAt = started + duration * 1000;
+  const client = async () => {
+    while (performance.now() < stopAt) {
+      const n = ++seq;
+      const id = `q${n}`;
+      const token = `t${n}x`;
+      const t0 = performance.now();
+      let res;
+      try {
+        res = await post(agent, session.url, session.headers, makeBody(id, token));
+      } catch {
+        errors++;
+        continue;
+      }
+      const elapsed = performance.now() - t0;
+      if (res.status !== 200) {
+        non2xx++;
+        continue;
+      }
+      let answer;
+      try {
+        answer = parseRpcBody(res.text, res.type);
+      } catch {
+        answer = undefined;
+      }
+      if (answer?.id !== id || !check(answer, token)) {
+        wrong++;
+        firstWrong ??= res.text.slice(0, 300);
+        continue;
+      }
+      latencies.push(elapsed);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, client));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  const s = summarize(latencies.length ? latencies : [NaN]);
+  return {
+    requestsPerSec: latencies.length / seconds,
+    total: latencies.length,
+    p50: s.p50,
+    p90: s.p90,
+    p99: s.p99,
+    max: s.max,
+    wrong,
+    errors,
+    non2xx,
+    ...(firstWrong ? { firstWrong } : {}),
+  };
+}
+
+/** The best (highest req/s) of `rounds` runs of {@link closedLoop}; wrong answers and errors are summed over all. */
+export async function bestOf(rounds, run) {
+  const all = [];
+  for (let i = 0; i < rounds; i++) all.push(await run());
+  const best = all.reduce((a, b) => (b.requestsPerSec > a.requestsPerSec ? b : a));
+  const sum = (k) => all.reduce((s, r) => s + r[k], 0);
+  return {
+    ...best,
+    wrong: sum('wrong'),
+    errors: sum('errors'),
+    non2xx: sum('non2xx'),
+    rounds: all.map((r) => Math.round(r.requestsPerSec)),
+  };
+}
+
+/** CPU time (user + system, ms) used so far by process `pid`, from /proc (Linux); undefined elsewhere. */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid` and all its descendants (Linux /proc). */
+export function processTree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(' ').map(Number));
+      }
+    } catch {
+      // Gone already.
+    }
+  }
+  return out;
+}
+
+/** Summed CPU ms of the processes `pids`. */
+export function treeCpuMs(pids) {
+  return pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
 }

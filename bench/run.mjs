@@ -1,6 +1,6 @@
 // Runs every benchmark one after the other (never in parallel: they would measure each other) and prints a
-// side-by-side summary. Never part of `npm test`. Usage: npm run build && npm run bench [-- --duration 10
-// --connections 10 --calls 2000 --projects 500 --tools 200 --only toolport,supergateway,mcp-proxy --skip python,hot-reload]
+// side-by-side summary. Never part of `npm test`. Usage: npm run build && npm run bench [-- --duration 5
+// --connections 16 --rounds 2 --calls 2000 --projects 500 --tools 200 --only sdk-ceiling,toolport,… --skip python,hot-reload]
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,12 +11,17 @@ import { fmt, machineFacts, table } from './lib.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '2' },
     calls: { type: 'string', default: '2000' },
     projects: { type: 'string', default: '500' },
     tools: { type: 'string', default: '200' },
-    only: { type: 'string', default: 'toolport,supergateway,mcp-proxy' },
+    only: {
+      type: 'string',
+      default:
+        'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,toolport-python,supergateway,mcp-proxy',
+    },
     skip: { type: 'string', default: '' },
   },
 });
@@ -56,6 +61,8 @@ if (!skip.has('gateway')) {
       opts.duration,
       '--connections',
       opts.connections,
+      '--rounds',
+      opts.rounds,
       '--calls',
       opts.calls,
       '--only',
@@ -88,19 +95,27 @@ if (gw) {
       [
         { title: 'tools/call via', value: (r) => r.name },
         { title: 'req/s', value: (r) => fmt(r.load.requestsPerSec, 0) },
-        { title: 'p50 ms', value: (r) => fmt(r.load.p50, 1) },
-        { title: 'p99 ms', value: (r) => fmt(r.load.p99, 1) },
+        { title: 'p50 ms', value: (r) => fmt(r.load.p50, 2) },
+        { title: 'p99 ms', value: (r) => fmt(r.load.p99, 2) },
+        { title: 'CPU ms/req', value: (r) => fmt(r.load.cpuMsPerReq, 3) },
+        { title: 'wrong', value: (r) => String(r.load.wrong) },
         { title: 'errors', value: (r) => String(r.load.errors + r.load.non2xx) },
         { title: 'seq p50 ms', value: (r) => fmt(r.sequential.p50, 3) },
       ],
-      gw.targets,
+      gw.columns,
     ),
   );
-  for (const s of gw.skipped) console.log(`(${s.name} not measured: ${s.reason.split('\n')[0]})`);
   console.log(
     `Direct in-process p50 ${fmt(gw.direct.p50, 3)} ms; plain HTTP round trip p50 ${fmt(gw.httpFloor.p50, 3)} ms; ` +
       `Toolport overhead p50 ${fmt(gw.overheadP50Ms, 3)} ms (${fmt(gw.overheadBeyondHttpP50Ms, 3)} ms beyond plain HTTP)`,
   );
+  if (gw.ratios) {
+    console.log(
+      `Toolport req/s: ${Object.entries(gw.ratios)
+        .map(([k, v]) => `${fmt(v, 2)}× ${k}`)
+        .join(', ')}`,
+    );
+  }
 } else if (summary.gateway) console.log('gateway bench failed (see its output above)');
 const tl = summary.toolsList?.result;
 if (tl) {

@@ -1,7 +1,8 @@
 // tools/list of a 200-tool project through the gateway while the node holds many tools (DESIGN.md budget:
 // 100,000 registered tools → ≤ 2 ms p99 and ≤ 2 KB heap per tool). In-process: a real Registry over SQLite,
 // HTTP connectors generated in memory (listing needs no network), the real gateway on a loopback Fastify app.
-// Usage: npm run build && node --expose-gc bench/tools-list.mjs [--projects 500] [--tools 200] [--calls 2000] [--json]
+// Usage: npm run build && node --expose-gc bench/tools-list.mjs [--projects 500] [--tools 200] [--calls 2000]
+//        [--connections 4] [--duration 5] [--json]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { fmt, machineFacts, openSession, rpc, rpcBody, sequentialLatency } from './lib.mjs';
+import { closedLoop, fmt, machineFacts, openSession, rpc, rpcBody, sequentialLatency } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
@@ -19,6 +20,8 @@ const { values: opts } = parseArgs({
     projects: { type: 'string', default: '500' },
     tools: { type: 'string', default: '200' },
     calls: { type: 'string', default: '2000' },
+    connections: { type: 'string', default: '4' },
+    duration: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -119,6 +122,15 @@ try {
     if (listed !== toolsPerProject) throw new Error(`${path}: tools/list returned ${listed} tools`);
     results[`${label} bytes`] = Buffer.byteLength(JSON.stringify(answer));
     results[label] = await sequentialLatency(session, rpcBody('tools/list'), { calls });
+    // Concurrent: `connections` clients in a closed loop (the client shares this process with the gateway, so
+    // this is throughput of the whole process, and latency includes waiting behind the other clients' answers).
+    const listBody = (id) => `{"jsonrpc":"2.0","id":"${id}","method":"tools/list","params":{}}`;
+    results[`${label} concurrent`] = await closedLoop(
+      session,
+      listBody,
+      (a) => a.result?.tools?.length === toolsPerProject,
+      { duration: Number(opts.duration), connections: Number(opts.connections) },
+    );
   }
 } finally {
   await app.close();
@@ -138,6 +150,13 @@ for (const label of ['project endpoint', 'connector endpoint']) {
   const kb = results[`${label} bytes`] / 1024;
   console.log(
     `| ${label} (${fmt(kb, 1)} KB answer) | ${fmt(r.p50, 3)} | ${fmt(r.p90, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.max, 3)} |`,
+  );
+}
+for (const label of ['project endpoint', 'connector endpoint']) {
+  const r = results[`${label} concurrent`];
+  console.log(
+    `${label}, ${opts.connections} concurrent clients: ${fmt(r.requestsPerSec, 0)} lists/s, p50 ${fmt(r.p50, 3)} ms, ` +
+      `p99 ${fmt(r.p99, 3)} ms, wrong ${r.wrong}, errors ${r.errors + r.non2xx}`,
   );
 }
 console.log(

@@ -17,6 +17,12 @@ function portNumber(value: string): number {
   return n;
 }
 
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be a whole number 1-256');
+  return n;
+}
+
 function positiveMs(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647) throw new InvalidArgumentError('must be milliseconds >= 1');
@@ -44,6 +50,7 @@ program
   .option('--config <file>', 'configuration file (YAML or JSON)')
   .option('--hot-reload', 'watch installed manifest files and reload them on change')
   .option('--samples', 'create the demo project with the bundled samples installed')
+  .option('--workers <n>', 'server processes sharing the port, e.g. one per core (default 1)', workerCount)
   .action(
     async (opts: {
       host?: string;
@@ -53,6 +60,7 @@ program
       config?: string;
       hotReload?: boolean;
       samples?: boolean;
+      workers?: number;
     }) => {
       const flags: Partial<ConfigInput> = {
         host: opts.host,
@@ -64,24 +72,41 @@ program
       if (opts.samples && process.env.TOOLPORT_HOT_RELOAD === undefined && !opts.hotReload) flags.hotReload = true;
       let server;
       let drainMs = 0;
+      const { runPrimary, workerRole, reportReady } = await import('./cli/workers.js');
+      const worker = workerRole();
       try {
         const config = loadConfig({ flags, ...(opts.config ? { file: opts.config } : {}) });
-        for (const warning of unknownSettings()) console.warn(`toolport: warning: ${warning}`);
+        if (!worker) for (const warning of unknownSettings()) console.warn(`toolport: warning: ${warning}`);
+        if ((opts.workers ?? 1) > 1 && !worker) {
+          // The primary only starts, relays between and stops the workers; each worker runs this same command.
+          await runPrimary(opts.workers!, (line) => console.log(line));
+          return;
+        }
         const { startServer } = await import('./cli/server.js');
-        server = await startServer(config, { samples: opts.samples === true });
+        // The first worker installs the samples; the others see them through the store's change notices.
+        const samples = opts.samples === true && (worker?.index ?? 1) === 1;
+        server = await startServer(config, { samples, ...(worker ? { worker } : {}) });
         drainMs = config.drainMs;
       } catch (err) {
         fail(err);
       }
-      console.log(`Toolport ${version} listening on ${server.url}`);
-      console.log(`  store:        ${server.store.driver}`);
-      console.log(
-        `  admin token:  ${server.adminToken}${server.adminTokenFile ? `  (kept in ${server.adminTokenFile})` : ''}`,
-      );
-      console.log(`  console:      ${server.url}/   (log in with the admin token or an API key)`);
-      console.log(`  REST API:     ${server.url}/v1/projects   (OpenAPI: ${server.url}/openapi.json)`);
-      console.log(`  MCP:          ${server.url}/mcp/<project>   e.g. ${server.url}/mcp/demo`);
-      console.log(`  health:       ${server.url}/health`);
+      if (worker) {
+        reportReady();
+        // The primary went away (killed): this worker must not live on without it.
+        process.on('disconnect', () => stop('disconnect'));
+      }
+      if (worker && worker.index > 1) console.log(`Toolport worker ${worker.index}/${worker.count} listening`);
+      else {
+        console.log(`Toolport ${version} listening on ${server.url}${worker ? ` (${worker.count} workers)` : ''}`);
+        console.log(`  store:        ${server.store.driver}`);
+        console.log(
+          `  admin token:  ${server.adminToken}${server.adminTokenFile ? `  (kept in ${server.adminTokenFile})` : ''}`,
+        );
+        console.log(`  console:      ${server.url}/   (log in with the admin token or an API key)`);
+        console.log(`  REST API:     ${server.url}/v1/projects   (OpenAPI: ${server.url}/openapi.json)`);
+        console.log(`  MCP:          ${server.url}/mcp/<project>   e.g. ${server.url}/mcp/demo`);
+        console.log(`  health:       ${server.url}/health`);
+      }
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) return;

@@ -25,6 +25,7 @@ import { logRegistryEvents } from './event-log.js';
 import { packageRoot, packageVersion } from './paths.js';
 import { resolveAdminToken } from './secrets-files.js';
 import { createSourceFactories, pythonLimits } from './sources.js';
+import { shareSqliteNotices, type WorkerRole } from './workers.js';
 
 /** A running Toolport server. */
 export interface RunningServer {
@@ -45,7 +46,13 @@ export interface RunningServer {
  */
 export async function startServer(
   config: Config,
-  options: { samples?: boolean; logger?: Logger; quiet?: boolean } = {},
+  options: {
+    samples?: boolean;
+    logger?: Logger;
+    quiet?: boolean;
+    /** Set in the workers of `serve --workers N`: they share the port, the store and (SQLite) change notices. */
+    worker?: WorkerRole;
+  } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? (options.quiet ? silentLogger : createJsonLogger({ level: config.logLevel }));
   const dataDir = resolve(config.dataDir);
@@ -61,6 +68,7 @@ export async function startServer(
     secretBox,
     logger,
   });
+  if (options.worker) shareSqliteNotices(store, options.worker);
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
   const fail = async (err: unknown): Promise<never> => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
@@ -81,7 +89,8 @@ export async function startServer(
       nodeId: config.nodeId ?? `${hostname()}-${process.pid}-${createId('n').slice(2, 8)}`,
       maxConnectorsPerProject: config.maxConcurrentConnectors,
       usageFlushMs: config.usageFlushMs,
-      hotReload: config.hotReload,
+      // One watcher per machine: the other workers learn of a reload from its change notice.
+      hotReload: config.hotReload && (options.worker?.index ?? 1) === 1,
       samplesDir: join(packageRoot(), 'samples'),
       health: { failures: config.healthFailureThreshold, successes: config.healthSuccessThreshold },
       admit: createAdmissionPolicy({

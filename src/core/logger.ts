@@ -5,6 +5,8 @@ export interface Logger {
   warn(obj: Record<string, unknown>, msg?: string): void;
   error(obj: Record<string, unknown>, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+  /** Whether lines of `level` are written: lets a hot path skip building a line nobody reads. Absent = yes. */
+  enabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 /** A logger that drops everything (tests, library use). */
@@ -16,6 +18,7 @@ export const silentLogger: Logger = {
   child() {
     return silentLogger;
   },
+  enabled: () => false,
 };
 
 const LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
@@ -39,5 +42,6 @@ export function createJsonLogger(
     warn: (o, m) => write('warn', o, m),
     error: (o, m) => write('error', o, m),
     child: (b) => createJsonLogger({ ...options, bindings: { ...bindings, ...b } }),
+    enabled: (level) => LEVELS[level] >= min,
   };
 }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   createError,
   systemClock,
@@ -71,8 +70,12 @@ export class Registry implements RegistryApi {
   readonly toolHealth: ToolHealthTracker;
   readonly #samplesDir: string | undefined;
   readonly #chain: InterceptorChain;
-  /** The InvokeContext of the call in progress, for interceptors (tracing reads its traceparent). */
-  readonly #callContext = new AsyncLocalStorage<InvokeContext | undefined>();
+  /**
+   * The InvokeContext of the call being started, for interceptors (tracing reads its traceparent). Interceptors'
+   * `before` runs synchronously inside `callTool`, so a plain slot set around that synchronous start is enough: no
+   * AsyncLocalStorage context (and its per-call async-hook cost) is needed.
+   */
+  #callContext: InvokeContext | undefined;
 
   constructor(options: RegistryOptions) {
     const clock = options.clock ?? systemClock;
@@ -123,12 +126,19 @@ export class Registry implements RegistryApi {
     return this.#core.live.snapshot(tenantId, projectId);
   }
 
-  readonly callTool: ToolProvider['callTool'] = (tenantId, projectId, connector, tool, args, ctx) =>
-    this.#callContext.run(ctx, () => this.#core.calls.callTool(tenantId, projectId, connector, tool, args, ctx));
+  readonly callTool: ToolProvider['callTool'] = (tenantId, projectId, connector, tool, args, ctx) => {
+    const outer = this.#callContext;
+    this.#callContext = ctx;
+    try {
+      return this.#core.calls.callTool(tenantId, projectId, connector, tool, args, ctx);
+    } finally {
+      this.#callContext = outer;
+    }
+  };
 
-  /** The InvokeContext of the tool call in progress (read by interceptors such as tracing). */
+  /** The InvokeContext of the tool call being started: valid inside interceptors' `before` (tracing reads it). */
   currentCallContext(): InvokeContext | undefined {
-    return this.#callContext.getStore();
+    return this.#callContext;
   }
 
   subscribe(listener: (event: RegistryEvent) => void): () => void {

@@ -65,10 +65,19 @@ function formatValue(value: number): string {
   return String(value);
 }
 
+/** Keys of frozen label sets: callers on a hot path pass the same frozen object for the same series. */
+const frozenKeys = new WeakMap<Labels, string>();
+
 /** Builds a series key (and the rendered label set) from label values in declared order. */
 function labelKey(labelNames: readonly string[], labels: Labels | undefined): string {
   if (labelNames.length === 0) return '';
-  return labelNames.map((n) => `${n}="${escapeLabel(String(labels?.[n] ?? ''))}"`).join(',');
+  if (labels !== undefined && Object.isFrozen(labels)) {
+    const known = frozenKeys.get(labels);
+    if (known !== undefined) return known;
+  }
+  const key = labelNames.map((n) => `${n}="${escapeLabel(String(labels?.[n] ?? ''))}"`).join(',');
+  if (labels !== undefined && Object.isFrozen(labels)) frozenKeys.set(labels, key);
+  return key;
 }
 
 function series(name: string, key: string, extra?: string): string {

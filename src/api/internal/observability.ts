@@ -36,9 +36,11 @@ export function installObservability(app: FastifyInstance, logger: Logger, metri
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';
     const seconds = reply.elapsedTime / 1000;
-    const principal = peekPrincipal(request);
     requests.inc({ method: request.method, route, status: reply.statusCode });
     duration.observe({ method: request.method, route }, seconds);
+    // Access lines below warn are debug lines: skip building one when debug is off (one per MCP request).
+    if (reply.statusCode < 500 && logger.enabled?.('debug') === false) return;
+    const principal = peekPrincipal(request);
     const entry = {
       req_id: request.id,
       method: request.method,

@@ -8,6 +8,7 @@ import {
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../core/index.js';
+import { serveFast, serveModernFast } from './fast-path.js';
 import { InFlightIds, requestIds, writeDuplicateId } from './request-ids.js';
 import { RPC, writeRpcError, writeSessionCapError } from './responses.js';
 import { type SessionState, type SessionTokens, initializeParams } from './session-token.js';
@@ -105,6 +106,7 @@ export class StreamableEndpoints {
       // The ids are answered, and the session stays busy, until the response (or its SSE stream) closes.
       res.on('close', inFlight.claim(ids));
       res.on('close', sessions.begin(session));
+      if (serveFast(req, res, body, session, this.#options.serverOptions)) return;
       await session.transport.handleRequest(req, res, body);
       return;
     }
@@ -116,6 +118,7 @@ export class StreamableEndpoints {
       writeRpcError(res, 400, RPC.parseError, 'Parse error: empty body');
       return;
     }
+    if (serveModernFast(req, res, body, { ...this.#options.serverOptions, endpoint })) return;
     if (!(await isLegacyRequest(probeRequest(req), body, { maxRequestBodySize: this.#options.maxBodyBytes }))) {
       const uris = listenedResources(body);
       if (uris.length > 0 && this.#options.watchResources)

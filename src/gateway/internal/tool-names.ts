@@ -108,3 +108,12 @@ export function getSnapshotViews(snapshot: ProjectSnapshot): SnapshotViews {
   cache.set(snapshot, views);
   return views;
 }
+
+const serialisedLists = new WeakMap<ToolView, string>();
+
+/** The JSON of a view's `tools` array, serialised once per view (views live as long as their snapshot). */
+export function serialisedToolList(view: ToolView): string {
+  let json = serialisedLists.get(view);
+  if (json === undefined) serialisedLists.set(view, (json = JSON.stringify(view.list)));
+  return json;
+}

@@ -120,7 +120,7 @@ export function createToolServer(options: ToolServerOptions): Server {
   return server;
 }
 
-async function callTool(
+export async function callTool(
   options: ToolServerOptions,
   tool: RegisteredTool,
   args: Record<string, unknown>,

@@ -42,8 +42,11 @@ export interface ToolMetricsOptions {
 const STATUSES = ['active', 'inactive', 'error'] as const;
 const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** The frozen label sets of one tool's series, built once (the metrics registry caches keys of frozen sets). */
 interface Token {
-  labels: Labels;
+  ok: Labels;
+  error: Labels;
+  duration: Labels;
 }
 
 /**
@@ -71,17 +74,27 @@ export function registerToolMetrics({ metrics, registry, maxSeries = 5_000 }: To
   const callLimiter = new LabelLimiter(maxSeries, ['tenant', 'project', 'connector', 'tool']);
   const connectorLimiter = new LabelLimiter(maxSeries, ['tenant', 'project', 'connector']);
 
+  // Per-tool label sets, computed on a tool's first call; bounded like the series themselves.
+  const tokens = new Map<string, Token>();
+  const tokenFor = (tenant: string, project: string, connector: string, tool: string): Token => {
+    const key = `${tenant}\u0000${project}\u0000${connector}\u0000${tool}`;
+    let token = tokens.get(key);
+    if (token) return token;
+    const labels = callLimiter.fold({ tenant, project, connector, tool });
+    token = {
+      ok: Object.freeze({ ...labels, outcome: 'ok' }),
+      error: Object.freeze({ ...labels, outcome: 'error' }),
+      duration: Object.freeze({ tenant: labels.tenant!, project: labels.project!, connector: labels.connector! }),
+    };
+    if (tokens.size < maxSeries) tokens.set(key, token);
+    return token;
+  };
   registry.addInterceptor({
-    before(tenant, project, connector, tool): Token {
-      return { labels: callLimiter.fold({ tenant, project, connector, tool }) };
-    },
+    before: tokenFor,
     after(token: unknown, result: ToolCallResult, elapsedMs: number): void {
-      const { labels } = token as Token;
-      calls.inc({ ...labels, outcome: result.isError === true ? 'error' : 'ok' });
-      duration.observe(
-        { tenant: labels.tenant!, project: labels.project!, connector: labels.connector! },
-        elapsedMs / 1000,
-      );
+      const t = token as Token;
+      calls.inc(result.isError === true ? t.error : t.ok);
+      duration.observe(t.duration, elapsedMs / 1000);
     },
   });
 

@@ -34,6 +34,18 @@ export class Redactor {
     return out;
   }
 
+  /**
+   * `parsed` (the JSON.parse of `raw`) with secrets masked, walking it only when it may hold one. A JSON text
+   * without a backslash has no escapes, so each of its strings (keys included) appears verbatim in it: when no
+   * tracked secret occurs in such a text, no string of the value holds one, and the value is returned as it is.
+   * Texts with escapes (a secret could hide as `\u0041…`) take the full walk.
+   */
+  jsonOf(raw: string, parsed: unknown): unknown {
+    if (this.#secrets.length === 0) return parsed;
+    if (!raw.includes('\\') && !this.#secrets.some((secret) => raw.includes(secret))) return parsed;
+    return this.json(parsed);
+  }
+
   /** A deep copy of JSON `value` with secrets masked in every string (keys included). */
   json(value: unknown): unknown {
     if (this.#secrets.length === 0) return value;

@@ -50,12 +50,13 @@ export function toToolResult(res: WireResponse, options: ResponseOptions): ToolC
   }
   if (JSON_TYPE.test(contentType)) {
     let parsed: unknown;
+    const raw = res.body.toString('utf8');
     try {
-      parsed = JSON.parse(res.body.toString('utf8'));
+      parsed = JSON.parse(raw);
     } catch {
       return errorResult(`${statusLine}: the response claims to be JSON but does not parse`);
     }
-    const value = redactor.json(parsed);
+    const value = redactor.jsonOf(raw, parsed);
     const structured =
       value !== null && typeof value === 'object' && !Array.isArray(value)
         ? (value as Record<string, unknown>)
