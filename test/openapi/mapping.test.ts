@@ -351,13 +351,14 @@ describe('servers and security', () => {
     );
     expect(result.manifest.config).toMatchObject({
       base_url: { default: 'https://eu.api.test/v2' },
+      token_url: { default: 'https://eu.api.test/oauth/token' },
       client_id: { secret: true, required: true },
       client_secret: { secret: true, required: true },
     });
     expect((result.manifest.config as Doc).base_url).toMatchObject({ description: expect.stringContaining('eu | us') });
     expect((result.manifest.http as Doc).auth).toEqual({
       type: 'oauth2_client_credentials',
-      token_url: 'https://eu.api.test/oauth/token',
+      token_url: '${config.token_url}',
       client_id: '${config.client_id}',
       client_secret: '${config.client_secret}',
       scopes: ['read'],
@@ -413,10 +414,13 @@ describe('servers and security', () => {
       paths: { '/ping': { get: { operationId: 'ping', responses: { '200': { description: 'ok' } } } } },
     });
     expect(result.manifest).toMatchObject({ name: 'old-api', version: '3.0.0' });
-    expect(result.manifest.config).toMatchObject({ base_url: { default: 'https://old.test/api' } });
+    expect(result.manifest.config).toMatchObject({
+      base_url: { default: 'https://old.test/api' },
+      token_url: { default: 'https://old.test/token' },
+    });
     expect((result.manifest.http as Doc).auth).toMatchObject({
       type: 'oauth2_client_credentials',
-      token_url: 'https://old.test/token',
+      token_url: '${config.token_url}',
     });
   });
 });

@@ -126,12 +126,14 @@ function mapScheme(
     return {
       auth: {
         type: 'oauth2_client_credentials',
-        token_url: tokenUrl,
+        token_url: '${config.token_url}',
         client_id: '${config.client_id}',
         client_secret: '${config.client_secret}',
         scopes,
       },
       config: {
+        // A config key (default: the document's) so a deployment can use another token endpoint (a sandbox).
+        token_url: { description: 'OAuth2 token endpoint (client credentials flow)', default: tokenUrl },
         client_id: { description: `OAuth2 client id${note}`, secret: true, required: true },
         client_secret: { description: 'OAuth2 client secret', secret: true, required: true },
       },
