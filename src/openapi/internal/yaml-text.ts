@@ -15,7 +15,6 @@ const PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./-]*$/;
 // Words YAML 1.2 (core) or YAML 1.1 readers would take for booleans or null.
 const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
 // JSON.stringify leaves these raw, YAML requires them escaped (non-printable or line separators).
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
 /** YAML text of a generated manifest, optionally under a header comment. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createError } from '../../../core/index.js';
-import { buildManifest, loadOpenApiDocument } from '../../../openapi/index.js';
+import type { ImportOptions, ImportResult } from '../../../openapi/index.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
 import { doc, installResultSchema, object, params } from '../schemas.js';
@@ -108,32 +108,25 @@ export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext
           { pointer: '/spec' },
         );
       }
-      const { doc: document } = await loadOpenApiDocument(
-        typeof body.spec === 'string' ? { kind: 'text', value: body.spec } : { kind: 'object', value: body.spec },
-        { externalRefs: false },
-      );
-      const result = buildManifest(document, {
+      const options: ImportOptions = {
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.include ? { include: body.include } : {}),
         ...(body.exclude ? { exclude: body.exclude } : {}),
         ...(body.auth !== undefined ? { auth: body.auth } : {}),
         ...(body.base_url !== undefined ? { baseUrl: body.base_url } : {}),
         ...(body.output_schemas !== undefined ? { outputSchemas: body.output_schemas } : {}),
-      });
-      const preview = {
-        manifest: result.manifest,
-        tools: result.tools,
-        skipped: result.skipped,
-        warnings: result.warnings,
-        stats: result.stats,
       };
-      if (body.install !== true) return reply.status(200).send(preview);
+      // Parsing and mapping run in a worker thread: the event loop stays free for other requests meanwhile.
+      const json = await ctx.openapiImporter.run(body.spec, options);
+      // The preview goes out as the worker wrote it, without a second serialisation of a large manifest.
+      if (body.install !== true) return reply.status(200).type('application/json; charset=utf-8').send(json);
+      const preview = JSON.parse(json) as Pick<ImportResult, 'manifest'>;
       const tenantId = getPrincipal(request).tenantId;
       const projectId = (request.params as { project_id: string }).project_id;
       const installed = await ctx.registry.install({
         tenantId,
         projectId,
-        manifest: result.manifest,
+        manifest: preview.manifest,
         config: body.config,
         enabled: body.enabled,
         force: body.force,
@@ -141,15 +134,16 @@ export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext
       });
       const summary = await ctx.registry.getConnector(tenantId, projectId, installed.connector.name);
       const current = summary.current_version === installed.version.seq;
-      return reply.status(201).send({
-        ...preview,
-        install: {
-          connector: publicConnector(summary),
-          version: publicVersion(installed.version, current, summary.tool_count),
-          changed: installed.changed,
-          created: installed.created,
-        },
-      });
+      const install = {
+        connector: publicConnector(summary),
+        version: publicVersion(installed.version, current, summary.tool_count),
+        changed: installed.changed,
+        created: installed.created,
+      };
+      return reply
+        .status(201)
+        .type('application/json; charset=utf-8')
+        .send(`${json.slice(0, -1)},"install":${JSON.stringify(install)}}`);
     },
   });
 }
