@@ -130,7 +130,12 @@ function createTally(count, dir, source) {
       if (!row.roundTrip) problems.yamlRoundTripMismatches += 1;
       problems.schemaCompileFailures += row.compileErrors?.length ?? 0;
       if ((row.validate !== 'ok' || !row.roundTrip || row.compileErrors) && problemFiles.length < 50)
-        problemFiles.push({ file: row.file, validate: row.validate, roundTrip: row.roundTrip, compile: row.compileErrors });
+        problemFiles.push({
+          file: row.file,
+          validate: row.validate,
+          roundTrip: row.roundTrip,
+          compile: row.compileErrors,
+        });
     },
     summary(done) {
       const sorted = (map) => [...map.entries()].sort((a, b) => (b[1].count ?? b[1]) - (a[1].count ?? a[1]));
