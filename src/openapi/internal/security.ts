@@ -38,12 +38,18 @@ export function planAuth(
       ? doc.components.securitySchemes
       : {};
   const requirements = Array.isArray(doc.security) ? doc.security.filter(isNode) : [];
+  // Scopes of the top-level requirement naming the scheme; without one, every scope operations ask for with it.
   const scopesOf = (name: string): string[] => {
     for (const req of requirements) {
       const scopes = req[name];
       if (Array.isArray(scopes)) return scopes.filter((s): s is string => typeof s === 'string');
     }
-    return [];
+    const union = new Set<string>();
+    for (const req of operationRequirements(doc)) {
+      const scopes = req[name];
+      if (Array.isArray(scopes)) for (const s of scopes) if (typeof s === 'string') union.add(s);
+    }
+    return [...union];
   };
   if (preferred !== undefined) {
     const scheme = derefObject(doc, schemes[preferred]);
@@ -69,6 +75,17 @@ export function planAuth(
   if (unsupported.length > 0)
     warn(`no supported security scheme; the connector has no auth (unsupported: ${unsupported.join(', ')})`);
   return NONE;
+}
+
+function operationRequirements(doc: Node): Node[] {
+  const out: Node[] = [];
+  for (const item of Object.values(isNode(doc.paths) ? doc.paths : {})) {
+    const pathItem = derefObject(doc, item);
+    for (const operation of Object.values(pathItem ?? {})) {
+      if (isNode(operation) && Array.isArray(operation.security)) out.push(...operation.security.filter(isNode));
+    }
+  }
+  return out;
 }
 
 function describe(scheme: Node): string {
