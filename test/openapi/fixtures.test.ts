@@ -334,9 +334,12 @@ describe('thousands of operations (Autotask PSA)', () => {
     expect(item.request.path).toBe('/ATServicesRest/V1.0/Companies/42');
 
     // The whole import (every operation a tool) installs too, and a POST sends its body next to the headers.
-    const whole = await install({ ...all, manifest: { ...all.manifest, name: 'autotask-all' } }, {
-      base_url: `${api.url}/ATServicesRest`,
-    });
+    const whole = await install(
+      { ...all, manifest: { ...all.manifest, name: 'autotask-all' } },
+      {
+        base_url: `${api.url}/ATServicesRest`,
+      },
+    );
     const company = { companyName: 'Acme', companyType: 1, phone: '555-0100', ownerResourceID: 29682885 };
     api.reply(200, {}); // the document declares `itemId` an object; an empty result matches it
     const created = await call(whole, 'Companies_CreateEntity', { ...company, ...headers });
