@@ -57,7 +57,7 @@ export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext
     tags: ['connectors'],
     summary: 'Generate (and optionally install) a connector from an OpenAPI 3.0/3.1 or Swagger 2.0 document',
     description:
-      'The document is sent inline (object, or JSON/YAML text); the server fetches no URL and resolves no external `$ref` for it (use `toolport import-openapi` for documents on the web or split over files). 200 with the preview; 201 when `install` is true and the connector was installed (new or a new version).',
+      'The document is sent inline (object, or JSON/YAML text); the server fetches no URL and resolves no external `$ref` for it (use `toolport import-openapi` for documents on the web or split over files). It is parsed and mapped in a worker thread, one import at a time: documents up to 8 MiB (413), 60 s per import (422 limit_exceeded), at most four waiting (429). 200 with the preview; 201 when `install` is true and the connector was installed (new or a new version).',
     params: params('project_id'),
     body: object(
       {
