@@ -395,6 +395,15 @@ describe('servers and security', () => {
       oas30(paths, { components: { securitySchemes: { k: { type: 'apiKey', in: 'cookie', name: 'sid' } } } }),
     );
     expect((cookie.manifest.http as Doc).auth).toMatchObject({ in: 'cookie', name: 'sid' });
+    // A label instead of a header name (as in RapidAPI's dynamicdocs document): not used, said in a warning.
+    const label = await build(
+      oas30(paths, {
+        components: { securitySchemes: { k: { type: 'apiKey', in: 'header', name: 'RapidAPI.com API Key' } } },
+        security: [{ k: [] }],
+      }),
+    );
+    expect((label.manifest.http as Doc).auth).toEqual({ type: 'none' });
+    expect(label.warnings.join('\n')).toMatch(/'RapidAPI.com API Key' is not a valid HTTP header name/);
     const basic = await build(
       oas30(paths, { components: { securitySchemes: { b: { type: 'http', scheme: 'basic' } } } }),
     );

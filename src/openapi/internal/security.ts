@@ -88,7 +88,17 @@ function operationRequirements(doc: Node): Node[] {
   return out;
 }
 
+// RFC 9110 token: what the manifest validator accepts as a header name.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** An apiKey scheme sent in a header whose name no HTTP request can carry (some documents put a label there). */
+function badHeaderName(scheme: Node): boolean {
+  return scheme.in === 'header' && typeof scheme.name === 'string' && !HEADER_NAME.test(scheme.name);
+}
+
 function describe(scheme: Node): string {
+  if (scheme.type === 'apiKey' && badHeaderName(scheme))
+    return `apiKey header '${String(scheme.name).slice(0, 100)}' is not a valid HTTP header name`;
   return [scheme.type, scheme.scheme, scheme.flow].filter((v) => typeof v === 'string').join(' ');
 }
 
@@ -103,7 +113,8 @@ function mapScheme(
   if (
     type === 'apiKey' &&
     typeof scheme.name === 'string' &&
-    ['header', 'query', 'cookie'].includes(String(scheme.in))
+    ['header', 'query', 'cookie'].includes(String(scheme.in)) &&
+    !badHeaderName(scheme)
   ) {
     const where = String(scheme.in);
     return {
