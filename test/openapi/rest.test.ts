@@ -214,4 +214,25 @@ describe('imports run off the event loop, with a size limit and a timeout', () =
     expect(JSON.parse(json).stats).toMatchObject({ tools: 19, skipped: 1 });
     expect(events).toEqual(['start', 'end:false', 'start', 'end:true']);
   });
+
+  test('imports wait their turn up to a limit (then rate_limited); one out of heap fails with limit_exceeded', async () => {
+    const small = createOffThreadImporter({ maxQueued: 1 });
+    try {
+      const [first, second, third] = [1, 2, 3].map((i) => small.run(PETSTORE, { name: `pets${i}` }));
+      await expect(third).rejects.toMatchObject({ code: 'rate_limited' });
+      expect(JSON.parse(await first!).manifest.name).toBe('pets1');
+      expect(JSON.parse(await second!).manifest.name).toBe('pets2');
+    } finally {
+      await small.close();
+    }
+    const starved = createOffThreadImporter({ maxHeapMb: 8 });
+    try {
+      await expect(starved.run(AUTOTASK, {})).rejects.toMatchObject({
+        code: 'limit_exceeded',
+        message: expect.stringMatching(/^spec: the import needed more than 8 MB/),
+      });
+    } finally {
+      await starved.close();
+    }
+  });
 });

@@ -151,7 +151,7 @@ export function createOffThreadImporter(options: OffThreadImportOptions = {}): O
           }),
         );
       }
-      if (queue.length >= maxQueued) {
+      if (running && queue.length >= maxQueued) {
         return Promise.reject(createError('rate_limited', 'too many OpenAPI imports at once; retry shortly'));
       }
       return new Promise<string>((resolve, reject) => {
