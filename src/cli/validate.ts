@@ -7,8 +7,11 @@ export interface ValidateOutput {
   stderr: { write(text: string): unknown };
 }
 
-/** Largest manifest file read; a descriptor beyond this is almost certainly the wrong file. */
-const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/**
+ * Largest manifest file read; a descriptor beyond this is almost certainly the wrong file. Manifests generated
+ * from big OpenAPI documents reach tens of MiB (DocuSign's: 36 MiB), hence the room.
+ */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /**
  * `toolport validate FILE…`: checks each manifest, printing `file:line:col: message (pointer)` per issue

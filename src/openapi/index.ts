@@ -40,3 +40,10 @@ export async function importOpenApi(
  * aliases would be refused by the manifest reader's alias limit.
  */
 export { manifestToYaml } from './internal/yaml-text.js';
+
+/**
+ * Runs imports of documents sent to the server in a worker thread (one at a time, with a size limit and a
+ * timeout), so a big document does not hold up the event loop.
+ */
+export { createOffThreadImporter } from './internal/off-thread.js';
+export type { ImportJobEvent, OffThreadImporter, OffThreadImportOptions } from './internal/off-thread.js';

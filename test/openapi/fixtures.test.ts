@@ -232,6 +232,73 @@ describe('Swagger 2.0 (Swagger Petstore)', () => {
   });
 });
 
+describe('OAuth2 client credentials (eBay Charity API)', () => {
+  let result: ImportResult;
+  let name: string;
+  beforeAll(async () => {
+    result = await importFixture('ebay-charity.oas30.json', { name: 'ebay-charity' });
+    // The token endpoint is a config key: pointed at the loopback API like the base URL.
+    name = await install(result, {
+      base_url: `${api.url}/commerce/charity/v1`,
+      token_url: `${api.url}/identity/v1/oauth2/token`,
+      client_id: 'app id',
+      client_secret: 'app-secret',
+    });
+  });
+
+  test('the clientCredentials scheme becomes the auth, with the scopes the operations ask for', () => {
+    expect(result.manifest.http).toMatchObject({
+      auth: {
+        type: 'oauth2_client_credentials',
+        token_url: '${config.token_url}',
+        client_id: '${config.client_id}',
+        client_secret: '${config.client_secret}',
+        scopes: ['https://api.ebay.com/oauth/api_scope'],
+      },
+    });
+    expect(result.manifest.config).toMatchObject({
+      token_url: { default: 'https://api.ebay.com/identity/v1/oauth2/token' },
+      client_id: { secret: true, required: true },
+      client_secret: { secret: true, required: true },
+    });
+    expect(result.stats).toMatchObject({ operations: 2, tools: 2, skipped: 0 });
+  });
+
+  test('a call fetches a token (client credentials grant), then sends it with the query and header', async () => {
+    api.reply(200, { access_token: 'token-1', token_type: 'Bearer', expires_in: 3600 });
+    api.reply(200, { charityOrgs: [], total: 0, limit: 10, offset: 0 });
+    const before = api.requests.length;
+    const out = await h.registry.invokeTool('default', 'default', `${name}__getCharityOrgs`, {
+      q: 'animal shelter',
+      limit: '10',
+      'X-EBAY-C-MARKETPLACE-ID': 'EBAY_US',
+    });
+    expect(out.isError).toBeFalsy();
+    const [token, search] = api.requests.slice(before);
+    expect(api.requests.length).toBe(before + 2);
+    expect([token!.method, token!.path]).toEqual(['POST', '/identity/v1/oauth2/token']);
+    expect(token!.headers.authorization).toBe(`Basic ${Buffer.from('app%20id:app-secret').toString('base64')}`);
+    expect(Object.fromEntries(new URLSearchParams(token!.body))).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'https://api.ebay.com/oauth/api_scope',
+    });
+    expect([search!.method, search!.path]).toEqual(['GET', '/commerce/charity/v1/charity_org']);
+    expect(Object.fromEntries(search!.query)).toEqual({ q: 'animal shelter', limit: '10' });
+    expect(search!.headers.authorization).toBe('Bearer token-1');
+    expect(search!.headers['x-ebay-c-marketplace-id']).toBe('EBAY_US');
+  });
+
+  test('the next call reuses the token', async () => {
+    api.reply(200, { charityOrgId: '1234' });
+    const { request } = await call(name, 'getCharityOrg', {
+      charity_org_id: '1234',
+      'X-EBAY-C-MARKETPLACE-ID': 'EBAY_GB',
+    });
+    expect([request.method, request.path]).toEqual(['GET', '/commerce/charity/v1/charity_org/1234']);
+    expect(request.headers.authorization).toBe('Bearer token-1');
+  });
+});
+
 describe('thousands of operations (Autotask PSA)', () => {
   test('imports every operation; a tag filter keeps a small connector that serves', async () => {
     const all = await importFixture('autotask.oas30.json');
@@ -265,5 +332,20 @@ describe('thousands of operations (Autotask PSA)', () => {
     const item = await call(name, 'Companies_QueryItem', { id: 42, ...headers });
     expect(item.request.method).toBe('GET');
     expect(item.request.path).toBe('/ATServicesRest/V1.0/Companies/42');
-  }, 120_000);
+
+    // The whole import (every operation a tool) installs too, and a POST sends its body next to the headers.
+    const whole = await install(
+      { ...all, manifest: { ...all.manifest, name: 'autotask-all' } },
+      {
+        base_url: `${api.url}/ATServicesRest`,
+      },
+    );
+    const company = { companyName: 'Acme', companyType: 1, phone: '555-0100', ownerResourceID: 29682885 };
+    api.reply(200, {}); // the document declares `itemId` an object; an empty result matches it
+    const created = await call(whole, 'Companies_CreateEntity', { ...company, ...headers });
+    expect(created.result.isError).toBeFalsy();
+    expect([created.request.method, created.request.path]).toEqual(['POST', '/ATServicesRest/V1.0/Companies']);
+    expect(created.request.headers).toMatchObject({ 'content-type': 'application/json', username: 'api@example.com' });
+    expect(JSON.parse(created.request.body)).toEqual(company);
+  }, 240_000);
 });

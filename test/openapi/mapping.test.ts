@@ -80,7 +80,7 @@ describe('schemas', () => {
     expect(ajv.compile(tool(result, 'createNode').output_schema)({ name: 'x', children: [] })).toBe(true);
   });
 
-  test('nullable, boolean exclusiveMinimum and invalid patterns become valid 2020-12', async () => {
+  test('nullable, boolean exclusiveMinimum and patterns the gateway cannot run become valid 2020-12', async () => {
     const result = await build(
       oas30({
         '/things': {
@@ -91,6 +91,9 @@ describe('schemas', () => {
               { name: 'color', in: 'query', schema: { type: 'string', enum: ['red', 'blue'], nullable: true } },
               { name: 'min', in: 'query', schema: { type: 'number', minimum: 0, exclusiveMinimum: true } },
               { name: 'code', in: 'query', schema: { type: 'string', pattern: '^\\p{Foo}$' } },
+              // Lookahead (as in many AWS documents): the gateway's linear-time engine cannot run it.
+              { name: 'arn', in: 'query', schema: { type: 'string', pattern: '^(?=arn:).{4,}$' } },
+              { name: 'id', in: 'query', schema: { type: 'string', pattern: '^[a-z]+-\\d+$' } },
             ],
             responses: { '200': { description: 'ok' } },
           },
@@ -103,6 +106,8 @@ describe('schemas', () => {
     expect(props.min).toMatchObject({ exclusiveMinimum: 0 });
     expect(props.min.minimum).toBeUndefined();
     expect(props.code.pattern).toBeUndefined();
+    expect(props.arn.pattern).toBeUndefined();
+    expect(props.id.pattern).toBe('^[a-z]+-\\d+$');
     const validate = ajv.compile(tool(result, 'listThings').input_schema);
     expect(validate({ owner: null, color: null, min: 1 })).toBe(true);
     expect(validate({ min: 0 })).toBe(false);
@@ -351,13 +356,14 @@ describe('servers and security', () => {
     );
     expect(result.manifest.config).toMatchObject({
       base_url: { default: 'https://eu.api.test/v2' },
+      token_url: { default: 'https://eu.api.test/oauth/token' },
       client_id: { secret: true, required: true },
       client_secret: { secret: true, required: true },
     });
     expect((result.manifest.config as Doc).base_url).toMatchObject({ description: expect.stringContaining('eu | us') });
     expect((result.manifest.http as Doc).auth).toEqual({
       type: 'oauth2_client_credentials',
-      token_url: 'https://eu.api.test/oauth/token',
+      token_url: '${config.token_url}',
       client_id: '${config.client_id}',
       client_secret: '${config.client_secret}',
       scopes: ['read'],
@@ -389,6 +395,15 @@ describe('servers and security', () => {
       oas30(paths, { components: { securitySchemes: { k: { type: 'apiKey', in: 'cookie', name: 'sid' } } } }),
     );
     expect((cookie.manifest.http as Doc).auth).toMatchObject({ in: 'cookie', name: 'sid' });
+    // A label instead of a header name (as in RapidAPI's dynamicdocs document): not used, said in a warning.
+    const label = await build(
+      oas30(paths, {
+        components: { securitySchemes: { k: { type: 'apiKey', in: 'header', name: 'RapidAPI.com API Key' } } },
+        security: [{ k: [] }],
+      }),
+    );
+    expect((label.manifest.http as Doc).auth).toEqual({ type: 'none' });
+    expect(label.warnings.join('\n')).toMatch(/'RapidAPI.com API Key' is not a valid HTTP header name/);
     const basic = await build(
       oas30(paths, { components: { securitySchemes: { b: { type: 'http', scheme: 'basic' } } } }),
     );
@@ -413,10 +428,13 @@ describe('servers and security', () => {
       paths: { '/ping': { get: { operationId: 'ping', responses: { '200': { description: 'ok' } } } } },
     });
     expect(result.manifest).toMatchObject({ name: 'old-api', version: '3.0.0' });
-    expect(result.manifest.config).toMatchObject({ base_url: { default: 'https://old.test/api' } });
+    expect(result.manifest.config).toMatchObject({
+      base_url: { default: 'https://old.test/api' },
+      token_url: { default: 'https://old.test/token' },
+    });
     expect((result.manifest.http as Doc).auth).toMatchObject({
       type: 'oauth2_client_credentials',
-      token_url: 'https://old.test/token',
+      token_url: '${config.token_url}',
     });
   });
 });

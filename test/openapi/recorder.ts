@@ -13,14 +13,14 @@ export interface RecordedRequest {
 export interface Recorder {
   url: string;
   requests: RecordedRequest[];
-  /** The reply to the next request (default 200 `{}`). */
+  /** Queues the reply to a coming request, first queued first used (none queued: 200 `{}`). */
   reply(status: number, body?: unknown): void;
   close(): Promise<void>;
 }
 
 export async function startRecorder(): Promise<Recorder> {
   const requests: RecordedRequest[] = [];
-  let next: { status: number; body?: unknown } = { status: 200, body: {} };
+  const queued: { status: number; body?: unknown }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -33,8 +33,7 @@ export async function startRecorder(): Promise<Recorder> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       });
-      const reply = next;
-      next = { status: 200, body: {} };
+      const reply = queued.shift() ?? { status: 200, body: {} };
       if (reply.body === undefined) res.writeHead(reply.status).end();
       else res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
     });
@@ -45,7 +44,7 @@ export async function startRecorder(): Promise<Recorder> {
     url: `http://127.0.0.1:${port}`,
     requests,
     reply: (status, body) => {
-      next = { status, body };
+      queued.push({ status, body });
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

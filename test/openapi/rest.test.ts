@@ -1,12 +1,17 @@
-/** `POST /v1/projects/{id}/connectors/import-openapi` over the real registry, store and HTTP runtime. */
+/**
+ * `POST /v1/projects/{id}/connectors/import-openapi` over the real registry, store and HTTP runtime. Imports run
+ * in the importer's worker thread, the compiled dist/openapi/internal/import-worker.js: `npm run build` first.
+ */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApi, type Api } from '../../src/api/index.js';
+import { createOffThreadImporter, type OffThreadImporter } from '../../src/openapi/index.js';
 import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
 import { startRecorder, type Recorder } from './recorder.js';
 
 const ADMIN = 'admin-token-for-openapi-tests-0123';
 const PETSTORE = readFileSync('test/fixtures/openapi/petstore.swagger20.json', 'utf8');
+const AUTOTASK = readFileSync('test/fixtures/openapi/autotask.oas30.json', 'utf8');
 const URL_BASE = '/v1/projects/default/connectors/import-openapi';
 let h: RegistryHarness;
 let api: Api;
@@ -136,5 +141,98 @@ describe('import-openapi', () => {
     const res = await call(ADMIN, 'GET', '/openapi.json');
     const path = res.body!.paths['/v1/projects/{project_id}/connectors/import-openapi'];
     expect(path.post.requestBody.content['application/json'].schema.required).toEqual(['spec']);
+  });
+});
+
+describe('imports run off the event loop, with a size limit and a timeout', () => {
+  let importer: OffThreadImporter;
+  let server: Api;
+  let base: string;
+  const post = (body: unknown) =>
+    fetch(`${base}${URL_BASE}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  beforeAll(async () => {
+    importer = createOffThreadImporter({ maxSpecBytes: 6 * 1024 * 1024 });
+    server = await createApi({
+      store: h.store,
+      registry: h.registry,
+      adminToken: ADMIN,
+      version: '0.0.0-test',
+      bodyLimitBytes: 8 * 1024 * 1024,
+      openapiImporter: importer,
+    });
+    base = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await server.app.close();
+    await importer.close();
+  });
+
+  test('while a document of thousands of operations is imported, /health is answered', async () => {
+    const started = new Promise<void>((resolve) => {
+      const off = importer.onJob((event) => {
+        if (event.type === 'start') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const order: string[] = [];
+    const importing = post({ spec: AUTOTASK }).then(async (res) => {
+      order.push('import');
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    });
+    await started; // the worker has the document now
+    const health = await fetch(`${base}/health`);
+    order.push('health');
+    expect(health.status).toBe(200);
+    const imported = await importing;
+    expect(order).toEqual(['health', 'import']);
+    expect(imported.status).toBe(200);
+    expect(imported.body.stats.tools).toBeGreaterThan(2900);
+    expect(imported.body.manifest.tools).toHaveLength(imported.body.stats.tools);
+  }, 120_000);
+
+  test('a document over the import limit is a 413 naming the spec', async () => {
+    const big = await post({ spec: `${AUTOTASK}${' '.repeat(3 * 1024 * 1024)}` });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as Record<string, any>).error.message).toMatch(/^spec: .*import limit/);
+  });
+
+  test('an import past its timeout fails with limit_exceeded; the next one runs in a fresh worker', async () => {
+    const events: string[] = [];
+    const off = importer.onJob((e) => events.push(e.type === 'end' ? `end:${e.ok}` : 'start'));
+    await expect(importer.run(AUTOTASK, {}, { timeoutMs: 1 })).rejects.toMatchObject({
+      code: 'limit_exceeded',
+      message: expect.stringMatching(/^spec: the import took longer/),
+    });
+    const json = await importer.run(PETSTORE, { name: 'petstore' });
+    off();
+    expect(JSON.parse(json).stats).toMatchObject({ tools: 19, skipped: 1 });
+    expect(events).toEqual(['start', 'end:false', 'start', 'end:true']);
+  });
+
+  test('imports wait their turn up to a limit (then rate_limited); one out of heap fails with limit_exceeded', async () => {
+    const small = createOffThreadImporter({ maxQueued: 1 });
+    try {
+      const [first, second, third] = [1, 2, 3].map((i) => small.run(PETSTORE, { name: `pets${i}` }));
+      await expect(third).rejects.toMatchObject({ code: 'rate_limited' });
+      expect(JSON.parse(await first!).manifest.name).toBe('pets1');
+      expect(JSON.parse(await second!).manifest.name).toBe('pets2');
+    } finally {
+      await small.close();
+    }
+    const starved = createOffThreadImporter({ maxHeapMb: 8 });
+    try {
+      await expect(starved.run(AUTOTASK, {})).rejects.toMatchObject({
+        code: 'limit_exceeded',
+        message: expect.stringMatching(/^spec: the import needed more than 8 MB/),
+      });
+    } finally {
+      await starved.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Logger } from '../../core/index.js';
+import type { OffThreadImporter } from '../../openapi/index.js';
 import type { ConnectorSummary, RegistryApi } from '../../registry/registry-api.js';
 import type { ScriptService } from '../../registry/scripts.js';
 import type { ConnectorVersionRecord, Store } from '../../store/store.js';
@@ -22,6 +23,8 @@ export interface ApiContext {
   maxFileBytes: number;
   /** Canonical directories tenant keys may install files from. */
   fileRoots: readonly string[];
+  /** Runs OpenAPI imports off the event loop (POST …/connectors/import-openapi). */
+  openapiImporter: OffThreadImporter;
   /** Uploaded Python scripts (the `/api/v1` surface); absent when the server runs without Python. */
   scripts?: ScriptService;
   /** True once the server is shutting down (readiness answers 503). */

@@ -7,6 +7,7 @@ import {
   type Clock,
   type Logger,
 } from '../../core/index.js';
+import { createOffThreadImporter, type OffThreadImporter } from '../../openapi/index.js';
 import { canonicalPath } from '../../registry/index.js';
 import type { RegistryApi } from '../../registry/registry-api.js';
 import type { ScriptService } from '../../registry/scripts.js';
@@ -61,6 +62,11 @@ export interface ApiOptions {
   webhooks?: WebhookAdmin;
   /** Builds `client-config` snippets (the gateway's builder). */
   clientConfig?: ClientConfigBuilder;
+  /**
+   * Runs `import-openapi` documents in a worker thread; default one created (and closed with the app) with
+   * its default limits (8 MiB document, 60 s).
+   */
+  openapiImporter?: OffThreadImporter;
   /** Folder of the built web console, served without auth at `/` and `/assets/*`; absent → no console routes. */
   consoleDir?: string;
   /** True once the server is shutting down: `/health/ready` then answers 503 so balancers stop routing here. */
@@ -109,6 +115,8 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     return503OnClosing: true,
   });
   if (ownsMetrics) app.addHook('onClose', async () => metrics.close());
+  const openapiImporter = options.openapiImporter ?? createOffThreadImporter();
+  if (!options.openapiImporter) app.addHook('onClose', async () => openapiImporter.close());
 
   const openapi = createOpenApiCollector({
     title: 'Toolport',
@@ -143,6 +151,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     },
     maxFileBytes: Math.max(bodyLimit, DEFAULT_BODY_LIMIT),
     fileRoots: (options.fileRoots ?? []).map(canonicalPath),
+    openapiImporter,
     ...(options.scripts ? { scripts: options.scripts } : {}),
   };
 

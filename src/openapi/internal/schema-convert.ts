@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../core/index.js';
+import { linearRegExpProblem, type JsonSchema } from '../../core/index.js';
 import { isNode, lookupRef, type Node } from './refs.js';
 
 /** Schema dialect of the source document: OpenAPI 3.0 / Swagger 2.0 schema objects, or 3.1 (JSON Schema 2020-12). */
@@ -221,12 +221,16 @@ function decodePointer(segment: string): string {
   }
 }
 
-/** Ajv compiles patterns with the `u` flag; patterns it would reject are dropped rather than failing the tool. */
+/**
+ * Patterns the gateway cannot enforce are dropped rather than failing the tool: those invalid with the `u`
+ * flag Ajv compiles with, and those its linear-time engine cannot run (lookaround, backreferences), which the
+ * manifest validator refuses. The API still checks its own input.
+ */
 function isUnicodeRegExp(pattern: string): boolean {
   try {
     new RegExp(pattern, 'u');
-    return true;
   } catch {
     return false;
   }
+  return linearRegExpProblem(pattern) === undefined;
 }

@@ -38,12 +38,18 @@ export function planAuth(
       ? doc.components.securitySchemes
       : {};
   const requirements = Array.isArray(doc.security) ? doc.security.filter(isNode) : [];
+  // Scopes of the top-level requirement naming the scheme; without one, every scope operations ask for with it.
   const scopesOf = (name: string): string[] => {
     for (const req of requirements) {
       const scopes = req[name];
       if (Array.isArray(scopes)) return scopes.filter((s): s is string => typeof s === 'string');
     }
-    return [];
+    const union = new Set<string>();
+    for (const req of operationRequirements(doc)) {
+      const scopes = req[name];
+      if (Array.isArray(scopes)) for (const s of scopes) if (typeof s === 'string') union.add(s);
+    }
+    return [...union];
   };
   if (preferred !== undefined) {
     const scheme = derefObject(doc, schemes[preferred]);
@@ -71,7 +77,28 @@ export function planAuth(
   return NONE;
 }
 
+function operationRequirements(doc: Node): Node[] {
+  const out: Node[] = [];
+  for (const item of Object.values(isNode(doc.paths) ? doc.paths : {})) {
+    const pathItem = derefObject(doc, item);
+    for (const operation of Object.values(pathItem ?? {})) {
+      if (isNode(operation) && Array.isArray(operation.security)) out.push(...operation.security.filter(isNode));
+    }
+  }
+  return out;
+}
+
+// RFC 9110 token: what the manifest validator accepts as a header name.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** An apiKey scheme sent in a header whose name no HTTP request can carry (some documents put a label there). */
+function badHeaderName(scheme: Node): boolean {
+  return scheme.in === 'header' && typeof scheme.name === 'string' && !HEADER_NAME.test(scheme.name);
+}
+
 function describe(scheme: Node): string {
+  if (scheme.type === 'apiKey' && badHeaderName(scheme))
+    return `apiKey header '${String(scheme.name).slice(0, 100)}' is not a valid HTTP header name`;
   return [scheme.type, scheme.scheme, scheme.flow].filter((v) => typeof v === 'string').join(' ');
 }
 
@@ -86,7 +113,8 @@ function mapScheme(
   if (
     type === 'apiKey' &&
     typeof scheme.name === 'string' &&
-    ['header', 'query', 'cookie'].includes(String(scheme.in))
+    ['header', 'query', 'cookie'].includes(String(scheme.in)) &&
+    !badHeaderName(scheme)
   ) {
     const where = String(scheme.in);
     return {
@@ -126,12 +154,14 @@ function mapScheme(
     return {
       auth: {
         type: 'oauth2_client_credentials',
-        token_url: tokenUrl,
+        token_url: '${config.token_url}',
         client_id: '${config.client_id}',
         client_secret: '${config.client_secret}',
         scopes,
       },
       config: {
+        // A config key (default: the document's) so a deployment can use another token endpoint (a sandbox).
+        token_url: { description: 'OAuth2 token endpoint (client credentials flow)', default: tokenUrl },
         client_id: { description: `OAuth2 client id${note}`, secret: true, required: true },
         client_secret: { description: 'OAuth2 client secret', secret: true, required: true },
       },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createError } from '../../../core/index.js';
-import { buildManifest, loadOpenApiDocument } from '../../../openapi/index.js';
+import type { ImportOptions, ImportResult } from '../../../openapi/index.js';
 import { getPrincipal } from '../auth.js';
 import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
 import { doc, installResultSchema, object } from '../schemas.js';
@@ -57,7 +57,7 @@ export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext
     tags: ['connectors'],
     summary: 'Generate (and optionally install) a connector from an OpenAPI 3.0/3.1 or Swagger 2.0 document',
     description:
-      'The document is sent inline (object, or JSON/YAML text); the server fetches no URL and resolves no external `$ref` for it (use `toolport import-openapi` for documents on the web or split over files). 200 with the preview; 201 when `install` is true and the connector was installed (new or a new version).',
+      'The document is sent inline (object, or JSON/YAML text); the server fetches no URL and resolves no external `$ref` for it (use `toolport import-openapi` for documents on the web or split over files). It is parsed and mapped in a worker thread, one import at a time: documents up to 8 MiB (413), 60 s per import (422 limit_exceeded), at most four waiting (429). 200 with the preview; 201 when `install` is true and the connector was installed (new or a new version).',
     body: object(
       {
         spec: {
@@ -107,32 +107,25 @@ export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext
           { pointer: '/spec' },
         );
       }
-      const { doc: document } = await loadOpenApiDocument(
-        typeof body.spec === 'string' ? { kind: 'text', value: body.spec } : { kind: 'object', value: body.spec },
-        { externalRefs: false },
-      );
-      const result = buildManifest(document, {
+      const options: ImportOptions = {
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.include ? { include: body.include } : {}),
         ...(body.exclude ? { exclude: body.exclude } : {}),
         ...(body.auth !== undefined ? { auth: body.auth } : {}),
         ...(body.base_url !== undefined ? { baseUrl: body.base_url } : {}),
         ...(body.output_schemas !== undefined ? { outputSchemas: body.output_schemas } : {}),
-      });
-      const preview = {
-        manifest: result.manifest,
-        tools: result.tools,
-        skipped: result.skipped,
-        warnings: result.warnings,
-        stats: result.stats,
       };
-      if (body.install !== true) return reply.status(200).send(preview);
+      // Parsing and mapping run in a worker thread: the event loop stays free for other requests meanwhile.
+      const json = await ctx.openapiImporter.run(body.spec, options);
+      // The preview goes out as the worker wrote it, without a second serialisation of a large manifest.
+      if (body.install !== true) return reply.status(200).type('application/json; charset=utf-8').send(json);
+      const preview = JSON.parse(json) as Pick<ImportResult, 'manifest'>;
       const tenantId = getPrincipal(request).tenantId;
       const projectId = (request.params as { project_id: string }).project_id;
       const installed = await ctx.registry.install({
         tenantId,
         projectId,
-        manifest: result.manifest,
+        manifest: preview.manifest,
         config: body.config,
         enabled: body.enabled,
         force: body.force,
@@ -140,15 +133,16 @@ export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext
       });
       const summary = await ctx.registry.getConnector(tenantId, projectId, installed.connector.name);
       const current = summary.current_version === installed.version.seq;
-      return reply.status(201).send({
-        ...preview,
-        install: {
-          connector: publicConnector(summary),
-          version: publicVersion(installed.version, current, summary.tool_count),
-          changed: installed.changed,
-          created: installed.created,
-        },
-      });
+      const install = {
+        connector: publicConnector(summary),
+        version: publicVersion(installed.version, current, summary.tool_count),
+        changed: installed.changed,
+        created: installed.created,
+      };
+      return reply
+        .status(201)
+        .type('application/json; charset=utf-8')
+        .send(`${json.slice(0, -1)},"install":${JSON.stringify(install)}}`);
     },
   });
 }
