@@ -8,11 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
+  DIST,
+  ECHO,
   fmt,
   freePort,
   loadTest,
@@ -25,9 +27,6 @@ import {
   waitForHttp,
 } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
-const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
 const PG_URL = process.env.TOOLPORT_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const { values: opts } = parseArgs({
   options: {

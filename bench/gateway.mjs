@@ -14,19 +14,22 @@
 //        [--only sdk-ceiling,toolport,…] [--workers 1] [--json]   (TOOLPORT_DIST=dir selects another build)
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   bestOf,
   closedLoop,
   cpuMs,
+  DIST,
+  ECHO,
   fmt,
   freePort,
   machineFacts,
   openSession,
   processTree,
+  ROOT,
   rpc,
   sequentialLatency,
   startProcess,
@@ -37,9 +40,6 @@ import {
   waitForHttp,
 } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
-const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
 /**
  * `--compare dirA,dirB`: the Toolport columns once per build, interleaved in the same run (A/B of a change);
  * `dir@N` runs that build with `--workers N` (e.g. `--compare dist,dist@2`).

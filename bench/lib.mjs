@@ -3,8 +3,15 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+
+/** The repository root, the built server (`TOOLPORT_DIST`, default dist/) and the stdio echo MCP server. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
+export const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
 
 export const PROTOCOL_VERSION = '2025-11-25';
 /** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */

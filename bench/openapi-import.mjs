@@ -7,15 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { fmt, machineFacts, table } from './lib.mjs';
+import { DIST, fmt, machineFacts, ROOT, table } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
 const load = (path) => import(pathToFileURL(join(DIST, path)).href);
 const { values: opts } = parseArgs({
   options: {

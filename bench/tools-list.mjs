@@ -5,15 +5,13 @@
 //        [--connections 4] [--duration 5] [--json]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { closedLoop, fmt, machineFacts, openSession, rpc, rpcBody, sequentialLatency } from './lib.mjs';
+import { closedLoop, DIST, fmt, machineFacts, openSession, rpc, rpcBody, sequentialLatency } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
 const load = (path) => import(pathToFileURL(join(DIST, path)).href);
 const { values: opts } = parseArgs({
   options: {
