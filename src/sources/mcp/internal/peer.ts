@@ -44,6 +44,8 @@ export class McpPeer implements UpstreamPeer {
   #conn: UpstreamConnection | undefined;
   /** Resource URIs subscribed upstream, renewed on a restarted upstream (a new process knows none of them). */
   readonly #subscribed = new Set<string>();
+  /** The client that last announced a roots change: asked for a `roots/list` the upstream sends outside any call. */
+  #rootsHolder: PeerCaller | undefined;
 
   constructor(host: PeerHost) {
     this.#host = host;
@@ -98,6 +100,17 @@ export class McpPeer implements UpstreamPeer {
     }
   }
 
+  async rootsChanged(caller: PeerCaller): Promise<void> {
+    this.#rootsHolder = caller;
+    let conn: UpstreamConnection;
+    try {
+      conn = await this.#host.connect();
+    } catch (err) {
+      throw createError('upstream_unavailable', `upstream not connected: ${message(err)}`, {}, err);
+    }
+    await conn.client.notification({ method: 'notifications/roots/list_changed' });
+  }
+
   onNotification(listener: (notification: PeerNotification) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -134,6 +147,13 @@ export class McpPeer implements UpstreamPeer {
       const caller = this.#soleCaller();
       if (caller?.log) {
         caller.log(notification.params ?? {});
+        return;
+      }
+      // Calls of several clients in flight: the wire does not say which one logs, so each of them gets it (at its own
+      // level, on its call's stream, 2026-07-28 requests too) rather than every session of the endpoint.
+      const candidates = this.#candidateCallers();
+      if (candidates.length > 0) {
+        for (const candidate of candidates) candidate.log!(notification.params ?? {});
         return;
       }
     }
@@ -177,9 +197,30 @@ export class McpPeer implements UpstreamPeer {
     return first;
   }
 
+  /** One caller per client session with requests in flight, when every request in flight has a caller that logs. */
+  #candidateCallers(): PeerCaller[] {
+    const bySession = new Map<string, PeerCaller>();
+    for (const caller of this.#inFlight.values()) {
+      if (!caller?.log) return [];
+      if (!bySession.has(caller.session)) bySession.set(caller.session, caller);
+    }
+    return [...bySession.values()];
+  }
+
   #route(method: ClientRequestMethod, params: Record<string, unknown> | undefined): PeerCaller {
     const callers = [...this.#inFlight.values()];
     const known = callers.filter((c): c is PeerCaller => c !== undefined);
+    const holder = this.#rootsHolder;
+    if (known.length === 0 && method === 'roots/list' && holder) {
+      // Outside any call: the upstream reacts to a roots change; ask the client that announced it.
+      if (!holder.canAnswer(method, params)) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          `${method}: the client that announced a roots change did not declare roots`,
+        );
+      }
+      return holder;
+    }
     if (known.length === 0) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidRequest,
