@@ -74,4 +74,9 @@ export interface UpstreamPeer {
   request(method: string, params: Record<string, unknown> | undefined, options?: PeerRequestOptions): Promise<unknown>;
   /** Subscribes to the upstream's notifications; returns an unsubscribe function. */
   onNotification(listener: (notification: PeerNotification) => void): () => void;
+  /**
+   * A client's `notifications/roots/list_changed`, passed on to the upstream. `caller` is that client: a `roots/list`
+   * the upstream sends outside any call goes to the client that last announced a change (if it can answer).
+   */
+  rootsChanged(caller: PeerCaller): Promise<void>;
 }

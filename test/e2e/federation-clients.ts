@@ -208,12 +208,13 @@ async function connectV1(
         timeout: options.timeout,
         signal: options.signal,
       }),
-    listTools: async () => (await client.listTools()).tools,
-    listResources: async () => (await client.listResources()).resources,
+    // The v1 client returns one page per call (the v2 client walks them itself): follow nextCursor, as a client must.
+    listTools: () => allPages((cursor) => client.listTools(cursor), 'tools'),
+    listResources: () => allPages((cursor) => client.listResources(cursor), 'resources'),
     listResourcesPage: (cursor) => client.listResources(cursor === undefined ? {} : { cursor }),
-    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
+    listResourceTemplates: () => allPages((cursor) => client.listResourceTemplates(cursor), 'resourceTemplates'),
     readResource: (uri) => client.readResource({ uri }),
-    listPrompts: async () => (await client.listPrompts()).prompts,
+    listPrompts: () => allPages((cursor) => client.listPrompts(cursor), 'prompts'),
     getPrompt: (name, args) => client.getPrompt({ name, ...(args ? { arguments: args } : {}) }),
     complete: (params) => client.complete(params),
     setLoggingLevel: (level) => client.setLoggingLevel(level as never),
@@ -223,6 +224,22 @@ async function connectV1(
     listenForListChanges: async () => undefined,
     close: () => client.close(),
   };
+}
+
+/** Every item of a paginated list, page after page until the server gives no nextCursor. */
+async function allPages<K extends string>(
+  page: (params: { cursor: string } | undefined) => Promise<{ [key in K]: any[] } & { nextCursor?: string }>,
+  key: K,
+): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; ; pages++) {
+    if (pages >= 50) throw new Error(`${key}: more than 50 pages, a cursor loop`);
+    const result = await page(cursor === undefined ? undefined : { cursor });
+    items.push(...result[key]);
+    cursor = result.nextCursor;
+    if (cursor === undefined) return items;
+  }
 }
 
 /** Where a test reaches the fixture: directly (the control) or through one of Toolport's two endpoints. */

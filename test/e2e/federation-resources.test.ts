@@ -136,13 +136,18 @@ describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('[issue #11] %s en
       expect(got.messages).toEqual([
         { role: 'user', content: { type: 'text', text: "Prompt with arguments: arg1='alpha', arg2='beta'" } },
       ]);
+      // The fixture embeds the upstream resource the argument names. The embedded resource carries the URI that
+      // resource has at this endpoint (on the aggregate the listed toolport:// form), so it reads back through the
+      // endpoint that returned it.
       const embedded = await client.getPrompt(nameAt(endpoint, 'test_prompt_with_embedded_resource'), {
-        resourceUri: 'test://example-resource',
+        resourceUri: 'test://static-text',
       });
+      const embeddedUri = await listedUri(client, endpoint, 'test://static-text');
+      expect((await client.readResource(embeddedUri)).contents[0].uri).toBe(embeddedUri);
       expect(embedded.messages[0].content).toEqual({
         type: 'resource',
         resource: {
-          uri: 'test://example-resource',
+          uri: embeddedUri,
           mimeType: 'text/plain',
           text: 'Embedded resource content for testing.',
         },

@@ -155,6 +155,24 @@ describe('per-connector endpoint, 2025 session era', () => {
     expect(firstText(roots)).toBe('roots: file:///work/a');
   });
 
+  it("passes a client's roots/list_changed to the (2025-era) upstream, whose roots/list then asks that client", async () => {
+    const heard = async (client: Client) =>
+      firstText(await client.callTool({ name: 'roots_heard', arguments: {} }))
+        .split('|')
+        .filter(Boolean);
+    const withRoots = await open('/mcp/fed/notes', { roots: true });
+    const before = (await heard(withRoots)).length;
+    await withRoots.sendRootsListChanged();
+    await until(async () => (await heard(withRoots)).length > before, 'the upstream to ask for the roots');
+    expect((await heard(withRoots))[before]).toBe('roots file:///work/a');
+    // A client without roots that announces a change anyway (the raw message: the SDK client would not send it): the
+    // upstream's roots/list gets an error, not a hang.
+    const without = await open('/mcp/fed/notes');
+    await without.transport!.send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+    await until(async () => (await heard(without)).length > before + 1, 'the upstream to hear the second change');
+    expect((await heard(without))[before + 1]).toMatch(/^error .*did not declare roots/);
+  });
+
   it('answers the upstream with an error, promptly, when the client cannot sample', async () => {
     const client = await open('/mcp/fed/notes');
     const result = await client.callTool({ name: 'ask', arguments: { question: 'why?' } });

@@ -69,7 +69,7 @@ export async function connectV2(world: FederationWorld, path: string, spec: Clie
   const capabilities: Record<string, unknown> = {};
   if (spec.sampling) capabilities.sampling = {};
   if (spec.elicitation) capabilities.elicitation = { form: {} };
-  if (spec.roots) capabilities.roots = { listChanged: false };
+  if (spec.roots) capabilities.roots = { listChanged: true };
   const client = new Client(
     { name: 'federation-test', version: '1.0.0' },
     {

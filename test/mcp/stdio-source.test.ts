@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolProgress, ToolSource } from '../../src/core/index.js';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
@@ -24,6 +25,21 @@ const pidOf = async (s: ToolSource): Promise<number> => {
 };
 
 describe('upstream MCP source over stdio', () => {
+  it('falls back to the 2025 handshake, with a new process, for a server that exits on the 2026-07-28 probe', async () => {
+    const starts = join(mkdtempSync(join(tmpdir(), 'toolport-strict-')), 'starts');
+    const fixture = fileURLToPath(new URL('./fixtures/strict-legacy-upstream.mjs', import.meta.url));
+    const s = source({
+      manifest: mcpManifest({ args: [fixture], env: { STARTS_FILE: starts } }),
+      config: {},
+    });
+    expect((await s.load()).map((t) => t.name)).toEqual(['hello']);
+    expect(await s.invoke('hello', {})).toEqual({ content: [{ type: 'text', text: 'hello from a 2025 server' }] });
+    // The probe ended the first process; the second one serves.
+    const pids = readFileSync(starts, 'utf8').trim().split('\n').map(Number);
+    expect(pids).toHaveLength(2);
+    expect(s.info?.()).toMatchObject({ connected: true, pid: pids[1] });
+  });
+
   it('lists every tool across pages with schemas, title and annotations', async () => {
     const s = source({ manifest: mcpManifest({ env: { PAGE_SIZE: '2' } }), config: {} });
     const tools = await s.load();

@@ -95,6 +95,19 @@ export function callerFor(server: Server, ctx: ServerContext, prefix?: string): 
 }
 
 /**
+ * A client session outside any call, lent to the upstreams when it announces `notifications/roots/list_changed`: the
+ * `roots/list` an upstream sends in reply goes to it as an unrelated request (2025 sessions have a channel for that).
+ */
+export function sessionCaller(server: Server): PeerCaller {
+  return {
+    session: server.transport?.sessionId ?? connectionId(server),
+    canAnswer: (method, params) => clientCanAnswer(server.getClientCapabilities(), method, params),
+    request: (method, params, signal) =>
+      server.request(params === undefined ? { method } : { method, params }, { signal, timeout: RELAY_TIMEOUT_MS }),
+  };
+}
+
+/**
  * Sends an upstream log message on the request's stream, at or above the client's level (its session's, or the
  * 2026-07-28 request's own).
  */

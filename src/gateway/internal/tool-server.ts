@@ -10,7 +10,7 @@ import type { RegisteredTool, ToolProvider } from '../../registry/types.js';
 import type { Endpoint } from './endpoint.js';
 import { installAggregateHandlers, rewriteToolResult } from './federation-aggregate.js';
 import { installConnectorHandlers } from './federation-connector.js';
-import { callerFor, planFederation } from './federation-plan.js';
+import { callerFor, currentMembers, planFederation, sessionCaller } from './federation-plan.js';
 import type { InputRounds } from './input-rounds.js';
 import { progressReporter } from './progress-relay.js';
 import { SubscriptionBook } from './subscription-book.js';
@@ -58,6 +58,18 @@ export function createToolServer(options: ToolServerOptions): Server {
     const fx = { provider, endpoint, subscriptions, logger: options.logger };
     if (endpoint.connector !== undefined) installConnectorHandlers(server, plan, fx);
     else installAggregateHandlers(server, plan, fx);
+    // A client's roots changed: every upstream it reaches through this endpoint hears of it (a notification is
+    // harmless to a shared upstream; its roots/list outside a call is answered by this client).
+    server.setNotificationHandler('notifications/roots/list_changed', () => {
+      for (const { connector, peer } of currentMembers(provider, endpoint)) {
+        peer.rootsChanged(sessionCaller(server)).catch((err: unknown) => {
+          options.logger.debug(
+            { connector, err: err instanceof Error ? err.message : String(err) },
+            'roots/list_changed not passed to the upstream',
+          );
+        });
+      }
+    });
   }
   server.setRequestHandler('tools/list', () => ({ tools: currentView(provider, endpoint)?.list ?? [] }));
   server.setRequestHandler('tools/call', async (request, ctx) => {

@@ -1,5 +1,7 @@
 import {
   type Client,
+  SdkError,
+  SdkErrorCode,
   SdkHttpError,
   SSEClientTransport,
   StreamableHTTPClientTransport,
@@ -66,6 +68,10 @@ const RELAYED_NOTIFICATIONS = [
 const CLIENT_REQUESTS: readonly ClientRequestMethod[] = ['sampling/createMessage', 'elicitation/create', 'roots/list'];
 
 const CLIENT_INFO = { name: 'toolport-upstream', version: '0.1.0' };
+/** The first sessionless protocol revision. */
+const MODERN_ERA = '2026-07-28';
+/** How long a stdio upstream may take to answer the era probe (`server/discover`) before it is taken for 2025. */
+const PROBE_TIMEOUT_MS = 10_000;
 /** A list walk stops here: a server whose cursors never converge must not hang a load. */
 const LIST_MAX_PAGES = 1000;
 const STDERR_LINE_CAP = 500;
@@ -80,9 +86,21 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
       ...(options.sandbox ? { sandbox: options.sandbox } : {}),
       logger: options.logger,
     });
-    const transport = new ProcessTransport(spec);
+    let transport = new ProcessTransport(spec);
     forwardStderr(transport, options.logger);
-    const client = await connectClient(transport, options);
+    let client: Client;
+    try {
+      // 2026-07-28 where the upstream offers it: its questions (sampling, elicitation, roots) then come back as
+      // input_required results of the very request that caused them, so they reach exactly that request's client.
+      client = await connectClient(transport, options, true);
+    } catch (err) {
+      if (!(err instanceof SdkError) || err.code !== SdkErrorCode.EraNegotiationFailed) throw err;
+      // A 2025 server that exits on a request before `initialize` (the probe): start it again, 2025 at once.
+      options.logger.debug({ err: err.message }, 'upstream closed on the protocol probe; connecting 2025-era');
+      transport = new ProcessTransport(spec);
+      forwardStderr(transport, options.logger);
+      client = await connectClient(transport, options, false);
+    }
     const pid = transport.pid;
     return {
       client,
@@ -120,9 +138,17 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
   }
 }
 
-async function connectClient(transport: Transport, options: OpenOptions): Promise<Client> {
+async function connectClient(transport: Transport, options: OpenOptions, negotiate = false): Promise<Client> {
   const client = new OrderedClient(CLIENT_INFO, {
     capabilities: CLIENT_CAPABILITIES,
+    ...(negotiate
+      ? {
+          versionNegotiation: {
+            mode: 'auto',
+            probe: { timeoutMs: Math.min(PROBE_TIMEOUT_MS, options.connectTimeoutMs) },
+          } as const,
+        }
+      : {}),
     listMaxPages: LIST_MAX_PAGES,
     // The upstream's outputSchema patterns run on the linear-time engine, never on V8's RegExp.
     jsonSchemaValidator: createLinearSchemaValidator(),
@@ -153,6 +179,12 @@ async function connectClient(transport: Transport, options: OpenOptions): Promis
     throw err;
   }
   connected = true;
+  if (isModernConnection(client)) {
+    // 2026-07-28: change notifications arrive on a subscriptions/listen stream (to the same handlers); the log
+    // level travels with every request (see McpPeer), there is no logging/setLevel.
+    await listenForListChanges(client, options);
+    return client;
+  }
   // The upstream is shared: it logs everything to Toolport, which filters per client session (logging/setLevel).
   if (client.getServerCapabilities()?.logging) {
     await client.setLoggingLevel('debug', { timeout: options.connectTimeoutMs }).catch((err: unknown) => {
@@ -163,6 +195,29 @@ async function connectClient(transport: Transport, options: OpenOptions): Promis
     });
   }
   return client;
+}
+
+/** Whether the connection negotiated the 2026-07-28 era (or later): sessionless, questions as input_required. */
+export function isModernConnection(client: Client): boolean {
+  const version = client.getNegotiatedProtocolVersion();
+  return version !== undefined && version >= MODERN_ERA;
+}
+
+async function listenForListChanges(client: Client, options: OpenOptions): Promise<void> {
+  const caps = client.getServerCapabilities() as Record<string, { listChanged?: boolean } | undefined> | undefined;
+  const filter = {
+    ...(caps?.tools?.listChanged ? { toolsListChanged: true } : {}),
+    ...(caps?.prompts?.listChanged ? { promptsListChanged: true } : {}),
+    ...(caps?.resources?.listChanged ? { resourcesListChanged: true } : {}),
+  };
+  if (Object.keys(filter).length === 0) return;
+  // The stream lives as long as the connection (closing the client ends it).
+  await client.listen(filter, { timeout: options.connectTimeoutMs }).catch((err: unknown) => {
+    options.logger.debug(
+      { err: err instanceof Error ? err.message : String(err) },
+      'upstream subscriptions/listen for list changes failed',
+    );
+  });
 }
 
 /** Upstream stderr goes to the debug log, line by line and capped: it is diagnostics, not protocol. */

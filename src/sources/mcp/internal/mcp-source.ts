@@ -135,25 +135,25 @@ export class McpSource implements ToolSource {
     }
     const onProgress = ctx.onProgress;
     try {
-      const result = await this.peer.track(ctx.caller, () =>
-        conn.client.callTool(
-          { name: tool, arguments: args },
-          {
-            timeout: this.#callTimeoutMs,
-            resetTimeoutOnProgress: true,
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-            ...(onProgress
-              ? {
-                  onprogress: (p: { progress: number; total?: number; message?: string }) =>
-                    onProgress({
-                      progress: p.progress,
-                      ...(p.total !== undefined ? { total: p.total } : {}),
-                      ...(p.message !== undefined ? { message: p.message } : {}),
-                    }),
-                }
-              : {}),
-          },
-        ),
+      const result = await this.peer.callTool(
+        conn,
+        { name: tool, arguments: args },
+        {
+          timeout: this.#callTimeoutMs,
+          resetTimeoutOnProgress: true,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(onProgress
+            ? {
+                onprogress: (p: { progress: number; total?: number; message?: string }) =>
+                  onProgress({
+                    progress: p.progress,
+                    ...(p.total !== undefined ? { total: p.total } : {}),
+                    ...(p.message !== undefined ? { message: p.message } : {}),
+                  }),
+              }
+            : {}),
+        },
+        ctx.caller,
       );
       return toToolCallResult(result as Record<string, unknown>);
     } catch (err) {

@@ -1,4 +1,9 @@
-import { ProtocolError, ProtocolErrorCode, type RequestOptions } from '@modelcontextprotocol/client';
+import {
+  LOG_LEVEL_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  type RequestOptions,
+} from '@modelcontextprotocol/client';
 import {
   type ClientRequestMethod,
   createError,
@@ -10,7 +15,7 @@ import {
   type PeerRequestOptions,
   type UpstreamPeer,
 } from '../../../core/index.js';
-import type { UpstreamConnection } from './connection.js';
+import { isModernConnection, type UpstreamConnection } from './connection.js';
 import { OrderedClient } from './ordered-client.js';
 
 /** What the peer needs of its source: the shared connection and what to do when it breaks. */
@@ -21,6 +26,11 @@ export interface PeerHost {
   timeoutMs: number;
   logger: Logger;
 }
+
+/** Server→client requests an upstream may embed in an `input_required` result. */
+const CLIENT_REQUESTS: readonly string[] = ['sampling/createMessage', 'elicitation/create', 'roots/list'];
+/** A request whose upstream keeps asking stops here. */
+const MAX_INPUT_ROUNDS = 16;
 
 type RawRequest = (
   request: { method: string; params?: Record<string, unknown> },
@@ -44,6 +54,10 @@ export class McpPeer implements UpstreamPeer {
   #conn: UpstreamConnection | undefined;
   /** Resource URIs subscribed upstream, renewed on a restarted upstream (a new process knows none of them). */
   readonly #subscribed = new Set<string>();
+  /** 2026-07-28 connections: the subscriptions/listen stream of each subscribed resource URI. */
+  readonly #listens = new Map<string, { close(): Promise<void> }>();
+  /** The client that last announced a roots change: asked for a `roots/list` the upstream sends outside any call. */
+  #rootsHolder: PeerCaller | undefined;
 
   constructor(host: PeerHost) {
     this.#host = host;
@@ -78,15 +92,26 @@ export class McpPeer implements UpstreamPeer {
     }
     const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
     try {
-      const result = await this.track(options.caller, () =>
-        send(params === undefined ? { method } : { method, params }, {
-          timeout: this.#host.timeoutMs,
-          resetTimeoutOnProgress: true,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onProgress ? { onprogress: options.onProgress } : {}),
-        }),
-      );
       const uri = params?.uri;
+      const modern = isModernConnection(conn.client);
+      if (
+        modern &&
+        (method === 'resources/subscribe' || method === 'resources/unsubscribe') &&
+        typeof uri === 'string'
+      ) {
+        return await this.#listenResource(conn, method, uri);
+      }
+      const requestOptions: RequestOptions = {
+        timeout: this.#host.timeoutMs,
+        resetTimeoutOnProgress: true,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+      };
+      const result = await this.track(options.caller, () =>
+        modern
+          ? this.#rounds(send, method, params, requestOptions, options.caller)
+          : send(params === undefined ? { method } : { method, params }, requestOptions),
+      );
       if (method === 'resources/subscribe' && typeof uri === 'string') this.#subscribed.add(uri);
       if (method === 'resources/unsubscribe' && typeof uri === 'string') this.#subscribed.delete(uri);
       return result;
@@ -96,6 +121,122 @@ export class McpPeer implements UpstreamPeer {
       this.#host.failed(conn, err);
       throw createError('upstream_unavailable', `upstream ${method} failed: ${message(err)}`, {}, err);
     }
+  }
+
+  /**
+   * A tool call on the shared connection. On a 2026-07-28 connection the upstream's questions come back as
+   * `input_required` results of this very call: `caller` is asked and the call retried with the answers.
+   */
+  async callTool(
+    conn: UpstreamConnection,
+    params: { name: string; arguments: Record<string, unknown> },
+    requestOptions: RequestOptions,
+    caller: PeerCaller | undefined,
+  ): Promise<unknown> {
+    if (!isModernConnection(conn.client)) {
+      return this.track(caller, () => conn.client.callTool(params, requestOptions));
+    }
+    const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
+    return this.track(caller, () => this.#rounds(send, 'tools/call', params, requestOptions, caller));
+  }
+
+  async rootsChanged(caller: PeerCaller): Promise<void> {
+    this.#rootsHolder = caller;
+    let conn: UpstreamConnection;
+    try {
+      conn = await this.#host.connect();
+    } catch (err) {
+      throw createError('upstream_unavailable', `upstream not connected: ${message(err)}`, {}, err);
+    }
+    // 2026-07-28 has no roots/list_changed: the upstream asks for the roots within each call, so it sees them fresh.
+    if (isModernConnection(conn.client)) return;
+    await conn.client.notification({ method: 'notifications/roots/list_changed' });
+  }
+
+  /**
+   * Sends a request of a 2026-07-28 connection: every request carries the log level `debug` (Toolport filters per
+   * client), and each `input_required` round is answered by `caller` and retried, up to MAX_INPUT_ROUNDS.
+   */
+  async #rounds(
+    send: RawRequest,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    requestOptions: RequestOptions,
+    caller: PeerCaller | undefined,
+  ): Promise<unknown> {
+    const base = { ...(params ?? {}), _meta: { ...(params?._meta ?? {}), [LOG_LEVEL_META_KEY]: 'debug' } };
+    let current: Record<string, unknown> = base;
+    for (let round = 1; ; round++) {
+      const result = (await send({ method, params: current }, { ...requestOptions, allowInputRequired: true })) as
+        Record<string, unknown> | undefined;
+      if (result?.resultType !== 'input_required') return result;
+      if (round > MAX_INPUT_ROUNDS) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
+          `${method}: more than ${MAX_INPUT_ROUNDS} input rounds`,
+        );
+      }
+      const requests = (result.inputRequests ?? {}) as Record<string, { method?: unknown; params?: unknown }>;
+      const responses: Record<string, unknown> = {};
+      for (const [key, entry] of Object.entries(requests)) {
+        responses[key] = await this.#ask(caller, entry, requestOptions.signal);
+      }
+      current = {
+        ...base,
+        inputResponses: responses,
+        ...(result.requestState !== undefined ? { requestState: result.requestState } : {}),
+      };
+    }
+  }
+
+  /** One embedded request of an `input_required` result, put to the client of the call that caused it. */
+  async #ask(
+    caller: PeerCaller | undefined,
+    entry: { method?: unknown; params?: unknown },
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const method = entry.method as ClientRequestMethod;
+    if (!CLIENT_REQUESTS.includes(method)) {
+      throw new ProtocolError(ProtocolErrorCode.InternalError, `the upstream asked an unknown input ${String(method)}`);
+    }
+    const params = entry.params as Record<string, unknown> | undefined;
+    if (!caller) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${method}: no client is behind this request to ask`);
+    }
+    if (!caller.canAnswer(method, params)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `${method}: the client did not declare the capability this request needs`,
+      );
+    }
+    try {
+      return await caller.request(method, params, signal ?? new AbortController().signal);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'number' && Number.isInteger(code)) {
+        throw new ProtocolError(code, (err as Error).message, (err as { data?: unknown }).data);
+      }
+      throw new ProtocolError(ProtocolErrorCode.InternalError, `the client did not answer ${method}: ${message(err)}`);
+    }
+  }
+
+  /** resources/subscribe and unsubscribe of a 2026-07-28 connection: one subscriptions/listen stream per URI. */
+  async #listenResource(conn: UpstreamConnection, method: string, uri: string): Promise<unknown> {
+    if (method === 'resources/unsubscribe') {
+      const stream = this.#listens.get(uri);
+      this.#listens.delete(uri);
+      this.#subscribed.delete(uri);
+      await stream?.close().catch(() => undefined);
+      return {};
+    }
+    if (!this.#listens.has(uri)) {
+      this.#listens.set(
+        uri,
+        await conn.client.listen({ resourceSubscriptions: [uri] }, { timeout: this.#host.timeoutMs }),
+      );
+    }
+    this.#subscribed.add(uri);
+    return {};
   }
 
   onNotification(listener: (notification: PeerNotification) => void): () => void {
@@ -116,7 +257,14 @@ export class McpPeer implements UpstreamPeer {
 
   #resubscribe(conn: UpstreamConnection): void {
     const send = conn.client.request.bind(conn.client) as unknown as RawRequest;
+    this.#listens.clear();
     for (const uri of this.#subscribed) {
+      if (isModernConnection(conn.client)) {
+        this.#listenResource(conn, 'resources/subscribe', uri).catch((err: unknown) => {
+          this.#host.logger.warn({ uri, err: message(err) }, 'resubscribing a restarted upstream failed');
+        });
+        continue;
+      }
       send({ method: 'resources/subscribe', params: { uri } }, { timeout: this.#host.timeoutMs }).catch(
         (err: unknown) => {
           this.#host.logger.warn({ uri, err: message(err) }, 'resubscribing a restarted upstream failed');
@@ -134,6 +282,13 @@ export class McpPeer implements UpstreamPeer {
       const caller = this.#soleCaller();
       if (caller?.log) {
         caller.log(notification.params ?? {});
+        return;
+      }
+      // Calls of several clients in flight: the wire does not say which one logs, so each of them gets it (at its own
+      // level, on its call's stream, 2026-07-28 requests too) rather than every session of the endpoint.
+      const candidates = this.#candidateCallers();
+      if (candidates.length > 0) {
+        for (const candidate of candidates) candidate.log!(notification.params ?? {});
         return;
       }
     }
@@ -177,9 +332,30 @@ export class McpPeer implements UpstreamPeer {
     return first;
   }
 
+  /** One caller per client session with requests in flight, when every request in flight has a caller that logs. */
+  #candidateCallers(): PeerCaller[] {
+    const bySession = new Map<string, PeerCaller>();
+    for (const caller of this.#inFlight.values()) {
+      if (!caller?.log) return [];
+      if (!bySession.has(caller.session)) bySession.set(caller.session, caller);
+    }
+    return [...bySession.values()];
+  }
+
   #route(method: ClientRequestMethod, params: Record<string, unknown> | undefined): PeerCaller {
     const callers = [...this.#inFlight.values()];
     const known = callers.filter((c): c is PeerCaller => c !== undefined);
+    const holder = this.#rootsHolder;
+    if (known.length === 0 && method === 'roots/list' && holder) {
+      // Outside any call: the upstream reacts to a roots change; ask the client that announced it.
+      if (!holder.canAnswer(method, params)) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          `${method}: the client that announced a roots change did not declare roots`,
+        );
+      }
+      return holder;
+    }
     if (known.length === 0) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidRequest,
