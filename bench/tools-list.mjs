@@ -1,16 +1,19 @@
 // tools/list of a 200-tool project through the gateway while the node holds many tools (DESIGN.md budget:
 // 100,000 registered tools → ≤ 2 ms p99 and ≤ 2 KB heap per tool). In-process: a real Registry over SQLite,
-// HTTP connectors generated in memory (listing needs no network), the real gateway on a loopback Fastify app.
+// HTTP connectors generated in memory (listing needs no network), the real gateway on a loopback Fastify app;
+// the client runs in its own process (bench/list-client.mjs).
 // Usage: npm run build && node --expose-gc bench/tools-list.mjs [--projects 500] [--tools 200] [--calls 2000]
 //        [--connections 4] [--duration 5] [--json]
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { closedLoop, DIST, fmt, machineFacts, openSession, rpc, rpcBody, sequentialLatency } from './lib.mjs';
+import { DIST, fmt, machineFacts, openSession, ROOT, rpc, rpcBody } from './lib.mjs';
 
 const load = (path) => import(pathToFileURL(join(DIST, path)).href);
 const { values: opts } = parseArgs({
@@ -66,6 +69,60 @@ function manifest(p) {
   };
 }
 
+/**
+ * Runs the client in a child process (bench/list-client.mjs) while this process serves. The server's event loop
+ * must stay free meanwhile, hence the asynchronous spawn.
+ */
+function clientProcess(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bench', 'list-client.mjs'), JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`list client exited ${code}: ${out.slice(-500)}`));
+      else resolve(JSON.parse(line.slice('RESULT '.length)));
+    });
+  });
+}
+
+/**
+ * The floor: a bare node:http server in this process answering every tools/list with the same bytes the project
+ * endpoint sends (the list serialised once, the request's id put in), and `initialize` with a session id. What
+ * it measures is the cost of HTTP, the loopback and the client alone on this machine: no gateway can beat it.
+ */
+async function startFloorServer(gatewayUrl) {
+  const session = await openSession(gatewayUrl, { authorization: 'Bearer bench' });
+  const tools = Buffer.from(JSON.stringify((await rpc(session, rpcBody('tools/list'))).result.tools));
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const message = JSON.parse(Buffer.concat(chunks).toString() || '{}');
+      const head = `{"jsonrpc":"2.0","id":${JSON.stringify(message.id ?? null)},"result":`;
+      const headers = { 'content-type': 'application/json', 'mcp-session-id': 'floor' };
+      if (message.method !== 'tools/list') {
+        res.writeHead(message.id === undefined ? 202 : 200, headers);
+        res.end(message.id === undefined ? '' : `${head}{"protocolVersion":"${session.protocolVersion}"}}`);
+        return;
+      }
+      const tail = '}}';
+      headers['content-length'] = Buffer.byteLength(head) + 9 + tools.length + tail.length;
+      res.writeHead(200, headers);
+      res.cork();
+      res.write(head);
+      res.write('{"tools":');
+      res.write(tools);
+      res.end(tail);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/floor` };
+}
+
 const heap = () => {
   global.gc?.();
   global.gc?.();
@@ -109,28 +166,28 @@ const results = { machine: await machineFacts(), projects, toolsPerProject, tota
 results.heapPerToolBytes = (heapAfter - heapBefore) / totalTools;
 results.heapUsedMb = heapAfter / 2 ** 20;
 results.gcExposed = typeof global.gc === 'function';
+const floor = await startFloorServer(`http://127.0.0.1:${port}/mcp/${target}`);
+const ENDPOINTS = [
+  ['project endpoint', `http://127.0.0.1:${port}/mcp/${target}`],
+  ['connector endpoint', `http://127.0.0.1:${port}/mcp/${target}/api`],
+  ['floor: plain node:http, same bytes', floor.url],
+];
 try {
-  for (const [label, path] of [
-    ['project endpoint', `/mcp/${target}`],
-    ['connector endpoint', `/mcp/${target}/api`],
-  ]) {
-    const session = await openSession(`http://127.0.0.1:${port}${path}`, { authorization: 'Bearer bench' });
-    const answer = await rpc(session, rpcBody('tools/list'));
-    const listed = answer?.result?.tools?.length;
-    if (listed !== toolsPerProject) throw new Error(`${path}: tools/list returned ${listed} tools`);
-    results[`${label} bytes`] = Buffer.byteLength(JSON.stringify(answer));
-    results[label] = await sequentialLatency(session, rpcBody('tools/list'), { calls });
-    // Concurrent: `connections` clients in a closed loop (the client shares this process with the gateway, so
-    // this is throughput of the whole process, and latency includes waiting behind the other clients' answers).
-    const listBody = (id) => `{"jsonrpc":"2.0","id":"${id}","method":"tools/list","params":{}}`;
-    results[`${label} concurrent`] = await closedLoop(
-      session,
-      listBody,
-      (a) => a.result?.tools?.length === toolsPerProject,
-      { duration: Number(opts.duration), connections: Number(opts.connections) },
-    );
+  for (const [label, url] of ENDPOINTS) {
+    const run = await clientProcess({
+      url,
+      calls,
+      duration: Number(opts.duration),
+      connections: Number(opts.connections),
+      tools: toolsPerProject,
+    });
+    results[`${label} bytes`] = run.bytes;
+    results[label] = run.sequential;
+    // Concurrent: `connections` clients in a closed loop (latency includes waiting behind the other clients).
+    results[`${label} concurrent`] = run.concurrent;
   }
 } finally {
+  floor.server.close();
   await app.close();
   await gateway.close();
   await registry.close();
@@ -143,14 +200,14 @@ console.log(
 );
 console.log('| endpoint | p50 ms | p90 ms | p99 ms | max ms |');
 console.log('| --- | --- | --- | --- | --- |');
-for (const label of ['project endpoint', 'connector endpoint']) {
+for (const [label] of ENDPOINTS) {
   const r = results[label];
   const kb = results[`${label} bytes`] / 1024;
   console.log(
     `| ${label} (${fmt(kb, 1)} KB answer) | ${fmt(r.p50, 3)} | ${fmt(r.p90, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.max, 3)} |`,
   );
 }
-for (const label of ['project endpoint', 'connector endpoint']) {
+for (const [label] of ENDPOINTS) {
   const r = results[`${label} concurrent`];
   console.log(
     `${label}, ${opts.connections} concurrent clients: ${fmt(r.requestsPerSec, 0)} lists/s, p50 ${fmt(r.p50, 3)} ms, ` +

@@ -109,11 +109,14 @@ export function getSnapshotViews(snapshot: ProjectSnapshot): SnapshotViews {
   return views;
 }
 
-const serialisedLists = new WeakMap<ToolView, string>();
+const serialisedLists = new WeakMap<ToolView, Buffer>();
 
-/** The JSON of a view's `tools` array, serialised once per view (views live as long as their snapshot). */
-export function serialisedToolList(view: ToolView): string {
+/**
+ * The UTF-8 JSON of a view's `tools` array, serialised and encoded once per view (views live as long as their
+ * snapshot): a list is written as these bytes, never re-serialised or re-encoded per request.
+ */
+export function serialisedToolList(view: ToolView): Buffer {
   let json = serialisedLists.get(view);
-  if (json === undefined) serialisedLists.set(view, (json = JSON.stringify(view.list)));
+  if (json === undefined) serialisedLists.set(view, (json = Buffer.from(JSON.stringify(view.list))));
   return json;
 }
