@@ -154,16 +154,14 @@ program
     'with --url: a relayed call fails after this long with neither an answer nor progress',
     positiveMs,
   )
-  .action(
-    async (opts: StdioCommandOptions) => {
-      try {
-        const { runStdioCommand } = await import('./cli/stdio-command.js');
-        await runStdioCommand(opts);
-      } catch (err) {
-        fail(err);
-      }
-    },
-  );
+  .action(async (opts: StdioCommandOptions) => {
+    try {
+      const { runStdioCommand } = await import('./cli/stdio-command.js');
+      await runStdioCommand(opts);
+    } catch (err) {
+      fail(err);
+    }
+  });
 
 program
   .command('run-script')

@@ -4,7 +4,6 @@ import type { WrapperSpec } from '../../../manifest/types.js';
 export type { WrapperSpec };
 import { runnerPath } from './runner-path.js';
 
-
 /**
  * Builds the "generated wrapper": one Python file, runnable with nothing but Python 3, that embeds the
  * bundled runner and the script and serves it over stdio MCP (`python3 wrapper.py`). Both travel as JSON
