@@ -26,6 +26,7 @@ import {
   ECHO,
   fmt,
   freePort,
+  LOAD_OPTIONS,
   machineFacts,
   openSession,
   processTree,
@@ -48,10 +49,7 @@ const label = (dir, workers) => `${dir.split('/').filter(Boolean).at(-1)}${worke
 const ALL = 'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,toolport-python,supergateway,mcp-proxy';
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '2' },
-    calls: { type: 'string', default: '2000' },
+    ...LOAD_OPTIONS,
     workers: { type: 'string', default: '1' },
     only: { type: 'string', default: ALL },
     compare: { type: 'string', default: '' },

@@ -13,6 +13,14 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
 export const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
 
+/** The load options `gateway.mjs` takes and `run.mjs` hands on to it (parseArgs definitions, with defaults). */
+export const LOAD_OPTIONS = {
+  duration: { type: 'string', default: '5' },
+  connections: { type: 'string', default: '16' },
+  rounds: { type: 'string', default: '2' },
+  calls: { type: 'string', default: '2000' },
+};
+
 export const PROTOCOL_VERSION = '2025-11-25';
 /** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const CLOCK_TICKS = 100;

@@ -6,15 +6,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fmt, machineFacts, table } from './lib.mjs';
+import { fmt, LOAD_OPTIONS, machineFacts, table } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '2' },
-    calls: { type: 'string', default: '2000' },
+    ...LOAD_OPTIONS,
     projects: { type: 'string', default: '500' },
     tools: { type: 'string', default: '200' },
     only: {

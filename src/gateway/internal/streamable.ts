@@ -133,13 +133,8 @@ export class StreamableEndpoints {
     await this.#openSession(req, res, body, endpoint, owner);
   }
 
-  async #openSession(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: unknown,
-    endpoint: Endpoint,
-    owner: SessionOwner,
-  ): Promise<void> {
+  /** Opens a 2025-era session for an `initialize` request that came without a session id (as `handle` got it). */
+  async #openSession(...[req, res, body, endpoint, owner]: Parameters<StreamableEndpoints['handle']>): Promise<void> {
     const { sessions } = this.#options;
     const slot = sessions.reserve(owner);
     if ('refused' in slot) {

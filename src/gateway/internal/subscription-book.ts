@@ -48,13 +48,7 @@ export class SubscriptionBook {
   }
 
   /** Ends `holder`'s subscription; the upstream is unsubscribed when nobody else holds one. */
-  async unsubscribe(
-    holder: Holder,
-    scope: { tenantId: string; projectId: string; connector: string },
-    peer: UpstreamPeer,
-    uri: string,
-    signal: AbortSignal,
-  ): Promise<void> {
+  async unsubscribe(...[holder, scope, peer, uri, signal]: Parameters<SubscriptionBook['subscribe']>): Promise<void> {
     const key = keyOf(scope.tenantId, scope.projectId, scope.connector, uri);
     this.#byHolder.get(holder)?.delete(key);
     const holders = this.#byKey.get(key);
