@@ -258,12 +258,20 @@ describe('the desktop relay `toolport stdio --url`: long calls and cancellation'
 
   it("forwards the client's cancellation through the server to the upstream", async () => {
     await withRelay([], async (client) => {
+      // The marks files are shared with the other tests of the file (an earlier test's `sleep` is in calls.log):
+      // wait for one line more than before, never for a line that may already be there.
+      const count = (file: string, word: string): number =>
+        marked(file)
+          .split('\n')
+          .filter((line) => line.split(' ').at(-1) === word).length;
+      const calls = count('calls.log', 'sleep');
+      const cancels = count('cancel.log', 'cancelled');
       const controller = new AbortController();
       const pending = client.callTool({ name: 'sleep', arguments: { ms: 60_000 } }, { signal: controller.signal });
-      await waitFor(() => marked('calls.log').includes('sleep'), 'the upstream to start the call');
+      await waitFor(() => count('calls.log', 'sleep') > calls, 'the upstream to start this call');
       controller.abort('user stopped it');
       await expect(pending).rejects.toThrow();
-      await waitFor(() => marked('cancel.log').includes('cancelled'), 'the upstream to see the cancellation');
+      await waitFor(() => count('cancel.log', 'cancelled') > cancels, 'the upstream to see the cancellation');
       // The relay and the upstream stay usable.
       const echo = await client.callTool({ name: 'echo', arguments: { text: 'still here' } });
       expect(echo.structuredContent).toEqual({ text: 'still here' });
