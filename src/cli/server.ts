@@ -100,7 +100,7 @@ export async function startServer(
       }),
     });
     const stopEventLog = logRegistryEvents((listener) => registry.subscribe(listener), logger);
-    const bwrap = await detectBwrap();
+    const bwrap = await detectBwrap(config.bwrapPath);
     if (!bwrap.available) {
       logger.warn(
         { reason: bwrap.reason, allowUnsandboxed: config.allowUnsandboxed },

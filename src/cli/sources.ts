@@ -78,6 +78,7 @@ export function createSourceFactories(deps: {
           protect: [dataDir],
           readOnly: (entry?.leadingArgs ?? []).filter((arg) => isAbsolute(arg)),
           allowUnsandboxed: config.allowUnsandboxed,
+          bwrap: config.bwrapPath,
         },
         allowPrivateNetworks: config.allowPrivateNetworks,
         logger: logger.child({ connector }),

@@ -49,6 +49,22 @@ describe('planStdioProcess', () => {
     expect(spec.cwd).toBe(box.scratch);
   });
 
+  it('checks and runs the configured bubblewrap command (TOOLPORT_BWRAP_PATH), not whatever bwrap is on PATH', async () => {
+    const asked: string[] = [];
+    const spec = await planStdioProcess({
+      launch,
+      trust: 'tenant',
+      sandbox: { ...sandbox(), bwrap: '/opt/bubblewrap/bin/bwrap' },
+      logger: silentLogger,
+      detect: async (command) => {
+        asked.push(command);
+        return { available: true };
+      },
+    });
+    expect(asked).toEqual(['/opt/bubblewrap/bin/bwrap']);
+    expect(spec.command).toBe('/opt/bubblewrap/bin/bwrap');
+  });
+
   it('refuses a tenant upstream without bwrap, naming TOOLPORT_ALLOW_UNSANDBOXED', async () => {
     await expect(
       planStdioProcess({

@@ -15,6 +15,8 @@ export interface StdioSandboxOptions {
   readOnly: readonly string[];
   /** Run without bubblewrap when it is missing (`TOOLPORT_ALLOW_UNSANDBOXED`, an explicit operator opt-out). */
   allowUnsandboxed: boolean;
+  /** The bubblewrap command (`TOOLPORT_BWRAP_PATH`; `bwrap` on PATH by default). */
+  bwrap?: string;
 }
 
 /** Inputs of {@link planStdioProcess}. */
@@ -24,7 +26,7 @@ export interface StdioPlanInput {
   sandbox?: StdioSandboxOptions;
   logger: Logger;
   /** bubblewrap detection (injectable for tests). */
-  detect?: () => Promise<BwrapStatus>;
+  detect?: (command: string) => Promise<BwrapStatus>;
 }
 
 function safeLang(): string {
@@ -51,7 +53,8 @@ export async function planStdioProcess(input: StdioPlanInput): Promise<ProcessSp
   }
   const sandbox = input.sandbox;
   if (!sandbox) throw createError('upstream_unavailable', 'no sandbox is configured for tenant stdio upstreams');
-  const status = await (input.detect ?? detectBwrap)();
+  const bwrapCommand = sandbox.bwrap ?? 'bwrap';
+  const status = await (input.detect ?? detectBwrap)(bwrapCommand);
   mkdirSync(sandbox.scratch, { recursive: true, mode: 0o700 });
   const mounts = resolveCommandMounts(launch.command, {
     searchPath: process.env.PATH ?? '',
@@ -79,7 +82,7 @@ export async function planStdioProcess(input: StdioPlanInput): Promise<ProcessSp
   // The environment reaches the sandbox through bwrap's own (scrubbed) environment, not through --setenv
   // arguments: manifest env values may hold secrets, and argv is visible to every local user.
   const bwrap = buildBwrapArgs({ network: false, readOnly: mounts.readOnly, scratch: sandbox.scratch });
-  return { command: 'bwrap', args: [...bwrap, mounts.executable, ...launch.args], env, cwd: sandbox.scratch };
+  return { command: bwrapCommand, args: [...bwrap, mounts.executable, ...launch.args], env, cwd: sandbox.scratch };
 }
 
 /** Variables the sandbox owns, and those that change how the host's bwrap itself loads (glibc's unsecure list). */
