@@ -76,12 +76,10 @@ export function createToolServer(options: ToolServerOptions): Server {
     const { name, arguments: args } = request.params;
     const tool = currentView(provider, endpoint)?.byName.get(name);
     if (!tool) throw unknownTool(name);
+    // The upstream MCP server behind the tool, if any (HTTP and Python tools have none).
+    const peer = provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector);
     // On the project endpoint, a member's resource links point at this endpoint's URIs (readable here).
-    const member =
-      endpoint.connector === undefined
-        ? provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector)
-        : undefined;
-    const rewrite = member?.describe()?.capabilities.resources !== undefined;
+    const rewrite = endpoint.connector === undefined && peer?.describe()?.capabilities.resources !== undefined;
     const project = (result: CallToolResult): CallToolResult =>
       server.projectCallToolResult(
         rewrite ? rewriteToolResult(tool.connector, result) : result,
@@ -90,11 +88,7 @@ export function createToolServer(options: ToolServerOptions): Server {
     const progress = progressReporter(ctx, options.logger);
     const rounds = options.inputRounds;
     // A 2026-07-28 client has no server→client channel: an upstream's questions become input_required rounds.
-    if (
-      rounds &&
-      ctx.mcpReq.envelope !== undefined &&
-      provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector)
-    ) {
+    if (rounds && ctx.mcpReq.envelope !== undefined && peer) {
       const round = rounds.isRetry(ctx)
         ? rounds.resume(endpoint, name, ctx)
         : rounds.begin(
