@@ -56,3 +56,4 @@ export type {
 } from './upstream-peer.js';
 export type { Scope, Principal, Authenticate, Trust } from './principal.js';
 export { trustOf } from './principal.js';
+export { isRecord } from './guards.js';

@@ -5,6 +5,7 @@ import {
   ProtocolErrorCode,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
+import { isRecord } from '../../core/index.js';
 import type { RegisteredTool } from '../../registry/types.js';
 import type { Endpoint } from './endpoint.js';
 import type { Session } from './sessions.js';
@@ -28,19 +29,19 @@ export function serveFast(
   session: Session,
   options: Omit<ToolServerOptions, 'endpoint'>,
 ): boolean {
-  if (req.method !== 'POST' || session.kind !== 'streamable' || !isPlainObject(body)) return false;
+  if (req.method !== 'POST' || session.kind !== 'streamable' || !isRecord(body)) return false;
   const { id, method, params } = body;
   if (method === 'notifications/cancelled') {
     // A cancel of a call running here: abort it, and let the SDK answer the notification as usual.
-    const requestId = isPlainObject(params) ? params.requestId : undefined;
+    const requestId = isRecord(params) ? params.requestId : undefined;
     if (typeof requestId === 'string' || typeof requestId === 'number') running.get(session)?.get(requestId)?.abort();
     return false;
   }
   if (body.jsonrpc !== '2.0' || (typeof id !== 'string' && typeof id !== 'number')) return false;
   if (method !== 'tools/list' && method !== 'tools/call') return false;
-  if (params !== undefined && !isPlainObject(params)) return false;
+  if (params !== undefined && !isRecord(params)) return false;
   if (!acceptsBoth(req.headers.accept) || !knownVersion(req.headers['mcp-protocol-version'])) return false;
-  if (params?._meta !== undefined && (!isPlainObject(params._meta) || params._meta.progressToken !== undefined)) {
+  if (params?._meta !== undefined && (!isRecord(params._meta) || params._meta.progressToken !== undefined)) {
     return false;
   }
   const endpoint = session.endpoint;
@@ -53,13 +54,14 @@ export function serveFast(
   }
   const name = params?.name;
   const args = params?.arguments;
-  if (typeof name !== 'string' || (args !== undefined && !isPlainObject(args))) return false;
-  if (mayRelay(options, endpoint, name, session.server.getClientCapabilities())) return false;
+  if (typeof name !== 'string' || (args !== undefined && !isRecord(args))) return false;
+  const tool = currentView(options.provider, endpoint)?.byName.get(name);
+  if (mayRelay(options, endpoint, tool, session.server.getClientCapabilities())) return false;
   const frame = (result: unknown): string =>
     `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result)}}`;
   const project = (r: CallToolResult, tool: RegisteredTool): unknown =>
     session.server.projectCallToolResult(r, tool.definition.outputSchema);
-  void answerCall(res, session.id, running.get(session) ?? newRunning(session), id, name, args ?? {}, {
+  void answerCall(res, session.id, running.get(session) ?? newRunning(session), id, name, tool, args ?? {}, {
     options: { ...options, endpoint },
     project,
     frame,
@@ -86,11 +88,11 @@ export function serveModernFast(
   body: unknown,
   options: ToolServerOptions,
 ): boolean {
-  if (req.method !== 'POST' || !isPlainObject(body) || req.headers['mcp-protocol-version'] !== MODERN) return false;
+  if (req.method !== 'POST' || !isRecord(body) || req.headers['mcp-protocol-version'] !== MODERN) return false;
   const { id, method, params } = body;
   if (body.jsonrpc !== '2.0' || (typeof id !== 'string' && typeof id !== 'number')) return false;
   if ((method !== 'tools/list' && method !== 'tools/call') || req.headers['mcp-method'] !== method) return false;
-  if (!isPlainObject(params) || !acceptsBoth(req.headers.accept) || !plainEnvelope(params._meta)) return false;
+  if (!isRecord(params) || !acceptsBoth(req.headers.accept) || !plainEnvelope(params._meta)) return false;
   const serverInfo = JSON.stringify(options.serverInfo);
   const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{`;
   const tail = (extra = ''): string => `,"resultType":"complete"${extra},"_meta":{"${META_SERVER}":${serverInfo}}}}`;
@@ -103,30 +105,31 @@ export function serveModernFast(
   }
   const { name, arguments: args } = params;
   if (typeof name !== 'string' || req.headers['mcp-name'] !== name) return false;
-  if (args !== undefined && !isPlainObject(args)) return false;
+  if (args !== undefined && !isRecord(args)) return false;
   const capabilities = (params._meta as Record<string, unknown>)[META_CAPABILITIES] as Record<string, unknown>;
-  if (mayRelay(options, options.endpoint, name, capabilities)) return false;
+  const tool = currentView(options.provider, options.endpoint)?.byName.get(name);
+  if (mayRelay(options, options.endpoint, tool, capabilities)) return false;
   const frame = (result: unknown): string => {
     // The result's own _meta (if any) is kept next to the server info, as the SDK's decoration does.
     const r = result as Record<string, unknown>;
-    const meta = isPlainObject(r._meta) ? r._meta : {};
+    const meta = isRecord(r._meta) ? r._meta : {};
     return JSON.stringify({
       jsonrpc: '2.0',
       id,
       result: { ...r, resultType: 'complete', _meta: { ...meta, [META_SERVER]: options.serverInfo } },
     });
   };
-  void answerCall(res, undefined, undefined, id, name, args ?? {}, { options, project: (r) => r, frame });
+  void answerCall(res, undefined, undefined, id, name, tool, args ?? {}, { options, project: (r) => r, frame });
   return true;
 }
 
 /** A 2026-07-28 request envelope with exactly the three standard keys, each well formed. */
 function plainEnvelope(meta: unknown): boolean {
-  if (!isPlainObject(meta) || meta[META_VERSION] !== MODERN) return false;
+  if (!isRecord(meta) || meta[META_VERSION] !== MODERN) return false;
   const client = meta[META_CLIENT];
-  if (!isPlainObject(client) || typeof client.name !== 'string' || typeof client.version !== 'string') return false;
+  if (!isRecord(client) || typeof client.name !== 'string' || typeof client.version !== 'string') return false;
   if (!Object.values(client).every((v) => typeof v === 'string')) return false;
-  if (!isPlainObject(meta[META_CAPABILITIES])) return false;
+  if (!isRecord(meta[META_CAPABILITIES])) return false;
   return Object.keys(meta).length === 3;
 }
 
@@ -142,10 +145,9 @@ const RELAYED_REQUESTS = ['sampling', 'elicitation', 'roots'] as const;
 function mayRelay(
   options: Omit<ToolServerOptions, 'endpoint'>,
   endpoint: Endpoint,
-  name: string,
+  tool: RegisteredTool | undefined,
   clientCapabilities: Record<string, unknown> | undefined,
 ): boolean {
-  const tool = currentView(options.provider, endpoint)?.byName.get(name);
   if (!tool) return false;
   const peer = options.provider.peer?.(endpoint.tenantId, endpoint.projectId, tool.connector);
   if (!peer) return false;
@@ -178,6 +180,8 @@ async function answerCall(
   calls: Map<string | number, AbortController> | undefined,
   id: string | number,
   name: string,
+  /** The tool as the request found it (looked up once, when the request was read); undefined when unknown. */
+  tool: RegisteredTool | undefined,
   args: Record<string, unknown>,
   { options, project, frame }: CallFraming,
 ): Promise<void> {
@@ -187,7 +191,6 @@ async function answerCall(
   const onClose = (): void => abort.abort();
   res.once('close', onClose);
   try {
-    const tool = currentView(options.provider, options.endpoint)?.byName.get(name);
     if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${shorten(name)}`);
     const result: CallToolResult = await callTool(options, tool, args, {
       signal: abort.signal,
@@ -229,10 +232,6 @@ function send(res: ServerResponse, sessionId: string | undefined, json: string, 
   res.write(json);
   res.write(middle);
   res.end(end); // end() uncorks
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The SDK refuses POSTs that do not accept both answer forms (406); such requests go to it. */

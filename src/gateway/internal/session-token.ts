@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { isRecord } from '../../core/index.js';
 import type { Endpoint } from './endpoint.js';
 
 /**
@@ -90,8 +91,8 @@ export class SessionTokens {
       (p.c !== undefined && typeof p.c !== 'string') ||
       typeof p.k !== 'string' ||
       typeof p.v !== 'string' ||
-      !isObject(p.cap) ||
-      !isObject(p.ci) ||
+      !isRecord(p.cap) ||
+      !isRecord(p.ci) ||
       typeof p.at !== 'number'
     ) {
       return undefined;
@@ -108,16 +109,12 @@ export class SessionTokens {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The `initialize` parameters of a parsed initialize request body (what a portable id carries). */
 export function initializeParams(
   body: unknown,
 ): { protocolVersion: string; capabilities: Record<string, unknown>; clientInfo: Record<string, unknown> } | undefined {
   const params = (body as { params?: unknown } | undefined)?.params as Record<string, unknown> | undefined;
   if (!params || typeof params.protocolVersion !== 'string') return undefined;
-  if (!isObject(params.capabilities) || !isObject(params.clientInfo)) return undefined;
+  if (!isRecord(params.capabilities) || !isRecord(params.clientInfo)) return undefined;
   return { protocolVersion: params.protocolVersion, capabilities: params.capabilities, clientInfo: params.clientInfo };
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { linearRegExpEngine, linearRegExpProblem, type JsonSchema } from '../../core/index.js';
+import { isRecord, linearRegExpEngine, linearRegExpProblem, type JsonSchema } from '../../core/index.js';
 import { child, getAt } from './pointer.js';
 
 /** A problem inside an embedded JSON Schema; `pointer` is relative to the schema root. */
@@ -154,7 +154,7 @@ function refProblems(schema: JsonSchema): { problems: SchemaProblem[]; external:
       const problem = regExpProblem(obj.pattern);
       if (problem) problems.push({ pointer: child(pointer, 'pattern'), message: problem });
     }
-    for (const name of Object.keys(isObject(obj.patternProperties) ? obj.patternProperties : {})) {
+    for (const name of Object.keys(isRecord(obj.patternProperties) ? obj.patternProperties : {})) {
       const problem = regExpProblem(name);
       if (problem) problems.push({ pointer: child(child(pointer, 'patternProperties'), name), message: problem });
     }
@@ -182,10 +182,6 @@ function refProblems(schema: JsonSchema): { problems: SchemaProblem[]; external:
     if (!found) problems.push({ pointer, message: `$ref '${ref}' points nowhere` });
   }
   return { problems, external };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function regExpProblem(pattern: string): string | undefined {

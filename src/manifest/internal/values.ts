@@ -1,11 +1,10 @@
 /** Small type guards shared by the checks, which must survive any input shape. */
+import { isRecord } from '../../core/index.js';
 
 export type Rec = Record<string, unknown>;
 
 /** True for a plain mapping (not null, not a list). */
-export function isRecord(value: unknown): value is Rec {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export { isRecord };
 
 /** The value when it is a string. */
 export function str(value: unknown): string | undefined {

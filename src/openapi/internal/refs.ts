@@ -1,10 +1,10 @@
+import { isRecord } from '../../core/index.js';
+
 /** A JSON value of an OpenAPI document (objects are plain records). */
 export type Node = Record<string, unknown>;
 
 /** True for a plain JSON object. */
-export function isNode(value: unknown): value is Node {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export const isNode: (value: unknown) => value is Node = isRecord;
 
 /** The value a local `$ref` (`#/a/b`) points at inside `doc`, or undefined. */
 export function lookupRef(doc: Node, ref: string): unknown {

@@ -1,7 +1,6 @@
-import { linearRegExpProblem, validationError, type ValidationIssue } from '../../core/index.js';
+import { isRecord, linearRegExpProblem, validationError, type ValidationIssue } from '../../core/index.js';
 import type { HealthProbe, ProbeExpectation } from '../../manifest/types.js';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPointer = (v: unknown): v is string => typeof v === 'string' && (v === '' || v.startsWith('/'));
 
 /**
