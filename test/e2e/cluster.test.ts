@@ -11,29 +11,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoundRobinBalancer } from '../helpers/balancer.js';
 import { type ServerProcess, createRestClient, startServerProcess } from '../helpers/server-process.js';
+import { PG_URL, requirePostgres } from '../store/drivers.js';
 
-const PG_URL = process.env.TOOLPORT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MODERN = '2026-07-28';
 const HEALTH_INTERVAL_MS = 1_000;
 /** A call that takes longer than this is counted as hung (the test fails on any). */
 const HANG_MS = 20_000;
 
-async function pgReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasPg = await pgReachable();
-if (!hasPg) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but ${PG_URL} is unreachable`);
-  console.warn(`SKIPPED cluster test: ${PG_URL} is unreachable`);
-}
+const hasPg = await requirePostgres('cluster test');
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -3,25 +3,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { PG_URL, requirePostgres } from '../store/drivers.js';
 
-const PG_URL = process.env.TOOLPORT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasPg = await pgReachable();
-if (!hasPg) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but ${PG_URL} is unreachable`);
-  console.warn(`SKIPPED readiness against PostgreSQL: ${PG_URL} is unreachable`);
-}
+const hasPg = await requirePostgres('readiness against PostgreSQL');
 
 /** A TCP relay in front of PostgreSQL that the test can cut (kill every connection, stop listening) and restore. */
 class CuttableRelay {

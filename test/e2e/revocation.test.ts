@@ -3,6 +3,7 @@ import { request, type IncomingMessage } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { PG_URL, requirePostgres } from '../store/drivers.js';
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -211,24 +212,7 @@ describe('DELETE /v1/tenants/{id}', () => {
   });
 });
 
-const PG_URL = process.env.TOOLPORT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasPg = await pgReachable();
-if (!hasPg) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but ${PG_URL} is unreachable`);
-  console.warn(`SKIPPED revocation across nodes: ${PG_URL} is unreachable`);
-}
+const hasPg = await requirePostgres('revocation across nodes');
 
 describe.skipIf(!hasPg)('revocation across two nodes sharing PostgreSQL', () => {
   const schema = `revoke_${randomBytes(4).toString('hex')}`;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL, PG_URL_REDACTED, isPostgresReachable } from '../store/drivers.js';
+import { PG_URL, requirePostgres } from '../store/drivers.js';
 
 // `serve --workers 2` as real processes over one store: the workers share the port, and a change made through one
 // of them reaches tools/list on the other — over SQLite (notices relayed by the primary) and over PostgreSQL
@@ -21,8 +21,7 @@ let output = '';
 let exited: Promise<number | null>;
 let base = '';
 let dataDir = '';
-const pgReachable = await isPostgresReachable();
-if (!pgReachable) console.warn(`[skip] workers over PostgreSQL: no PostgreSQL at ${PG_URL_REDACTED}`);
+const pgReachable = await requirePostgres('workers over PostgreSQL');
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {

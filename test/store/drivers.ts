@@ -101,6 +101,19 @@ export async function isPostgresReachable(): Promise<boolean> {
   }
 }
 
+/**
+ * Whether the PostgreSQL tests of a file can run: true when PostgreSQL answers; otherwise the file's tests skip with
+ * a visible message naming `what` — except under CI=true, where a missing PostgreSQL fails the run.
+ */
+export async function requirePostgres(what: string): Promise<boolean> {
+  if (await isPostgresReachable()) return true;
+  if (process.env.CI === 'true') {
+    throw new Error(`PostgreSQL is required under CI=true (${what}) but ${PG_URL_REDACTED} is unreachable`);
+  }
+  console.warn(`[skip] ${what}: no PostgreSQL at ${PG_URL_REDACTED}`);
+  return false;
+}
+
 /** PostgreSQL: each test gets a fresh random schema, dropped after. */
 export const postgresFixture: StoreDriverFixture = {
   name: 'postgres',

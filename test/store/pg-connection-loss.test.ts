@@ -10,11 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/index.js';
 import { createSecretBox, type Store } from '../../src/store/index.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
-import { PG_URL, PG_URL_REDACTED, isPostgresReachable } from './drivers.js';
+import { PG_URL, requirePostgres } from './drivers.js';
 
-const reachable = await isPostgresReachable();
-const skip = !reachable && process.env.CI !== 'true';
-if (skip) console.warn(`[skip] connection loss tests: no PostgreSQL at ${PG_URL_REDACTED}`);
+const skip = !(await requirePostgres('connection loss tests'));
 
 describe.skipIf(skip)('a PostgreSQL connection terminated while in use', () => {
   const schema = `t_loss_${randomBytes(6).toString('hex')}`;
