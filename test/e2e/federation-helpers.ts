@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { stdioManifestYaml } from '../mcp/helpers.js';
 
 /** The everything upstream (SDK v2 server): every fixture the conformance suite's server scenarios expect. */
 export const EVERYTHING = fileURLToPath(new URL('../fixtures/mcp/everything-server.mjs', import.meta.url));
@@ -10,16 +11,7 @@ export const CONNECTOR = 'everything';
 
 /** The manifest an operator installs: the fixture as a stdio upstream MCP connector. */
 export function everythingManifest(name = CONNECTOR, env: Record<string, string> = {}): string {
-  const envYaml = Object.entries(env)
-    .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
-    .join('\n');
-  return `name: ${name}
-version: 1.0.0
-kind: mcp
-mcp:
-  command: ${JSON.stringify(process.execPath)}
-  args: [${JSON.stringify(EVERYTHING)}]
-${envYaml ? `  env:\n${envYaml}\n` : ''}`;
+  return stdioManifestYaml(name, EVERYTHING, env);
 }
 
 export interface FederatedToolport {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
 import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
+import { stdioManifestYaml } from '../mcp/helpers.js';
 import { type RunningGateway, TOKENS, startGateway } from './fixtures.js';
 
 /** The federation fixture: a real SDK v2 stdio server with resources, prompts, completions, logging, sampling. */
@@ -10,18 +11,7 @@ export const MODERN = '2026-07-28';
 
 /** The YAML of a connector running the federation fixture. */
 export function federationManifest(name: string, env: Record<string, string> = {}): string {
-  const envYaml = Object.entries({ FIXTURE_NAME: name, ...env })
-    .map(([k, v]) => `    ${k}: "${v}"`)
-    .join('\n');
-  return `name: ${name}
-version: 1.0.0
-kind: mcp
-mcp:
-  command: ${JSON.stringify(process.execPath)}
-  args: [${JSON.stringify(FEDERATION_UPSTREAM)}]
-  env:
-${envYaml}
-`;
+  return stdioManifestYaml(name, FEDERATION_UPSTREAM, { FIXTURE_NAME: name, ...env });
 }
 
 /** A real registry (SQLite, real upstream processes) behind a real gateway, project `fed` of tenant `default`. */

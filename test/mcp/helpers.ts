@@ -16,18 +16,23 @@ export function mcpManifest(mcp: Partial<McpConnectorSpec> = {}, name = 'up'): C
   };
 }
 
-/** The YAML of a stdio fixture connector, as a user would install it. */
-export function mcpManifestYaml(name = 'up', env: Record<string, string> = {}): string {
+/** The YAML of a connector running a Node script as its stdio upstream, as a user would install it. */
+export function stdioManifestYaml(name: string, script: string, env: Record<string, string> = {}): string {
   const envYaml = Object.entries(env)
-    .map(([k, v]) => `    ${k}: "${v}"`)
+    .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
     .join('\n');
   return `name: ${name}
 version: 1.0.0
 kind: mcp
 mcp:
   command: ${JSON.stringify(process.execPath)}
-  args: [${JSON.stringify(FIXTURE)}]
+  args: [${JSON.stringify(script)}]
 ${envYaml ? `  env:\n${envYaml}\n` : ''}`;
+}
+
+/** The YAML of a stdio fixture connector, as a user would install it. */
+export function mcpManifestYaml(name = 'up', env: Record<string, string> = {}): string {
+  return stdioManifestYaml(name, FIXTURE, env);
 }
 
 /** True while a process with this pid exists. */
