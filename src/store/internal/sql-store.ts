@@ -29,23 +29,20 @@ export class SqlStore implements Store {
   readonly #db: SqlDriver;
   readonly #connectors: ConnectorQueries;
   readonly #webhooks: WebhookQueries;
-  /** `#op` as a function value, for the query groups. */
-  readonly #opFn: Op = (operation, fn, text) => this.#op(operation, fn, text);
-
-  constructor(db: SqlDriver, box: SecretBox) {
-    this.driver = db.name;
-    this.#db = db;
-    this.#connectors = new ConnectorQueries(db, box, this.#opFn);
-    this.#webhooks = new WebhookQueries(db, box, this.#opFn);
-  }
-
-  /** Runs one operation, translating driver failures into ToolportErrors. */
-  async #op<T>(operation: string, fn: () => Promise<T>, text?: ViolationText): Promise<T> {
+  /** Runs one operation, translating driver failures into ToolportErrors (a field: the query groups share it). */
+  readonly #op: Op = async (operation, fn, text) => {
     try {
       return await fn();
     } catch (err) {
       throw translateError(operation, err, this.#db.dialect, text);
     }
+  };
+
+  constructor(db: SqlDriver, box: SecretBox) {
+    this.driver = db.name;
+    this.#db = db;
+    this.#connectors = new ConnectorQueries(db, box, this.#op);
+    this.#webhooks = new WebhookQueries(db, box, this.#op);
   }
 
   migrate(): Promise<void> {
@@ -83,7 +80,7 @@ export class SqlStore implements Store {
   }
 
   listTenants(): Promise<TenantRecord[]> {
-    return selectAll(this.#db, this.#opFn, 'listTenants', 'SELECT * FROM tenants ORDER BY id', [], toTenant);
+    return selectAll(this.#db, this.#op, 'listTenants', 'SELECT * FROM tenants ORDER BY id', [], toTenant);
   }
 
   deleteTenant(id: string): Promise<boolean> {
@@ -115,7 +112,7 @@ export class SqlStore implements Store {
 
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
     const sql = 'SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id';
-    return selectAll(this.#db, this.#opFn, 'listApiKeys', sql, [tenantId], toApiKey);
+    return selectAll(this.#db, this.#op, 'listApiKeys', sql, [tenantId], toApiKey);
   }
 
   revokeApiKey(tenantId: string, keyId: string, at: string): Promise<boolean> {
