@@ -57,3 +57,4 @@ export type {
 export type { Scope, Principal, Authenticate, Trust } from './principal.js';
 export { trustOf } from './principal.js';
 export { isRecord } from './guards.js';
+export { AEAD_IV_BYTES, AEAD_TAG_BYTES, seal, unseal, type SealedParts } from './aead.js';

@@ -1,7 +1,15 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createError, ensurePrivateFile, type Logger } from '../core/index.js';
+import {
+  AEAD_IV_BYTES,
+  AEAD_TAG_BYTES,
+  createError,
+  ensurePrivateFile,
+  seal,
+  unseal,
+  type Logger,
+} from '../core/index.js';
 
 /** Seals and opens secrets at rest (AES-256-GCM). */
 export interface SecretBox {
@@ -26,8 +34,6 @@ export interface SecretBoxOptions {
 }
 
 const KEY_BYTES = 32;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const VERSION = 'v1';
 
 /** Parses a key string (hex or base64); null when it does not encode exactly 32 bytes. */
@@ -107,10 +113,7 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
       return Buffer.from(hkdfSync('sha256', key, 'toolport', purpose, KEY_BYTES));
     },
     encrypt(plain: string): string {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
+      const { iv, tag, ct } = seal(key, plain);
       return [VERSION, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')].join(':');
     },
     decrypt(sealed: string): string {
@@ -124,11 +127,9 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
       const iv = Buffer.from(parts[1]!, 'base64url');
       const tag = Buffer.from(parts[2]!, 'base64url');
       const ct = Buffer.from(parts[3]!, 'base64url');
-      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw wrongKey();
+      if (iv.length !== AEAD_IV_BYTES || tag.length !== AEAD_TAG_BYTES) throw wrongKey();
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, iv);
-        decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(ct), decipher.final()]).toString('utf8');
+        return unseal(key, { iv, tag, ct });
       } catch {
         throw wrongKey();
       }

@@ -1,5 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { isRecord } from '../../core/index.js';
+import { AEAD_IV_BYTES, AEAD_TAG_BYTES, isRecord, seal, unseal } from '../../core/index.js';
 import type { Endpoint } from './endpoint.js';
 
 /**
@@ -21,8 +20,6 @@ export interface SessionState {
 
 /** Prefix of portable session ids (and version of their format). */
 const PREFIX = 'tp1.';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 /**
  * Longest id minted: it travels in a header on every request. A client whose `initialize` parameters do not fit
  * gets a plain random id instead (its session lives on one node only, as before).
@@ -58,11 +55,8 @@ export class SessionTokens {
       ci: state.clientInfo,
       at: state.issuedAt,
     });
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    cipher.setAAD(Buffer.from(PREFIX));
-    const ct = Buffer.concat([cipher.update(payload, 'utf8'), cipher.final()]);
-    const token = PREFIX + Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url');
+    const { iv, tag, ct } = seal(this.#key, payload, Buffer.from(PREFIX));
+    const token = PREFIX + Buffer.concat([iv, tag, ct]).toString('base64url');
     return token.length <= MAX_TOKEN_CHARS ? token : undefined;
   }
 
@@ -73,14 +67,15 @@ export class SessionTokens {
   open(token: string, now = Date.now()): SessionState | undefined {
     if (!token.startsWith(PREFIX) || token.length > MAX_TOKEN_CHARS) return undefined;
     const raw = Buffer.from(token.slice(PREFIX.length), 'base64url');
-    if (raw.length <= IV_BYTES + TAG_BYTES) return undefined;
+    if (raw.length <= AEAD_IV_BYTES + AEAD_TAG_BYTES) return undefined;
     let payload: unknown;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(PREFIX));
-      decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-      payload = JSON.parse(plain.toString('utf8'));
+      const parts = {
+        iv: raw.subarray(0, AEAD_IV_BYTES),
+        tag: raw.subarray(AEAD_IV_BYTES, AEAD_IV_BYTES + AEAD_TAG_BYTES),
+        ct: raw.subarray(AEAD_IV_BYTES + AEAD_TAG_BYTES),
+      };
+      payload = JSON.parse(unseal(this.#key, parts, Buffer.from(PREFIX)));
     } catch {
       return undefined;
     }
