@@ -4,30 +4,11 @@
 // Usage: npm run build && node bench/cluster.mjs [--duration 10] [--connections 12] [--nodes 1,3] [--json]
 //        (TOOLPORT_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, names the server; a fresh
 //        database is created per run and dropped after)
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import {
-  DIST,
-  ECHO,
-  fmt,
-  freePort,
-  loadTest,
-  machineFacts,
-  openSession,
-  rpc,
-  startProcess,
-  table,
-  toolsCallBody,
-  waitForHttp,
-} from './lib.mjs';
+import { startCluster } from './cluster-lib.mjs';
+import { ECHO, fmt, freePort, loadTest, machineFacts, openSession, rpc, table, toolsCallBody } from './lib.mjs';
 
-const PG_URL = process.env.TOOLPORT_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
@@ -42,7 +23,7 @@ const { values: opts } = parseArgs({
 const duration = Number(opts.duration);
 const connections = Number(opts.connections);
 const CALL = toolsCallBody('echo', { text: 'hello' });
-const TOKEN = 'bench-admin-token';
+const ECHO_MANIFEST = { name: 'echo', version: '1.0.0', kind: 'mcp', mcp: { command: process.execPath, args: [ECHO] } };
 
 /** A round-robin TCP balancer: each new client connection goes to the next backend. */
 async function startBalancer(ports) {
@@ -69,75 +50,13 @@ async function startBalancer(ports) {
   };
 }
 
-/** Starts `count` nodes on a fresh database; resolves with their processes, URLs and a cleanup. */
-async function startCluster(count) {
-  const db = `toolport_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  const url = new URL(PG_URL);
-  url.pathname = `/${db}`;
-  const secretKey = randomBytes(32).toString('base64');
-  const nodes = [];
-  for (let i = 0; i < count; i++) {
-    const port = await freePort();
-    const data = mkdtempSync(join(tmpdir(), 'toolport-cluster-bench-'));
-    const proc = startProcess(
-      `node-${i}`,
-      process.execPath,
-      [join(DIST, 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data],
-      {
-        env: {
-          ...process.env,
-          TOOLPORT_ADMIN_TOKEN: TOKEN,
-          TOOLPORT_DATABASE_URL: url.toString(),
-          TOOLPORT_SECRET_KEY: secretKey,
-          TOOLPORT_HOT_RELOAD: '0',
-          TOOLPORT_HEALTH_INTERVAL_MS: '3600000',
-          TOOLPORT_LOG_LEVEL: process.env.TOOLPORT_LOG_LEVEL ?? 'warn',
-        },
-      },
-    );
-    nodes.push({ proc, port, data, base: `http://127.0.0.1:${port}` });
-    // One at a time: the first migrates the schema.
-    await waitForHttp(`${nodes[i].base}/health`, proc);
-  }
-  const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const post = async (path, body) => {
-    const res = await fetch(`${nodes[0].base}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  };
-  await post('/v1/projects', { id: 'bench' });
-  await post('/v1/projects/bench/connectors/install-from-manifest', {
-    manifest: { name: 'echo', version: '1.0.0', kind: 'mcp', mcp: { command: process.execPath, args: [ECHO] } },
-  });
-  // Every node serves the connector before the load starts.
-  for (const node of nodes) {
-    for (let tries = 0; ; tries++) {
-      const res = await fetch(`${node.base}/v1/projects/bench/tools`, { headers: auth });
-      const tools = res.ok ? (await res.json()).tools : [];
-      if (tools.length > 0) break;
-      if (tries > 200) throw new Error(`node ${node.base} never served the connector`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    nodes,
-    close: async () => {
-      await Promise.all(nodes.map((n) => n.proc.stop()));
-      for (const n of nodes) rmSync(n.data, { recursive: true, force: true });
-      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
 async function measure(count) {
-  const cluster = await startCluster(count);
+  const cluster = await startCluster(count, { healthIntervalMs: 3_600_000 });
+  await cluster.install('bench', ECHO_MANIFEST);
   const balancer = await startBalancer(cluster.nodes.map((n) => n.port));
   try {
     const base = opts.target === 'balancer' ? balancer.url : cluster.nodes[0].base;
-    let session = await openSession(`${base}/mcp/bench/echo`, { authorization: `Bearer ${TOKEN}` });
+    let session = await openSession(`${base}/mcp/bench/echo`, { authorization: `Bearer ${cluster.adminToken}` });
     // `node1`: a session opened on node 0, loaded at node 1 (which rebuilds it from the id).
     if (opts.target === 'node1') session = { ...session, url: `${cluster.nodes[1].base}/mcp/bench/echo` };
     const answer = await rpc(session, CALL);

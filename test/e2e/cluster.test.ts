@@ -28,12 +28,31 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms 
   }
 }
 
-/** The upstream HTTP API every node calls: `/items/{id}` echoes, `/ping` answers health checks. */
-async function startUpstream(): Promise<{ url: string; server: Server; pings: number }> {
-  const state = { url: '', server: undefined as unknown as Server, pings: 0 };
+/**
+ * The upstream HTTP API every node calls: `/items/{id}` echoes, `/ping` answers health checks. While `hold` is on,
+ * `/items` requests are parked until `release()`: a call parked there is in flight on its node and cannot finish.
+ */
+async function startUpstream() {
+  const parked: (() => void)[] = [];
+  const seen = new Map<string, number>();
+  const state = {
+    url: '',
+    server: undefined as unknown as Server,
+    pings: 0,
+    hold: false,
+    parked: () => parked.length,
+    release: () => parked.splice(0).forEach((answer) => answer()),
+    /** Item ids the upstream was asked for more than once (a call that ran twice). */
+    repeated: () => [...seen].filter(([, n]) => n > 1).map(([id]) => id),
+  };
   state.server = createServer((req, res) => {
     if (req.url === '/ping') state.pings++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+    else seen.set(req.url!, (seen.get(req.url!) ?? 0) + 1);
+    const answer = (): void => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+    };
+    if (state.hold && req.url !== '/ping') parked.push(answer);
+    else answer();
   });
   await new Promise<void>((r) => state.server.listen(0, '127.0.0.1', r));
   state.url = `http://127.0.0.1:${(state.server.address() as { port: number }).port}`;
@@ -270,19 +289,31 @@ describe.skipIf(!hasPg)('three nodes on one PostgreSQL behind a round-robin bala
     const perInterval = (6 * HEALTH_INTERVAL_MS) / (Date.now() - t0);
     console.log(`[cluster] health checks of one connector across 3 nodes: ${perInterval.toFixed(2)} per interval`);
     // The leader is the node whose health checks keep counting.
-    const counts = await Promise.all(nodes.map(healthChecksOn));
+    const checks = await Promise.all(nodes.map(healthChecksOn));
     let leader = -1;
     await waitFor('a health check on some node', async () => {
       const now = await Promise.all(nodes.map(healthChecksOn));
-      leader = now.findIndex((n, i) => n > counts[i]!);
+      leader = now.findIndex((n, i) => n > checks[i]!);
       return leader >= 0;
     });
     const legacySession = legacyTransport.sessionId;
     const survivors = nodes.filter((_, i) => i !== leader);
     const survivorChecks = await Promise.all(survivors.map(healthChecksOn));
+    // Kill the leader while it surely holds a 2026 client's call: every caller's call parked at the upstream,
+    // one of the sessionless ones on the leader (released and parked again until the rotation puts one there).
+    upstream.hold = true;
+    await waitFor('a 2026 call parked on the leader', () => {
+      if (upstream.parked() < callers.length) return false;
+      if (balancer.inFlight(leader).sessionless > 0) return true;
+      upstream.release();
+      return false;
+    });
+    const before = balancer.counts();
     const killedAt = Date.now();
     await nodes[leader]!.kill();
     nodes.splice(leader, 1);
+    upstream.hold = false;
+    upstream.release();
     // Health checks move to a surviving node (watched from the kill on).
     const resumed = waitFor('health checks on a surviving node', async () => {
       const now = await Promise.all(survivors.map(healthChecksOn));
@@ -291,10 +322,19 @@ describe.skipIf(!hasPg)('three nodes on one PostgreSQL behind a round-robin bala
     // Every client keeps calling successfully after the kill.
     await moreCalls(20);
     const lost = failures().filter((f) => f.at >= killedAt);
-    console.log(`[cluster] after SIGKILL of node-${leader}: ${lost.length} failed calls`, lost);
-    // At most the calls in flight on the dead node fail (one per client), each with an error, never a hang.
+    const counts = balancer.counts();
+    const replayed = counts.replayed - before.replayed;
+    console.log(
+      `[cluster] after SIGKILL of node-${leader}: ${lost.length} failed calls, ${replayed} sessionless requests ` +
+        `re-sent by the balancer, ${upstream.repeated().length} item calls that reached the upstream twice`,
+      lost,
+    );
+    // 2026 clients lose nothing: the call cut on the dead node was re-sent to another node.
+    expect(replayed).toBeGreaterThanOrEqual(1);
+    expect(failures('modern').filter((f) => f.at >= killedAt)).toEqual([]);
+    // 2025 clients: at most their calls in flight on the dead node fail, each with an error, never a hang.
     expect(lost.filter((f) => f.error.startsWith('HANG'))).toEqual([]);
-    expect(lost.length).toBeLessThanOrEqual(callers.length);
+    expect(lost.length).toBeLessThanOrEqual(callers.filter((c) => c.name.startsWith('legacy')).length);
     expect(legacyTransport.sessionId).toBe(legacySession);
     console.log(`[cluster] health checks resumed on a survivor ${await resumed} ms after the kill`);
   }, 120_000);

@@ -10,18 +10,34 @@ interface Backend {
   requests: number;
   /** Open GET streams (the 2025 standalone SSE streams) per session id. */
   streams: Map<string, number>;
+  /** Requests sent to it and not yet answered, by kind (with or without an `Mcp-Session-Id`). */
+  inFlight: { session: number; sessionless: number };
+}
+
+/** What the balancer did with requests whose backend failed. */
+export interface BalancerCounts {
+  /** Sessionless requests re-sent to another backend after theirs closed without answering. */
+  replayed: number;
+  /** Requests whose backend failed after they were sent, passed to the client as a dropped connection. */
+  dropped: number;
 }
 
 /**
  * A small round-robin HTTP load balancer for tests, without session affinity: every request goes to the next
  * backend in rotation. Like a real balancer with health checks it takes a backend out of rotation when a connect
  * fails (and then tries the next one: nothing was sent yet) or when its `/health/ready` probe fails, and puts it
- * back when the probe passes again. A request whose backend dies after it was sent is not retried: the client
- * sees the connection drop, never a hang.
+ * back when the probe passes again.
+ *
+ * A request whose backend closes the connection after it was sent and before the first byte of an answer:
+ * - without an `Mcp-Session-Id` (a self-contained 2026-07-28 request any node can serve) it is sent again to the
+ *   next backend, as HAProxy's `retry-on empty-response` with `option redispatch` does (docs/deployment.md);
+ * - with one (a 2025 session's request) it is not: the client sees the connection drop, never a hang.
+ * Once a byte of the answer reached the client nothing is re-sent, whatever the request.
  */
 export class RoundRobinBalancer {
   readonly #backends: Backend[];
   #next = 0;
+  readonly #counts: BalancerCounts = { replayed: 0, dropped: 0 };
   #server?: Server;
   #probe?: NodeJS.Timeout;
   url = '';
@@ -33,6 +49,7 @@ export class RoundRobinBalancer {
       down: false,
       requests: 0,
       streams: new Map(),
+      inFlight: { session: 0, sessionless: 0 },
     }));
   }
 
@@ -51,6 +68,15 @@ export class RoundRobinBalancer {
   /** Which backends hold an open GET stream of this session. */
   streamHolders(sessionId: string): number[] {
     return this.#backends.flatMap((b, i) => ((b.streams.get(sessionId) ?? 0) > 0 ? [i] : []));
+  }
+
+  /** Requests of each kind a backend has not answered yet. */
+  inFlight(index: number): { session: number; sessionless: number } {
+    return { ...this.#backends[index]!.inFlight };
+  }
+
+  counts(): BalancerCounts {
+    return { ...this.#counts };
   }
 
   isDown(index: number): boolean {
@@ -90,6 +116,7 @@ export class RoundRobinBalancer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    const kind = req.headers['mcp-session-id'] === undefined ? 'sessionless' : 'session';
     const tried = new Set<Backend>();
     const attempt = (): void => {
       const backend = this.#pick(tried);
@@ -99,6 +126,13 @@ export class RoundRobinBalancer {
       }
       tried.add(backend);
       backend.requests++;
+      backend.inFlight[kind]++;
+      let answered = false;
+      let settled = false;
+      const settle = (): void => {
+        if (!settled) backend.inFlight[kind]--;
+        settled = true;
+      };
       const upstream = request(
         {
           host: backend.url.hostname,
@@ -109,6 +143,7 @@ export class RoundRobinBalancer {
           agent: backend.agent,
         },
         (upRes) => {
+          answered = true;
           const sessionId = req.method === 'GET' ? req.headers['mcp-session-id'] : undefined;
           if (typeof sessionId === 'string' && upRes.statusCode === 200) {
             backend.streams.set(sessionId, (backend.streams.get(sessionId) ?? 0) + 1);
@@ -121,23 +156,40 @@ export class RoundRobinBalancer {
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
           res.flushHeaders();
           upRes.pipe(res);
+          upRes.once('end', settle);
           // The backend died mid-response: drop the client's connection too, so it errors instead of waiting.
-          upRes.once('aborted', () => res.destroy());
-          upRes.once('error', () => res.destroy());
+          const drop = (): void => {
+            settle();
+            this.#counts.dropped++;
+            res.destroy();
+          };
+          upRes.once('aborted', drop);
+          upRes.once('error', drop);
         },
       );
       let connected = false;
+      upstream.once('close', settle);
       upstream.once('socket', (socket) => {
         if (!socket.connecting) connected = true;
         else socket.once('connect', () => (connected = true));
       });
       upstream.once('error', (err: NodeJS.ErrnoException) => {
+        settle();
         if (!connected && err.code === 'ECONNREFUSED') {
           // Nothing reached the backend: take it out of rotation and try the next one.
           backend.down = true;
           attempt();
           return;
         }
+        if (!answered && kind === 'sessionless' && !res.destroyed) {
+          // Sent, but the backend closed without a byte of an answer: another node can serve a self-contained
+          // request, so send it there (the dead one leaves the rotation until its probe passes).
+          backend.down = true;
+          this.#counts.replayed++;
+          attempt();
+          return;
+        }
+        this.#counts.dropped++;
         res.destroy();
       });
       res.once('close', () => {
