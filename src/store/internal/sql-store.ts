@@ -2,7 +2,6 @@ import { createError } from '../../core/index.js';
 import type { SecretBox } from '../secret-box.js';
 import type {
   ApiKeyRecord,
-  ChangeNotice,
   ConnectorRecord,
   ProjectRecord,
   ScriptRecord,
@@ -187,9 +186,14 @@ export class SqlStore implements Store {
   }
 
   deleteProject(tenantId: string, id: string): Promise<boolean> {
+    return this.#deleteOfTenant('deleteProject', 'projects', tenantId, id);
+  }
+
+  /** Deletes the row `id` of a tenant from `table`; true when there was one. */
+  #deleteOfTenant(operation: string, table: 'projects' | 'scripts', tenantId: string, id: string): Promise<boolean> {
     return this.#op(
-      'deleteProject',
-      async () => (await this.#db.run('DELETE FROM projects WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
+      operation,
+      async () => (await this.#db.run(`DELETE FROM ${table} WHERE tenant_id = ? AND id = ?`, [tenantId, id])) > 0,
     );
   }
 
@@ -289,10 +293,7 @@ export class SqlStore implements Store {
   }
 
   deleteScript(tenantId: string, id: string): Promise<boolean> {
-    return this.#op(
-      'deleteScript',
-      async () => (await this.#db.run('DELETE FROM scripts WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
-    );
+    return this.#deleteOfTenant('deleteScript', 'scripts', tenantId, id);
   }
 
   // Webhooks: see webhook-queries.ts.
@@ -326,23 +327,9 @@ export class SqlStore implements Store {
 
   // Cluster coordination is the driver's.
 
-  onChange(listener: (notice: ChangeNotice) => void): () => void {
-    return this.#db.onChange(listener);
-  }
-
-  listening(): Promise<void> {
-    return this.#db.listening();
-  }
-
-  onResync(listener: () => void): () => void {
-    return this.#db.onResync(listener);
-  }
-
-  notify(notice: ChangeNotice): Promise<void> {
-    return this.#op('notify', () => this.#db.notify(notice));
-  }
-
-  withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean> {
-    return this.#db.withLeaderLock(name, fn);
-  }
+  readonly onChange: Store['onChange'] = (listener) => this.#db.onChange(listener);
+  readonly listening: Store['listening'] = () => this.#db.listening();
+  readonly onResync: Store['onResync'] = (listener) => this.#db.onResync(listener);
+  readonly notify: Store['notify'] = (notice) => this.#op('notify', () => this.#db.notify(notice));
+  readonly withLeaderLock: Store['withLeaderLock'] = (name, fn) => this.#db.withLeaderLock(name, fn);
 }
