@@ -10,9 +10,9 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
+  benchArgs,
   DIST,
   ECHO,
   fmt,
@@ -28,19 +28,16 @@ import {
 } from './lib.mjs';
 
 const PG_URL = process.env.TOOLPORT_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const { values: opts } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '12' },
-    nodes: { type: 'string', default: '1,3' },
-    // `balancer` (default), `node0` (load straight at the first node, the others idle) or `node1` (a session opened
-    // on node 0 loaded at node 1): separates the balancer and the sharing of the machine from the cluster's cost.
-    target: { type: 'string', default: 'balancer' },
-    json: { type: 'boolean', default: false },
-  },
+const opts = benchArgs({
+  duration: 10,
+  connections: 12,
+  nodes: '1,3',
+  // `balancer` (default), `node0` (load straight at the first node, the others idle) or `node1` (a session opened
+  // on node 0 loaded at node 1): separates the balancer and the sharing of the machine from the cluster's cost.
+  target: 'balancer',
+  json: false,
 });
-const duration = Number(opts.duration);
-const connections = Number(opts.connections);
+const { duration, connections } = opts;
 const CALL = toolsCallBody('echo', { text: 'hello' });
 const TOKEN = 'bench-admin-token';
 
