@@ -5,23 +5,30 @@
 //        (TOOLPORT_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, names the server; a fresh
 //        database is created per run and dropped after)
 import { connect, createServer } from 'node:net';
-import { parseArgs } from 'node:util';
 import { startCluster } from './cluster-lib.mjs';
-import { ECHO, fmt, freePort, loadTest, machineFacts, openSession, rpc, table, toolsCallBody } from './lib.mjs';
+import {
+  benchArgs,
+  ECHO,
+  fmt,
+  freePort,
+  loadTest,
+  machineFacts,
+  openSession,
+  rpc,
+  table,
+  toolsCallBody,
+} from './lib.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '12' },
-    nodes: { type: 'string', default: '1,3' },
-    // `balancer` (default), `node0` (load straight at the first node, the others idle) or `node1` (a session opened
-    // on node 0 loaded at node 1): separates the balancer and the sharing of the machine from the cluster's cost.
-    target: { type: 'string', default: 'balancer' },
-    json: { type: 'boolean', default: false },
-  },
+const opts = benchArgs({
+  duration: 10,
+  connections: 12,
+  nodes: '1,3',
+  // `balancer` (default), `node0` (load straight at the first node, the others idle) or `node1` (a session opened
+  // on node 0 loaded at node 1): separates the balancer and the sharing of the machine from the cluster's cost.
+  target: 'balancer',
+  json: false,
 });
-const duration = Number(opts.duration);
-const connections = Number(opts.connections);
+const { duration, connections } = opts;
 const CALL = toolsCallBody('echo', { text: 'hello' });
 const ECHO_MANIFEST = { name: 'echo', version: '1.0.0', kind: 'mcp', mcp: { command: process.execPath, args: [ECHO] } };
 

@@ -10,20 +10,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startCluster } from './cluster-lib.mjs';
-import { ROOT, freePort, machineFacts, table, waitForHttp } from './lib.mjs';
+import { ROOT, benchArgs, freePort, machineFacts, table, waitForHttp } from './lib.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    balancers: { type: 'string', default: 'haproxy,nginx' },
-    runs: { type: 'string', default: '3' },
-    delay: { type: 'string', default: '25' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const delayMs = Number(opts.delay);
+const opts = benchArgs({ balancers: 'haproxy,nginx', runs: 3, delay: 25, json: false });
+const delayMs = opts.delay;
 const DOC = readFileSync(join(ROOT, 'docs', 'deployment.md'), 'utf8');
 
 /** The fenced block of `lang` in docs/deployment.md. */
@@ -180,7 +172,7 @@ async function run(kind) {
 const machine = await machineFacts();
 const results = [];
 for (const kind of opts.balancers.split(','))
-  for (let i = 0; i < Number(opts.runs); i++) {
+  for (let i = 0; i < opts.runs; i++) {
     const result = await run(kind);
     console.error(`${kind} run ${i + 1}: ${JSON.stringify(result)}`);
     results.push(result);

@@ -17,7 +17,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   bestOf,
   closedLoop,
@@ -27,6 +26,7 @@ import {
   fmt,
   freePort,
   LOAD_OPTIONS,
+  benchArgs,
   machineFacts,
   openSession,
   processTree,
@@ -47,19 +47,8 @@ import {
  */
 const label = (dir, workers) => `${dir.split('/').filter(Boolean).at(-1)}${workers > 1 ? ` ×${workers} workers` : ''}`;
 const ALL = 'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,toolport-python,supergateway,mcp-proxy';
-const { values: opts } = parseArgs({
-  options: {
-    ...LOAD_OPTIONS,
-    workers: { type: 'string', default: '1' },
-    only: { type: 'string', default: ALL },
-    compare: { type: 'string', default: '' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const duration = Number(opts.duration);
-const connections = Number(opts.connections);
-const rounds = Number(opts.rounds);
-const calls = Number(opts.calls);
+const opts = benchArgs({ ...LOAD_OPTIONS, workers: 1, only: ALL, compare: '', json: false });
+const { duration, connections, rounds, calls } = opts;
 const only = new Set(
   opts.only
     .split(',')
@@ -179,26 +168,35 @@ function modernSession(url, headers, tool) {
 async function startColumns(stoppers) {
   const columns = [];
   const wants = (...names) => names.some((n) => only.has(n));
-  if (wants('sdk-ceiling')) {
-    const port = await freePort();
-    const proc = startProcess('sdk-ceiling', process.execPath, [join(ROOT, 'bench', 'sdk-server.mjs'), String(port)]);
+  /** A column served by another program at /mcp on `port`: `args` start it, `command` shows how (for the table). */
+  const external = async (name, port, args, command) => {
+    const proc = startProcess(name, process.execPath, args);
     stoppers.push(() => proc.stop());
     await waitForHttp(`http://127.0.0.1:${port}/mcp`, proc);
     columns.push({
-      name: 'sdk-ceiling',
+      name,
       session: await openSession(`http://127.0.0.1:${port}/mcp`),
       body: sessionCall('echo'),
       check: exactEcho,
       pid: proc.child.pid,
-      command: `node bench/sdk-server.mjs ${port}`,
+      command,
     });
+  };
+  if (wants('sdk-ceiling')) {
+    const port = await freePort();
+    await external(
+      'sdk-ceiling',
+      port,
+      [join(ROOT, 'bench', 'sdk-server.mjs'), String(port)],
+      `node bench/sdk-server.mjs ${port}`,
+    );
   }
   const builds = opts.compare
     ? opts.compare.split(',').map((entry) => {
         const [dir, n] = entry.split('@');
         return { dist: resolve(ROOT, dir), workers: Number(n ?? opts.workers) };
       })
-    : [{ dist: DIST, workers: Number(opts.workers) }];
+    : [{ dist: DIST, workers: opts.workers }];
   const toolportColumns = ['toolport', 'toolport-project', 'toolport-2026', 'toolport-http', 'toolport-python'];
   for (const { dist, workers } of wants(...toolportColumns) ? builds : []) {
     const tp = await startToolport(dist, workers);
@@ -227,17 +225,12 @@ async function startColumns(stoppers) {
     const port = await freePort();
     const stdio = `"${process.execPath}" "${ECHO}"`;
     const args = ['--stdio', stdio, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port)];
-    const proc = startProcess('supergateway', process.execPath, [bin, ...args, '--logLevel', 'none']);
-    stoppers.push(() => proc.stop());
-    await waitForHttp(`http://127.0.0.1:${port}/mcp`, proc);
-    columns.push({
-      name: 'supergateway',
-      session: await openSession(`http://127.0.0.1:${port}/mcp`),
-      body: sessionCall('echo'),
-      check: exactEcho,
-      pid: proc.child.pid,
-      command: `supergateway --stdio "node bench/echo-server.mjs" --outputTransport streamableHttp --stateful --port ${port} --logLevel none`,
-    });
+    await external(
+      'supergateway',
+      port,
+      [bin, ...args, '--logLevel', 'none'],
+      `supergateway --stdio "node bench/echo-server.mjs" --outputTransport streamableHttp --stateful --port ${port} --logLevel none`,
+    );
   }
   if (wants('mcp-proxy')) {
     const bin = join(ROOT, 'node_modules', 'mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
@@ -254,17 +247,12 @@ async function startColumns(stoppers) {
       process.execPath,
       ECHO,
     ];
-    const proc = startProcess('mcp-proxy', process.execPath, args);
-    stoppers.push(() => proc.stop());
-    await waitForHttp(`http://127.0.0.1:${port}/mcp`, proc);
-    columns.push({
-      name: 'mcp-proxy',
-      session: await openSession(`http://127.0.0.1:${port}/mcp`),
-      body: sessionCall('echo'),
-      check: exactEcho,
-      pid: proc.child.pid,
-      command: `mcp-proxy --host 127.0.0.1 --port ${port} --server stream -- node bench/echo-server.mjs`,
-    });
+    await external(
+      'mcp-proxy',
+      port,
+      args,
+      `mcp-proxy --host 127.0.0.1 --port ${port} --server stream -- node bench/echo-server.mjs`,
+    );
   }
   return columns;
 }

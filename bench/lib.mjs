@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 /** The repository root, the built server (`TOOLPORT_DIST`, default dist/) and the stdio echo MCP server. */
@@ -13,13 +14,25 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = resolve(ROOT, process.env.TOOLPORT_DIST ?? 'dist');
 export const ECHO = join(ROOT, 'bench', 'echo-server.mjs');
 
-/** The load options `gateway.mjs` takes and `run.mjs` hands on to it (parseArgs definitions, with defaults). */
-export const LOAD_OPTIONS = {
-  duration: { type: 'string', default: '5' },
-  connections: { type: 'string', default: '16' },
-  rounds: { type: 'string', default: '2' },
-  calls: { type: 'string', default: '2000' },
-};
+/** The load options `gateway.mjs` takes and `run.mjs` hands on to it, with their defaults (see `benchArgs`). */
+export const LOAD_OPTIONS = { duration: 5, connections: 16, rounds: 2, calls: 2000 };
+
+/**
+ * A bench script's command line, from its options' defaults: a number is `--name N` (read back as a number), a
+ * string `--name text`, a boolean a flag.
+ */
+export function benchArgs(defaults) {
+  const options = Object.fromEntries(
+    Object.entries(defaults).map(([name, value]) => [
+      name,
+      typeof value === 'boolean' ? { type: 'boolean', default: value } : { type: 'string', default: String(value) },
+    ]),
+  );
+  const { values } = parseArgs({ options });
+  return Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, typeof defaults[name] === 'number' ? Number(value) : value]),
+  );
+}
 
 export const PROTOCOL_VERSION = '2025-11-25';
 /** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */

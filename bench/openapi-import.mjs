@@ -10,19 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { DIST, fmt, machineFacts, ROOT, table } from './lib.mjs';
+import { benchArgs, DIST, fmt, machineFacts, ROOT, table } from './lib.mjs';
 
 const load = (path) => import(pathToFileURL(join(DIST, path)).href);
-const { values: opts } = parseArgs({
-  options: {
-    spec: { type: 'string', default: join(ROOT, 'test/fixtures/openapi/autotask.oas30.json') },
-    rounds: { type: 'string', default: '3' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const rounds = Number(opts.rounds);
+const opts = benchArgs({ spec: join(ROOT, 'test/fixtures/openapi/autotask.oas30.json'), rounds: 3, json: false });
+const { rounds } = opts;
 const { buildManifest, loadOpenApiDocument, manifestToYaml, createOffThreadImporter } = await load('openapi/index.js');
 const specText = readFileSync(opts.spec, 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'toolport-openapi-bench-'));

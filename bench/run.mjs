@@ -5,22 +5,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { fmt, LOAD_OPTIONS, machineFacts, table } from './lib.mjs';
+import { benchArgs, fmt, LOAD_OPTIONS, machineFacts, table } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const { values: opts } = parseArgs({
-  options: {
-    ...LOAD_OPTIONS,
-    projects: { type: 'string', default: '500' },
-    tools: { type: 'string', default: '200' },
-    only: {
-      type: 'string',
-      default:
-        'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,toolport-python,supergateway,mcp-proxy',
-    },
-    skip: { type: 'string', default: '' },
-  },
+const opts = benchArgs({
+  ...LOAD_OPTIONS,
+  projects: 500,
+  tools: 200,
+  only: 'sdk-ceiling,toolport,toolport-project,toolport-2026,toolport-http,toolport-python,supergateway,mcp-proxy',
+  skip: '',
 });
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 
@@ -54,14 +47,7 @@ if (!skip.has('gateway')) {
     [],
     [
       join(HERE, 'gateway.mjs'),
-      '--duration',
-      opts.duration,
-      '--connections',
-      opts.connections,
-      '--rounds',
-      opts.rounds,
-      '--calls',
-      opts.calls,
+      ...Object.keys(LOAD_OPTIONS).flatMap((name) => [`--${name}`, String(opts[name])]),
       '--only',
       opts.only,
       '--json',
@@ -72,7 +58,11 @@ if (!skip.has('tools-list')) {
   summary.toolsList = await runBench(
     'tools-list',
     ['--expose-gc'],
-    [join(HERE, 'tools-list.mjs'), '--projects', opts.projects, '--tools', opts.tools, '--calls', opts.calls, '--json'],
+    [
+      join(HERE, 'tools-list.mjs'),
+      ...['projects', 'tools', 'calls'].flatMap((name) => [`--${name}`, String(opts[name])]),
+      '--json',
+    ],
   );
 }
 if (!skip.has('python')) summary.python = await runBench('python-worker', [], [join(HERE, 'python-worker.mjs')]);

@@ -11,24 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { DIST, fmt, machineFacts, openSession, ROOT, rpc, rpcBody } from './lib.mjs';
+import { benchArgs, DIST, fmt, machineFacts, openSession, ROOT, rpc, rpcBody } from './lib.mjs';
 
 const load = (path) => import(pathToFileURL(join(DIST, path)).href);
-const { values: opts } = parseArgs({
-  options: {
-    projects: { type: 'string', default: '500' },
-    tools: { type: 'string', default: '200' },
-    calls: { type: 'string', default: '2000' },
-    connections: { type: 'string', default: '4' },
-    duration: { type: 'string', default: '5' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const projects = Number(opts.projects);
-const toolsPerProject = Number(opts.tools);
-const calls = Number(opts.calls);
+const opts = benchArgs({ projects: 500, tools: 200, calls: 2000, connections: 4, duration: 5, json: false });
+const { projects, tools: toolsPerProject, calls } = opts;
 
 const { Registry } = await load('registry/index.js');
 const { openStore, createSecretBox } = await load('store/index.js');
@@ -177,8 +165,8 @@ try {
     const run = await clientProcess({
       url,
       calls,
-      duration: Number(opts.duration),
-      connections: Number(opts.connections),
+      duration: opts.duration,
+      connections: opts.connections,
       tools: toolsPerProject,
     });
     results[`${label} bytes`] = run.bytes;

@@ -77,13 +77,10 @@ def handle(message: dict):
 
 def main() -> None:
     for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
         try:
             message = json.loads(line)
         except ValueError:
-            continue
+            continue  # a blank line or not JSON
         if "id" not in message:
             continue  # a notification: nothing to answer
         reply = {"jsonrpc": "2.0", "id": message["id"]}

@@ -31,7 +31,7 @@ export {
   MAX_PATTERN_LENGTH,
 } from './linear-regexp.js';
 export type { LinearRegExp } from './linear-regexp.js';
-export { createLinearSchemaValidator } from './linear-schema-validator.js';
+export { createLinearAjv, createLinearSchemaValidator } from './linear-schema-validator.js';
 export type { LinearSchemaValidator } from './linear-schema-validator.js';
 export type {
   JsonSchema,

@@ -1,4 +1,4 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type Options } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { linearRegExpEngine, withoutUnsupportedPatterns } from './linear-regexp.js';
 import type { JsonSchema } from './tool-source.js';
@@ -13,19 +13,28 @@ export interface LinearSchemaValidator {
 }
 
 /**
+ * An Ajv (JSON Schema 2020-12, formats validated, all errors reported) whose patterns run on the linear-time engine;
+ * `options` add to or override these.
+ */
+export function createLinearAjv(options: Options = {}): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: false,
+    validateFormats: true,
+    code: { regExp: linearRegExpEngine },
+    ...options,
+  });
+  (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+  return ajv;
+}
+
+/**
  * A JSON Schema validator for the MCP SDK (`new Client(info, {jsonSchemaValidator})`) whose patterns run on
  * the linear-time engine: an upstream's `outputSchema` and `structuredContent` can never stall the event loop.
  * Patterns that engine cannot run are not enforced (see `withoutUnsupportedPatterns`).
  */
 export function createLinearSchemaValidator(): LinearSchemaValidator {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    strict: false,
-    validateFormats: true,
-    validateSchema: false,
-    code: { regExp: linearRegExpEngine },
-  });
-  (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+  const ajv = createLinearAjv({ validateSchema: false });
   return {
     getValidator<T>(schema: unknown) {
       const validate = ajv.compile(withoutUnsupportedPatterns(schema as JsonSchema).schema);

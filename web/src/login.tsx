@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, createApiClient, messageOf, must, type Session } from './api/client';
+import { TextField } from './components/common';
 import type { Capabilities } from './state';
 
 /** Asks the API what a token may do: list projects (any valid token), tenants (operator), keys (admin). */
@@ -63,15 +64,15 @@ export function Login({ onLogin }: { onLogin(session: Session, caps: Capabilitie
           Sign in with the admin token (printed when the server starts, kept in <code>data/admin-token</code>) or a
           tenant API key. It stays in this tab only.
         </p>
-        <label for="token">Admin token or API key</label>
-        <input
+        <TextField
           id="token"
+          label="Admin token or API key"
           name="token"
           type="password"
           autoComplete="off"
           required
           value={token}
-          onInput={(e) => setToken(e.currentTarget.value)}
+          onValue={setToken}
         />
         {error && (
           <p class="error" role="alert">

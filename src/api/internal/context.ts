@@ -7,7 +7,7 @@ import type { ConnectorVersionRecord, Store } from '../../store/store.js';
 import type { RouteScope } from './auth.js';
 import type { MetricsRegistry } from './metrics.js';
 import type { OpenApiCollector } from './openapi.js';
-import { pathParams } from './schemas.js';
+import { noContent, pathParams } from './schemas.js';
 
 /** What route modules need, handed over by createApi (no module-level state). */
 export interface ApiContext {
@@ -36,41 +36,76 @@ export interface ApiContext {
 }
 
 type Json = Record<string, unknown>;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** One route: its schemas (validated and published), the scope it needs, and its handler. */
-export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  url: string;
+/** What a route needs besides its answer: its schemas (validated and published) and the scope it needs. */
+interface RouteBase {
   /** `public` = no token needed. */
   scope: RouteScope | 'public';
   summary: string;
   description?: string;
   tags: string[];
-  params?: Json;
+  /** Schemas of path parameters that differ from the shared one of their name (see `pathParams`). */
+  paramSchemas?: Record<string, Json>;
   querystring?: Json;
   body?: Json;
-  response: Record<number, Json>;
-  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
+/** How a route answers: its handler with the responses it documents, or an action answered 204 with no body. */
+type RouteAnswer =
+  | { response: Record<number, Json>; handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> }
+  | { act: (request: FastifyRequest) => Promise<void> };
+
+/** One route. */
+export type RouteSpec = RouteBase & RouteAnswer;
+
+/** What the routes of a group share. Without a `scope`, a GET needs `read` and any other method `admin`. */
+export type RouteDefaults = Partial<Pick<RouteBase, 'scope' | 'tags' | 'paramSchemas' | 'querystring'>>;
+
+/** A route as a group takes it: what its defaults give may be left out (or given, to differ). */
+export type GroupRoute<D extends RouteDefaults> = Omit<RouteBase, keyof D | 'scope'> &
+  Partial<Pick<RouteBase, (keyof D & keyof RouteBase) | 'scope'>> &
+  RouteAnswer;
+
+/** Adds a group's routes, one method a function: `routes.get(url, route)`. */
+export type RouteGroup<D extends RouteDefaults> = Record<
+  Lowercase<Method>,
+  (url: string, route: GroupRoute<D>) => void
+>;
+
 /**
- * Adds a route; the schema carries the OpenAPI fields the collector reads. Path parameters are validated by the
- * shared schema of their name (see `params`) unless the route gives its own.
+ * Routes that share defaults, so each states only what differs. The schema carries the OpenAPI fields the collector
+ * reads; path parameters are validated by the shared schema of their name (see `pathParams`).
  */
-export function addRoute(app: FastifyInstance, spec: RouteSpec): void {
-  const schema: Json = { summary: spec.summary, tags: spec.tags, response: spec.response };
-  if (spec.description) schema.description = spec.description;
-  const params = spec.params ?? pathParams(spec.url);
-  if (params) schema.params = params;
-  if (spec.querystring) schema.querystring = spec.querystring;
-  if (spec.body) schema.body = spec.body;
-  app.route({
-    method: spec.method,
-    url: spec.url,
-    schema,
-    config: spec.scope === 'public' ? { public: true } : { scope: spec.scope },
-    handler: spec.handler,
-  });
+export function routeGroup<D extends RouteDefaults>(app: FastifyInstance, defaults: D): RouteGroup<D> {
+  const add = (method: Method, url: string, route: GroupRoute<D>): void => {
+    const spec = { ...defaults, ...route } as unknown as Omit<RouteBase, 'scope'> & Partial<RouteBase> & RouteAnswer;
+    const scope = spec.scope ?? (method === 'GET' ? 'read' : 'admin');
+    const { act } = spec as { act?: (request: FastifyRequest) => Promise<void> };
+    const { response, handler } = act
+      ? {
+          response: { 204: noContent },
+          handler: async (request: FastifyRequest, reply: FastifyReply) => {
+            await act(request);
+            return reply.status(204).send();
+          },
+        }
+      : (spec as Extract<RouteAnswer, { handler: unknown }>);
+    const schema: Json = { summary: spec.summary, tags: spec.tags, response };
+    if (spec.description) schema.description = spec.description;
+    const params = pathParams(url, spec.paramSchemas);
+    if (params) schema.params = params;
+    if (spec.querystring) schema.querystring = spec.querystring;
+    if (spec.body) schema.body = spec.body;
+    app.route({ method, url, schema, config: scope === 'public' ? { public: true } : { scope }, handler });
+  };
+  return {
+    get: (url, route) => add('GET', url, route),
+    post: (url, route) => add('POST', url, route),
+    put: (url, route) => add('PUT', url, route),
+    patch: (url, route) => add('PATCH', url, route),
+    delete: (url, route) => add('DELETE', url, route),
+  };
 }
 
 /** A connector without its config values, whatever the registry handed back. */

@@ -31,23 +31,22 @@ const PARAMS: Record<string, Json> = {
   name: slug('Connector name'),
   tool_name: toolName,
   key_id: { type: 'string', minLength: 1, maxLength: 100, description: 'API key id' },
+  webhook_id: { type: 'string', minLength: 1, maxLength: 100, description: 'Webhook id' },
 };
 
-/** A params schema for the named path parameters. */
-export function params(...names: (keyof typeof PARAMS)[]): Json {
-  const properties: Json = {};
-  for (const n of names) properties[n] = PARAMS[n];
-  return { type: 'object', properties, required: names, additionalProperties: false };
-}
-
-/** The params schema of a route path's `:name` segments; undefined when it has none. */
-export function pathParams(url: string): Json | undefined {
+/**
+ * The params schema of a route path's `:name` segments, each by the shared schema of its name unless `own` gives
+ * one (a route family whose `:id` is not a tenant id); undefined when the path has none.
+ */
+export function pathParams(url: string, own: Record<string, Json> = {}): Json | undefined {
   const names = [...url.matchAll(/:([a-z_]+)/g)].map((m) => m[1] as string);
   if (names.length === 0) return undefined;
-  const unknown = names.filter((n) => !(n in PARAMS));
+  const properties: Json = {};
+  for (const n of names) properties[n] = own[n] ?? PARAMS[n];
+  const unknown = names.filter((n) => properties[n] === undefined);
   // A programming error, caught when the routes are registered at start.
   if (unknown.length) throw new Error(`route ${url}: no shared schema for path parameter(s) ${unknown.join(', ')}`);
-  return params(...(names as (keyof typeof PARAMS)[]));
+  return { type: 'object', properties, required: names, additionalProperties: false };
 }
 
 /** An object schema that rejects unknown fields. */
@@ -60,9 +59,10 @@ export function doc(properties: Json, description?: string): Json {
   return { type: 'object', properties, additionalProperties: true, ...(description ? { description } : {}) };
 }
 
-const str: Json = { type: 'string' };
+/** Plain field types of documentation schemas. */
+export const str: Json = { type: 'string' };
 const strOrNull: Json = { type: ['string', 'null'] };
-const int: Json = { type: 'integer' };
+export const int: Json = { type: 'integer' };
 const bool: Json = { type: 'boolean' };
 const anyObject: Json = { type: 'object', additionalProperties: true };
 const strings: Json = { type: 'array', items: str };

@@ -64,24 +64,17 @@ export function installConnectorHandlers(server: Server, plan: FederationPlan, f
     }
     if ((caps.resources as { subscribe?: boolean }).subscribe) {
       const scope = { ...fx.endpoint, connector };
-      handle(server, 'resources/subscribe', async (request, ctx) => {
-        const uri = requireUri(request.params);
-        try {
-          await fx.subscriptions.subscribe(server, scope, peerOf(fx, connector), uri, ctx.mcpReq.signal);
-        } catch (err) {
-          throw toProtocolError(err);
-        }
-        return {};
-      });
-      handle(server, 'resources/unsubscribe', async (request, ctx) => {
-        const uri = requireUri(request.params);
-        try {
-          await fx.subscriptions.unsubscribe(server, scope, peerOf(fx, connector), uri, ctx.mcpReq.signal);
-        } catch (err) {
-          throw toProtocolError(err);
-        }
-        return {};
-      });
+      for (const action of ['subscribe', 'unsubscribe'] as const) {
+        handle(server, `resources/${action}`, async (request, ctx) => {
+          const uri = requireUri(request.params);
+          try {
+            await fx.subscriptions[action](server, scope, peerOf(fx, connector), uri, ctx.mcpReq.signal);
+          } catch (err) {
+            throw toProtocolError(err);
+          }
+          return {};
+        });
+      }
     }
   }
   if (caps.prompts) {

@@ -8,77 +8,62 @@ import { splitPointer, joinPointer } from './pointer.js';
  * the author's own lines.
  */
 
+/** An object with the listed properties only. */
+const closed = (required: string[], properties: Record<string, unknown>): Record<string, unknown> => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+
 const legacyAuth = {
   type: 'object',
   required: ['type'],
   discriminator: { propertyName: 'type' },
   oneOf: [
-    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'none' } } },
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['type', 'key_name'],
-      properties: {
-        type: { const: 'api_key' },
-        key_name: { type: 'string', minLength: 1 },
-        location: { enum: ['header', 'query', 'cookie'] },
-        scheme: { type: ['string', 'null'] },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['type', 'token_url'],
-      properties: {
-        type: { const: 'oauth2_client_credentials' },
-        token_url: { type: 'string', minLength: 1 },
-        scopes: { type: ['array', 'null'], items: { type: 'string' } },
-      },
-    },
+    closed(['type'], { type: { const: 'none' } }),
+    closed(['type', 'key_name'], {
+      type: { const: 'api_key' },
+      key_name: { type: 'string', minLength: 1 },
+      location: { enum: ['header', 'query', 'cookie'] },
+      scheme: { type: ['string', 'null'] },
+    }),
+    closed(['type', 'token_url'], {
+      type: { const: 'oauth2_client_credentials' },
+      token_url: { type: 'string', minLength: 1 },
+      scopes: { type: ['array', 'null'], items: { type: 'string' } },
+    }),
   ],
 };
 
 /** The legacy format's schema (internal: only the current format is published). */
 export const legacyJsonSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  type: 'object',
-  additionalProperties: false,
-  required: ['connector'],
-  properties: {
-    connector: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name', 'version', 'tools'],
-      properties: {
-        name: connectorNameSchema,
-        version: versionSchema,
-        description: { type: 'string' },
-        base_url: { type: 'string', minLength: 1 },
-        auth: legacyAuth,
-        tools: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['name', 'endpoint'],
-            properties: {
-              name: { type: 'string', pattern: TOOL_NAME_PATTERN, errorMessage: 'must match ^[a-zA-Z0-9_-]{1,64}$' },
-              description: { type: 'string' },
-              input_schema: { type: 'object' },
-              output_schema: { type: 'object' },
-              endpoint: {
-                type: 'string',
-                pattern: ENDPOINT_PATTERN,
-                errorMessage: 'must be "METHOD /path", e.g. "GET /items/{id}"',
-              },
-              auth: legacyAuth,
-            },
+  ...closed(['connector'], {
+    connector: closed(['name', 'version', 'tools'], {
+      name: connectorNameSchema,
+      version: versionSchema,
+      description: { type: 'string' },
+      base_url: { type: 'string', minLength: 1 },
+      auth: legacyAuth,
+      tools: {
+        type: 'array',
+        minItems: 1,
+        items: closed(['name', 'endpoint'], {
+          name: { type: 'string', pattern: TOOL_NAME_PATTERN, errorMessage: 'must match ^[a-zA-Z0-9_-]{1,64}$' },
+          description: { type: 'string' },
+          input_schema: { type: 'object' },
+          output_schema: { type: 'object' },
+          endpoint: {
+            type: 'string',
+            pattern: ENDPOINT_PATTERN,
+            errorMessage: 'must be "METHOD /path", e.g. "GET /items/{id}"',
           },
-        },
+          auth: legacyAuth,
+        }),
       },
-    },
-  },
+    }),
+  }),
 };
 
 /** True when the data looks like the legacy format (a top-level `connector:` key). */

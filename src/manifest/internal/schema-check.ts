@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { isRecord, linearRegExpEngine, linearRegExpProblem, type JsonSchema } from '../../core/index.js';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { createLinearAjv, isRecord, linearRegExpProblem, type JsonSchema } from '../../core/index.js';
 import { child, getAt } from './pointer.js';
 
 /** A problem inside an embedded JSON Schema; `pointer` is relative to the schema root. */
@@ -30,14 +29,7 @@ const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example'
 
 /** Creates a checker: meta-schema validation (2020-12, draft-07 by `$schema`), local `$ref` resolution, then compile. */
 export function createSchemaChecker(): SchemaChecker {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    strict: false,
-    validateFormats: true,
-    logger: false,
-    code: { regExp: linearRegExpEngine },
-  });
-  (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+  const ajv = createLinearAjv({ logger: false });
   const require = createRequire(import.meta.url);
   ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-07.json') as JsonSchema);
   const cache = new Map<string, SchemaVerdict>();

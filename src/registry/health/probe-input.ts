@@ -34,44 +34,49 @@ export function parseProbeInput(input: unknown, tools: readonly string[]): Healt
         issues.push({ pointer: '/probe/expect/within_ms', message: 'must be a positive integer' });
       else expect.within_ms = ms;
     }
-    if (rawExpect.equals !== undefined) {
-      if (!Array.isArray(rawExpect.equals))
-        issues.push({ pointer: '/probe/expect/equals', message: 'must be an array' });
-      else {
-        expect.equals = [];
-        rawExpect.equals.forEach((entry: unknown, i) => {
-          if (!isRecord(entry) || !isPointer(entry.pointer) || !('value' in entry)) {
-            issues.push({ pointer: `/probe/expect/equals/${i}`, message: 'must be {pointer: "/json/pointer", value}' });
-          } else expect.equals!.push({ pointer: entry.pointer, value: entry.value });
-        });
+    /** The entries of the array `expect[key]`, each kept when `parse` accepts it (it reports what it does not). */
+    const list = <T>(
+      key: 'equals' | 'matches',
+      parse: (entry: unknown, pointer: string) => T | undefined,
+    ): T[] | undefined => {
+      const raw = rawExpect[key];
+      if (raw === undefined) return undefined;
+      if (!Array.isArray(raw)) {
+        issues.push({ pointer: `/probe/expect/${key}`, message: 'must be an array' });
+        return undefined;
       }
-    }
-    if (rawExpect.matches !== undefined) {
-      if (!Array.isArray(rawExpect.matches))
-        issues.push({ pointer: '/probe/expect/matches', message: 'must be an array' });
-      else {
-        expect.matches = [];
-        rawExpect.matches.forEach((entry: unknown, i) => {
-          if (!isRecord(entry) || !isPointer(entry.pointer) || typeof entry.pattern !== 'string') {
-            issues.push({
-              pointer: `/probe/expect/matches/${i}`,
-              message: 'must be {pointer: "/json/pointer", pattern: "regex"}',
-            });
-            return;
-          }
-          let problem: string | undefined;
-          try {
-            // Compiled only (a syntax check); matching runs on the linear-time engine.
-            new RegExp(entry.pattern);
-            problem = linearRegExpProblem(entry.pattern);
-          } catch {
-            problem = 'not a valid regular expression';
-          }
-          if (problem) issues.push({ pointer: `/probe/expect/matches/${i}/pattern`, message: problem });
-          else expect.matches!.push({ pointer: entry.pointer, pattern: entry.pattern });
-        });
+      const kept: T[] = [];
+      raw.forEach((entry: unknown, i) => {
+        const parsed = parse(entry, `/probe/expect/${key}/${i}`);
+        if (parsed) kept.push(parsed);
+      });
+      return kept;
+    };
+    const equals = list('equals', (entry, pointer) => {
+      if (isRecord(entry) && isPointer(entry.pointer) && 'value' in entry)
+        return { pointer: entry.pointer, value: entry.value };
+      issues.push({ pointer, message: 'must be {pointer: "/json/pointer", value}' });
+      return undefined;
+    });
+    if (equals) expect.equals = equals;
+    const matches = list('matches', (entry, pointer) => {
+      if (!isRecord(entry) || !isPointer(entry.pointer) || typeof entry.pattern !== 'string') {
+        issues.push({ pointer, message: 'must be {pointer: "/json/pointer", pattern: "regex"}' });
+        return undefined;
       }
-    }
+      let problem: string | undefined;
+      try {
+        // Compiled only (a syntax check); matching runs on the linear-time engine.
+        new RegExp(entry.pattern);
+        problem = linearRegExpProblem(entry.pattern);
+      } catch {
+        problem = 'not a valid regular expression';
+      }
+      if (!problem) return { pointer: entry.pointer, pattern: entry.pattern };
+      issues.push({ pointer: `${pointer}/pattern`, message: problem });
+      return undefined;
+    });
+    if (matches) expect.matches = matches;
   }
   if (issues.length) throw validationError('probe is invalid', issues);
   return { tool: tool as string, arguments: isRecord(input.arguments) ? input.arguments : {}, expect };

@@ -1,7 +1,6 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import {
-  linearRegExpEngine,
+  createLinearAjv,
   withoutUnsupportedPatterns,
   type JsonSchema,
   type ValidationIssue,
@@ -18,13 +17,7 @@ export class ValidatorCache {
   #cache = new Map<string, (args: unknown) => ValidationIssue[] | null>();
 
   constructor() {
-    this.#ajv = new Ajv2020({
-      allErrors: true,
-      strict: false,
-      validateFormats: true,
-      code: { regExp: linearRegExpEngine },
-    });
-    (addFormats as unknown as (ajv: Ajv2020) => void)(this.#ajv);
+    this.#ajv = createLinearAjv();
   }
 
   /** A validator for `schema`, compiled on its first call (a tool never called costs no compile). */

@@ -2,7 +2,6 @@ import { createError } from '../../core/index.js';
 import type { SecretBox } from '../secret-box.js';
 import type {
   ApiKeyRecord,
-  ChangeNotice,
   ConnectorRecord,
   ProjectRecord,
   ScriptRecord,
@@ -11,7 +10,7 @@ import type {
   ToolUsageRecord,
 } from '../store.js';
 import { ConnectorQueries } from './connector-queries.js';
-import type { SqlDriver } from './driver.js';
+import type { SqlDriver, SqlParam } from './driver.js';
 import { translateError, type Op, type ViolationText } from './errors.js';
 import { selectAll } from './query-group.js';
 import { toApiKey, toJson, toProject, toScript, toTenant, type Row } from './rows.js';
@@ -45,6 +44,16 @@ export class SqlStore implements Store {
     this.#webhooks = new WebhookQueries(db, box, this.#op);
   }
 
+  /** Runs one write as the named operation, for its effect; `text` words the constraint violations it may hit. */
+  #execute(operation: string, sql: string, params: SqlParam[], text?: ViolationText): Promise<void> {
+    return this.#op(operation, async () => void (await this.#db.run(sql, params)), text);
+  }
+
+  /** Runs one UPDATE or DELETE as the named operation; true when it changed a row. */
+  #changesAny(operation: string, sql: string, params: SqlParam[]): Promise<boolean> {
+    return this.#op(operation, async () => (await this.#db.run(sql, params)) > 0);
+  }
+
   migrate(): Promise<void> {
     return this.#op('migrate', () => this.#db.migrate());
   }
@@ -60,14 +69,10 @@ export class SqlStore implements Store {
   // Tenants
 
   createTenant(t: TenantRecord): Promise<void> {
-    return this.#op(
+    return this.#execute(
       'createTenant',
-      async () =>
-        void (await this.#db.run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)', [
-          t.id,
-          t.name,
-          t.created_at,
-        ])),
+      'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)',
+      [t.id, t.name, t.created_at],
       { unique: 'Tenant already exists', details: { tenant_id: t.id } },
     );
   }
@@ -85,20 +90,17 @@ export class SqlStore implements Store {
 
   deleteTenant(id: string): Promise<boolean> {
     // One statement; ON DELETE CASCADE removes everything below the tenant atomically.
-    return this.#op('deleteTenant', async () => (await this.#db.run('DELETE FROM tenants WHERE id = ?', [id])) > 0);
+    return this.#changesAny('deleteTenant', 'DELETE FROM tenants WHERE id = ?', [id]);
   }
 
   // API keys
 
   createApiKey(k: ApiKeyRecord): Promise<void> {
-    return this.#op(
+    return this.#execute(
       'createApiKey',
-      async () =>
-        void (await this.#db.run(
-          `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at)
+      `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [k.id, k.tenant_id, k.name, k.prefix, k.hash, toJson(k.scopes), k.created_at, k.last_used_at, k.revoked_at],
-        )),
+      [k.id, k.tenant_id, k.name, k.prefix, k.hash, toJson(k.scopes), k.created_at, k.last_used_at, k.revoked_at],
       { unique: 'API key already exists', ...TENANT_MISSING, details: { tenant_id: k.tenant_id, key_id: k.id } },
     );
   }
@@ -117,39 +119,29 @@ export class SqlStore implements Store {
 
   revokeApiKey(tenantId: string, keyId: string, at: string): Promise<boolean> {
     // COALESCE keeps the first revocation time when a key is revoked twice.
-    return this.#op(
+    return this.#changesAny(
       'revokeApiKey',
-      async () =>
-        (await this.#db.run('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?', [
-          at,
-          tenantId,
-          keyId,
-        ])) > 0,
+      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?',
+      [at, tenantId, keyId],
     );
   }
 
   touchApiKey(keyId: string, at: string): Promise<void> {
     // Only moves forward, so out-of-order touches from several nodes cannot rewind it.
-    return this.#op(
+    return this.#execute(
       'touchApiKey',
-      async () =>
-        void (await this.#db.run(
-          'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
-          [at, keyId, at],
-        )),
+      'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
+      [at, keyId, at],
     );
   }
 
   // Projects
 
   createProject(p: ProjectRecord): Promise<void> {
-    return this.#op(
+    return this.#execute(
       'createProject',
-      async () =>
-        void (await this.#db.run(
-          'INSERT INTO projects (tenant_id, id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [p.tenant_id, p.id, p.name, p.description, p.created_at, p.updated_at],
-        )),
+      'INSERT INTO projects (tenant_id, id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [p.tenant_id, p.id, p.name, p.description, p.created_at, p.updated_at],
       { unique: 'Project already exists', ...TENANT_MISSING, details: { tenant_id: p.tenant_id, project_id: p.id } },
     );
   }
@@ -187,10 +179,12 @@ export class SqlStore implements Store {
   }
 
   deleteProject(tenantId: string, id: string): Promise<boolean> {
-    return this.#op(
-      'deleteProject',
-      async () => (await this.#db.run('DELETE FROM projects WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
-    );
+    return this.#deleteOfTenant('deleteProject', 'projects', tenantId, id);
+  }
+
+  /** Deletes the row `id` of a tenant from `table`; true when there was one. */
+  #deleteOfTenant(operation: string, table: 'projects' | 'scripts', tenantId: string, id: string): Promise<boolean> {
+    return this.#changesAny(operation, `DELETE FROM ${table} WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
   }
 
   // Connectors, versions, usage and health: see connector-queries.ts.
@@ -289,10 +283,7 @@ export class SqlStore implements Store {
   }
 
   deleteScript(tenantId: string, id: string): Promise<boolean> {
-    return this.#op(
-      'deleteScript',
-      async () => (await this.#db.run('DELETE FROM scripts WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0,
-    );
+    return this.#deleteOfTenant('deleteScript', 'scripts', tenantId, id);
   }
 
   // Webhooks: see webhook-queries.ts.
@@ -314,35 +305,18 @@ export class SqlStore implements Store {
   }
 
   setSetting(key: string, value: string): Promise<void> {
-    return this.#op(
+    return this.#execute(
       'setSetting',
-      async () =>
-        void (await this.#db.run(
-          'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-          [key, value],
-        )),
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
     );
   }
 
   // Cluster coordination is the driver's.
 
-  onChange(listener: (notice: ChangeNotice) => void): () => void {
-    return this.#db.onChange(listener);
-  }
-
-  listening(): Promise<void> {
-    return this.#db.listening();
-  }
-
-  onResync(listener: () => void): () => void {
-    return this.#db.onResync(listener);
-  }
-
-  notify(notice: ChangeNotice): Promise<void> {
-    return this.#op('notify', () => this.#db.notify(notice));
-  }
-
-  withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean> {
-    return this.#db.withLeaderLock(name, fn);
-  }
+  readonly onChange: Store['onChange'] = (listener) => this.#db.onChange(listener);
+  readonly listening: Store['listening'] = () => this.#db.listening();
+  readonly onResync: Store['onResync'] = (listener) => this.#db.onResync(listener);
+  readonly notify: Store['notify'] = (notice) => this.#op('notify', () => this.#db.notify(notice));
+  readonly withLeaderLock: Store['withLeaderLock'] = (name, fn) => this.#db.withLeaderLock(name, fn);
 }

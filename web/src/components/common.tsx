@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, InputHTMLAttributes } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 
@@ -22,6 +22,72 @@ export function ErrorBox({ error }: { error: Error | undefined }) {
         </ul>
       )}
     </div>
+  );
+}
+
+/** A text input with its label; `onValue` receives the text as it is typed. */
+export function TextField({
+  id,
+  label,
+  value,
+  onValue,
+  ...input
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onValue(value: string): void;
+  type?: 'password' | 'url';
+  name?: string;
+  class?: string;
+  placeholder?: string;
+  autoComplete?: string;
+  required?: boolean;
+}) {
+  return (
+    <>
+      <label for={id}>{label}</label>
+      {/* Preact types an input's attributes per `type`; these fit every type this field takes. */}
+      <input
+        id={id}
+        {...(input as InputHTMLAttributes<HTMLInputElement>)}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+      />
+    </>
+  );
+}
+
+/** A form that stays on the page: submitting it runs `onSubmit`; its last child is the `submit` button. */
+export function ActionForm({
+  label,
+  class: className,
+  onSubmit,
+  submit,
+  disabled,
+  children,
+}: {
+  label: string;
+  class: string;
+  onSubmit(): Promise<void>;
+  submit: string;
+  disabled: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class={className}
+      aria-label={label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onSubmit();
+      }}
+    >
+      {children}
+      <button type="submit" class="primary" disabled={disabled}>
+        {submit}
+      </button>
+    </form>
   );
 }
 

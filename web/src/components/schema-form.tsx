@@ -1,3 +1,4 @@
+import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 
 /** The subset of JSON Schema the form understands; anything else falls back to a JSON text field. */
@@ -92,6 +93,14 @@ function Field(props: FieldProps) {
       {hint}
     </small>
   );
+  /** A control under the field's label, with the hint below. */
+  const labeled = (control: JSX.Element) => (
+    <div class="field">
+      <label for={id}>{labelText}</label>
+      {control}
+      {hintEl}
+    </div>
+  );
 
   if (kind === 'object') {
     return (
@@ -122,58 +131,46 @@ function Field(props: FieldProps) {
   }
   if (kind === 'enum') {
     const options = inner.enum ?? [];
-    return (
-      <div class="field">
-        <label for={id}>{labelText}</label>
-        <select
-          id={id}
-          aria-describedby={describedBy}
-          value={value === undefined ? '' : JSON.stringify(value)}
-          onChange={(e) => onChange(e.currentTarget.value === '' ? undefined : JSON.parse(e.currentTarget.value))}
-        >
-          <option value="">{required ? 'Choose…' : '(not set)'}</option>
-          {options.map((o) => (
-            <option key={JSON.stringify(o)} value={JSON.stringify(o)}>
-              {String(o)}
-            </option>
-          ))}
-        </select>
-        {hintEl}
-      </div>
+    return labeled(
+      <select
+        id={id}
+        aria-describedby={describedBy}
+        value={value === undefined ? '' : JSON.stringify(value)}
+        onChange={(e) => onChange(e.currentTarget.value === '' ? undefined : JSON.parse(e.currentTarget.value))}
+      >
+        <option value="">{required ? 'Choose…' : '(not set)'}</option>
+        {options.map((o) => (
+          <option key={JSON.stringify(o)} value={JSON.stringify(o)}>
+            {String(o)}
+          </option>
+        ))}
+      </select>,
     );
   }
   if (kind === 'number' || kind === 'integer') {
-    return (
-      <div class="field">
-        <label for={id}>{labelText}</label>
-        <input
-          id={id}
-          type="number"
-          step={kind === 'integer' ? 1 : 'any'}
-          min={inner.minimum}
-          max={inner.maximum}
-          aria-describedby={describedBy}
-          value={typeof value === 'number' ? String(value) : ''}
-          onInput={(e) => onChange(e.currentTarget.value === '' ? undefined : Number(e.currentTarget.value))}
-        />
-        {hintEl}
-      </div>
+    return labeled(
+      <input
+        id={id}
+        type="number"
+        step={kind === 'integer' ? 1 : 'any'}
+        min={inner.minimum}
+        max={inner.maximum}
+        aria-describedby={describedBy}
+        value={typeof value === 'number' ? String(value) : ''}
+        onInput={(e) => onChange(e.currentTarget.value === '' ? undefined : Number(e.currentTarget.value))}
+      />,
     );
   }
   if (kind === 'string') {
-    return (
-      <div class="field">
-        <label for={id}>{labelText}</label>
-        <input
-          id={id}
-          type="text"
-          placeholder={inner.format}
-          aria-describedby={describedBy}
-          value={typeof value === 'string' ? value : ''}
-          onInput={(e) => onChange(e.currentTarget.value === '' ? undefined : e.currentTarget.value)}
-        />
-        {hintEl}
-      </div>
+    return labeled(
+      <input
+        id={id}
+        type="text"
+        placeholder={inner.format}
+        aria-describedby={describedBy}
+        value={typeof value === 'string' ? value : ''}
+        onInput={(e) => onChange(e.currentTarget.value === '' ? undefined : e.currentTarget.value)}
+      />,
     );
   }
   return <JsonField {...props} />;

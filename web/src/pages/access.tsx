@@ -1,6 +1,16 @@
 import { useState } from 'preact/hooks';
 import { must } from '../api/client';
-import { ConfirmButton, CopyButton, Empty, ErrorBox, Section, TableHead, when } from '../components/common';
+import {
+  ActionForm,
+  ConfirmButton,
+  CopyButton,
+  Empty,
+  ErrorBox,
+  Section,
+  TableHead,
+  TextField,
+  when,
+} from '../components/common';
 import { useAction, useApp, useLoad, type PageProps } from '../state';
 
 export function AccessPage(_props: PageProps) {
@@ -19,8 +29,7 @@ function Tenants() {
   const tenants = useLoad(async () => (await must(app.api.GET('/v1/tenants'))).tenants, []);
   const action = useAction();
   const [id, setId] = useState('');
-  const create = async (event: Event): Promise<void> => {
-    event.preventDefault();
+  const create = async (): Promise<void> => {
     const ok = await action.run(() => must(app.api.POST('/v1/tenants', { body: { id: id.trim() } })));
     if (ok) {
       setId('');
@@ -65,13 +74,15 @@ function Tenants() {
           </tbody>
         </table>
       </div>
-      <form class="row wrap" onSubmit={(e) => void create(e)} aria-label="Create tenant">
-        <label for="tenant-id">New tenant id</label>
-        <input id="tenant-id" required value={id} onInput={(e) => setId(e.currentTarget.value)} />
-        <button type="submit" class="primary" disabled={action.busy}>
-          Create tenant
-        </button>
-      </form>
+      <ActionForm
+        class="row wrap"
+        label="Create tenant"
+        onSubmit={create}
+        submit="Create tenant"
+        disabled={action.busy}
+      >
+        <TextField id="tenant-id" label="New tenant id" required value={id} onValue={setId} />
+      </ActionForm>
     </Section>
   );
 }
@@ -84,8 +95,7 @@ function ApiKeys() {
   const [scopes, setScopes] = useState<Set<'admin' | 'invoke'>>(new Set(['invoke']));
   const [shown, setShown] = useState<{ name: string; key: string } | null>(null);
 
-  const create = async (event: Event): Promise<void> => {
-    event.preventDefault();
+  const create = async (): Promise<void> => {
     const created = await action.run(() =>
       must(app.api.POST('/v1/api-keys', { body: { name: name.trim(), scopes: [...scopes] } })),
     );
@@ -152,10 +162,15 @@ function ApiKeys() {
           </tbody>
         </table>
       </div>
-      <form class="stack" onSubmit={(e) => void create(e)} aria-label="Create API key">
+      <ActionForm
+        class="stack"
+        label="Create API key"
+        onSubmit={create}
+        submit="Create key"
+        disabled={action.busy || scopes.size === 0}
+      >
         <h3>New key</h3>
-        <label for="key-name">Name</label>
-        <input id="key-name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <TextField id="key-name" label="Name" required value={name} onValue={setName} />
         <fieldset class="row">
           <legend>Scopes</legend>
           <label class="check">
@@ -167,10 +182,7 @@ function ApiKeys() {
             projects, connectors, keys)
           </label>
         </fieldset>
-        <button type="submit" class="primary" disabled={action.busy || scopes.size === 0}>
-          Create key
-        </button>
-      </form>
+      </ActionForm>
     </Section>
   );
 }
@@ -187,8 +199,7 @@ function Webhooks({ project }: { project: string }) {
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const create = async (event: Event): Promise<void> => {
-    event.preventDefault();
+  const create = async (): Promise<void> => {
     const created = await action.run(() =>
       must(app.api.POST('/v1/projects/{project_id}/webhooks', { params: { path }, body: { url: url.trim() } })),
     );
@@ -239,20 +250,17 @@ function Webhooks({ project }: { project: string }) {
           </li>
         ))}
       </ul>
-      <form class="row wrap" onSubmit={(e) => void create(e)} aria-label="Create webhook">
-        <label for="webhook-url">Receiver URL</label>
-        <input
+      <ActionForm class="row wrap" label="Create webhook" onSubmit={create} submit="Add webhook" disabled={action.busy}>
+        <TextField
           id="webhook-url"
+          label="Receiver URL"
           class="grow"
           type="url"
           required
           value={url}
-          onInput={(e) => setUrl(e.currentTarget.value)}
+          onValue={setUrl}
         />
-        <button type="submit" class="primary" disabled={action.busy}>
-          Add webhook
-        </button>
-      </form>
+      </ActionForm>
     </Section>
   );
 }

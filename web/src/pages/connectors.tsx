@@ -1,7 +1,17 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, must, type Issue } from '../api/client';
-import { ConfirmButton, Empty, ErrorBox, Section, StatusBadge, TableHead, when } from '../components/common';
+import {
+  ActionForm,
+  ConfirmButton,
+  Empty,
+  ErrorBox,
+  Section,
+  StatusBadge,
+  TableHead,
+  TextField,
+  when,
+} from '../components/common';
 import { YamlEditor } from '../components/yaml-editor';
 import { useAction, useApp, useLoad, type PageProps } from '../state';
 import { diffBetween, type VersionInfo } from './version-diff';
@@ -276,8 +286,7 @@ function InstallFromFile({ project, onInstalled }: { project: string; onInstalle
   const app = useApp();
   const [path, setPath] = useState('');
   const action = useAction();
-  const install = async (event: Event): Promise<void> => {
-    event.preventDefault();
+  const install = async (): Promise<void> => {
     const result = await action.run(() =>
       must(
         app.api.POST('/v1/projects/{project_id}/connectors/install-from-file', {
@@ -293,20 +302,23 @@ function InstallFromFile({ project, onInstalled }: { project: string; onInstalle
   };
   return (
     <Section title="Install from a file on the server (operator)">
-      <form onSubmit={(e) => void install(e)} class="row wrap" aria-label="Install from file">
-        <label for="file-path">Manifest path on the server</label>
-        <input
+      <ActionForm
+        class="row wrap"
+        label="Install from file"
+        onSubmit={install}
+        submit="Install file"
+        disabled={action.busy}
+      >
+        <TextField
           id="file-path"
+          label="Manifest path on the server"
           class="grow"
           required
           placeholder="/srv/connectors/weather.yaml"
           value={path}
-          onInput={(e) => setPath(e.currentTarget.value)}
+          onValue={setPath}
         />
-        <button type="submit" class="primary" disabled={action.busy}>
-          Install file
-        </button>
-      </form>
+      </ActionForm>
       <ErrorBox error={action.error} />
     </Section>
   );

@@ -1,17 +1,16 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError, trustOf, validationError } from '../../../core/index.js';
 import { isInsideRoot } from '../../../registry/index.js';
 import type { InstallRequest } from '../../../registry/types.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
+import { routeGroup, publicConnector, publicVersion, type ApiContext } from '../context.js';
 import {
   connectorSchema,
   healthCheckSchema,
   installResultSchema,
   list,
-  noContent,
   object,
   REUSE_SECRETS,
   versionSchema,
@@ -38,17 +37,19 @@ interface InstallBodyOptions {
   reuse_secrets?: boolean;
 }
 
-/** The install request's options from a body (snake_case on the wire). */
-function installOptionsOf(body: InstallBodyOptions): Omit<InstallRequest, 'tenantId' | 'projectId'> {
-  return { config: body.config, enabled: body.enabled, force: body.force, reuseSecrets: body.reuse_secrets };
+/** The body of an install route: where the manifest comes from (`field`, required), then the options. */
+function installBody(field: string, schema: Record<string, unknown>): Record<string, unknown> {
+  return object(
+    {
+      [field]: schema,
+      config: configMap,
+      enabled: { type: 'boolean', description: 'Serve the connector right away (default true)' },
+      force: { type: 'boolean', description: 'Accept different content under the same version number' },
+      reuse_secrets: REUSE_SECRETS,
+    },
+    [field],
+  );
 }
-
-const installOptions = {
-  config: configMap,
-  enabled: { type: 'boolean', description: 'Serve the connector right away (default true)' },
-  force: { type: 'boolean', description: 'Accept different content under the same version number' },
-  reuse_secrets: REUSE_SECRETS,
-};
 
 interface Scoped {
   tenantId: string;
@@ -64,31 +65,38 @@ function scoped(request: FastifyRequest): Scoped {
 /** Connector lifecycle under a project: install, list, enable/disable, versions, rollback, config, health. */
 export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { registry } = ctx;
+  const connectors = routeGroup(app, { tags: TAGS });
 
+  /** Installs the manifest with the body's options (snake_case on the wire) and answers with the outcome. */
   const install = async (
     request: FastifyRequest,
-    input: Omit<InstallRequest, 'tenantId' | 'projectId'>,
-  ): Promise<{ status: number; body: unknown }> => {
+    reply: FastifyReply,
+    source: Pick<InstallRequest, 'manifest' | 'filePath'>,
+  ): Promise<FastifyReply> => {
     const { tenantId, projectId } = scoped(request);
-    const result = await registry.install({ tenantId, projectId, ...input, trust: trustOf(getPrincipal(request)) });
+    const { config, enabled, force, reuse_secrets } = request.body as InstallBodyOptions;
+    const result = await registry.install({
+      tenantId,
+      projectId,
+      ...source,
+      config,
+      enabled,
+      force,
+      reuseSecrets: reuse_secrets,
+      trust: trustOf(getPrincipal(request)),
+    });
     const summary = await registry.getConnector(tenantId, projectId, result.connector.name);
     const current = summary.current_version === result.version.seq;
-    return {
-      status: result.created ? 201 : 200,
-      body: {
-        connector: publicConnector(summary),
-        version: publicVersion(result.version, current, summary.tool_count),
-        changed: result.changed,
-        created: result.created,
-      },
-    };
+    return reply.status(result.created ? 201 : 200).send({
+      connector: publicConnector(summary),
+      version: publicVersion(result.version, current, summary.tool_count),
+      changed: result.changed,
+      created: result.created,
+    });
   };
+  const installed = { 200: installResultSchema, 201: installResultSchema };
 
-  addRoute(app, {
-    method: 'GET',
-    url: BASE,
-    scope: 'read',
-    tags: TAGS,
+  connectors.get(BASE, {
     summary: "List the project's connectors",
     response: { 200: list('connectors', connectorSchema, 'Connectors') },
     handler: async (request) => {
@@ -97,29 +105,19 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/install-from-file`,
-    scope: 'admin',
-    tags: TAGS,
+  connectors.post(`${BASE}/install-from-file`, {
     summary: 'Install or update a connector from a manifest file on the server',
     description:
       'The file is watched for hot reload. 201 when the connector is new, 200 when a version is added (or nothing changed). Tenant API keys may name only files under the configured file roots (403 otherwise).',
-    body: object(
-      {
-        file_path: {
-          type: 'string',
-          minLength: 1,
-          maxLength: 4096,
-          description: 'Path of a manifest file readable by the server',
-        },
-        ...installOptions,
-      },
-      ['file_path'],
-    ),
-    response: { 200: installResultSchema, 201: installResultSchema },
+    body: installBody('file_path', {
+      type: 'string',
+      minLength: 1,
+      maxLength: 4096,
+      description: 'Path of a manifest file readable by the server',
+    }),
+    response: installed,
     handler: async (request, reply) => {
-      const body = request.body as InstallBodyOptions & { file_path: string };
+      const body = request.body as { file_path: string };
       const fileIssue = (message: string): Error =>
         validationError(`file_path: ${message}`, [{ pointer: '/file_path', message: `field 'file_path' ${message}` }]);
       const real = await realpath(resolve(body.file_path)).catch(() => null);
@@ -142,42 +140,26 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       const text = await readFile(filePath, 'utf8').catch(() => {
         throw fileIssue('cannot be read by the server');
       });
-      const out = await install(request, { manifest: text, filePath, ...installOptionsOf(body) });
-      return reply.status(out.status).send(out.body);
+      return install(request, reply, { manifest: text, filePath });
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/install-from-manifest`,
-    scope: 'admin',
-    tags: TAGS,
+  connectors.post(`${BASE}/install-from-manifest`, {
     summary: 'Install or update a connector from a manifest (object or YAML text)',
     description: '201 when the connector is new, 200 when a version is added (or nothing changed).',
-    body: object(
-      {
-        manifest: {
-          type: ['object', 'string'],
-          minLength: 1,
-          description: 'The descriptor as an object, or YAML text',
-        },
-        ...installOptions,
-      },
-      ['manifest'],
-    ),
-    response: { 200: installResultSchema, 201: installResultSchema },
+    body: installBody('manifest', {
+      type: ['object', 'string'],
+      minLength: 1,
+      description: 'The descriptor as an object, or YAML text',
+    }),
+    response: installed,
     handler: async (request, reply) => {
-      const body = request.body as InstallBodyOptions & { manifest: string | Record<string, unknown> };
-      const out = await install(request, { manifest: body.manifest, ...installOptionsOf(body) });
-      return reply.status(out.status).send(out.body);
+      const { manifest } = request.body as { manifest: string | Record<string, unknown> };
+      return install(request, reply, { manifest });
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:name`,
-    scope: 'read',
-    tags: TAGS,
+  connectors.get(`${BASE}/:name`, {
     summary: 'Get a connector',
     response: { 200: connectorSchema },
     handler: async (request) => {
@@ -186,17 +168,11 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  addRoute(app, {
-    method: 'DELETE',
-    url: `${BASE}/:name`,
-    scope: 'admin',
-    tags: TAGS,
+  connectors.delete(`${BASE}/:name`, {
     summary: 'Uninstall a connector with its versions and history',
-    response: { 204: noContent },
-    handler: async (request, reply) => {
+    act: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
       await registry.uninstall(tenantId, projectId, name);
-      return reply.status(204).send();
     },
   });
 
@@ -204,11 +180,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     ['enable', true],
     ['disable', false],
   ] as const) {
-    addRoute(app, {
-      method: 'POST',
-      url: `${BASE}/:name/${action}`,
-      scope: 'admin',
-      tags: TAGS,
+    connectors.post(`${BASE}/:name/${action}`, {
       summary: `${enabled ? 'Enable' : 'Disable'} a connector`,
       response: { 200: connectorSchema },
       handler: async (request) => {
@@ -218,11 +190,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     });
   }
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:name/versions`,
-    scope: 'read',
-    tags: TAGS,
+  connectors.get(`${BASE}/:name/versions`, {
     summary: "List a connector's versions with their tool diffs",
     response: { 200: list('versions', versionSchema, 'Versions, oldest first') },
     handler: async (request) => {
@@ -232,11 +200,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/:name/rollback`,
-    scope: 'admin',
-    tags: TAGS,
+  connectors.post(`${BASE}/:name/rollback`, {
     summary: 'Serve an earlier version again',
     body: object(
       {
@@ -258,11 +222,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  addRoute(app, {
-    method: 'PATCH',
-    url: `${BASE}/:name/config`,
-    scope: 'admin',
-    tags: TAGS,
+  connectors.patch(`${BASE}/:name/config`, {
     summary: "Change a connector's config values",
     description: 'Values are merged with the current ones; `null` removes a key. Values are never returned.',
     body: object({ config: { ...configMap, additionalProperties: { type: ['string', 'null'], maxLength: 65_536 } } }, [
@@ -276,11 +236,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  addRoute(app, {
-    method: 'PUT',
-    url: `${BASE}/:name/probe`,
-    scope: 'admin',
-    tags: TAGS,
+  connectors.put(`${BASE}/:name/probe`, {
     summary: "Set (or with null clear) a connector's functional health probe",
     description: 'Overrides the probe of the manifest: a real tool call with expectations on its result.',
     body: object(
@@ -302,11 +258,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:name/health`,
-    scope: 'read',
-    tags: TAGS,
+  connectors.get(`${BASE}/:name/health`, {
     summary: 'Health check history, newest first',
     querystring: object({ limit: { type: 'integer', minimum: 1, maximum: 500, default: 20 } }),
     response: { 200: list('checks', healthCheckSchema, 'Health checks') },
@@ -318,11 +270,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/:name/health`,
-    scope: 'admin',
-    tags: TAGS,
+  connectors.post(`${BASE}/:name/health`, {
     summary: 'Check health now (a real tool execution when a probe is configured)',
     response: { 200: healthCheckSchema },
     handler: async (request) => {

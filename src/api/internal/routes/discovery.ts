@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { manifestJsonSchema } from '../../../manifest/index.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute, type ApiContext } from '../context.js';
+import { routeGroup, type ApiContext } from '../context.js';
 import { object } from '../schemas.js';
 
 /** Builds client configuration snippets; the gateway's builder, injected by the composition root. */
@@ -17,9 +17,8 @@ export function registerDiscoveryRoutes(
   ctx: ApiContext,
   clientConfig?: ClientConfigBuilder,
 ): void {
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/schemas/manifest.json',
+  const routes = routeGroup(app, {});
+  routes.get('/v1/schemas/manifest.json', {
     // Editors' YAML plugins fetch this without credentials; it is the same document as schemas/manifest.schema.json.
     scope: 'public',
     tags: ['system'],
@@ -28,10 +27,7 @@ export function registerDiscoveryRoutes(
     handler: async (_request, reply) => reply.type('application/schema+json').send(JSON.stringify(manifestJsonSchema)),
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/projects/:project_id/client-config',
-    scope: 'read',
+  routes.get('/v1/projects/:project_id/client-config', {
     tags: ['projects'],
     summary: 'Ready-to-paste MCP client entries (Claude Desktop, Cursor, VS Code, MCP Inspector) for this project',
     description: 'The API key is a placeholder: keys are shown once, at creation, and never echoed back.',

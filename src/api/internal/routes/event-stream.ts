@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createError } from '../../../core/index.js';
 import type { RegistryEvent } from '../../../registry/types.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute, type ApiContext } from '../context.js';
+import { routeGroup, type ApiContext } from '../context.js';
 import { object, slug } from '../schemas.js';
 
 /** Options of the event stream. */
@@ -36,11 +36,7 @@ export function registerEventStream(
     done();
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/events',
-    scope: 'read',
-    tags: ['events'],
+  routeGroup(app, { tags: ['events'] }).get('/v1/events', {
     summary: 'Stream registry and health events (Server-Sent Events)',
     description:
       "Each event is `id`, `event` (its type) and `data` (the JSON event). Resume with the `Last-Event-ID` header. Only the caller's tenant; `?project=` narrows to one project. Comment lines every 15 s keep the stream alive.",

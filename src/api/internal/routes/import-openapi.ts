@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { createError } from '../../../core/index.js';
 import type { ImportOptions, ImportResult } from '../../../openapi/index.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute, publicConnector, publicVersion, type ApiContext } from '../context.js';
-import { doc, installResultSchema, object } from '../schemas.js';
+import { routeGroup, publicConnector, publicVersion, type ApiContext } from '../context.js';
+import { doc, installResultSchema, int, object, str } from '../schemas.js';
 
 const patterns = (description: string): Record<string, unknown> => ({
   type: 'array',
@@ -17,32 +17,16 @@ const importResultSchema = doc(
     manifest: { type: 'object', additionalProperties: true, description: 'The generated manifest (current format)' },
     tools: {
       type: 'array',
-      items: doc({
-        name: { type: 'string' },
-        method: { type: 'string' },
-        path: { type: 'string' },
-        operation_id: { type: 'string' },
-        description: { type: 'string' },
-      }),
+      items: doc({ name: str, method: str, path: str, operation_id: str, description: str }),
       description: 'The tools the manifest defines, one per imported operation',
     },
     skipped: {
       type: 'array',
-      items: doc({
-        method: { type: 'string' },
-        path: { type: 'string' },
-        operation_id: { type: 'string' },
-        reason: { type: 'string' },
-      }),
+      items: doc({ method: str, path: str, operation_id: str, reason: str }),
       description: 'Operations that could not become tools, with the reason',
     },
-    warnings: { type: 'array', items: { type: 'string' } },
-    stats: doc({
-      operations: { type: 'integer' },
-      tools: { type: 'integer' },
-      skipped: { type: 'integer' },
-      filtered: { type: 'integer' },
-    }),
+    warnings: { type: 'array', items: str },
+    stats: doc({ operations: int, tools: int, skipped: int, filtered: int }),
     install: installResultSchema,
   },
   'The generated manifest with a preview; `install` is present when it was installed',
@@ -50,11 +34,7 @@ const importResultSchema = doc(
 
 /** `POST /v1/projects/{project_id}/connectors/import-openapi`: preview or install a connector from an OpenAPI document. */
 export function registerImportOpenApiRoute(app: FastifyInstance, ctx: ApiContext): void {
-  addRoute(app, {
-    method: 'POST',
-    url: '/v1/projects/:project_id/connectors/import-openapi',
-    scope: 'admin',
-    tags: ['connectors'],
+  routeGroup(app, { scope: 'admin', tags: ['connectors'] }).post('/v1/projects/:project_id/connectors/import-openapi', {
     summary: 'Generate (and optionally install) a connector from an OpenAPI 3.0/3.1 or Swagger 2.0 document',
     description:
       'The document is sent inline (object, or JSON/YAML text); the server fetches no URL and resolves no external `$ref` for it (use `toolport import-openapi` for documents on the web or split over files). It is parsed and mapped in a worker thread, one import at a time: documents up to 8 MiB (413), 60 s per import (422 limit_exceeded), at most four waiting (429). 200 with the preview; 201 when `install` is true and the connector was installed (new or a new version).',

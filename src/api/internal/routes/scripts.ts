@@ -3,17 +3,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createError, trustOf, validationError } from '../../../core/index.js';
 import type { ScriptService } from '../../../registry/scripts.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute, type ApiContext } from '../context.js';
-import { list, noContent, object } from '../schemas.js';
+import { routeGroup, type ApiContext } from '../context.js';
+import { list, object } from '../schemas.js';
 import { loadService } from './service-view.js';
 import { serviceOptions } from './services.js';
 
 const TAGS = ['scripts'];
 const BASE = '/api/v1/scripts';
-const scriptParams = object(
-  { id: { type: 'string', pattern: '^[a-f0-9]{64}$', description: 'Script id (SHA-256 of its content)' } },
-  ['id'],
-);
+const scriptId = { type: 'string', pattern: '^[a-f0-9]{64}$', description: 'Script id (SHA-256 of its content)' };
 const scriptSchema = { type: 'object', additionalProperties: true, description: 'A stored script with its analysis' };
 
 function scripts(ctx: ApiContext): ScriptService {
@@ -31,12 +28,9 @@ export async function registerScriptRoutes(
   maxScriptBytes: number,
 ): Promise<void> {
   await app.register(multipart, { limits: { fileSize: maxScriptBytes, files: 1, fields: 10, fieldSize: 1024 } });
+  const routes = routeGroup(app, { tags: TAGS, paramSchemas: { id: scriptId } });
 
-  addRoute(app, {
-    method: 'POST',
-    url: '/api/v1/upload_script',
-    scope: 'admin',
-    tags: TAGS,
+  routes.post('/api/v1/upload_script', {
     summary: 'Upload a Python script (multipart field `file`); it is checked and analysed',
     description:
       'The script must be UTF-8 and compile; a syntax error is a 400 with its line. Analysis imports the script in a sandboxed child process, never in the server.',
@@ -74,11 +68,7 @@ export async function registerScriptRoutes(
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: BASE,
-    scope: 'read',
-    tags: TAGS,
+  routes.get(BASE, {
     summary: 'List uploaded scripts (search by file name with ?search=)',
     querystring: object({ search: { type: 'string', maxLength: 200 } }),
     response: { 200: list('scripts', scriptSchema, 'Scripts') },
@@ -88,13 +78,8 @@ export async function registerScriptRoutes(
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:id`,
-    scope: 'read',
-    tags: TAGS,
+  routes.get(`${BASE}/:id`, {
     summary: 'A script: file name, size, analysis',
-    params: scriptParams,
     response: { 200: scriptSchema },
     handler: async (request) => {
       const { content: _content, ...rest } = await scripts(ctx).get(tenantOf(request), idOf(request));
@@ -102,13 +87,8 @@ export async function registerScriptRoutes(
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:id/content`,
-    scope: 'read',
-    tags: TAGS,
+  routes.get(`${BASE}/:id/content`, {
     summary: 'The script source',
-    params: scriptParams,
     response: { 200: { type: 'string' } },
     handler: async (request, reply) => {
       const script = await scripts(ctx).get(tenantOf(request), idOf(request));
@@ -117,28 +97,15 @@ export async function registerScriptRoutes(
     },
   });
 
-  addRoute(app, {
-    method: 'DELETE',
-    url: `${BASE}/:id`,
-    scope: 'admin',
-    tags: TAGS,
+  routes.delete(`${BASE}/:id`, {
     summary: 'Delete a script no service uses (409 naming the services otherwise)',
-    params: scriptParams,
-    response: { 204: noContent },
-    handler: async (request, reply) => {
+    act: async (request) => {
       await scripts(ctx).delete(tenantOf(request), idOf(request));
-      reply.code(204);
-      return null;
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/:id/discover`,
-    scope: 'admin',
-    tags: TAGS,
+  routes.post(`${BASE}/:id/discover`, {
     summary: 'Analyse the script again: functions with JSON Schemas, skipped names, warnings, CLI parameters',
-    params: scriptParams,
     response: { 200: scriptSchema },
     handler: async (request) => ({
       script_id: idOf(request),
@@ -146,14 +113,9 @@ export async function registerScriptRoutes(
     }),
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/:id/generate_mcp_wrapper`,
-    scope: 'admin',
-    tags: TAGS,
+  routes.post(`${BASE}/:id/generate_mcp_wrapper`, {
     summary:
       'Turn the script into a registered Python service (selected functions, or script mode with CLI parameters)',
-    params: scriptParams,
     body: object({
       service_name: { type: 'string', minLength: 1, maxLength: 64 },
       type: { type: 'string', enum: ['function', 'executable'] },

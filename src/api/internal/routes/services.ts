@@ -2,15 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createError, trustOf, validationError } from '../../../core/index.js';
 import type { ScriptService } from '../../../registry/scripts.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute, type ApiContext } from '../context.js';
-import { list, noContent, object, REUSE_SECRETS, slug } from '../schemas.js';
+import { routeGroup, type ApiContext } from '../context.js';
+import { list, object, REUSE_SECRETS, slug } from '../schemas.js';
 import { loadService, toServiceConfig, type ServiceConfig } from './service-view.js';
 
 const TAGS = ['services'];
 const BASE = '/api/v1/services';
 
 const serviceSchema = { type: 'object', additionalProperties: true, description: 'A service (ServiceConfig)' };
-const idParams = object({ id: slug('Service id (the connector name)') }, ['id']);
 const projectQuery = object({ project: slug("Project (default: the caller's default project)") });
 const listQuery = object({
   project: slug("Project (default: the caller's default project)"),
@@ -68,12 +67,15 @@ function requireScripts(ctx: ApiContext): ScriptService {
 /** The `/api/v1/services` surface: connectors of a project seen as services. */
 export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { registry } = ctx;
-
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/register`,
-    scope: 'admin',
+  const routes = routeGroup(app, { tags: TAGS });
+  // Every route but register names its project in the query string.
+  const inProject = routeGroup(app, {
     tags: TAGS,
+    paramSchemas: { id: slug('Service id (the connector name)') },
+    querystring: projectQuery,
+  });
+
+  routes.post(`${BASE}/register`, {
     summary: 'Register a service from an uploaded script (script_id) or a connector manifest',
     body: object(
       {
@@ -137,11 +139,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/`,
-    scope: 'read',
-    tags: TAGS,
+  inProject.get(`${BASE}/`, {
     summary: 'List services (optionally by status)',
     querystring: listQuery,
     response: { 200: list('services', serviceSchema, 'Services') },
@@ -168,13 +166,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/stats/overview`,
-    scope: 'read',
-    tags: TAGS,
+  inProject.get(`${BASE}/stats/overview`, {
     summary: 'Registry totals by status, type and hosting mode; health totals and average response time',
-    querystring: projectQuery,
     response: { 200: { type: 'object', additionalProperties: true } },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -220,14 +213,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:id`,
-    scope: 'read',
-    tags: TAGS,
+  inProject.get(`${BASE}/:id`, {
     summary: 'Get a service',
-    params: idParams,
-    querystring: projectQuery,
     response: { 200: serviceSchema },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -235,20 +222,11 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  addRoute(app, {
-    method: 'DELETE',
-    url: `${BASE}/:id`,
-    scope: 'admin',
-    tags: TAGS,
+  inProject.delete(`${BASE}/:id`, {
     summary: 'Unregister a service',
-    params: idParams,
-    querystring: projectQuery,
-    response: { 204: noContent },
-    handler: async (request, reply) => {
+    act: async (request) => {
       const { tenantId, projectId } = scope(request);
       await registry.uninstall(tenantId, projectId, (request.params as { id: string }).id);
-      reply.code(204);
-      return null;
     },
   });
 
@@ -256,14 +234,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     ['activate', true],
     ['deactivate', false],
   ] as const) {
-    addRoute(app, {
-      method: 'POST',
-      url: `${BASE}/:id/${action}`,
-      scope: 'admin',
-      tags: TAGS,
+    inProject.post(`${BASE}/:id/${action}`, {
       summary: enabled ? 'Activate a service (serve its tools)' : 'Deactivate a service',
-      params: idParams,
-      querystring: projectQuery,
       response: { 200: serviceSchema },
       handler: async (request) => {
         const { tenantId, projectId } = scope(request);
@@ -288,14 +260,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     };
   };
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:id/health`,
-    scope: 'read',
-    tags: TAGS,
+  inProject.get(`${BASE}/:id/health`, {
     summary: 'Health of a service: status, last check and recent history',
-    params: idParams,
-    querystring: projectQuery,
     response: { 200: { type: 'object', additionalProperties: true } },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -303,14 +269,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${BASE}/:id/health`,
-    scope: 'admin',
-    tags: TAGS,
+  inProject.post(`${BASE}/:id/health`, {
     summary: 'Check a service now (really executes it) and return its health',
-    params: idParams,
-    querystring: projectQuery,
     response: { 200: { type: 'object', additionalProperties: true } },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -320,14 +280,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:id/tools`,
-    scope: 'read',
-    tags: TAGS,
+  inProject.get(`${BASE}/:id/tools`, {
     summary: "A service's tools with their schemas and usage",
-    params: idParams,
-    querystring: projectQuery,
     response: { 200: list('tools', { type: 'object', additionalProperties: true }, 'Tools') },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -337,15 +291,9 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:id/wrapper`,
-    scope: 'read',
-    tags: TAGS,
+  inProject.get(`${BASE}/:id/wrapper`, {
     summary: 'Download the generated wrapper: one Python file serving the script over stdio MCP',
     description: 'Runnable with nothing but Python 3: `python3 <file>` speaks MCP on stdin/stdout.',
-    params: idParams,
-    querystring: projectQuery,
     response: { 200: { type: 'string', description: 'Python source' } },
     handler: async (request, reply) => {
       const { tenantId, projectId } = scope(request);

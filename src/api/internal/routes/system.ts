@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { getPrincipal } from '../auth.js';
-import { addRoute, type ApiContext } from '../context.js';
+import { routeGroup, type ApiContext } from '../context.js';
 import { tenantView } from '../metrics.js';
 import { createReadinessProbe } from '../readiness.js';
 
@@ -22,17 +22,15 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
     }
     return { ready, store };
   };
+  // Public unless a route says otherwise: these answer load balancers, probes and anyone reading the API's shape.
+  const routes = routeGroup(app, { scope: 'public', tags: TAGS });
   const readiness = {
     ready: { type: 'boolean', description: 'True when the store answers; false means requests that need it fail' },
     store: { type: 'string', enum: ['ok', 'unreachable'] },
     draining: { type: 'boolean', description: 'Present (true) while the node shuts down: not ready, finishing calls' },
   };
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/health',
-    scope: 'public',
-    tags: TAGS,
+  routes.get('/health', {
     summary: 'Liveness and readiness (no authentication); always 200 while the process serves',
     description:
       '`status` is `ok`, or `degraded` when the store cannot be reached (`ready: false`, `store: unreachable`). ' +
@@ -59,11 +57,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/health/ready',
-    scope: 'public',
-    tags: TAGS,
+  routes.get('/health/ready', {
     summary: 'Readiness (no authentication): 200 when the store answers, 503 when it cannot be reached',
     response: {
       200: { type: 'object', properties: readiness },
@@ -75,11 +69,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/metrics',
+  routes.get('/metrics', {
     scope: 'any',
-    tags: TAGS,
     summary: 'Prometheus metrics (text exposition format 0.0.4)',
     description:
       "The operator (admin token or an operator key) sees every series. A tenant API key sees only the series labelled with its own tenant; process and HTTP series are the operator's.",
@@ -95,12 +86,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/openapi.json',
-    // Public, like the manifest schema: the banner prints it as a link, and it describes routes, not anyone's data.
-    scope: 'public',
-    tags: TAGS,
+  // Public, like the manifest schema: the banner prints it as a link, and it describes routes, not anyone's data.
+  routes.get('/openapi.json', {
     summary: 'This API as an OpenAPI 3.1 document',
     response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1 document' } },
     handler: async () => ctx.openapi.document(),

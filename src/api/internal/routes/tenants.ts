@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { createError, isoTime } from '../../../core/index.js';
 import type { ApiKeyRecord, ApiKeyScope } from '../../../store/store.js';
 import { generateApiKey, getPrincipal } from '../auth.js';
-import { addRoute, type ApiContext } from '../context.js';
-import { apiKeySchema, list, newApiKeySchema, noContent, object, slug, tenantSchema } from '../schemas.js';
+import { routeGroup, type ApiContext } from '../context.js';
+import { apiKeySchema, list, newApiKeySchema, object, slug, tenantSchema } from '../schemas.js';
 
 const TAGS = ['tenants'];
 const KEY_TAGS = ['api-keys'];
@@ -45,6 +45,10 @@ function keyView(k: ApiKeyRecord): Record<string, unknown> {
 /** Tenants and their API keys (operator), plus a tenant admin's own keys under /v1/api-keys. */
 export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store, registry, clock } = ctx;
+  const tenants = routeGroup(app, { scope: 'operator', tags: TAGS });
+  const tenantKeys = routeGroup(app, { scope: 'operator', tags: KEY_TAGS });
+  // A tenant admin manages its own tenant's keys without the operator token.
+  const ownKeys = routeGroup(app, { scope: 'admin', tags: KEY_TAGS });
 
   const requireTenant = async (id: string): Promise<void> => {
     if (!(await store.getTenant(id))) throw createError('not_found', `Tenant '${id}' not found.`);
@@ -96,11 +100,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     ctx.revoked({ tenantId, keyId });
   };
 
-  addRoute(app, {
-    method: 'POST',
-    url: '/v1/tenants',
-    scope: 'operator',
-    tags: TAGS,
+  tenants.post('/v1/tenants', {
     summary: 'Create a tenant (with its `default` project)',
     body: object({ id: slug('Tenant id'), name: { ...nameField, description: 'Display name (defaults to the id)' } }, [
       'id',
@@ -123,21 +123,13 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/tenants',
-    scope: 'operator',
-    tags: TAGS,
+  tenants.get('/v1/tenants', {
     summary: 'List tenants',
     response: { 200: list('tenants', tenantSchema, 'All tenants') },
     handler: async () => ({ tenants: await store.listTenants() }),
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/tenants/:id',
-    scope: 'operator',
-    tags: TAGS,
+  tenants.get('/v1/tenants/:id', {
     summary: 'Get a tenant',
     response: { 200: tenantSchema },
     handler: async (request) => {
@@ -148,11 +140,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'DELETE',
-    url: '/v1/tenants/:id',
-    scope: 'operator',
-    tags: TAGS,
+  tenants.delete('/v1/tenants/:id', {
     summary: 'Delete a tenant with everything in it',
     description:
       'Deletes the tenant, its projects, connectors (their sources are stopped), versions, usage, health history, ' +
@@ -162,8 +150,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     querystring: object({
       force: { type: 'boolean', description: 'Delete the tenant even when it still holds projects or connectors' },
     }),
-    response: { 204: noContent },
-    handler: async (request, reply) => {
+    act: async (request) => {
       const { id } = request.params as { id: string };
       const { force = false } = request.query as { force?: boolean };
       if (id === 'default') throw createError('conflict', "The 'default' tenant cannot be deleted.");
@@ -184,15 +171,10 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
       }
       if (!(await registry.deleteTenant(id))) throw createError('not_found', `Tenant '${id}' not found.`);
       ctx.revoked({ tenantId: id });
-      return reply.status(204).send();
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: '/v1/tenants/:id/api-keys',
-    scope: 'operator',
-    tags: KEY_TAGS,
+  tenantKeys.post('/v1/tenants/:id/api-keys', {
     summary: 'Create an API key for a tenant (the key is shown once)',
     body: createKeyBody,
     response: { 201: newApiKeySchema },
@@ -203,11 +185,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/tenants/:id/api-keys',
-    scope: 'operator',
-    tags: KEY_TAGS,
+  tenantKeys.get('/v1/tenants/:id/api-keys', {
     summary: "List a tenant's API keys",
     response: { 200: list('api_keys', apiKeySchema, 'Keys, revoked ones included') },
     handler: async (request) => {
@@ -217,37 +195,22 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'DELETE',
-    url: '/v1/tenants/:id/api-keys/:key_id',
-    scope: 'operator',
-    tags: KEY_TAGS,
+  tenantKeys.delete('/v1/tenants/:id/api-keys/:key_id', {
     summary: 'Revoke an API key',
-    response: { 204: noContent },
-    handler: async (request, reply) => {
+    act: async (request) => {
       const { id, key_id } = request.params as { id: string; key_id: string };
       await requireTenant(id);
       await revokeKey(id, key_id);
-      return reply.status(204).send();
     },
   });
 
-  // A tenant admin manages its own tenant's keys without the operator token.
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/api-keys',
-    scope: 'admin',
-    tags: KEY_TAGS,
+  ownKeys.get('/v1/api-keys', {
     summary: "List the caller's tenant's API keys",
     response: { 200: list('api_keys', apiKeySchema, 'Keys, revoked ones included') },
     handler: async (request) => ({ api_keys: (await store.listApiKeys(getPrincipal(request).tenantId)).map(keyView) }),
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: '/v1/api-keys',
-    scope: 'admin',
-    tags: KEY_TAGS,
+  ownKeys.post('/v1/api-keys', {
     summary: "Create an API key in the caller's tenant (shown once)",
     body: createKeyBody,
     response: { 201: newApiKeySchema },
@@ -258,16 +221,10 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
   });
 
-  addRoute(app, {
-    method: 'DELETE',
-    url: '/v1/api-keys/:key_id',
-    scope: 'admin',
-    tags: KEY_TAGS,
+  ownKeys.delete('/v1/api-keys/:key_id', {
     summary: "Revoke an API key of the caller's tenant",
-    response: { 204: noContent },
-    handler: async (request, reply) => {
+    act: async (request) => {
       await revokeKey(getPrincipal(request).tenantId, (request.params as { key_id: string }).key_id);
-      return reply.status(204).send();
     },
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createError } from '../../../core/index.js';
 import type { ToolSummary } from '../../../registry/registry-api.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute, type ApiContext } from '../context.js';
+import { routeGroup, type ApiContext } from '../context.js';
 import { list, object, reloadOutcomeSchema, slug, statsSchema, toolResultSchema, toolSchema } from '../schemas.js';
 
 const TAGS = ['tools'];
@@ -50,12 +50,9 @@ function findTool(tools: ToolSummary[], name: string): ToolSummary {
 /** Tools, invocation, project statistics, hot reload and samples of a project; global stats. */
 export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { registry } = ctx;
+  const routes = routeGroup(app, { tags: TAGS });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${PROJECT}/tools`,
-    scope: 'read',
-    tags: TAGS,
+  routes.get(`${PROJECT}/tools`, {
     summary: "List the project's tools with usage",
     querystring: object({
       connector: slug('Only tools of this connector'),
@@ -72,11 +69,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${PROJECT}/tools/:tool_name`,
-    scope: 'read',
-    tags: TAGS,
+  routes.get(`${PROJECT}/tools/:tool_name`, {
     summary: 'Get a tool with its schemas and usage',
     response: { 200: toolSchema },
     handler: async (request) => {
@@ -88,11 +81,8 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${PROJECT}/tools/:tool_name/invoke`,
+  routes.post(`${PROJECT}/tools/:tool_name/invoke`, {
     scope: 'invoke',
-    tags: TAGS,
     summary: 'Call a tool',
     description:
       'Body: `{"arguments": {...}}` or the arguments object itself. Invalid arguments → 400 with JSON pointers; tool failures are 200 results with `isError: true`.',
@@ -123,10 +113,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${PROJECT}/stats`,
-    scope: 'read',
+  routes.get(`${PROJECT}/stats`, {
     tags: ['stats'],
     summary: 'Project statistics',
     response: { 200: statsSchema },
@@ -136,10 +123,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${PROJECT}/hot-reload`,
-    scope: 'admin',
+  routes.post(`${PROJECT}/hot-reload`, {
     tags: ['connectors'],
     summary: 'Re-read every file-installed connector now',
     response: { 200: list('outcomes', reloadOutcomeSchema, 'What happened per connector') },
@@ -149,10 +133,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   });
 
-  addRoute(app, {
-    method: 'POST',
-    url: `${PROJECT}/install-samples`,
-    scope: 'admin',
+  routes.post(`${PROJECT}/install-samples`, {
     tags: ['connectors'],
     summary: 'Install the bundled sample connectors',
     response: {
@@ -186,10 +167,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: '/v1/stats',
-    scope: 'read',
+  routes.get('/v1/stats', {
     tags: ['stats'],
     summary: 'Statistics across projects',
     description: 'A tenant key sees its tenant; the operator token sees all tenants unless X-Tenant-Id names one.',

@@ -1,15 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebhookService } from '../../../webhooks/index.js';
 import { getPrincipal } from '../auth.js';
-import { addRoute } from '../context.js';
-import { doc, list, noContent, object, slug } from '../schemas.js';
+import { routeGroup } from '../context.js';
+import { doc, list, object } from '../schemas.js';
 
 const TAGS = ['webhooks'];
 const BASE = '/v1/projects/:project_id/webhooks';
 
-const webhookId = { type: 'string', minLength: 1, maxLength: 100, description: 'Webhook id' };
-const hookParams = object({ project_id: slug('Project id'), webhook_id: webhookId }, ['project_id', 'webhook_id']);
-const projectParams = object({ project_id: slug('Project id') }, ['project_id']);
 const webhookSchema = doc(
   {
     id: { type: 'string' },
@@ -44,15 +41,11 @@ export type WebhookAdmin = Pick<WebhookService, 'create' | 'list' | 'delete' | '
 
 /** Webhooks of a project: create (secret shown once), list, delete, delivery log. */
 export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookAdmin): void {
-  addRoute(app, {
-    method: 'POST',
-    url: BASE,
-    scope: 'admin',
-    tags: TAGS,
+  const routes = routeGroup(app, { scope: 'admin', tags: TAGS });
+  routes.post(BASE, {
     summary: 'Subscribe a URL to connector events',
     description:
       'Deliveries are signed: `X-Toolport-Signature: sha256=<hex HMAC-SHA256 of "<X-Toolport-Timestamp>.<body>">`. The secret is returned once.',
-    params: projectParams,
     body: object(
       {
         url: { type: 'string', minLength: 1, maxLength: 2048, description: 'http(s) receiver URL' },
@@ -81,13 +74,8 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookAdm
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: BASE,
-    scope: 'admin',
-    tags: TAGS,
+  routes.get(BASE, {
     summary: "List a project's webhooks",
-    params: projectParams,
     response: { 200: list('webhooks', webhookSchema, 'Webhooks without secrets') },
     handler: async (request) => {
       const { tenantId, projectId } = scope(request);
@@ -95,28 +83,16 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookAdm
     },
   });
 
-  addRoute(app, {
-    method: 'DELETE',
-    url: `${BASE}/:webhook_id`,
-    scope: 'admin',
-    tags: TAGS,
+  routes.delete(`${BASE}/:webhook_id`, {
     summary: 'Delete a webhook',
-    params: hookParams,
-    response: { 204: noContent },
-    handler: async (request, reply) => {
+    act: async (request) => {
       const { tenantId, projectId, id } = scope(request);
       await webhooks.delete(tenantId, projectId, id);
-      return reply.status(204).send();
     },
   });
 
-  addRoute(app, {
-    method: 'GET',
-    url: `${BASE}/:webhook_id/deliveries`,
-    scope: 'admin',
-    tags: TAGS,
+  routes.get(`${BASE}/:webhook_id/deliveries`, {
     summary: "A webhook's newest delivery attempts",
-    params: hookParams,
     querystring: object({ limit: { type: 'integer', minimum: 1, maximum: 500, description: 'Default 50' } }),
     response: { 200: list('deliveries', deliverySchema, 'Newest first') },
     handler: async (request) => {

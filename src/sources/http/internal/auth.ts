@@ -22,63 +22,57 @@ export interface Authenticator {
   invalidate(resolve: (t: Template) => string, token: string): void;
 }
 
+/** The applier of credentials that need no token exchange: `add` puts them on the request. */
+function tokenless(
+  templates: Template[],
+  add: (target: AuthTarget, resolve: (t: Template) => string) => void,
+  derivedSecrets: Authenticator['derivedSecrets'] = () => [],
+): Authenticator {
+  return {
+    templates,
+    usesOAuth: false,
+    derivedSecrets,
+    apply(target, resolve) {
+      add(target, resolve);
+      return Promise.resolve(undefined);
+    },
+    invalidate: () => undefined,
+  };
+}
+
 /** Compiles the auth templates once and returns the per-call applier. */
 export function createAuthenticator(auth: HttpAuth, tokens: OAuthTokenCache): Authenticator {
   switch (auth.type) {
     case 'none':
-      return {
-        templates: [],
-        usesOAuth: false,
-        derivedSecrets: () => [],
-        apply: () => Promise.resolve(undefined),
-        invalidate: () => undefined,
-      };
+      return tokenless([], () => undefined);
     case 'api_key': {
       const value = compileTemplate(auth.value);
       const name = compileTemplate(auth.name);
-      return {
-        templates: [value],
-        usesOAuth: false,
-        derivedSecrets: () => [],
-        apply(target, resolve) {
-          const key = resolve(name);
-          const secret = resolve(value);
-          if (auth.in === 'header')
-            target.headers[key.toLowerCase()] = auth.scheme ? `${auth.scheme} ${secret}` : secret;
-          else if (auth.in === 'query') target.query.push(`${encodeURIComponent(key)}=${encodeURIComponent(secret)}`);
-          else target.cookies.push([key, secret]);
-          return Promise.resolve(undefined);
-        },
-        invalidate: () => undefined,
-      };
+      return tokenless([value], (target, resolve) => {
+        const key = resolve(name);
+        const secret = resolve(value);
+        if (auth.in === 'header') target.headers[key.toLowerCase()] = auth.scheme ? `${auth.scheme} ${secret}` : secret;
+        else if (auth.in === 'query') target.query.push(`${encodeURIComponent(key)}=${encodeURIComponent(secret)}`);
+        else target.cookies.push([key, secret]);
+      });
     }
     case 'bearer': {
       const token = compileTemplate(auth.token);
-      return {
-        templates: [token],
-        usesOAuth: false,
-        derivedSecrets: () => [],
-        apply(target, resolve) {
-          target.headers.authorization = `Bearer ${resolve(token)}`;
-          return Promise.resolve(undefined);
-        },
-        invalidate: () => undefined,
-      };
+      return tokenless([token], (target, resolve) => {
+        target.headers.authorization = `Bearer ${resolve(token)}`;
+      });
     }
     case 'basic': {
       const username = compileTemplate(auth.username);
       const password = compileTemplate(auth.password);
-      return {
-        templates: [username, password],
-        usesOAuth: false,
-        derivedSecrets: (resolve) => [`${resolve(username)}:${resolve(password)}`],
-        apply(target, resolve) {
-          const pair = `${resolve(username)}:${resolve(password)}`;
-          target.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
-          return Promise.resolve(undefined);
+      const pair = (resolve: (t: Template) => string): string => `${resolve(username)}:${resolve(password)}`;
+      return tokenless(
+        [username, password],
+        (target, resolve) => {
+          target.headers.authorization = `Basic ${Buffer.from(pair(resolve)).toString('base64')}`;
         },
-        invalidate: () => undefined,
-      };
+        (resolve) => [pair(resolve)],
+      );
     }
     case 'oauth2_client_credentials': {
       const tokenUrl = compileTemplate(auth.token_url);

@@ -1,6 +1,5 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { createError, linearRegExpEngine, type ToolDefinition, type ValidationIssue } from '../../../core/index.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { createError, createLinearAjv, type ToolDefinition, type ValidationIssue } from '../../../core/index.js';
 import type { ConnectorManifest, HttpConnectorSpec } from '../../../manifest/types.js';
 import { compileRequestPlan, type RequestPlan } from './request-plan.js';
 import { compileTemplate, type Template } from './templates.js';
@@ -28,13 +27,7 @@ export function compileToolPlans(manifest: ConnectorManifest): {
     });
   }
   // Patterns run on the linear-time engine (manifest validation refused those it cannot run).
-  const ajv = new Ajv2020({
-    allErrors: false,
-    strict: false,
-    validateFormats: true,
-    code: { regExp: linearRegExpEngine },
-  });
-  (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+  const ajv = createLinearAjv({ allErrors: false });
   const issues: ValidationIssue[] = [];
   const tools = new Map<string, ToolPlan>();
   const compiled = new Map<string, ValidateFunction>();
