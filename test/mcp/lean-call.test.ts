@@ -108,7 +108,7 @@ describe('lean tools/call on a stdio upstream', () => {
     expect(text.startsWith('line "quoted" \\ back — é 🚀\n')).toBe(true);
   });
 
-  it('fails an answer that is not a JSON-RPC response, or is over the size limit, at once; the next call works', async () => {
+  it('fails an answer that is not a JSON-RPC response, or is over the size limit, at once; the next calls work', async () => {
     const { s } = await world({ callTimeoutMs: 60_000 });
     expect(await s.invoke('not_rpc', {})).toEqual({
       content: [{ type: 'text', text: 'upstream call failed: Invalid result for tools/call: not a JSON-RPC response' }],
@@ -121,6 +121,22 @@ describe('lean tools/call on a stdio upstream', () => {
         { type: 'text', text: expect.stringMatching(/^upstream call failed: upstream message of \d+ bytes exceeds/) },
       ],
     });
+    // The SDK client's call gets the same reason now, as a JSON-RPC error answer, rather than its timeout.
+    expect(await s.invoke('huge', {}, viaSdk)).toMatchObject({
+      isError: true,
+      content: [
+        { type: 'text', text: expect.stringMatching(/^upstream error -32603: .*exceeds the 10485760-byte limit/) },
+      ],
+    });
+    // An oversized request of the upstream's own, even one reusing the call's id, fails nothing.
+    for (const options of [{}, viaSdk]) {
+      expect(await s.invoke('huge_request', {}, options)).toEqual({
+        content: [{ type: 'text', text: 'answered after it' }],
+      });
+    }
+    expect(await s.invoke('text', { text: 'still in sync' }, viaSdk)).toEqual(
+      await s.invoke('text', { text: 'still in sync' }),
+    );
     expect(await s.invoke('text', { text: 'still in sync' })).toEqual({
       content: [{ type: 'text', text: 'still in sync' }],
     });

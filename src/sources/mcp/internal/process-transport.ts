@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import {
   parseJSONRPCMessage,
+  ProtocolErrorCode,
   SdkError,
   SdkErrorCode,
   serializeMessage,
@@ -153,15 +154,23 @@ export class ProcessTransport implements Transport {
     }
   }
 
+  /**
+   * A dropped (oversized) line: when its ends show it is the answer to one of our requests, that request fails now
+   * with the reason — a claimed one through its claim, the SDK client's as a JSON-RPC error answer — instead of
+   * waiting for its timeout.
+   */
   #oversized(head: string, tail: string, bytes: number): void {
-    const error = new Error(`upstream message of ${bytes} bytes exceeds the ${MAX_LINE_BYTES}-byte limit`);
+    const reason = `upstream message of ${bytes} bytes exceeds the ${MAX_LINE_BYTES}-byte limit`;
+    this.onerror?.(new Error(reason));
     const id = answerId(head, tail);
-    const claim = id === undefined ? undefined : this.#claims.get(id);
+    if (id === undefined) return;
+    const claim = typeof id === 'string' ? this.#claims.get(id) : undefined;
     if (claim) {
-      this.#claims.delete(id!);
-      claim(error);
+      this.#claims.delete(id as string);
+      claim(new Error(reason));
+      return;
     }
-    this.onerror?.(error);
+    this.onmessage?.({ jsonrpc: '2.0', id, error: { code: ProtocolErrorCode.InternalError, message: reason } });
   }
 
   #flush(): void {
@@ -233,15 +242,24 @@ export class ProcessTransport implements Transport {
   }
 }
 
+/** A JSON-RPC id as serialised: a string without escapes, or an integer. */
+const ID = String.raw`("[^"\\]*"|-?\d+)`;
+/** An answer whose id comes first: `{"jsonrpc":"2.0","id":…,"result"|"error":…`. */
+const ID_FIRST = new RegExp(
+  String.raw`^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*${ID}\s*,\s*"(?:result|error)"\s*:`,
+);
+/** An answer whose id comes last: `{"result"|"error":…,"id":…}` (the SDK's order). */
+const RESULT_FIRST = /^\s*\{\s*"(?:result|error)"\s*:/;
+const ID_LAST = new RegExp(String.raw`"id"\s*:\s*${ID}\s*\}\s*$`);
+
 /**
- * The string id of a dropped (oversized) answer, read from its ends: serialisers put the id either first
- * (`{"jsonrpc":"2.0","id":…`) or last (`…,"jsonrpc":"2.0","id":…}`).
+ * The id of a dropped (oversized) line that is an answer, read from its ends; undefined for anything else (a request
+ * or notification of the upstream's own, whose ids are not ours).
  */
-function answerId(head: string, tail: string): string | undefined {
-  return (
-    /^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*"([^"\\]+)"/.exec(head)?.[1] ??
-    /"id"\s*:\s*"([^"\\]+)"\s*\}\s*$/.exec(tail)?.[1]
-  );
+function answerId(head: string, tail: string): string | number | undefined {
+  const raw = ID_FIRST.exec(head)?.[1] ?? (RESULT_FIRST.test(head) ? ID_LAST.exec(tail)?.[1] : undefined);
+  if (raw === undefined) return undefined;
+  return raw.startsWith('"') ? raw.slice(1, -1) : Number(raw);
 }
 
 /** Signals every process of the group led by `pid`; a group already gone is fine. */
