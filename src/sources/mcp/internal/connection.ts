@@ -16,6 +16,7 @@ import {
 } from '../../../core/index.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import type { LaunchSpec } from './launch-spec.js';
+import { LeanCalls } from './lean-calls.js';
 import { OrderedClient } from './ordered-client.js';
 import { ProcessTransport } from './process-transport.js';
 import { planStdioProcess, type StdioSandboxOptions } from './stdio-plan.js';
@@ -26,6 +27,8 @@ export interface UpstreamConnection {
   readonly client: Client;
   readonly transport: 'stdio' | 'http' | 'sse';
   readonly pid?: number;
+  /** `tools/call` past the SDK client's request machinery: stdio connections of the 2025 era only. */
+  readonly lean?: LeanCalls;
   /** Closes the session; a stdio child's whole process group gets SIGTERM, then SIGKILL after `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
@@ -88,7 +91,7 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
     });
     let transport = new ProcessTransport(spec);
     forwardStderr(transport, options.logger);
-    let client: Client;
+    let client: OrderedClient;
     try {
       // 2026-07-28 where the upstream offers it: its questions (sampling, elicitation, roots) then come back as
       // input_required results of the very request that caused them, so they reach exactly that request's client.
@@ -106,6 +109,7 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
       client,
       transport: 'stdio',
       ...(pid ? { pid } : {}),
+      ...(isModernConnection(client) ? {} : { lean: new LeanCalls(transport, client) }),
       close: async (grace) => {
         transport.setGrace(grace);
         await client.close().catch(() => undefined);
@@ -138,7 +142,7 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
   }
 }
 
-async function connectClient(transport: Transport, options: OpenOptions, negotiate = false): Promise<Client> {
+async function connectClient(transport: Transport, options: OpenOptions, negotiate = false): Promise<OrderedClient> {
   const client = new OrderedClient(CLIENT_INFO, {
     capabilities: CLIENT_CAPABILITIES,
     ...(negotiate

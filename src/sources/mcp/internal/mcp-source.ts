@@ -64,6 +64,8 @@ export class McpSource implements ToolSource {
   readonly peer: McpPeer;
   /** The last tool list seen, to tell whether a reconnected upstream changed its tools. */
   #toolsKey: string | undefined;
+  /** Tools of the last list without an output schema: their results need no check beyond the SDK's result schema. */
+  #unchecked = new Set<string>();
 
   constructor(options: McpSourceOptions) {
     this.#launch = resolveLaunchSpec(options.manifest, options.config);
@@ -154,6 +156,8 @@ export class McpSource implements ToolSource {
             : {}),
         },
         ctx.caller,
+        // Nothing to relay or order around the result, nothing to check but its shape: the lean path will do.
+        !onProgress && !ctx.caller && this.#unchecked.has(tool),
       );
       return toToolCallResult(result as Record<string, unknown>);
     } catch (err) {
@@ -207,6 +211,7 @@ export class McpSource implements ToolSource {
   async #listTools(conn: UpstreamConnection, timeout: number): Promise<ToolDefinition[]> {
     // `refresh` always asks the upstream (its list may have changed) and keeps the SDK's tool index current.
     const { tools } = await conn.client.listTools(undefined, { timeout, cacheMode: 'refresh' });
+    this.#unchecked = new Set(tools.filter((t) => t.outputSchema === undefined).map((t) => t.name));
     return tools.map(toToolDefinition);
   }
 

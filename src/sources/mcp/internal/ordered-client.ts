@@ -1,4 +1,10 @@
-import { Client, type JSONRPCErrorResponse, type JSONRPCResponse } from '@modelcontextprotocol/client';
+import {
+  Client,
+  type JSONRPCErrorResponse,
+  type JSONRPCResponse,
+  SdkError,
+  SdkErrorCode,
+} from '@modelcontextprotocol/client';
 
 /**
  * An SDK client whose responses never overtake the notifications that arrived before them.
@@ -37,6 +43,23 @@ export class OrderedClient extends Client {
         // Past its maximum total time: its own timer still fires.
       }
     }
+  }
+
+  /**
+   * What the SDK does to a result of `method` it receives on this connection — the era's decoding, then its result
+   * schema — for a request sent outside the client (see LeanCalls). The value, or the SDK's own InvalidResult error.
+   */
+  checkResult(method: string, raw: unknown): unknown {
+    const codec = this._wireCodec();
+    const decoded = codec.decodeResult(method, raw);
+    if (decoded.kind === 'invalid') throw decoded.error;
+    if (decoded.kind !== 'complete') {
+      throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: unexpected ${decoded.kind}`);
+    }
+    const outcome = codec.validateResult(method, decoded.result);
+    if (outcome.ok) return outcome.value;
+    const reason = outcome.reason === 'invalid' ? outcome.message : `not-in-era: ${method}`;
+    throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: ${reason}`);
   }
 
   #defer(step: () => void): void {

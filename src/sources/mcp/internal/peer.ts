@@ -125,14 +125,20 @@ export class McpPeer implements UpstreamPeer {
 
   /**
    * A tool call on the shared connection. On a 2026-07-28 connection the upstream's questions come back as
-   * `input_required` results of this very call: `caller` is asked and the call retried with the answers.
+   * `input_required` results of this very call: `caller` is asked and the call retried with the answers. `lean`: the
+   * call needs nothing of the SDK client's (see LeanCalls), so a connection that offers the lean path takes it.
    */
   async callTool(
     conn: UpstreamConnection,
     params: { name: string; arguments: Record<string, unknown> },
     requestOptions: RequestOptions,
     caller: PeerCaller | undefined,
+    lean = false,
   ): Promise<unknown> {
+    if (lean && conn.lean && requestOptions.timeout !== undefined) {
+      const { timeout, signal } = requestOptions;
+      return this.track(caller, () => conn.lean!.call(params, { timeout, ...(signal ? { signal } : {}) }));
+    }
     if (!isModernConnection(conn.client)) {
       return this.track(caller, () => conn.client.callTool(params, requestOptions));
     }

@@ -1,7 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { ReadBuffer, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
-import { createUuid } from '../../../core/index.js';
+import {
+  parseJSONRPCMessage,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  serializeMessage,
+  type JSONRPCMessage,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import { createUuid, isRecord } from '../../../core/index.js';
+import { LineReader, MAX_LINE_BYTES } from './line-reader.js';
 import { killTagged, UPSTREAM_TAG } from './process-sweep.js';
 
 /** How to start a stdio upstream process (already wrapped in bwrap when sandboxed). */
@@ -16,6 +25,9 @@ export interface ProcessSpec {
    */
   tag?: boolean;
 }
+
+/** Who waits for the answer of a request sent with {@link ProcessTransport.sendLine}: the message, or why none came. */
+export type Claim = (answer: Record<string, unknown> | Error) => void;
 
 /** After the main process exits, how long its stdout may stay open (held by a leftover child) before we stop reading. */
 const DRAIN_AFTER_EXIT_MS = 1_000;
@@ -32,7 +44,12 @@ export class ProcessTransport implements Transport {
   /** The child's stderr, readable before {@link start} so no early line is lost. */
   readonly stderr = new PassThrough();
   readonly #spec: ProcessSpec;
-  readonly #buffer = new ReadBuffer();
+  readonly #reader = new LineReader({
+    value: (parsed) => this.#deliver(parsed),
+    oversized: (head, tail, bytes) => this.#oversized(head, tail, bytes),
+  });
+  /** Answers awaited outside the SDK client, by their (string) request id. */
+  readonly #claims = new Map<string, Claim>();
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
   #closed = false;
@@ -83,17 +100,32 @@ export class ProcessTransport implements Transport {
       child.once('close', () => this.#finish());
       child.stdin?.on('error', (err) => this.onerror?.(err));
       child.stdout?.on('error', (err) => this.onerror?.(err));
-      child.stdout?.on('data', (chunk: Buffer) => {
-        try {
-          this.#buffer.append(chunk);
-          for (let message = this.#buffer.readMessage(); message; message = this.#buffer.readMessage()) {
-            this.onmessage?.(message);
-          }
-        } catch (err) {
-          this.onerror?.(err as Error);
-        }
-      });
+      child.stdout?.on('data', (chunk: Buffer) => this.#reader.append(chunk));
       child.stderr?.pipe(this.stderr);
+    });
+  }
+
+  /**
+   * Routes the answer to request `id` (a string id the SDK client never uses) to `claim` instead of the client; it
+   * gets an Error if the answer is too long to read or the connection ends first.
+   */
+  expect(id: string, claim: Claim): void {
+    this.#claims.set(id, claim);
+  }
+
+  /** Stops waiting for the answer to `id` (cancelled or timed out): a late answer is then dropped by the client. */
+  release(id: string): void {
+    this.#claims.delete(id);
+  }
+
+  /** Queues one serialised JSON-RPC message (newline included) with the messages of this turn. */
+  sendLine(line: string): Promise<void> {
+    const stdin = this.#child?.stdin;
+    if (!stdin || this.#closed || stdin.destroyed) return Promise.reject(new Error('Not connected'));
+    return new Promise((resolve, reject) => {
+      this.#pending.push(line);
+      this.#waiters.push({ resolve, reject });
+      if (!this.#flushing) this.#flushing = setImmediate(() => this.#flush());
     });
   }
 
@@ -102,13 +134,43 @@ export class ProcessTransport implements Transport {
    * (one syscall and one wake-up of the child instead of one per message, in order).
    */
   send(message: JSONRPCMessage): Promise<void> {
-    const stdin = this.#child?.stdin;
-    if (!stdin || this.#closed || stdin.destroyed) return Promise.reject(new Error('Not connected'));
-    return new Promise((resolve, reject) => {
-      this.#pending.push(serializeMessage(message));
-      this.#waiters.push({ resolve, reject });
-      if (!this.#flushing) this.#flushing = setImmediate(() => this.#flush());
-    });
+    return this.sendLine(serializeMessage(message));
+  }
+
+  /** One parsed line: a claimed answer goes to its claim, anything else is checked and handed to the client. */
+  #deliver(parsed: unknown): void {
+    if (this.#claims.size > 0 && isRecord(parsed) && typeof parsed.id === 'string' && parsed.method === undefined) {
+      const claim = this.#claims.get(parsed.id);
+      if (claim) {
+        this.#claims.delete(parsed.id);
+        claim(parsed);
+        return;
+      }
+    }
+    try {
+      this.onmessage?.(parseJSONRPCMessage(parsed));
+    } catch (err) {
+      this.onerror?.(err as Error);
+    }
+  }
+
+  /**
+   * A dropped (oversized) line: when its ends show it is the answer to one of our requests, that request fails now
+   * with the reason — a claimed one through its claim, the SDK client's as a JSON-RPC error answer — instead of
+   * waiting for its timeout.
+   */
+  #oversized(head: string, tail: string, bytes: number): void {
+    const reason = `upstream message of ${bytes} bytes exceeds the ${MAX_LINE_BYTES}-byte limit`;
+    this.onerror?.(new Error(reason));
+    const id = answerId(head, tail);
+    if (id === undefined) return;
+    const claim = typeof id === 'string' ? this.#claims.get(id) : undefined;
+    if (claim) {
+      this.#claims.delete(id as string);
+      claim(new Error(reason));
+      return;
+    }
+    this.onmessage?.({ jsonrpc: '2.0', id, error: { code: ProtocolErrorCode.InternalError, message: reason } });
   }
 
   #flush(): void {
@@ -170,10 +232,34 @@ export class ProcessTransport implements Transport {
     const child = this.#child;
     this.#child = undefined;
     this.#closed = true;
-    this.#buffer.clear();
+    this.#reader.clear();
     child.stdin?.destroy();
+    const claims = [...this.#claims.values()];
+    this.#claims.clear();
+    // As the SDK client fails its own requests when the connection ends.
+    for (const claim of claims) claim(new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed'));
     this.onclose?.();
   }
+}
+
+/** A JSON-RPC id as serialised: a string without escapes, or an integer. */
+const ID = String.raw`("[^"\\]*"|-?\d+)`;
+/** An answer whose id comes first: `{"jsonrpc":"2.0","id":…,"result"|"error":…`. */
+const ID_FIRST = new RegExp(
+  String.raw`^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*${ID}\s*,\s*"(?:result|error)"\s*:`,
+);
+/** An answer whose id comes last: `{"result"|"error":…,"id":…}` (the SDK's order). */
+const RESULT_FIRST = /^\s*\{\s*"(?:result|error)"\s*:/;
+const ID_LAST = new RegExp(String.raw`"id"\s*:\s*${ID}\s*\}\s*$`);
+
+/**
+ * The id of a dropped (oversized) line that is an answer, read from its ends; undefined for anything else (a request
+ * or notification of the upstream's own, whose ids are not ours).
+ */
+function answerId(head: string, tail: string): string | number | undefined {
+  const raw = ID_FIRST.exec(head)?.[1] ?? (RESULT_FIRST.test(head) ? ID_LAST.exec(tail)?.[1] : undefined);
+  if (raw === undefined) return undefined;
+  return raw.startsWith('"') ? raw.slice(1, -1) : Number(raw);
 }
 
 /** Signals every process of the group led by `pid`; a group already gone is fine. */
