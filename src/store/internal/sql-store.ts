@@ -4,6 +4,7 @@ import type {
   ApiKeyRecord,
   ChangeNotice,
   ConnectorRecord,
+  NodeMessage,
   ProjectRecord,
   ScriptRecord,
   Store,
@@ -14,6 +15,7 @@ import { ConnectorQueries } from './connector-queries.js';
 import type { SqlDriver } from './driver.js';
 import { translateError, type Op, type ViolationText } from './errors.js';
 import { selectAll } from './query-group.js';
+import { SessionQueries } from './session-queries.js';
 import { toApiKey, toJson, toProject, toScript, toTenant, type Row } from './rows.js';
 import { likePattern } from './validate.js';
 import { WebhookQueries } from './webhook-queries.js';
@@ -29,6 +31,7 @@ export class SqlStore implements Store {
   readonly #db: SqlDriver;
   readonly #connectors: ConnectorQueries;
   readonly #webhooks: WebhookQueries;
+  readonly #sessions: SessionQueries;
   /** Runs one operation, translating driver failures into ToolportErrors (a field: the query groups share it). */
   readonly #op: Op = async (operation, fn, text) => {
     try {
@@ -43,6 +46,7 @@ export class SqlStore implements Store {
     this.#db = db;
     this.#connectors = new ConnectorQueries(db, box, this.#op);
     this.#webhooks = new WebhookQueries(db, box, this.#op);
+    this.#sessions = new SessionQueries(db, box, this.#op);
   }
 
   migrate(): Promise<void> {
@@ -304,6 +308,17 @@ export class SqlStore implements Store {
   readonly listWebhookDeliveries: Store['listWebhookDeliveries'] = (...args) =>
     this.#webhooks.listWebhookDeliveries(...args);
 
+  // Shared 2025 session state: see session-queries.ts.
+
+  readonly getSessionShare: Store['getSessionShare'] = (...args) => this.#sessions.getSessionShare(...args);
+  readonly addSessionNode: Store['addSessionNode'] = (...args) => this.#sessions.addSessionNode(...args);
+  readonly removeSessionNode: Store['removeSessionNode'] = (...args) => this.#sessions.removeSessionNode(...args);
+  readonly setSessionLogLevel: Store['setSessionLogLevel'] = (...args) => this.#sessions.setSessionLogLevel(...args);
+  readonly setSessionSubscription: Store['setSessionSubscription'] = (...args) =>
+    this.#sessions.setSessionSubscription(...args);
+  readonly deleteSessionShare: Store['deleteSessionShare'] = (...args) => this.#sessions.deleteSessionShare(...args);
+  readonly purgeSessionShares: Store['purgeSessionShares'] = (...args) => this.#sessions.purgeSessionShares(...args);
+
   // Settings
 
   getSetting(key: string): Promise<string | null> {
@@ -344,5 +359,13 @@ export class SqlStore implements Store {
 
   withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean> {
     return this.#db.withLeaderLock(name, fn);
+  }
+
+  sendNodeMessage(message: NodeMessage): Promise<void> {
+    return this.#op('sendNodeMessage', () => this.#db.sendNodeMessage(message));
+  }
+
+  onNodeMessage(node: string, listener: (message: NodeMessage) => void): () => void {
+    return this.#db.onNodeMessage(node, listener);
   }
 }
