@@ -8,8 +8,8 @@ import { createHostGuard } from './internal/http-guard.js';
 import { InputRounds } from './internal/input-rounds.js';
 import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
-import { SessionTokens } from './internal/session-token.js';
 import { SessionMesh, type SessionShareStore } from './internal/session-mesh.js';
+import { SessionTokens } from './internal/session-token.js';
 import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
 import { SubscriptionBook } from './internal/subscription-book.js';
@@ -102,7 +102,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const subscriptions = new SubscriptionBook(logger);
   const mesh =
-    options.sharedSessions && options.sessionKey ? new SessionMesh(options.sharedSessions, sessions, logger) : undefined;
+    options.sharedSessions && options.sessionKey
+      ? new SessionMesh(options.sharedSessions, sessions, logger)
+      : undefined;
   sessions.onRemove = (session) => {
     subscriptions.release(session.server);
     mesh?.forget(session);

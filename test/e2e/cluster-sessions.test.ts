@@ -80,13 +80,17 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
     const from = cluster.balancer.history().length;
     const asks = Array.from({ length: 20 }, (_, i) => call('ask', { question: `q${i}` }));
     const confirms = Array.from({ length: 3 }, () => call('confirm'));
-    const settled = await Promise.allSettled([...asks, ...confirms]);
+    // Answers larger than a NOTIFY payload (8000 bytes) travel through the store's table.
+    const big = Array.from({ length: 3 }, (_, i) => `big${i}-${'x'.repeat(12_000)}`);
+    const bigAsks = big.map((question) => call('ask', { question }));
+    const settled = await Promise.allSettled([...asks, ...confirms, ...bigAsks]);
     const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [`call ${i}: ${String(s.reason)}`] : []));
     expect(failed).toEqual([]);
     const texts = settled.map((s) => (s as PromiseFulfilledResult<string>).value);
     // Each call got the answer to its own question (no answer went to another call).
     for (let i = 0; i < 20; i++) expect(texts[i]).toBe(`sampled: answer to q${i} (test-model)`);
     for (let i = 20; i < 23; i++) expect(texts[i]).toBe('elicited: accept {"ok":true}');
+    for (let i = 0; i < 3; i++) expect(texts[23 + i]).toBe(`sampled: answer to ${big[i]} (test-model)`);
     // The calls and the client's answers (POSTs without a method) were spread over every node.
     expect(new Set(servedBy('tools/call', from)).size).toBe(3);
     expect(new Set(servedBy(undefined, from)).size).toBe(3);
@@ -119,7 +123,8 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
     const updates = (uri: string): number =>
       client.received.filter((r) => r.method === 'notifications/resources/updated' && r.params.uri === uri).length;
     /** The node that got the latest GET (the session's stream). */
-    const stream = (): number | undefined => cluster.balancer.history().findLast((h) => h.httpMethod === 'GET')?.backend;
+    const stream = (): number | undefined =>
+      cluster.balancer.history().findLast((h) => h.httpMethod === 'GET')?.backend;
     const rounds: { subscribe: number; touch: number; stream: number | undefined }[] = [];
     for (let round = 0; round < 6; round++) {
       const uri = `memo://item/r${round}`;

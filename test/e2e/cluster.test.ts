@@ -6,7 +6,7 @@
  */
 import { type Server, createServer } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoundRobinBalancer } from '../helpers/balancer.js';
 import { type TestCluster, startCluster } from '../helpers/cluster.js';

@@ -133,7 +133,11 @@ export class RoundRobinBalancer {
       }
       tried.add(backend);
       backend.requests++;
-      this.#history.push({ backend: this.#backends.indexOf(backend), method: rpcMethod(body), httpMethod: req.method! });
+      this.#history.push({
+        backend: this.#backends.indexOf(backend),
+        method: rpcMethod(body),
+        httpMethod: req.method!,
+      });
       backend.inFlight[kind]++;
       let answered = false;
       let settled = false;

@@ -263,8 +263,8 @@ export class SessionMesh {
     if (body.t === 'response' && isRecord(body.message) && isRoutedAnswer(body.message)) {
       const [, node, local] = ROUTED_ID.exec(body.message.id as string) ?? [];
       if (node !== this.node) return;
-      postToSession(session.transport.web, session.id, { ...body.message, id: Number(local) }).catch(
-        (err: unknown) => this.#debug(err, 'forwarded answer not injected'),
+      postToSession(session.transport.web, session.id, { ...body.message, id: Number(local) }).catch((err: unknown) =>
+        this.#debug(err, 'forwarded answer not injected'),
       );
     } else if (body.t === 'updated' && copy.streams > 0 && typeof body.connector === 'string') {
       if (isRecord(body.params)) this.deliverUpdate?.(session, body.connector, body.params);
@@ -322,16 +322,15 @@ function routed(message: unknown, prefix: string): unknown {
   if (typeof message.id === 'number') return { ...message, id: `${prefix}${message.id}` };
   if (message.method === 'notifications/cancelled' && isRecord(message.params)) {
     const requestId = message.params.requestId;
-    if (typeof requestId === 'number') return { ...message, params: { ...message.params, requestId: `${prefix}${requestId}` } };
+    if (typeof requestId === 'number')
+      return { ...message, params: { ...message.params, requestId: `${prefix}${requestId}` } };
   }
   return message;
 }
 
 /** A client's answer (result or error) to a request whose id a node routed. */
 function isRoutedAnswer(item: Json): boolean {
-  return (
-    typeof item.id === 'string' && item.id.startsWith(ID_PREFIX) && ('result' in item || 'error' in item)
-  );
+  return typeof item.id === 'string' && item.id.startsWith(ID_PREFIX) && ('result' in item || 'error' in item);
 }
 
 function ownerOf(session: Session): SessionOwner {
@@ -339,7 +338,5 @@ function ownerOf(session: Session): SessionOwner {
 }
 
 function sameOwner(owner: unknown, session: Session): boolean {
-  return (
-    isRecord(owner) && owner.tenantId === session.slot.owner.tenantId && owner.keyId === session.slot.owner.keyId
-  );
+  return isRecord(owner) && owner.tenantId === session.slot.owner.tenantId && owner.keyId === session.slot.owner.keyId;
 }

@@ -15,8 +15,8 @@ import { ConnectorQueries } from './connector-queries.js';
 import type { SqlDriver } from './driver.js';
 import { translateError, type Op, type ViolationText } from './errors.js';
 import { selectAll } from './query-group.js';
-import { SessionQueries } from './session-queries.js';
 import { toApiKey, toJson, toProject, toScript, toTenant, type Row } from './rows.js';
+import { SessionQueries } from './session-queries.js';
 import { likePattern } from './validate.js';
 import { WebhookQueries } from './webhook-queries.js';
 

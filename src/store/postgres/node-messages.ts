@@ -22,7 +22,7 @@ export class PgNodeMessages {
   readonly #schema: string;
   readonly #logger: Logger;
   readonly #subscribers = new Map<(message: NodeMessage) => void, string>();
-  #unlisten: (() => void) | undefined;
+  #listening = false;
 
   constructor(exec: SqlExecutor, listener: PgListener, schema: string, logger: Logger) {
     this.#exec = exec;
@@ -53,7 +53,8 @@ export class PgNodeMessages {
 
   subscribe(node: string, listener: (message: NodeMessage) => void): () => void {
     this.#subscribers.set(listener, node);
-    this.#unlisten ??= this.#listener.subscribeNodes((payload) => void this.#receive(payload));
+    if (!this.#listening) this.#listener.subscribeNodes((payload) => void this.#receive(payload));
+    this.#listening = true;
     return () => void this.#subscribers.delete(listener);
   }
 
