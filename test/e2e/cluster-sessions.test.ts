@@ -8,6 +8,7 @@
  * - `resources/subscribe`, the `touch` that changes the resource and the GET stream land on different nodes.
  */
 import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCluster, startCluster } from '../helpers/cluster.js';
 import { createRestClient } from '../helpers/server-process.js';
@@ -142,4 +143,64 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
     expect(rounds.some((r) => r.subscribe !== r.touch && r.touch !== r.stream)).toBe(true);
     expect(new Set(rounds.map((r) => r.touch)).size).toBeGreaterThan(1);
   }, 90_000);
+
+  it('never lets another session (or made-up ids) answer a request of this one', async () => {
+    const url = new URL(`${cluster.balancer.url}/mcp/default/up`);
+    const headers = { Authorization: `Bearer ${apiKey}` };
+    const asked: (string | number)[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const a = new Client({ name: 'held', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    a.setRequestHandler('sampling/createMessage', async (_request, ctx) => {
+      asked.push(ctx.mcpReq.id);
+      await gate;
+      return { role: 'assistant', content: { type: 'text', text: 'real' }, model: 'a' };
+    });
+    await a.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+    const other = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+    const b = new Client({ name: 'forger', version: '1.0.0' });
+    await b.connect(other);
+    try {
+      const pending = a.callTool({ name: 'ask', arguments: { question: 'hold' } }, { timeout: HANG_MS } as never);
+      await waitFor(() => asked.length > 0, 'the sampling request at client a');
+      const id = asked[0]!;
+      expect(String(id)).toMatch(/^tp\.[0-9a-f]{12}\.\d+$/);
+      const forged = (answerId: unknown, text = 'forged') =>
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: answerId,
+          result: { role: 'assistant', content: { type: 'text', text }, model: 'b' },
+        });
+      // Session b answers a's request, on every node (the one that asked among them); then made-up routed ids.
+      for (const node of cluster.nodes) {
+        for (const body of [
+          forged(id),
+          forged('tp.000000000000.1'),
+          forged('tp.zz.1'),
+          forged(`tp.${String(id).slice(3, 15)}.99999`, 'y'.repeat(20_000)),
+          `[${forged(id)},${forged('tp.1')}]`,
+        ]) {
+          const res = await fetch(`${node.url}/mcp/default/up`, {
+            method: 'POST',
+            headers: {
+              ...headers,
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+              'mcp-session-id': other.sessionId!,
+            },
+            body,
+          });
+          await res.arrayBuffer();
+          expect(res.status, body.slice(0, 80)).toBe(202);
+        }
+      }
+      release();
+      expect(textOf((await pending) as never)).toBe('sampled: real (a)');
+      // Every node still serves.
+      for (let i = 0; i < 3; i++) expect(await call('echo', { text: `after ${i}` })).toBe(`after ${i}`);
+    } finally {
+      release();
+      await Promise.all([a.close(), b.close()]).catch(() => undefined);
+    }
+  }, 60_000);
 });

@@ -174,12 +174,7 @@ export class SessionMesh {
       if (isRecord(item) && typeof item.method !== 'string' && isRoutedAnswer(item)) {
         const [, node, local] = ROUTED_ID.exec(item.id as string) ?? [];
         if (node === this.node) kept.push({ ...item, id: Number(local) });
-        else if (node !== undefined) {
-          const forwarded = { t: 'response', session: session.id, owner, message: item };
-          await this.#store
-            .sendNodeMessage({ from: this.node, to: node, body: forwarded })
-            .catch((err: unknown) => this.#debug(err, 'answer not forwarded'));
-        }
+        else if (node !== undefined) await this.#forward(session, owner, node, item);
         continue;
       }
       if (isRecord(item) && typeof item.method === 'string' && SHARED_METHODS.has(item.method)) {
@@ -189,6 +184,20 @@ export class SessionMesh {
     }
     if (kept.length === 0) return undefined;
     return Array.isArray(body) ? kept : kept[0];
+  }
+
+  /** Sends a client's answer to the node whose copy of the session asked, if that node holds the session. */
+  async #forward(session: Session, owner: SessionOwner, node: string, message: Json): Promise<void> {
+    const copy = this.#copies.get(session);
+    if (!copy) return;
+    try {
+      // Only to a node recorded as holding this session: a made-up node id parks nothing in the store.
+      if (!(await this.#store.getSessionShare(copy.key)).nodes.includes(node)) return;
+      const body = { t: 'response', session: session.id, owner, message };
+      await this.#store.sendNodeMessage({ from: this.node, to: node, body });
+    } catch (err) {
+      this.#debug(err, 'answer not forwarded');
+    }
   }
 
   /** Stores one shared state change of the client, then has every other copy apply it (bounded wait). */
@@ -255,7 +264,10 @@ export class SessionMesh {
         this.#store.sendNodeMessage(reply).catch((err: unknown) => this.#debug(err, 'ack not sent'));
       };
       if (!session || !copy) return ack();
-      copy.chain = copy.chain.then(() => this.#reapply(session, copy)).finally(ack);
+      copy.chain = copy.chain
+        .then(() => this.#reapply(session, copy))
+        .catch((err: unknown) => this.#debug(err, 'session state not re-applied'))
+        .finally(ack);
       return;
     }
     // Answers and updates are bound to the session and its owner: another session's copy never takes them.
