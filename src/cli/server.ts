@@ -190,6 +190,8 @@ export async function startServer(
       revalidateMs: config.sessionRevalidateMs,
       // Every node sharing the secret key (TOOLPORT_SECRET_KEY) serves every node's 2025 sessions.
       sessionKey: secretBox.deriveKey('toolport mcp session ids v1'),
+      // Nodes (or workers) sharing the store share the rest of a session too; one process alone has nothing to share.
+      ...(store.driver === 'postgres' || (options.worker?.count ?? 1) > 1 ? { sharedSessions: store } : {}),
       ownerActive: async (tenantId, keyId) => {
         if (keyId === undefined) return (await store.getTenant(tenantId)) !== null;
         const key = (await store.listApiKeys(tenantId)).find((k) => k.id === keyId);

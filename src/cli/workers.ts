@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { ChangeNotice, Store } from '../store/index.js';
+import type { ChangeNotice, NodeMessage, Store } from '../store/index.js';
 
 /** Which worker of a `serve --workers N` this process is (1-based), from the environment the primary sets. */
 export interface WorkerRole {
@@ -10,6 +10,7 @@ export interface WorkerRole {
 const INDEX_ENV = 'TOOLPORT_WORKER_INDEX';
 const COUNT_ENV = 'TOOLPORT_WORKER_COUNT';
 const NOTICE = 'toolport:notice';
+const NODE_MESSAGE = 'toolport:node-message';
 const READY = 'toolport:ready';
 /** Pause before a worker that died is started again (a crash loop must not spin the CPU). */
 const RESTART_DELAY_MS = 1_000;
@@ -31,8 +32,9 @@ export function reportReady(): void {
  * Shares a SQLite store's change notices among the workers of one machine. SQLite has no LISTEN/NOTIFY: its
  * notices stay in the process that made the change. Here every notice a worker publishes also goes to the primary,
  * which hands it to the other workers, whose registries then re-read the changed connector exactly as a
- * PostgreSQL node does on NOTIFY. Scheduled health checks run in worker 1 only (the SQLite leader lock is local).
- * A PostgreSQL store needs none of this: its notices and advisory locks already span processes.
+ * PostgreSQL node does on NOTIFY. Node messages (2025 sessions shared between workers: answers to server→client
+ * requests, state changes) travel the same way. Scheduled health checks run in worker 1 only (the SQLite leader lock
+ * is local). A PostgreSQL store needs none of this: its notices and advisory locks already span processes.
  */
 export function shareSqliteNotices(store: Store, role: WorkerRole): void {
   if (store.driver !== 'sqlite' || role.count < 2) return;
@@ -53,7 +55,22 @@ export function shareSqliteNotices(store: Store, role: WorkerRole): void {
     process.send?.({ type: NOTICE, notice });
   };
   store.withLeaderLock = async (name, fn) => (role.index === 1 ? localLock(name, fn) : false);
-  process.on('message', (message: { type?: string; notice?: ChangeNotice }) => {
+  const nodeListeners = new Map<(message: NodeMessage) => void, string>();
+  store.sendNodeMessage = async (message) => {
+    process.send?.({ type: NODE_MESSAGE, message });
+  };
+  store.onNodeMessage = (node, listener) => {
+    nodeListeners.set(listener, node);
+    return () => void nodeListeners.delete(listener);
+  };
+  process.on('message', (message: { type?: string; notice?: ChangeNotice; message?: NodeMessage }) => {
+    if (message?.type === NODE_MESSAGE && message.message) {
+      const sent = message.message;
+      for (const [listener, node] of [...nodeListeners]) {
+        if (sent.to === undefined ? sent.from !== node : sent.to === node) listener(sent);
+      }
+      return;
+    }
     if (message?.type !== NOTICE || !message.notice) return;
     for (const listener of [...listeners]) listener(message.notice);
   });
@@ -77,7 +94,7 @@ export async function runPrimary(count: number, log: (line: string) => void): Pr
         if (message?.type === READY && !ready) {
           ready = true;
           resolve();
-        } else if (message?.type === NOTICE) {
+        } else if (message?.type === NOTICE || message?.type === NODE_MESSAGE) {
           for (const [other, peer] of workers) if (other !== index && peer.isConnected()) peer.send(message);
         }
       });

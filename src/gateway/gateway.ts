@@ -8,6 +8,7 @@ import { createHostGuard } from './internal/http-guard.js';
 import { InputRounds } from './internal/input-rounds.js';
 import { openSseSession, postSseMessage } from './internal/legacy-sse.js';
 import { RPC, rpcErrorBody, writeRpcError } from './internal/responses.js';
+import { SessionMesh, type SessionShareStore } from './internal/session-mesh.js';
 import { SessionTokens } from './internal/session-token.js';
 import { type SessionOwner, SessionTable } from './internal/sessions.js';
 import { StreamableEndpoints } from './internal/streamable.js';
@@ -46,6 +47,11 @@ export interface GatewayOptions {
    * sealed, and any node rebuilds a session it has not seen. Without it ids are random and node-local.
    */
   sessionKey?: Uint8Array;
+  /**
+   * Where nodes sharing sealed session ids share the rest of a session (log level, resource subscriptions, answers to
+   * server→client requests): the store, when several nodes use it. Without it each node's copy is on its own.
+   */
+  sharedSessions?: SessionShareStore;
   /** Longest `close` waits for MCP calls in flight before closing their sessions (default 10 s). */
   drainCapMs?: number;
   /** Coalescing window of registry events before `list_changed` goes out (default 20 ms). */
@@ -95,7 +101,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     perTenant: options.maxSessionsPerTenant ?? DEFAULT_MAX_PER_TENANT,
   });
   const subscriptions = new SubscriptionBook(logger);
-  sessions.onRemove = (session) => subscriptions.release(session.server);
+  const mesh =
+    options.sharedSessions && options.sessionKey
+      ? new SessionMesh(options.sharedSessions, sessions, logger)
+      : undefined;
+  sessions.onRemove = (session) => {
+    subscriptions.release(session.server);
+    mesh?.forget(session);
+  };
   const inputRounds = new InputRounds();
   const serverOptions = {
     provider: options.provider,
@@ -112,8 +125,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     watchResources,
     ...(options.sessionKey ? { tokens: new SessionTokens(options.sessionKey) } : {}),
+    ...(mesh ? { mesh } : {}),
   });
-  const relay = createUpstreamRelay({ provider: options.provider, sessions, streamable, subscriptions, logger });
+  const relay = createUpstreamRelay({
+    provider: options.provider,
+    sessions,
+    streamable,
+    subscriptions,
+    logger,
+    ...(mesh ? { mesh } : {}),
+  });
   const notifier = createChangeNotifier({
     provider: options.provider,
     sessions,
@@ -143,6 +164,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       relay.close();
       inputRounds.close();
       await sessions.closeAll();
+      mesh?.close();
       await streamable.close();
       for (const socket of sockets) socket.destroySoon();
       sockets.clear();

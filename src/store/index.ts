@@ -5,6 +5,8 @@
 export type {
   Store,
   ChangeNotice,
+  NodeMessage,
+  SessionShareRecord,
   TenantRecord,
   ApiKeyScope,
   ApiKeyRecord,

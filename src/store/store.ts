@@ -282,11 +282,52 @@ export interface Store {
   onResync(listener: () => void): () => void;
   notify(notice: ChangeNotice): Promise<void>;
 
+  // What the nodes share of a 2025-era MCP session, keyed by a digest of its id. Rows carry the session id's own
+  // expiry and are removed by purgeSessionShares once past it (or by deleteSessionShare when the client ends it).
+  getSessionShare(key: string): Promise<SessionShareRecord>;
+  /** Records that `node` holds a copy of the session (idempotent). */
+  addSessionNode(key: string, node: string, expiresAt: string): Promise<void>;
+  removeSessionNode(key: string, node: string): Promise<void>;
+  setSessionLogLevel(key: string, level: string, expiresAt: string): Promise<void>;
+  /** Adds (or, with `subscribed` false, removes) one resource subscription of the session. */
+  setSessionSubscription(key: string, uri: string, subscribed: boolean, expiresAt: string): Promise<void>;
+  deleteSessionShare(key: string): Promise<void>;
+  /** Deletes every session row and parked node message expired at `now`; returns how many rows went. */
+  purgeSessionShares(now: string): Promise<number>;
+
+  /**
+   * Sends a message to another node, or to every node (PostgreSQL: NOTIFY on `toolport_nodes`, bodies too large for
+   * a NOTIFY parked in a table; SQLite: this process only, unless `serve --workers` relays it). Best effort: a node
+   * that is not listening misses it.
+   */
+  sendNodeMessage(message: NodeMessage): Promise<void>;
+  /** Receives the messages for node `node` or for every node (not the ones `node` sent). Returns an unsubscribe. */
+  onNodeMessage(node: string, listener: (message: NodeMessage) => void): () => void;
+
   /**
    * Runs `fn` only if this node holds the named cluster-wide lock (PostgreSQL advisory lock;
    * SQLite: always). Returns whether it ran.
    */
   withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean>;
+}
+
+/** What the nodes share of one 2025-era MCP session (see docs/deployment.md). */
+export interface SessionShareRecord {
+  /** The client's `logging/setLevel`, if it sent one. */
+  log_level: string | null;
+  /** The resource URIs it subscribed to, as it named them (sorted). */
+  subscriptions: string[];
+  /** The nodes holding a copy of the session (their message addresses, sorted). */
+  nodes: string[];
+}
+
+/** A message between nodes. */
+export interface NodeMessage {
+  /** The sending node's address. */
+  from: string;
+  /** The one node it is for; every node when absent. */
+  to?: string;
+  body: Record<string, unknown>;
 }
 
 /** A registry change announced to other nodes. */

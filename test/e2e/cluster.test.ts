@@ -4,14 +4,14 @@
  * A change made on one node, a node SIGKILLed mid-traffic (the health-check leader), and every node's PostgreSQL
  * connections killed with pg_terminate_backend must not lose calls beyond the ones in flight on the dead node.
  */
-import { randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoundRobinBalancer } from '../helpers/balancer.js';
-import { type ServerProcess, createRestClient, startServerProcess } from '../helpers/server-process.js';
-import { PG_URL, requirePostgres } from '../store/drivers.js';
+import type { RoundRobinBalancer } from '../helpers/balancer.js';
+import { type TestCluster, startCluster } from '../helpers/cluster.js';
+import { type ServerProcess, createRestClient } from '../helpers/server-process.js';
+import { requirePostgres } from '../store/drivers.js';
 
 const MODERN = '2026-07-28';
 const HEALTH_INTERVAL_MS = 1_000;
@@ -135,18 +135,12 @@ function metric(text: string, name: string): number {
 }
 
 describe.skipIf(!hasPg)('three nodes on one PostgreSQL behind a round-robin balancer', () => {
-  const dbName = `toolport_cluster_${randomBytes(5).toString('hex')}`;
-  const dbUrl = (() => {
-    const u = new URL(PG_URL);
-    u.pathname = `/${dbName}`;
-    return u.toString();
-  })();
-  const secretKey = randomBytes(32).toString('base64');
-  const adminToken = `cluster-admin-${randomBytes(12).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  /** The nodes alive (a killed one is removed); `started` keeps all of them for the cleanup. */
-  const nodes: ServerProcess[] = [];
-  const started: ServerProcess[] = [];
+  let cluster: TestCluster;
+  /** The nodes alive (a killed one is removed). */
+  let nodes: ServerProcess[] = [];
+  let adminToken = '';
+  let dbName = '';
+  let admin: pg.Client;
   const clients: Client[] = [];
   const callers: Caller[] = [];
   let balancer: RoundRobinBalancer;
@@ -155,18 +149,6 @@ describe.skipIf(!hasPg)('three nodes on one PostgreSQL behind a round-robin bala
   let legacyChanged = 0;
   let legacyClient: Client;
   let legacyTransport: StreamableHTTPClientTransport;
-
-  const startNode = (name: string): Promise<ServerProcess> =>
-    startServerProcess({
-      adminToken,
-      env: {
-        TOOLPORT_DATABASE_URL: dbUrl,
-        TOOLPORT_SECRET_KEY: secretKey,
-        TOOLPORT_HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
-        TOOLPORT_HOT_RELOAD: '0',
-        TOOLPORT_NODE_ID: name,
-      },
-    });
 
   const connect = async (
     era: 'legacy' | 'modern',
@@ -200,14 +182,12 @@ describe.skipIf(!hasPg)('three nodes on one PostgreSQL behind a round-robin bala
   };
 
   beforeAll(async () => {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
     upstream = await startUpstream();
-    nodes.push(await startNode('node-0'));
-    nodes.push(...(await Promise.all([startNode('node-1'), startNode('node-2')])));
-    started.push(...nodes);
-    balancer = new RoundRobinBalancer(nodes.map((n) => n.url));
-    await balancer.listen();
+    cluster = await startCluster(3, {
+      prefix: 'toolport_cluster',
+      env: { TOOLPORT_HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS) },
+    });
+    ({ nodes, balancer, adminToken, dbName, admin } = cluster);
 
     const rest = createRestClient(nodes[0]!.url, adminToken);
     const key = await rest('POST', '/v1/tenants/default/api-keys', { name: 'cluster', scopes: ['invoke'] });
@@ -232,11 +212,8 @@ describe.skipIf(!hasPg)('three nodes on one PostgreSQL behind a round-robin bala
       if (n.child.exitCode !== null) console.error(`[cluster] node exited:\n${n.output().slice(-3000)}`);
     await Promise.all(callers.map((c) => c.stop()));
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-    await balancer?.close();
-    await Promise.all(started.map((n) => n.kill()));
+    await cluster?.close();
     upstream?.server.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
   }, 60_000);
 
   it('serves both eras through the balancer with calls spread over every node', async () => {

@@ -38,6 +38,8 @@ export class RoundRobinBalancer {
   readonly #backends: Backend[];
   #next = 0;
   readonly #counts: BalancerCounts = { replayed: 0, dropped: 0 };
+  /** Which backend got each request, with the JSON-RPC method of its body (if it had one). */
+  readonly #history: { backend: number; method: string | undefined; httpMethod: string }[] = [];
   #server?: Server;
   #probe?: NodeJS.Timeout;
   url = '';
@@ -73,6 +75,11 @@ export class RoundRobinBalancer {
   /** Requests of each kind a backend has not answered yet. */
   inFlight(index: number): { session: number; sessionless: number } {
     return { ...this.#backends[index]!.inFlight };
+  }
+
+  /** The requests sent so far, in order: which backend got each and its JSON-RPC method (GET streams: none). */
+  history(): readonly { backend: number; method: string | undefined; httpMethod: string }[] {
+    return this.#history;
   }
 
   counts(): BalancerCounts {
@@ -126,6 +133,11 @@ export class RoundRobinBalancer {
       }
       tried.add(backend);
       backend.requests++;
+      this.#history.push({
+        backend: this.#backends.indexOf(backend),
+        method: rpcMethod(body),
+        httpMethod: req.method!,
+      });
       backend.inFlight[kind]++;
       let answered = false;
       let settled = false;
@@ -198,5 +210,15 @@ export class RoundRobinBalancer {
       upstream.end(body);
     };
     attempt();
+  }
+}
+
+/** The `method` of a JSON-RPC message body (undefined for batches, responses and anything else). */
+function rpcMethod(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { method?: unknown };
+    return typeof parsed?.method === 'string' ? parsed.method : undefined;
+  } catch {
+    return undefined;
   }
 }

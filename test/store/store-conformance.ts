@@ -8,6 +8,7 @@ import { defineClusterTests } from './conformance-cluster.js';
 import { defineConnectorTests } from './conformance-connectors.js';
 import { defineCoreTests } from './conformance-core.js';
 import { defineSecurityTests } from './conformance-security.js';
+import { defineSessionShareTests } from './conformance-sessions.js';
 import type { StoreDriverFixture, StoreHarness, StoreTest } from './drivers.js';
 
 export type { StoreTest } from './drivers.js';
@@ -30,4 +31,5 @@ export function defineStoreConformance(fixture: StoreDriverFixture): void {
   describe.concurrent('connectors', () => defineConnectorTests(it));
   describe.concurrent('security', () => defineSecurityTests(it));
   describe.concurrent('cluster', () => defineClusterTests(it, fixture));
+  describe.concurrent('shared sessions', () => defineSessionShareTests(it, fixture));
 }

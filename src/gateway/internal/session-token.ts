@@ -42,6 +42,11 @@ export class SessionTokens {
     this.#maxAgeMs = options.maxAgeMs ?? 24 * 60 * 60_000;
   }
 
+  /** When a session issued at `issuedAt` stops being accepted (ms). */
+  expiresAt(issuedAt: number): number {
+    return issuedAt + this.#maxAgeMs;
+  }
+
   /** The id of a new session carrying `state`, or undefined when it would be too long for a header. */
   mint(state: SessionState): string | undefined {
     const { endpoint } = state;

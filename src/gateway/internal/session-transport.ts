@@ -71,17 +71,8 @@ export async function replayInitialize(
   id: string,
   state: SessionState,
 ): Promise<boolean> {
-  const post = async (body: unknown, headers: Record<string, string> = {}): Promise<Response> => {
-    const request = new Request('http://toolport.invalid/mcp', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-      body: JSON.stringify(body),
-    });
-    const response = await web.handleRequest(request, { parsedBody: body });
-    // Drain it: the initialize answer is an SSE stream that ends once the result is written.
-    await response.arrayBuffer();
-    return response;
-  };
+  const post = (body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    postInternally(web, body, headers);
   const init = await post({
     jsonrpc: '2.0',
     id: REPLAY_ID,
@@ -91,4 +82,33 @@ export async function replayInitialize(
   if (!init.ok || web.sessionId !== id) return false;
   const initialized = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': id });
   return initialized.ok;
+}
+
+/**
+ * Hands messages to an open session as if its client had POSTed them (a request's answer is drained and dropped):
+ * how a node re-applies another node's `logging/setLevel` or `resources/subscribe` to its copy of a session, and
+ * injects a client's answer that reached another node. Resolves once the session handled them.
+ */
+export async function postToSession(
+  web: WebStandardStreamableHTTPServerTransport,
+  id: string,
+  body: unknown,
+): Promise<Response> {
+  return postInternally(web, body, { 'mcp-session-id': id });
+}
+
+async function postInternally(
+  web: WebStandardStreamableHTTPServerTransport,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<Response> {
+  const request = new Request('http://toolport.invalid/mcp', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify(body),
+  });
+  const response = await web.handleRequest(request, { parsedBody: body });
+  // Drain it: a request's answer is an SSE stream that ends once the result is written.
+  await response.arrayBuffer();
+  return response;
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../../core/index.js';
 import { serveFast, serveModernFast } from './fast-path.js';
 import { InFlightIds, requestIds, writeDuplicateId } from './request-ids.js';
 import { RPC, writeRpcError, writeSessionCapError } from './responses.js';
+import type { SessionMesh } from './session-mesh.js';
 import { type SessionState, type SessionTokens, initializeParams } from './session-token.js';
 import { createSessionTransport, replayInitialize } from './session-transport.js';
 import {
@@ -46,6 +47,8 @@ export interface StreamableOptions {
    * for as long as the stream is open (the returned function ends it).
    */
   watchResources?: (endpoint: Endpoint, uris: string[]) => () => void;
+  /** Keeps the copies of a sealed session on several nodes in step (only where nodes share a store). */
+  mesh?: SessionMesh;
 }
 
 /** A session cap that refused a new or restored session. */
@@ -80,7 +83,10 @@ export class StreamableEndpoints {
     const { sessions } = this.#options;
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId !== undefined) {
-      const session = sessions.get(sessionId) ?? (await this.#restore(sessionId, endpoint, owner));
+      // A session being rebuilt here is served once its state is back, not while it is only half restored.
+      const restoring = this.#restoring.get(sessionId);
+      const session =
+        (restoring ? await restoring : sessions.get(sessionId)) ?? (await this.#restore(sessionId, endpoint, owner));
       if (session && 'refused' in session) {
         writeSessionCapError(res, session, sessions.retryAfterSeconds);
         return;
@@ -106,8 +112,21 @@ export class StreamableEndpoints {
       // The ids are answered, and the session stays busy, until the response (or its SSE stream) closes.
       res.on('close', inFlight.claim(ids));
       res.on('close', sessions.begin(session));
-      if (serveFast(req, res, body, session, this.#options.serverOptions)) return;
-      await session.transport.handleRequest(req, res, body);
+      const { mesh } = this.#options;
+      let own = body;
+      if (mesh) {
+        if (req.method === 'GET') res.on('close', mesh.streamOpened(session));
+        else if (mesh.concerns(body)) {
+          own = await mesh.inbound(session, body, owner);
+          if (own === undefined) {
+            // Only answers to requests of other nodes' copies: forwarded there, accepted here.
+            res.writeHead(202, { 'mcp-session-id': session.id }).end();
+            return;
+          }
+        }
+      }
+      if (serveFast(req, res, own, session, this.#options.serverOptions)) return;
+      await session.transport.handleRequest(req, res, own);
       return;
     }
     if (req.method !== 'POST') {
@@ -142,10 +161,13 @@ export class StreamableEndpoints {
       return;
     }
     const params = initializeParams(body);
-    const newId = (): string =>
-      (params && this.#options.tokens?.mint({ endpoint, keyId: owner.keyId, ...params, issuedAt: Date.now() })) ??
-      randomUUID();
-    const built = this.#build(endpoint, slot, newId);
+    const issuedAt = Date.now();
+    const sealed = params && this.#options.tokens?.mint({ endpoint, keyId: owner.keyId, ...params, issuedAt });
+    const id = sealed ?? randomUUID();
+    // A sealed session may get copies on other nodes: this one is recorded as holding it before it answers.
+    const expiresAt = sealed ? this.#options.tokens!.expiresAt(issuedAt) : undefined;
+    if (expiresAt !== undefined) await this.#options.mesh?.register(id, expiresAt);
+    const built = this.#build(endpoint, slot, () => id, expiresAt);
     try {
       await built.server.connect(built.transport.web);
       await built.transport.handleRequest(req, res, body);
@@ -158,9 +180,12 @@ export class StreamableEndpoints {
     }
   }
 
-  /** A server and transport for one 2025 session; the session is added to the table once initialized. */
-  #build(endpoint: Endpoint, slot: SessionSlot, newId: () => string) {
-    const { sessions, serverOptions, maxBodyBytes } = this.#options;
+  /**
+   * A server and transport for one 2025 session; the session is added to the table once initialized. A sealed
+   * session (`expiresAt` given) is shared with the other nodes through the mesh, if there is one.
+   */
+  #build(endpoint: Endpoint, slot: SessionSlot, newId: () => string, expiresAt?: number) {
+    const { sessions, serverOptions, maxBodyBytes, mesh } = this.#options;
     const server = createToolServer({ ...serverOptions, endpoint });
     let session: Session | undefined;
     const transport = createSessionTransport({
@@ -168,13 +193,16 @@ export class StreamableEndpoints {
       onsessioninitialized: (id) => {
         session = { id, kind: 'streamable', endpoint, slot, server, transport, lastSeen: Date.now(), active: 0 };
         sessions.add(session);
+        if (mesh && expiresAt !== undefined) void mesh.adopt(session, expiresAt, false);
       },
       onsessionclosed: (id) => {
         sessions.bury(id);
         sessions.remove(id);
+        if (expiresAt !== undefined) mesh?.ended(id);
       },
       maxBodyBytes,
     });
+    if (mesh) mesh.wrapTransport(transport.web);
     server.onclose = () => {
       if (session) sessions.remove(session.id);
     };
@@ -203,15 +231,21 @@ export class StreamableEndpoints {
     endpoint: Endpoint,
     owner: SessionOwner,
   ): Promise<Session | Refusal | undefined> {
-    const { sessions, logger } = this.#options;
+    const { sessions, logger, tokens, mesh } = this.#options;
     const slot = sessions.reserve(owner);
     if ('refused' in slot) return slot;
-    const built = this.#build(endpoint, slot, () => id);
+    const expiresAt = tokens!.expiresAt(state.issuedAt);
+    // Recorded as a holder before the stored state is read: a change made meanwhile is either read or announced.
+    await mesh?.register(id, expiresAt);
+    const built = this.#build(endpoint, slot, () => id, expiresAt);
     try {
       await built.server.connect(built.transport.web);
       if (await replayInitialize(built.transport.web, id, state)) {
         logger.debug({ project: endpoint.projectId, connector: endpoint.connector }, 'mcp session restored');
-        return built.session();
+        const session = built.session();
+        // The client's log level and subscriptions, as other nodes' copies got them.
+        if (session && mesh) await mesh.adopt(session, expiresAt, true);
+        return session;
       }
       logger.warn({ project: endpoint.projectId }, 'mcp session could not be restored');
     } catch (err) {

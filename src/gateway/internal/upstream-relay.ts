@@ -3,6 +3,7 @@ import type { Logger } from '../../core/index.js';
 import type { ToolProvider, UpstreamEvent } from '../../registry/types.js';
 import type { Endpoint } from './endpoint.js';
 import { aggregateUri, splitUri } from './federation-aggregate.js';
+import type { SessionMesh } from './session-mesh.js';
 import { type SessionTable, projectKey } from './sessions.js';
 import type { StreamableEndpoints } from './streamable.js';
 import type { SubscriptionBook } from './subscription-book.js';
@@ -19,8 +20,18 @@ export function createUpstreamRelay(options: {
   streamable: StreamableEndpoints;
   subscriptions: SubscriptionBook;
   logger: Logger;
+  /** Where a session's GET stream may be on another node (resources/updated goes there). */
+  mesh?: SessionMesh;
 }): { close(): void } {
-  const { sessions, streamable, subscriptions, logger } = options;
+  const { sessions, streamable, subscriptions, logger, mesh } = options;
+  if (mesh) {
+    mesh.deliverUpdate = (session, connector, params) => {
+      const { tenantId, projectId, connector: served } = session.endpoint;
+      if (served !== undefined && served !== connector) return;
+      const at = { aggregate: served === undefined, tenantId, projectId, connector, subscriptions };
+      deliverUpstream(session.server, 'notifications/resources/updated', params, at)?.catch(failed(session.id));
+    };
+  }
   const failed = (session: string) => (err: unknown) =>
     logger.debug(
       { session, err: err instanceof Error ? err.message : String(err) },
@@ -36,6 +47,16 @@ export function createUpstreamRelay(options: {
     for (const session of sessions.forProject(key)) {
       if (!serves(session.endpoint)) continue;
       const aggregate = session.endpoint.connector === undefined;
+      // A subscribed session whose GET stream is on another node: that node sends the update.
+      if (
+        mesh &&
+        method === 'notifications/resources/updated' &&
+        typeof params?.uri === 'string' &&
+        subscriptions.has(session.server, tenantId, projectId, connector, params.uri) &&
+        mesh.forwardUpdate(session, connector, params)
+      ) {
+        continue;
+      }
       const sent = deliverUpstream(session.server, method, params, {
         aggregate,
         tenantId,

@@ -1,4 +1,4 @@
-import type { ChangeNotice } from '../store.js';
+import type { ChangeNotice, NodeMessage } from '../store.js';
 
 /** A parameter value both drivers bind: booleans become 0/1 on SQLite, JSON is passed as text. */
 export type SqlParam = string | number | boolean | null;
@@ -37,4 +37,12 @@ export interface SqlDriver extends SqlExecutor {
   onResync(listener: () => void): () => void;
   notify(notice: ChangeNotice): Promise<void>;
   withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean>;
+  /** See Store.sendNodeMessage / onNodeMessage. */
+  sendNodeMessage(message: NodeMessage): Promise<void>;
+  onNodeMessage(node: string, listener: (message: NodeMessage) => void): () => void;
+}
+
+/** True when a node message is for `node`: addressed to it, or to every node and sent by another. */
+export function isFor(message: Pick<NodeMessage, 'from' | 'to'>, node: string): boolean {
+  return message.to === undefined ? message.from !== node : message.to === node;
 }

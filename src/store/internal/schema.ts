@@ -37,6 +37,26 @@ export const SCHEMA_MIGRATIONS_DDL =
 const TRUST_COLUMN_DDL = ["ALTER TABLE connectors ADD COLUMN trust TEXT NOT NULL DEFAULT 'tenant'"];
 
 /**
+ * Migration 3: what the nodes share of a 2025-era MCP session (log level, resource subscriptions, which nodes hold a
+ * copy), keyed by a digest of the session id, and node messages too large for a NOTIFY. Every row expires.
+ */
+const SESSION_SHARE_DDL = (t: ColumnTypes): string[] => [
+  `CREATE TABLE mcp_session_levels (
+    session_key TEXT PRIMARY KEY, log_level TEXT NOT NULL, expires_at TEXT NOT NULL)${t.tableSuffix}`,
+  `CREATE TABLE mcp_session_subscriptions (
+    session_key TEXT NOT NULL, uri TEXT NOT NULL, expires_at TEXT NOT NULL,
+    PRIMARY KEY (session_key, uri))${t.tableSuffix}`,
+  `CREATE TABLE mcp_session_nodes (
+    session_key TEXT NOT NULL, node TEXT NOT NULL, expires_at TEXT NOT NULL,
+    PRIMARY KEY (session_key, node))${t.tableSuffix}`,
+  `CREATE TABLE node_messages (id TEXT PRIMARY KEY, body TEXT NOT NULL, expires_at TEXT NOT NULL)${t.tableSuffix}`,
+  'CREATE INDEX mcp_session_levels_expiry ON mcp_session_levels (expires_at)',
+  'CREATE INDEX mcp_session_subscriptions_expiry ON mcp_session_subscriptions (expires_at)',
+  'CREATE INDEX mcp_session_nodes_expiry ON mcp_session_nodes (expires_at)',
+  'CREATE INDEX node_messages_expiry ON node_messages (expires_at)',
+];
+
+/**
  * Every migration of one dialect, in order: both dialects run the same list, only the column types differ.
  * Append only; never edit an applied one.
  */
@@ -44,6 +64,7 @@ export function migrationsFor(types: ColumnTypes): readonly Migration[] {
   return [
     { version: 1, name: 'initial', statements: initialSchema(types) },
     { version: 2, name: 'connector trust', statements: TRUST_COLUMN_DDL },
+    { version: 3, name: 'shared mcp sessions', statements: SESSION_SHARE_DDL(types) },
   ];
 }
 

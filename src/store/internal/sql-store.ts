@@ -14,6 +14,7 @@ import type { SqlDriver, SqlParam } from './driver.js';
 import { translateError, type Op, type ViolationText } from './errors.js';
 import { selectAll } from './query-group.js';
 import { toApiKey, toJson, toProject, toScript, toTenant, type Row } from './rows.js';
+import { SessionQueries } from './session-queries.js';
 import { likePattern } from './validate.js';
 import { WebhookQueries } from './webhook-queries.js';
 
@@ -28,6 +29,7 @@ export class SqlStore implements Store {
   readonly #db: SqlDriver;
   readonly #connectors: ConnectorQueries;
   readonly #webhooks: WebhookQueries;
+  readonly #sessions: SessionQueries;
   /** Runs one operation, translating driver failures into ToolportErrors (a field: the query groups share it). */
   readonly #op: Op = async (operation, fn, text) => {
     try {
@@ -42,6 +44,7 @@ export class SqlStore implements Store {
     this.#db = db;
     this.#connectors = new ConnectorQueries(db, box, this.#op);
     this.#webhooks = new WebhookQueries(db, box, this.#op);
+    this.#sessions = new SessionQueries(db, box, this.#op);
   }
 
   /** Runs one write as the named operation, for its effect; `text` words the constraint violations it may hit. */
@@ -295,6 +298,17 @@ export class SqlStore implements Store {
   readonly listWebhookDeliveries: Store['listWebhookDeliveries'] = (...args) =>
     this.#webhooks.listWebhookDeliveries(...args);
 
+  // Shared 2025 session state: see session-queries.ts.
+
+  readonly getSessionShare: Store['getSessionShare'] = (...args) => this.#sessions.getSessionShare(...args);
+  readonly addSessionNode: Store['addSessionNode'] = (...args) => this.#sessions.addSessionNode(...args);
+  readonly removeSessionNode: Store['removeSessionNode'] = (...args) => this.#sessions.removeSessionNode(...args);
+  readonly setSessionLogLevel: Store['setSessionLogLevel'] = (...args) => this.#sessions.setSessionLogLevel(...args);
+  readonly setSessionSubscription: Store['setSessionSubscription'] = (...args) =>
+    this.#sessions.setSessionSubscription(...args);
+  readonly deleteSessionShare: Store['deleteSessionShare'] = (...args) => this.#sessions.deleteSessionShare(...args);
+  readonly purgeSessionShares: Store['purgeSessionShares'] = (...args) => this.#sessions.purgeSessionShares(...args);
+
   // Settings
 
   getSetting(key: string): Promise<string | null> {
@@ -319,4 +333,7 @@ export class SqlStore implements Store {
   readonly onResync: Store['onResync'] = (listener) => this.#db.onResync(listener);
   readonly notify: Store['notify'] = (notice) => this.#op('notify', () => this.#db.notify(notice));
   readonly withLeaderLock: Store['withLeaderLock'] = (name, fn) => this.#db.withLeaderLock(name, fn);
+  readonly sendNodeMessage: Store['sendNodeMessage'] = (message) =>
+    this.#op('sendNodeMessage', () => this.#db.sendNodeMessage(message));
+  readonly onNodeMessage: Store['onNodeMessage'] = (node, listener) => this.#db.onNodeMessage(node, listener);
 }

@@ -4,6 +4,8 @@ import type { ChangeNotice } from '../store.js';
 
 /** The NOTIFY channel every Toolport node listens on. */
 export const CHANGE_CHANNEL = 'toolport_changes';
+/** The NOTIFY channel of messages between nodes (Store.sendNodeMessage). */
+export const NODE_CHANNEL = 'toolport_nodes';
 
 const MAX_BACKOFF_MS = 5000;
 
@@ -31,6 +33,7 @@ export class PgListener {
   readonly #logger: Logger;
   readonly #listeners = new Set<(notice: ChangeNotice) => void>();
   readonly #reconnectListeners = new Set<() => void>();
+  readonly #nodeListeners = new Set<(payload: string) => void>();
   /** True once LISTEN was active: a later successful LISTEN is a reconnect (notices may have been missed). */
   #wasListening = false;
   #client: pg.Client | null = null;
@@ -55,6 +58,13 @@ export class PgListener {
     return () => void this.#listeners.delete(listener);
   }
 
+  /** Receives the raw payloads of NODE_CHANNEL. */
+  subscribeNodes(listener: (payload: string) => void): () => void {
+    this.#nodeListeners.add(listener);
+    this.#ensure();
+    return () => void this.#nodeListeners.delete(listener);
+  }
+
   /** Called every time LISTEN is active again after the connection was lost. */
   onReconnect(listener: () => void): () => void {
     this.#reconnectListeners.add(listener);
@@ -72,6 +82,7 @@ export class PgListener {
     this.#ready.resolve();
     this.#listeners.clear();
     this.#reconnectListeners.clear();
+    this.#nodeListeners.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const client = this.#client;
@@ -89,10 +100,14 @@ export class PgListener {
     const client = new pg.Client(this.#config);
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client));
-    client.on('notification', (msg) => this.#deliver(msg.payload));
+    client.on('notification', (msg) => {
+      if (msg.channel === NODE_CHANNEL) {
+        for (const listener of [...this.#nodeListeners]) listener(msg.payload ?? '');
+      } else this.#deliver(msg.payload);
+    });
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${NODE_CHANNEL}`);
       if (this.#closed) {
         await client.end().catch(() => undefined);
         return;

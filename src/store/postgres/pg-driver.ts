@@ -2,9 +2,10 @@ import pg from 'pg';
 import { createError, isoTime, type Logger } from '../../core/index.js';
 import type { DriverErrorKind, SqlDialect, SqlDriver, SqlExecutor, SqlParam } from '../internal/driver.js';
 import { SCHEMA_MIGRATIONS_DDL } from '../internal/schema.js';
-import type { ChangeNotice } from '../store.js';
+import type { ChangeNotice, NodeMessage } from '../store.js';
 import { CHANGE_CHANNEL, PgListener } from './listener.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PgNodeMessages } from './node-messages.js';
 
 /** Options of the PostgreSQL driver. */
 export interface PgDriverOptions {
@@ -65,6 +66,7 @@ export class PgDriver implements SqlDriver {
   readonly #exec: SqlExecutor;
   readonly #listener: PgListener;
   readonly #logger: Logger;
+  readonly #messages: PgNodeMessages;
   #closed = false;
 
   constructor(options: PgDriverOptions) {
@@ -91,6 +93,7 @@ export class PgDriver implements SqlDriver {
       this.#logger,
       options.listenerRetryMs,
     );
+    this.#messages = new PgNodeMessages(this.#exec, this.#listener, this.#schema, this.#logger);
   }
 
   all<R extends object>(sql: string, params?: readonly SqlParam[]): Promise<R[]> {
@@ -189,6 +192,14 @@ export class PgDriver implements SqlDriver {
       CHANGE_CHANNEL,
       JSON.stringify({ ...notice, schema: this.#schema }),
     ]);
+  }
+
+  sendNodeMessage(message: NodeMessage): Promise<void> {
+    return this.#messages.send(message);
+  }
+
+  onNodeMessage(node: string, listener: (message: NodeMessage) => void): () => void {
+    return this.#messages.subscribe(node, listener);
   }
 
   async withLeaderLock(name: string, fn: () => Promise<void>): Promise<boolean> {

@@ -1,8 +1,15 @@
 import Database from 'better-sqlite3';
 import { createError, isoTime, type Logger } from '../../core/index.js';
-import type { DriverErrorKind, SqlDialect, SqlDriver, SqlExecutor, SqlParam } from '../internal/driver.js';
+import {
+  type DriverErrorKind,
+  isFor,
+  type SqlDialect,
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlParam,
+} from '../internal/driver.js';
 import { SCHEMA_MIGRATIONS_DDL } from '../internal/schema.js';
-import type { ChangeNotice } from '../store.js';
+import type { ChangeNotice, NodeMessage } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { sqlitePragmas, type SqliteSynchronous } from './pragmas.js';
 import { SerialQueue } from './serial-queue.js';
@@ -48,6 +55,7 @@ export class SqliteDriver implements SqlDriver {
   readonly #statements = new Map<string, Database.Statement>();
   readonly #queue = new SerialQueue();
   readonly #listeners = new Set<(notice: ChangeNotice) => void>();
+  readonly #nodeListeners = new Map<(message: NodeMessage) => void, string>();
   readonly #logger: Logger;
   readonly #raw: SqlExecutor;
   #closed = false;
@@ -133,6 +141,7 @@ export class SqliteDriver implements SqlDriver {
     await this.#queue.drain();
     this.#closed = true;
     this.#listeners.clear();
+    this.#nodeListeners.clear();
     this.#statements.clear();
     this.#db.close();
   }
@@ -162,6 +171,25 @@ export class SqliteDriver implements SqlDriver {
         }
       });
     }
+  }
+
+  async sendNodeMessage(message: NodeMessage): Promise<void> {
+    // Local only (one process; `serve --workers` relays them between its workers).
+    for (const [listener, node] of [...this.#nodeListeners]) {
+      if (!isFor(message, node)) continue;
+      queueMicrotask(() => {
+        try {
+          listener(message);
+        } catch (err) {
+          this.#logger.error({ err: String(err) }, 'node message listener failed');
+        }
+      });
+    }
+  }
+
+  onNodeMessage(node: string, listener: (message: NodeMessage) => void): () => void {
+    this.#nodeListeners.set(listener, node);
+    return () => void this.#nodeListeners.delete(listener);
   }
 
   async withLeaderLock(_name: string, fn: () => Promise<void>): Promise<boolean> {

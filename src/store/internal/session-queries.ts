@@ -1,0 +1,86 @@
+import type { SessionShareRecord } from '../store.js';
+import { QueryGroup } from './query-group.js';
+import type { Row } from './rows.js';
+
+/** Tables that hold shared session state, each with an `expires_at` column. */
+const EXPIRING = ['mcp_session_levels', 'mcp_session_subscriptions', 'mcp_session_nodes', 'node_messages'] as const;
+
+/** What the nodes share of 2025-era MCP sessions: log level, resource subscriptions, nodes holding a copy. */
+export class SessionQueries extends QueryGroup {
+  getSessionShare(key: string): Promise<SessionShareRecord> {
+    return this.op('getSessionShare', async () => {
+      const [level, subscriptions, nodes] = await Promise.all([
+        this.db.get<Row>('SELECT log_level FROM mcp_session_levels WHERE session_key = ?', [key]),
+        this.db.all<Row>('SELECT uri FROM mcp_session_subscriptions WHERE session_key = ? ORDER BY uri', [key]),
+        this.db.all<Row>('SELECT node FROM mcp_session_nodes WHERE session_key = ? ORDER BY node', [key]),
+      ]);
+      return {
+        log_level: level ? String(level.log_level) : null,
+        subscriptions: subscriptions.map((r) => String(r.uri)),
+        nodes: nodes.map((r) => String(r.node)),
+      };
+    });
+  }
+
+  addSessionNode(key: string, node: string, expiresAt: string): Promise<void> {
+    return this.op(
+      'addSessionNode',
+      async () =>
+        void (await this.db.run(
+          `INSERT INTO mcp_session_nodes (session_key, node, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (session_key, node) DO NOTHING`,
+          [key, node, expiresAt],
+        )),
+    );
+  }
+
+  removeSessionNode(key: string, node: string): Promise<void> {
+    return this.op(
+      'removeSessionNode',
+      async () =>
+        void (await this.db.run('DELETE FROM mcp_session_nodes WHERE session_key = ? AND node = ?', [key, node])),
+    );
+  }
+
+  setSessionLogLevel(key: string, level: string, expiresAt: string): Promise<void> {
+    return this.op(
+      'setSessionLogLevel',
+      async () =>
+        void (await this.db.run(
+          `INSERT INTO mcp_session_levels (session_key, log_level, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (session_key) DO UPDATE SET log_level = excluded.log_level`,
+          [key, level, expiresAt],
+        )),
+    );
+  }
+
+  setSessionSubscription(key: string, uri: string, subscribed: boolean, expiresAt: string): Promise<void> {
+    return this.op('setSessionSubscription', async () => {
+      if (!subscribed) {
+        await this.db.run('DELETE FROM mcp_session_subscriptions WHERE session_key = ? AND uri = ?', [key, uri]);
+        return;
+      }
+      await this.db.run(
+        `INSERT INTO mcp_session_subscriptions (session_key, uri, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (session_key, uri) DO NOTHING`,
+        [key, uri, expiresAt],
+      );
+    });
+  }
+
+  deleteSessionShare(key: string): Promise<void> {
+    return this.op('deleteSessionShare', () =>
+      this.db.transaction(async (tx) => {
+        for (const table of EXPIRING.slice(0, 3)) await tx.run(`DELETE FROM ${table} WHERE session_key = ?`, [key]);
+      }),
+    );
+  }
+
+  purgeSessionShares(now: string): Promise<number> {
+    return this.op('purgeSessionShares', async () => {
+      let removed = 0;
+      for (const table of EXPIRING) removed += await this.db.run(`DELETE FROM ${table} WHERE expires_at <= ?`, [now]);
+      return removed;
+    });
+  }
+}
