@@ -16,7 +16,18 @@ describe('SessionTokens', () => {
     const key = randomBytes(32);
     const token = new SessionTokens(key).mint(state)!;
     expect(token).toMatch(/^tp1\.[A-Za-z0-9_-]+$/);
-    expect(token).not.toContain('k1');
+    // Opaque: neither the token nor its decoded bytes carry the key id or the tenant in the clear (ids long
+    // enough that random bytes cannot contain them by chance).
+    const opaque = new SessionTokens(key).mint({
+      ...state,
+      keyId: 'key-id-0123456789',
+      endpoint: { ...state.endpoint, tenantId: 'tenant-distinct' },
+    })!;
+    const bytes = Buffer.from(opaque.slice(4), 'base64url').toString('latin1');
+    for (const clear of ['key-id-0123456789', 'tenant-distinct']) {
+      expect(opaque).not.toContain(clear);
+      expect(bytes).not.toContain(clear);
+    }
     expect(new SessionTokens(key).open(token, state.issuedAt)).toEqual(state);
     expect(new SessionTokens(randomBytes(32)).open(token, state.issuedAt)).toBeUndefined();
     expect(new SessionTokens(key).mint(state)).not.toBe(token);
