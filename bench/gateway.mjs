@@ -221,7 +221,7 @@ async function startColumns(stoppers) {
     await mk('toolport-python', '/mcp/bench/py', 'echo', 'session', containsToken);
   }
   if (wants('supergateway')) {
-    const bin = join(ROOT, 'node_modules', 'supergateway', 'dist', 'index.js');
+    const bin = peer('supergateway', 'dist', 'index.js');
     const port = await freePort();
     const stdio = `"${process.execPath}" "${ECHO}"`;
     const args = ['--stdio', stdio, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port)];
@@ -233,7 +233,7 @@ async function startColumns(stoppers) {
     );
   }
   if (wants('mcp-proxy')) {
-    const bin = join(ROOT, 'node_modules', 'mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
+    const bin = peer('mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
     const port = await freePort();
     const args = [
       bin,
@@ -255,6 +255,13 @@ async function startColumns(stoppers) {
     );
   }
   return columns;
+}
+
+/** A bridge's entry point in bench/peers (installed apart from the project: `npm run bench:peers`). */
+function peer(name, ...path) {
+  const file = join(ROOT, 'bench', 'peers', 'node_modules', name, ...path);
+  if (!existsSync(file)) throw new Error(`${name} is not installed in bench/peers: run npm run bench:peers`);
+  return file;
 }
 
 /** The tool's own cost as the gateway sees it: Toolport's mcp source calling the echo child in-process. */
