@@ -301,19 +301,19 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
         .slice(deleteFrom)
         .find((h) => h.httpMethod === 'DELETE')!.backend;
       console.log(`[xsessions] DELETE served by node ${deletedOn}`);
-      // The streams held on the other nodes end too (a hang here is a failure, not a wait).
-      const others = streams.filter((_, i) => i !== deletedOn);
-      let timer: NodeJS.Timeout | undefined;
-      const hung = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), HANG_MS)));
-      expect(await Promise.race([Promise.all(others.map((s) => s.ended)).then(() => 'ended'), hung])).toBe('ended');
-      clearTimeout(timer);
-      // Every node refuses the id straight away, and still serves the other session.
+      // Every node refuses the id as soon as the DELETE is answered, and still serves the other session.
       for (const node of cluster.nodes) {
         const res = await echo(node.url, doomed, 'after delete');
         expect(res.status, `${node.url}: ${res.text}`).toBe(404);
         expect(res.text).toContain('Session not found');
         expect((await echo(node.url, kept, 'still here')).status).toBe(200);
       }
+      // The streams held on the other nodes ended too (a hang here is a failure, not a wait).
+      const others = streams.filter((_, i) => i !== deletedOn);
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), HANG_MS)));
+      expect(await Promise.race([Promise.all(others.map((s) => s.ended)).then(() => 'ended'), hung])).toBe('ended');
+      clearTimeout(timer);
       // A node started after the DELETE never heard of it: it would rebuild the id, and refuses it (the store's
       // tombstone), while it rebuilds the live session.
       const late = await cluster.startNode('node-late');
