@@ -361,6 +361,19 @@ describe.each(STORES)('serve --workers 2 over $name', (store) => {
         expect(new Set(pids[1]).size).toBe(1);
         expect(pids[0]![0]).not.toBe(pids[1]![0]);
         expect(answersTo).toEqual([1, 0, 1, 0]);
+        // Ended by the client on one worker, the session is refused by both.
+        const sessionId = transport.sessionId!;
+        await transport.terminateSession();
+        for (const conn of [one, two]) {
+          const res = await send(
+            conn.agent,
+            'POST',
+            '/mcp/xs/up',
+            { jsonrpc: '2.0', id: 99, method: 'tools/call', params: { name: 'pid', arguments: {} } },
+            { accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
+          );
+          expect(res.status, res.text).toBe(404);
+        }
         await stillPinned(one, two);
       } finally {
         await client?.close().catch(() => undefined);
