@@ -283,7 +283,7 @@ export interface Store {
   notify(notice: ChangeNotice): Promise<void>;
 
   // What the nodes share of a 2025-era MCP session, keyed by a digest of its id. Rows carry the session id's own
-  // expiry and are removed by purgeSessionShares once past it (or by deleteSessionShare when the client ends it).
+  // expiry and are removed by purgeSessionShares once past it (or by endSessionShare when the client ends it).
   getSessionShare(key: string): Promise<SessionShareRecord>;
   /** Records that `node` holds a copy of the session (idempotent). */
   addSessionNode(key: string, node: string, expiresAt: string): Promise<void>;
@@ -291,7 +291,11 @@ export interface Store {
   setSessionLogLevel(key: string, level: string, expiresAt: string): Promise<void>;
   /** Adds (or, with `subscribed` false, removes) one resource subscription of the session. */
   setSessionSubscription(key: string, uri: string, subscribed: boolean, expiresAt: string): Promise<void>;
-  deleteSessionShare(key: string): Promise<void>;
+  /**
+   * The client ended the session: records it as ended (until `expiresAt`) and deletes its state, in one transaction.
+   * Returns the nodes that were recorded as holding a copy.
+   */
+  endSessionShare(key: string, expiresAt: string): Promise<string[]>;
   /** Deletes every session row and parked node message expired at `now`; returns how many rows went. */
   purgeSessionShares(now: string): Promise<number>;
 
@@ -319,6 +323,8 @@ export interface SessionShareRecord {
   subscriptions: string[];
   /** The nodes holding a copy of the session (their message addresses, sorted). */
   nodes: string[];
+  /** The client ended the session (DELETE): every node refuses its id until it expires. */
+  ended: boolean;
 }
 
 /** A message between nodes. */

@@ -7,6 +7,7 @@
  * - `logging/setLevel` lands on one node and the calls that log run on the others;
  * - `resources/subscribe`, the `touch` that changes the resource and the GET stream land on different nodes.
  */
+import { type IncomingMessage, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,52 @@ const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'aler
 const HANG_MS = 10_000;
 
 const hasPg = await requirePostgres('cluster sessions test');
+
+const PROTOCOL = '2025-11-25';
+
+/** One raw JSON-RPC POST of a 2025 session (or an initialize without one). */
+async function rpc(url: string, apiKey: string, body: unknown, sessionId?: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${apiKey}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': PROTOCOL,
+      ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, sessionId: res.headers.get('mcp-session-id'), text: await res.text() };
+}
+
+/** A session's standalone GET stream: `ended` resolves when the server closes it. */
+function openStream(url: string, apiKey: string, sessionId: string) {
+  return new Promise<{ status: number; ended: Promise<void>; close(): void }>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        headers: {
+          Accept: 'text/event-stream',
+          Authorization: `Bearer ${apiKey}`,
+          'mcp-protocol-version': PROTOCOL,
+          'mcp-session-id': sessionId,
+        },
+      },
+      (res: IncomingMessage) => {
+        const ended = new Promise<void>((done) => {
+          res.on('end', done);
+          res.on('close', done);
+          res.on('error', () => done());
+        });
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, ended, close: () => req.destroy() });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-robin balancer', () => {
   let cluster: TestCluster;
@@ -203,4 +250,81 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
       await Promise.all([a.close(), b.close()]).catch(() => undefined);
     }
   }, 60_000);
+
+  it('ends a DELETEd session on every node, including one that starts later', async () => {
+    const path = '/mcp/default/up';
+    const open = async (): Promise<string> => {
+      const init = await rpc(`${cluster.balancer.url}${path}`, apiKey, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      });
+      expect(init.status, init.text).toBe(200);
+      const id = init.sessionId!;
+      const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' };
+      expect((await rpc(`${cluster.balancer.url}${path}`, apiKey, initialized, id)).status).toBe(202);
+      return id;
+    };
+    const echo = (base: string, id: string, text: string) =>
+      rpc(
+        `${base}${path}`,
+        apiKey,
+        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text } } },
+        id,
+      );
+    const doomed = await open();
+    const kept = await open();
+    // Both sessions used through the balancer on all three nodes.
+    const from = cluster.balancer.history().length;
+    for (let i = 0; i < 6; i++) {
+      for (const id of [doomed, kept]) {
+        const res = await echo(cluster.balancer.url, id, `via balancer ${i}`);
+        expect(res.status, res.text).toBe(200);
+        expect(res.text).toContain(`via balancer ${i}`);
+      }
+    }
+    expect(new Set(servedBy('tools/call', from)).size).toBe(3);
+    // A GET stream of the doomed session on every node.
+    const streams = await Promise.all(cluster.nodes.map((n) => openStream(`${n.url}${path}`, apiKey, doomed)));
+    try {
+      expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
+      const deleteFrom = cluster.balancer.history().length;
+      const deleted = await fetch(`${cluster.balancer.url}${path}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${apiKey}`, 'mcp-protocol-version': PROTOCOL, 'mcp-session-id': doomed },
+      });
+      await deleted.arrayBuffer();
+      expect(deleted.status).toBe(200);
+      const deletedOn = cluster.balancer
+        .history()
+        .slice(deleteFrom)
+        .find((h) => h.httpMethod === 'DELETE')!.backend;
+      console.log(`[xsessions] DELETE served by node ${deletedOn}`);
+      // Every node refuses the id as soon as the DELETE is answered, and still serves the other session.
+      for (const node of cluster.nodes) {
+        const res = await echo(node.url, doomed, 'after delete');
+        expect(res.status, `${node.url}: ${res.text}`).toBe(404);
+        expect(res.text).toContain('Session not found');
+        expect((await echo(node.url, kept, 'still here')).status).toBe(200);
+      }
+      // The streams held on the other nodes ended too (a hang here is a failure, not a wait).
+      const others = streams.filter((_, i) => i !== deletedOn);
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), HANG_MS)));
+      expect(await Promise.race([Promise.all(others.map((s) => s.ended)).then(() => 'ended'), hung])).toBe('ended');
+      clearTimeout(timer);
+      // A node started after the DELETE never heard of it: it would rebuild the id, and refuses it (the store's
+      // tombstone), while it rebuilds the live session.
+      const late = await cluster.startNode('node-late');
+      const lateKept = await echo(late.url, kept, 'late');
+      expect(lateKept.status, lateKept.text).toBe(200);
+      expect(lateKept.text).toContain('late');
+      const lateDoomed = await echo(late.url, doomed, 'late');
+      expect(lateDoomed.status, lateDoomed.text).toBe(404);
+      expect(lateDoomed.text).toContain('Session not found');
+    } finally {
+      for (const s of streams) s.close();
+    }
+  }, 90_000);
 });

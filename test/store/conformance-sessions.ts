@@ -23,9 +23,9 @@ function next(store: Store, node: string, timeoutMs = 10_000): Promise<NodeMessa
 }
 
 export function defineSessionShareTests(it: StoreTest, fixture: StoreDriverFixture): void {
-  it('keeps a session’s level, subscriptions and holders, and forgets them on delete or expiry', async ({ h }) => {
+  it('keeps a session’s level, subscriptions and holders, and forgets them when ended or expired', async ({ h }) => {
     const { store } = h;
-    const empty = { log_level: null, subscriptions: [], nodes: [] };
+    const empty = { log_level: null, subscriptions: [], nodes: [], ended: false };
     expect(await store.getSessionShare('s1')).toEqual(empty);
     await store.setSessionLogLevel('s1', 'info', LATER);
     await store.setSessionLogLevel('s1', 'error', LATER);
@@ -45,12 +45,21 @@ export function defineSessionShareTests(it: StoreTest, fixture: StoreDriverFixtu
       log_level: 'error',
       subscriptions: ['memo://a', 'memo://b'],
       nodes: ['n1', 'n2'],
+      ended: false,
     });
     expect(await store.purgeSessionShares(new Date().toISOString())).toBe(2);
     expect(await store.getSessionShare('s2')).toEqual(empty);
     expect((await store.getSessionShare('s1')).log_level).toBe('error');
-    await store.deleteSessionShare('s1');
-    expect(await store.getSessionShare('s1')).toEqual(empty);
+    // Ended by the client: the state goes, the holders are returned, and the end is kept until the id expires.
+    expect(await store.endSessionShare('s1', LATER)).toEqual(['n1', 'n2']);
+    expect(await store.getSessionShare('s1')).toEqual({ ...empty, ended: true });
+    expect(await store.endSessionShare('s1', LATER)).toEqual([]);
+    await store.addSessionNode('s3', 'n1', PAST);
+    expect(await store.endSessionShare('s3', PAST)).toEqual(['n1']);
+    expect((await store.getSessionShare('s3')).ended).toBe(true);
+    expect(await store.purgeSessionShares(new Date().toISOString())).toBe(1);
+    expect(await store.getSessionShare('s3')).toEqual(empty);
+    expect((await store.getSessionShare('s1')).ended).toBe(true);
   });
 
   it('delivers a node message to the node it names, or to every other node', async ({ h }) => {

@@ -13,7 +13,7 @@ export type SessionShareStore = Pick<
   | 'removeSessionNode'
   | 'setSessionLogLevel'
   | 'setSessionSubscription'
-  | 'deleteSessionShare'
+  | 'endSessionShare'
   | 'purgeSessionShares'
   | 'sendNodeMessage'
   | 'onNodeMessage'
@@ -100,8 +100,11 @@ export class SessionMesh {
       .catch((err: unknown) => this.#debug(err, 'session copy not recorded'));
   }
 
-  /** Starts tracking this node's copy of a sealed session; `restore` re-applies the stored state to it first. */
-  async adopt(session: Session, expiresAt: number, restore: boolean): Promise<void> {
+  /**
+   * Starts tracking this node's copy of a sealed session; `restore` re-applies the stored state to it first. False
+   * when the store says the client ended the session (a rebuilt copy must then be closed).
+   */
+  async adopt(session: Session, expiresAt: number, restore: boolean): Promise<boolean> {
     const copy: Copy = {
       key: digest(session.id),
       expiresAt: new Date(expiresAt).toISOString(),
@@ -111,9 +114,10 @@ export class SessionMesh {
       streams: 0,
     };
     this.#copies.set(session, copy);
-    if (!restore) return;
-    copy.chain = this.#reapply(session, copy);
-    await copy.chain;
+    if (!restore) return true;
+    const alive = this.#reapply(session, copy);
+    copy.chain = alive.then(() => undefined);
+    return alive;
   }
 
   /** Forgets this node's copy (closed or expired here). */
@@ -124,9 +128,18 @@ export class SessionMesh {
     this.#store.removeSessionNode(copy.key, this.node).catch((err: unknown) => this.#debug(err, 'forget failed'));
   }
 
-  /** The client ended the session (DELETE): its shared state goes. */
-  ended(id: string): void {
-    this.#store.deleteSessionShare(digest(id)).catch((err: unknown) => this.#debug(err, 'delete failed'));
+  /**
+   * The client ended the session (DELETE, already closed here): it is recorded as ended and its shared state goes,
+   * then every node is told to close its copy and refuse the id; returns once the nodes holding a copy did (bounded).
+   */
+  async ended(id: string, expiresAt: number): Promise<void> {
+    try {
+      const holders = await this.#store.endSessionShare(digest(id), new Date(expiresAt).toISOString());
+      // Told to every node: one rebuilding the session right now is not recorded yet, and must refuse it too.
+      await this.#tell({ t: 'ended', session: id }, new Set(holders.filter((n) => n !== this.node)));
+    } catch (err) {
+      this.#debug(err, 'end not shared');
+    }
   }
 
   /** Counts an open GET stream of the session here; the returned function ends it. */
@@ -228,23 +241,29 @@ export class SessionMesh {
   async #announce(session: Session, copy: Copy): Promise<void> {
     const others = new Set((await this.#store.getSessionShare(copy.key)).nodes.filter((n) => n !== this.node));
     if (others.size === 0) return;
-    const seq = String(++this.#seq);
-    let timer: NodeJS.Timeout | undefined;
-    const applied = new Promise<void>((resolve) => {
-      this.#acks.set(seq, { waiting: others, done: resolve });
-      timer = setTimeout(resolve, ACK_WAIT_MS);
-    });
-    try {
-      await this.#store.sendNodeMessage({ from: this.node, body: { t: 'state', session: session.id, seq } });
-      await applied;
-    } finally {
-      clearTimeout(timer);
-      this.#acks.delete(seq);
-    }
+    await this.#tell({ t: 'state', session: session.id }, others);
     // A node that never answered is gone (or lost its copy): later changes do not wait for it.
     for (const node of others) {
       this.#logger.debug({ node }, 'a node holding a session copy did not answer; no longer waited for');
       await this.#store.removeSessionNode(copy.key, node);
+    }
+  }
+
+  /** Sends `body` to every node; waits until each node of `waiting` acknowledged it (it is emptied as they do). */
+  async #tell(body: Json, waiting: Set<string>): Promise<void> {
+    const seq = String(++this.#seq);
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve) => {
+      if (waiting.size === 0) return resolve();
+      this.#acks.set(seq, { waiting, done: resolve });
+      timer = setTimeout(resolve, ACK_WAIT_MS);
+    });
+    try {
+      await this.#store.sendNodeMessage({ from: this.node, body: { ...body, seq } });
+      await done;
+    } finally {
+      clearTimeout(timer);
+      this.#acks.delete(seq);
     }
   }
 
@@ -258,14 +277,21 @@ export class SessionMesh {
     if (typeof body.session !== 'string') return;
     const session = this.#sessions.get(body.session);
     const copy = session && this.#copies.get(session);
+    const ack = (): void => {
+      const reply = { from: this.node, to: from, body: { t: 'ack', seq: body.seq } };
+      this.#store.sendNodeMessage(reply).catch((err: unknown) => this.#debug(err, 'ack not sent'));
+    };
+    if (body.t === 'ended') {
+      // Refused from now on (also by a rebuild under way here), and this node's copy closes (its GET stream ends).
+      this.#sessions.bury(body.session);
+      if (!session || session.kind !== 'streamable') return ack();
+      void this.#sessions.close(session).finally(ack);
+      return;
+    }
     if (body.t === 'state') {
-      const ack = (): void => {
-        const reply = { from: this.node, to: from, body: { t: 'ack', seq: body.seq } };
-        this.#store.sendNodeMessage(reply).catch((err: unknown) => this.#debug(err, 'ack not sent'));
-      };
       if (!session || !copy) return ack();
       copy.chain = copy.chain
-        .then(() => this.#reapply(session, copy))
+        .then(async () => void (await this.#reapply(session, copy)))
         .catch((err: unknown) => this.#debug(err, 'session state not re-applied'))
         .finally(ack);
       return;
@@ -283,15 +309,20 @@ export class SessionMesh {
     }
   }
 
-  /** Brings a copy to the stored state: the client's level and subscriptions, replayed as its own requests. */
-  async #reapply(session: Session, copy: Copy): Promise<void> {
-    if (session.kind !== 'streamable') return;
+  /**
+   * Brings a copy to the stored state: the client's level and subscriptions, replayed as its own requests. False
+   * when the client ended the session (nothing is applied then).
+   */
+  async #reapply(session: Session, copy: Copy): Promise<boolean> {
+    if (session.kind !== 'streamable') return true;
     let share;
     try {
       share = await this.#store.getSessionShare(copy.key);
     } catch (err) {
-      return this.#debug(err, 'session state not read');
+      this.#debug(err, 'session state not read');
+      return true;
     }
+    if (share.ended) return false;
     const replay = async (method: string, params: Json): Promise<void> => {
       const id = `toolport-share-${++this.#seq}`;
       const res = await postToSession(session.transport.web, session.id, { jsonrpc: '2.0', id, method, params });
@@ -316,6 +347,7 @@ export class SessionMesh {
     } catch (err) {
       this.#debug(err, 'session state not re-applied');
     }
+    return true;
   }
 
   #debug(err: unknown, what: string): void {

@@ -15,7 +15,7 @@ export interface SessionTransport {
 export interface SessionTransportOptions {
   sessionIdGenerator: () => string;
   onsessioninitialized: (id: string) => void;
-  onsessionclosed: (id: string) => void;
+  onsessionclosed: (id: string) => void | Promise<void>;
   maxBodyBytes: number;
 }
 

@@ -195,10 +195,11 @@ export class StreamableEndpoints {
         sessions.add(session);
         if (mesh && expiresAt !== undefined) void mesh.adopt(session, expiresAt, false);
       },
-      onsessionclosed: (id) => {
+      // A DELETE: answered once every node holding a copy closed it (bounded wait), so no node serves it after.
+      onsessionclosed: async (id) => {
         sessions.bury(id);
         sessions.remove(id);
-        if (expiresAt !== undefined) mesh?.ended(id);
+        if (expiresAt !== undefined) await mesh?.ended(id, expiresAt);
       },
       maxBodyBytes,
     });
@@ -243,8 +244,13 @@ export class StreamableEndpoints {
       if (await replayInitialize(built.transport.web, id, state)) {
         logger.debug({ project: endpoint.projectId, connector: endpoint.connector }, 'mcp session restored');
         const session = built.session();
-        // The client's log level and subscriptions, as other nodes' copies got them.
-        if (session && mesh) await mesh.adopt(session, expiresAt, true);
+        // The client's log level and subscriptions, as other nodes' copies got them — unless the client ended the
+        // session (the store says so, or another node did while this rebuild ran).
+        const alive = session && mesh ? await mesh.adopt(session, expiresAt, true) : true;
+        if (session && (!alive || sessions.isBuried(id))) {
+          await sessions.close(session);
+          return undefined;
+        }
         return session;
       }
       logger.warn({ project: endpoint.projectId }, 'mcp session could not be restored');

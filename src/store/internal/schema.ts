@@ -57,6 +57,15 @@ const SESSION_SHARE_DDL = (t: ColumnTypes): string[] => [
 ];
 
 /**
+ * Migration 4: sessions a client ended (DELETE), keyed like the shared state and expiring with the session id, so
+ * that every node refuses the id, including one that would rebuild the session from it later.
+ */
+const SESSION_END_DDL = (t: ColumnTypes): string[] => [
+  `CREATE TABLE mcp_session_ended (session_key TEXT PRIMARY KEY, expires_at TEXT NOT NULL)${t.tableSuffix}`,
+  'CREATE INDEX mcp_session_ended_expiry ON mcp_session_ended (expires_at)',
+];
+
+/**
  * Every migration of one dialect, in order: both dialects run the same list, only the column types differ.
  * Append only; never edit an applied one.
  */
@@ -65,6 +74,7 @@ export function migrationsFor(types: ColumnTypes): readonly Migration[] {
     { version: 1, name: 'initial', statements: initialSchema(types) },
     { version: 2, name: 'connector trust', statements: TRUST_COLUMN_DDL },
     { version: 3, name: 'shared mcp sessions', statements: SESSION_SHARE_DDL(types) },
+    { version: 4, name: 'ended mcp sessions', statements: SESSION_END_DDL(types) },
   ];
 }
 

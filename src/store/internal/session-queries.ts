@@ -2,22 +2,26 @@ import type { SessionShareRecord } from '../store.js';
 import { QueryGroup } from './query-group.js';
 import type { Row } from './rows.js';
 
-/** Tables that hold shared session state, each with an `expires_at` column. */
-const EXPIRING = ['mcp_session_levels', 'mcp_session_subscriptions', 'mcp_session_nodes', 'node_messages'] as const;
+/** The state of a live shared session, keyed by session. */
+const STATE = ['mcp_session_levels', 'mcp_session_subscriptions', 'mcp_session_nodes'] as const;
+/** Tables that hold shared session rows, each with an `expires_at` column. */
+const EXPIRING = [...STATE, 'mcp_session_ended', 'node_messages'] as const;
 
 /** What the nodes share of 2025-era MCP sessions: log level, resource subscriptions, nodes holding a copy. */
 export class SessionQueries extends QueryGroup {
   getSessionShare(key: string): Promise<SessionShareRecord> {
     return this.op('getSessionShare', async () => {
-      const [level, subscriptions, nodes] = await Promise.all([
+      const [level, subscriptions, nodes, ended] = await Promise.all([
         this.db.get<Row>('SELECT log_level FROM mcp_session_levels WHERE session_key = ?', [key]),
         this.db.all<Row>('SELECT uri FROM mcp_session_subscriptions WHERE session_key = ? ORDER BY uri', [key]),
         this.db.all<Row>('SELECT node FROM mcp_session_nodes WHERE session_key = ? ORDER BY node', [key]),
+        this.db.get<Row>('SELECT 1 AS ended FROM mcp_session_ended WHERE session_key = ?', [key]),
       ]);
       return {
         log_level: level ? String(level.log_level) : null,
         subscriptions: subscriptions.map((r) => String(r.uri)),
         nodes: nodes.map((r) => String(r.node)),
+        ended: ended !== undefined,
       };
     });
   }
@@ -68,10 +72,19 @@ export class SessionQueries extends QueryGroup {
     });
   }
 
-  deleteSessionShare(key: string): Promise<void> {
-    return this.op('deleteSessionShare', () =>
+  endSessionShare(key: string, expiresAt: string): Promise<string[]> {
+    return this.op('endSessionShare', () =>
       this.db.transaction(async (tx) => {
-        for (const table of EXPIRING.slice(0, 3)) await tx.run(`DELETE FROM ${table} WHERE session_key = ?`, [key]);
+        await tx.run(
+          `INSERT INTO mcp_session_ended (session_key, expires_at) VALUES (?, ?)
+           ON CONFLICT (session_key) DO NOTHING`,
+          [key, expiresAt],
+        );
+        const nodes = await tx.all<Row>('SELECT node FROM mcp_session_nodes WHERE session_key = ? ORDER BY node', [
+          key,
+        ]);
+        for (const table of STATE) await tx.run(`DELETE FROM ${table} WHERE session_key = ?`, [key]);
+        return nodes.map((r) => String(r.node));
       }),
     );
   }

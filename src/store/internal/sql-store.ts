@@ -306,7 +306,7 @@ export class SqlStore implements Store {
   readonly setSessionLogLevel: Store['setSessionLogLevel'] = (...args) => this.#sessions.setSessionLogLevel(...args);
   readonly setSessionSubscription: Store['setSessionSubscription'] = (...args) =>
     this.#sessions.setSessionSubscription(...args);
-  readonly deleteSessionShare: Store['deleteSessionShare'] = (...args) => this.#sessions.deleteSessionShare(...args);
+  readonly endSessionShare: Store['endSessionShare'] = (...args) => this.#sessions.endSessionShare(...args);
   readonly purgeSessionShares: Store['purgeSessionShares'] = (...args) => this.#sessions.purgeSessionShares(...args);
 
   // Settings
