@@ -327,4 +327,48 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
       for (const s of streams) s.close();
     }
   }, 90_000);
+
+  it('brings a node that missed messages (its LISTEN connection was down) back in step: a session ended meanwhile closes there', async () => {
+    // Node "cut" connects as a role of its own, so its connections can be refused and ended while the others go on.
+    const role = `xs_cut_${Math.random().toString(36).slice(2, 8)}`;
+    await cluster.admin.query(`CREATE ROLE ${role} LOGIN SUPERUSER`);
+    try {
+      const cut = await cluster.startNode('node-cut', { TOOLPORT_DATABASE_URL: cluster.databaseUrl(role) });
+      const other = cluster.nodes[0]!;
+      const path = '/mcp/default/up';
+      const init = await rpc(`${other.url}${path}`, apiKey, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      });
+      const id = init.sessionId!;
+      const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' };
+      expect((await rpc(`${other.url}${path}`, apiKey, initialized, id)).status).toBe(202);
+      const list = (node: { url: string }) =>
+        rpc(`${node.url}${path}`, apiKey, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, id);
+      // The cut node holds a copy (rebuilt from the id).
+      expect((await list(cut)).status).toBe(200);
+      // Cut it off: no new connection, and its open ones (the LISTEN one among them) ended.
+      await cluster.admin.query(`ALTER ROLE ${role} NOLOGIN`);
+      await cluster.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+      // The client ends the session through another node while the cut one cannot hear it.
+      const deleted = await fetch(`${other.url}${path}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${apiKey}`, 'mcp-protocol-version': PROTOCOL, 'mcp-session-id': id },
+      });
+      await deleted.arrayBuffer();
+      expect(deleted.status).toBe(200);
+      expect((await list(other)).status).toBe(404);
+      // Precondition: the cut node missed the message and still serves its copy from memory.
+      expect((await list(cut)).status).toBe(200);
+      // Let it back in: once its LISTEN connection is back it re-reads the shared state and closes the copy.
+      await cluster.admin.query(`ALTER ROLE ${role} LOGIN`);
+      await waitFor(async () => (await list(cut)).status === 404, 'the reconnected node to refuse the ended session');
+      await cut.kill();
+    } finally {
+      await cluster.admin.query(`ALTER ROLE ${role} LOGIN`).catch(() => undefined);
+      await cluster.admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    }
+  }, 90_000);
 });

@@ -16,8 +16,10 @@ export interface TestCluster {
   /** The nodes started so far, in order (a test that kills one removes it itself). */
   readonly nodes: ServerProcess[];
   readonly balancer: RoundRobinBalancer;
-  /** Starts one more node of this cluster (not added to `nodes` nor to the balancer). */
-  startNode(name: string): Promise<ServerProcess>;
+  /** Starts one more node of this cluster (not added to `nodes` nor to the balancer); `env` adds to or overrides its settings. */
+  startNode(name: string, env?: Record<string, string>): Promise<ServerProcess>;
+  /** The cluster database's URL, as another role if `user` is given. */
+  databaseUrl(user?: string): string;
   /** Stops the balancer and every node ever started, and drops the database. */
   close(): Promise<void>;
 }
@@ -36,7 +38,12 @@ export async function startCluster(
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName}`);
   const started: ServerProcess[] = [];
-  const startNode = async (name: string): Promise<ServerProcess> => {
+  const databaseUrl = (user?: string): string => {
+    const at = new URL(url);
+    if (user !== undefined) at.username = user;
+    return at.toString();
+  };
+  const startNode = async (name: string, env: Record<string, string> = {}): Promise<ServerProcess> => {
     const node = await startServerProcess({
       adminToken,
       env: {
@@ -45,6 +52,7 @@ export async function startCluster(
         TOOLPORT_HOT_RELOAD: '0',
         TOOLPORT_NODE_ID: name,
         ...options.env,
+        ...env,
       },
     });
     started.push(node);
@@ -61,6 +69,7 @@ export async function startCluster(
     nodes,
     balancer,
     startNode,
+    databaseUrl,
     close: async () => {
       await balancer.close();
       await Promise.all(started.map((n) => n.kill()));

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { isRecord, type Logger } from '../../core/index.js';
 import type { NodeMessage, Store } from '../../store/index.js';
+import { ID_PREFIX, ROUTED_ID, digest, isRoutedAnswer, ownerOf, routed, sameOwner } from './session-mesh-ids.js';
 import { postToSession } from './session-transport.js';
 import type { Session, SessionOwner, SessionTable } from './sessions.js';
 
@@ -17,11 +18,9 @@ export type SessionShareStore = Pick<
   | 'purgeSessionShares'
   | 'sendNodeMessage'
   | 'onNodeMessage'
+  | 'onResync'
 >;
 
-/** Ids of requests a session copy sends its client: `tp.{node}.{the SDK's id}`. */
-const ID_PREFIX = 'tp.';
-const ROUTED_ID = /^tp\.([0-9a-f]{12})\.(\d{1,15})$/;
 const LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 /** Client requests whose effect every copy of the session must share. */
 const SHARED_METHODS = new Set(['logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
@@ -64,10 +63,11 @@ export class SessionMesh {
   readonly #store: SessionShareStore;
   readonly #sessions: SessionTable;
   readonly #logger: Logger;
-  readonly #copies = new WeakMap<Session, Copy>();
+  readonly #copies = new Map<Session, Copy>();
   readonly #acks = new Map<string, { waiting: Set<string>; done: () => void }>();
   #seq = 0;
   #unlisten: () => void;
+  #unresync: () => void;
   #purger: NodeJS.Timeout;
 
   constructor(store: SessionShareStore, sessions: SessionTable, logger: Logger) {
@@ -75,6 +75,9 @@ export class SessionMesh {
     this.#sessions = sessions;
     this.#logger = logger;
     this.#unlisten = store.onNodeMessage(this.node, (message) => this.#receive(message));
+    // Messages sent while this node's LISTEN connection was down are lost: once it is back, every copy held here is
+    // brought to the stored state again, and a copy of a session the client ended meanwhile is closed.
+    this.#unresync = store.onResync(() => this.#resync());
     this.#purger = setInterval(() => {
       store.purgeSessionShares(new Date().toISOString()).catch((err: unknown) => this.#debug(err, 'purge failed'));
     }, PURGE_EVERY_MS);
@@ -84,6 +87,7 @@ export class SessionMesh {
   close(): void {
     clearInterval(this.#purger);
     this.#unlisten();
+    this.#unresync();
   }
 
   /** Makes the ids of the requests a session's server sends its client name this node. */
@@ -118,6 +122,19 @@ export class SessionMesh {
     const alive = this.#reapply(session, copy);
     copy.chain = alive.then(() => undefined);
     return alive;
+  }
+
+  #resync(): void {
+    for (const [session, copy] of this.#copies) {
+      copy.chain = copy.chain
+        .then(() => this.#reapply(session, copy))
+        .then((alive) => {
+          if (alive) return;
+          this.#sessions.bury(session.id);
+          return this.#sessions.close(session);
+        })
+        .catch((err: unknown) => this.#debug(err, 'session not re-synced'));
+    }
   }
 
   /** Forgets this node's copy (closed or expired here). */
@@ -353,34 +370,4 @@ export class SessionMesh {
   #debug(err: unknown, what: string): void {
     this.#logger.debug({ err: err instanceof Error ? err.message : String(err) }, `shared session: ${what}`);
   }
-}
-
-/** The store key of a session: a digest of its id (the sealed id itself is not stored). */
-function digest(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
-}
-
-/** A request (or a cancellation of one) the server sends, with its id made `prefix + id`. */
-function routed(message: unknown, prefix: string): unknown {
-  if (!isRecord(message) || typeof message.method !== 'string') return message;
-  if (typeof message.id === 'number') return { ...message, id: `${prefix}${message.id}` };
-  if (message.method === 'notifications/cancelled' && isRecord(message.params)) {
-    const requestId = message.params.requestId;
-    if (typeof requestId === 'number')
-      return { ...message, params: { ...message.params, requestId: `${prefix}${requestId}` } };
-  }
-  return message;
-}
-
-/** A client's answer (result or error) to a request whose id a node routed. */
-function isRoutedAnswer(item: Json): boolean {
-  return typeof item.id === 'string' && item.id.startsWith(ID_PREFIX) && ('result' in item || 'error' in item);
-}
-
-function ownerOf(session: Session): SessionOwner {
-  return { tenantId: session.slot.owner.tenantId, keyId: session.slot.owner.keyId };
-}
-
-function sameOwner(owner: unknown, session: Session): boolean {
-  return isRecord(owner) && owner.tenantId === session.slot.owner.tenantId && owner.keyId === session.slot.owner.keyId;
 }
