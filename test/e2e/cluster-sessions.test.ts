@@ -7,11 +7,11 @@
  * - `logging/setLevel` lands on one node and the calls that log run on the others;
  * - `resources/subscribe`, the `touch` that changes the resource and the GET stream land on different nodes.
  */
-import { type IncomingMessage, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCluster, startCluster } from '../helpers/cluster.js';
+import { openStream } from '../helpers/net.js';
 import { createRestClient } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { stdioManifestYaml } from '../mcp/helpers.js';
@@ -44,32 +44,8 @@ async function rpc(url: string, apiKey: string, body: unknown, sessionId?: strin
 }
 
 /** A session's standalone GET stream: `ended` resolves when the server closes it. */
-function openStream(url: string, apiKey: string, sessionId: string) {
-  return new Promise<{ status: number; ended: Promise<void>; close(): void }>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        headers: {
-          Accept: 'text/event-stream',
-          Authorization: `Bearer ${apiKey}`,
-          'mcp-protocol-version': PROTOCOL,
-          'mcp-session-id': sessionId,
-        },
-      },
-      (res: IncomingMessage) => {
-        const ended = new Promise<void>((done) => {
-          res.on('end', done);
-          res.on('close', done);
-          res.on('error', () => done());
-        });
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, ended, close: () => req.destroy() });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const openSessionStream = (url: string, apiKey: string, sessionId: string) =>
+  openStream(url, apiKey, { 'mcp-protocol-version': PROTOCOL, 'mcp-session-id': sessionId });
 
 describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-robin balancer', () => {
   let cluster: TestCluster;
@@ -286,7 +262,7 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
     }
     expect(new Set(servedBy('tools/call', from)).size).toBe(3);
     // A GET stream of the doomed session on every node.
-    const streams = await Promise.all(cluster.nodes.map((n) => openStream(`${n.url}${path}`, apiKey, doomed)));
+    const streams = await Promise.all(cluster.nodes.map((n) => openSessionStream(`${n.url}${path}`, apiKey, doomed)));
     try {
       expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
       const deleteFrom = cluster.balancer.history().length;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { request, type IncomingMessage } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStream } from '../helpers/net.js';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { PG_URL, requirePostgres } from '../store/drivers.js';
 
@@ -26,33 +26,6 @@ tools:
     input_schema: { type: object, properties: {} }
     http: { method: GET, path: /notes }
 `;
-
-/** An open event stream: resolves `ended` when the server closes it. */
-interface OpenStream {
-  status: number;
-  ended: Promise<void>;
-  close(): void;
-}
-
-function openStream(url: string, token: string, headers: Record<string, string> = {}): Promise<OpenStream> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}`, ...headers } },
-      (res: IncomingMessage) => {
-        const ended = new Promise<void>((done) => {
-          res.on('end', done);
-          res.on('close', done);
-          res.on('error', () => done());
-        });
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, ended, close: () => req.destroy() });
-      },
-    );
-    req.on('error', (err) => reject(err));
-    req.end();
-  });
-}
 
 async function post(url: string, token: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {

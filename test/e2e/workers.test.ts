@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { stdioManifestYaml } from '../mcp/helpers.js';
 import { PG_URL, requirePostgres } from '../store/drivers.js';
@@ -30,17 +30,6 @@ let exited: Promise<number | null>;
 let base = '';
 let dataDir = '';
 const pgReachable = await requirePostgres('workers over PostgreSQL');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
 
 /** One request on a given keep-alive agent (so it stays on one connection, hence one worker). */
 function send(

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpSource } from '../../src/sources/mcp/index.js';
 import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
 import { stdioManifestYaml } from '../mcp/helpers.js';
+import { RAW_CASES } from '../mcp/raw-cases.js';
 import { type RunningGateway, TOKENS, startGateway } from './fixtures.js';
 
 // A real stdio upstream (hand-written, so it can answer anything) behind a real registry and gateway. A tools/call
@@ -19,19 +20,7 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientInfo': { name: 'lean-upstream-test', version: '1' },
   'io.modelcontextprotocol/clientCapabilities': {},
 };
-const CASES: [string, Record<string, unknown>][] = [
-  ['text', { text: 'hello' }],
-  ['structured', {}],
-  ['structured_only', {}],
-  ['tool_error', {}],
-  ['rich', {}],
-  ['rpc_error', {}],
-  ['invalid_result', {}],
-  ['no_content', {}],
-  ['noisy', {}],
-  ['big', { size: 1024 * 1024 }],
-  ['checked', {}],
-];
+const CASES: [string, Record<string, unknown>][] = [...RAW_CASES, ['big', { size: 1024 * 1024 }], ['checked', {}]];
 
 let h: RegistryHarness;
 let gw: RunningGateway;

@@ -7,6 +7,7 @@ import type { ToolSource } from '../../src/core/index.js';
 import { createMcpSource, type McpSourceOptions } from '../../src/sources/mcp/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { mcpManifest } from './helpers.js';
+import { RAW_CASES } from './raw-cases.js';
 
 // A tools/call without progress, caller or output schema takes the lean path (LeanCalls: one line out, the answer
 // taken off the pipe by its string id); with an onProgress callback the same call goes through the SDK client
@@ -51,15 +52,7 @@ describe('lean tools/call on a stdio upstream', () => {
   it('returns exactly what the SDK client path returns, for every kind of answer', async () => {
     const { s, ids } = await world();
     const cases: [string, Record<string, unknown>][] = [
-      ['text', { text: 'hello' }],
-      ['structured', {}],
-      ['structured_only', {}],
-      ['tool_error', {}],
-      ['rich', {}],
-      ['rpc_error', {}],
-      ['invalid_result', {}],
-      ['no_content', {}],
-      ['noisy', {}],
+      ...RAW_CASES,
       ['id_first', {}],
       ['big', { size: 3 * 1024 * 1024 }],
       ['no_such_tool', {}],

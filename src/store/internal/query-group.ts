@@ -14,6 +14,11 @@ export abstract class QueryGroup {
     this.box = box;
     this.op = op;
   }
+
+  /** Runs one write as the named operation, for its effect. */
+  protected execute(operation: string, sql: string, params: SqlParam[]): Promise<void> {
+    return this.op(operation, async () => void (await this.db.run(sql, params)));
+  }
 }
 
 /** Runs one SELECT as the named operation and maps every row. */

@@ -27,34 +27,27 @@ export class SessionQueries extends QueryGroup {
   }
 
   addSessionNode(key: string, node: string, expiresAt: string): Promise<void> {
-    return this.op(
+    return this.execute(
       'addSessionNode',
-      async () =>
-        void (await this.db.run(
-          `INSERT INTO mcp_session_nodes (session_key, node, expires_at) VALUES (?, ?, ?)
+      `INSERT INTO mcp_session_nodes (session_key, node, expires_at) VALUES (?, ?, ?)
            ON CONFLICT (session_key, node) DO NOTHING`,
-          [key, node, expiresAt],
-        )),
+      [key, node, expiresAt],
     );
   }
 
   removeSessionNode(key: string, node: string): Promise<void> {
-    return this.op(
-      'removeSessionNode',
-      async () =>
-        void (await this.db.run('DELETE FROM mcp_session_nodes WHERE session_key = ? AND node = ?', [key, node])),
-    );
+    return this.execute('removeSessionNode', 'DELETE FROM mcp_session_nodes WHERE session_key = ? AND node = ?', [
+      key,
+      node,
+    ]);
   }
 
   setSessionLogLevel(key: string, level: string, expiresAt: string): Promise<void> {
-    return this.op(
+    return this.execute(
       'setSessionLogLevel',
-      async () =>
-        void (await this.db.run(
-          `INSERT INTO mcp_session_levels (session_key, log_level, expires_at) VALUES (?, ?, ?)
+      `INSERT INTO mcp_session_levels (session_key, log_level, expires_at) VALUES (?, ?, ?)
            ON CONFLICT (session_key) DO UPDATE SET log_level = excluded.log_level`,
-          [key, level, expiresAt],
-        )),
+      [key, level, expiresAt],
     );
   }
 
