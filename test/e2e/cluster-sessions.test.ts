@@ -340,7 +340,12 @@ describe.skipIf(!hasPg)('a 2025 session served by three nodes through a round-ro
       expect((await list(cut)).status).toBe(200);
       // Let it back in: once its LISTEN connection is back it re-reads the shared state and closes the copy.
       await cluster.admin.query(`ALTER ROLE ${role} LOGIN`);
-      await waitFor(async () => (await list(cut)).status === 404, 'the reconnected node to refuse the ended session');
+      // (its reconnect backs off up to 5 s while it is refused, hence the longer wait)
+      await waitFor(
+        async () => (await list(cut)).status === 404,
+        'the reconnected node to refuse the ended session',
+        30_000,
+      );
       await cut.kill();
     } finally {
       await cluster.admin.query(`ALTER ROLE ${role} LOGIN`).catch(() => undefined);
