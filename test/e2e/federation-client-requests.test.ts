@@ -1,25 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   CLIENT_KINDS,
   type ClientKind,
   type Endpoint,
-  type Handlers,
   type TestClient,
-  connectClient,
   nameAt,
   textOf,
   until,
 } from './federation-clients.js';
-import {
-  CONNECTOR,
-  type FederatedToolport,
-  PROJECT,
-  startDirectEverything,
-  startFederatedToolport,
-} from './federation-helpers.js';
+import { CONNECTOR, federationWorld } from './federation-helpers.js';
 
 /**
  * Issue #11, the server → client direction: an upstream tool asks the client that called it for a sampling,
@@ -34,26 +26,12 @@ const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'aler
 /** A hang shows as the SDK's request timeout; a proper refusal comes long before it. */
 const HANG_MS = 20_000;
 
-let direct: Awaited<ReturnType<typeof startDirectEverything>>;
-let toolport: FederatedToolport;
-const open: TestClient[] = [];
-let marksDir: string;
-
-beforeAll(async () => {
-  marksDir = mkdtempSync(join(tmpdir(), 'toolport-federation-marks-'));
-  [direct, toolport] = await Promise.all([
-    startDirectEverything({ MARKS_FILE: join(marksDir, 'direct.log') }),
-    startFederatedToolport({ upstreamEnv: { MARKS_FILE: join(marksDir, 'toolport.log') } }),
-  ]);
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
+const marksDir = mkdtempSync(join(tmpdir(), 'toolport-federation-marks-'));
+const { connect } = federationWorld({
+  direct: { MARKS_FILE: join(marksDir, 'direct.log') },
+  upstream: { MARKS_FILE: join(marksDir, 'toolport.log') },
 });
-afterAll(async () => {
-  await toolport?.server.stop();
-  await direct?.stop();
-  if (marksDir) rmSync(marksDir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(marksDir, { recursive: true, force: true }));
 
 /** How many times the upstream behind `endpoint` noted `what` in its MARKS_FILE. */
 function marks(endpoint: Endpoint, what: string): number {
@@ -62,16 +40,6 @@ function marks(endpoint: Endpoint, what: string): number {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.endsWith(` ${what}`)).length;
-}
-
-async function connect(endpoint: Endpoint, kind: ClientKind, handlers: Handlers = {}): Promise<TestClient> {
-  const url =
-    endpoint === 'direct'
-      ? direct.url
-      : `${toolport.server.url}/mcp/${PROJECT}${endpoint === 'connector' ? `/${CONNECTOR}` : ''}`;
-  const client = await connectClient(kind, url, endpoint === 'direct' ? undefined : toolport.key, handlers);
-  open.push(client);
-  return client;
 }
 
 const sampler = (who: string, seen: any[]) => (params: any) => {

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { stdioManifestYaml } from '../mcp/helpers.js';
+import { type ClientKind, type Endpoint, type Handlers, type TestClient, connectClient } from './federation-clients.js';
 
 /** The everything upstream (SDK v2 server): every fixture the conformance suite's server scenarios expect. */
 export const EVERYTHING = fileURLToPath(new URL('../fixtures/mcp/everything-server.mjs', import.meta.url));
@@ -65,6 +66,43 @@ export async function startDirectEverything(
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/**
+ * The everything fixture, served directly and behind a Toolport server, for one test file: both start before its
+ * tests, every client opened with `connect` is closed after each test, and both stop after the last one.
+ * `direct` and `upstream` are the environments of the direct fixture and of the one Toolport launches.
+ */
+export function federationWorld(env: { direct?: Record<string, string>; upstream?: Record<string, string> } = {}): {
+  connect(endpoint: Endpoint, kind: ClientKind, handlers?: Handlers): Promise<TestClient>;
+} {
+  let direct: Awaited<ReturnType<typeof startDirectEverything>> | undefined;
+  let toolport: FederatedToolport | undefined;
+  const open: TestClient[] = [];
+  beforeAll(async () => {
+    [direct, toolport] = await Promise.all([
+      startDirectEverything(env.direct),
+      startFederatedToolport(env.upstream ? { upstreamEnv: env.upstream } : {}),
+    ]);
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await toolport?.server.stop();
+    await direct?.stop();
+  });
+  return {
+    async connect(endpoint, kind, handlers = {}) {
+      const url =
+        endpoint === 'direct'
+          ? direct!.url
+          : `${toolport!.server.url}/mcp/${PROJECT}${endpoint === 'connector' ? `/${CONNECTOR}` : ''}`;
+      const client = await connectClient(kind, url, endpoint === 'direct' ? undefined : toolport!.key, handlers);
+      open.push(client);
+      return client;
     },
   };
 }

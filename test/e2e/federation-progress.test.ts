@@ -1,20 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLIENT_KINDS,
-  type ClientKind,
-  type Endpoint,
-  type TestClient,
-  connectClient,
-  nameAt,
-  textOf,
-} from './federation-clients.js';
-import {
-  CONNECTOR,
-  type FederatedToolport,
-  PROJECT,
-  startDirectEverything,
-  startFederatedToolport,
-} from './federation-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_KINDS, type ClientKind, type Endpoint, nameAt, textOf } from './federation-clients.js';
+import { federationWorld } from './federation-helpers.js';
 
 /**
  * Issue #11, progress: 20 calls in a row per client and endpoint, 0 notifications lost, none reordered, every one
@@ -38,30 +24,7 @@ const CASES = [
   },
 ];
 
-let direct: Awaited<ReturnType<typeof startDirectEverything>>;
-let toolport: FederatedToolport;
-const open: TestClient[] = [];
-
-beforeAll(async () => {
-  [direct, toolport] = await Promise.all([startDirectEverything(), startFederatedToolport()]);
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
-});
-afterAll(async () => {
-  await toolport?.server.stop();
-  await direct?.stop();
-});
-
-async function connect(endpoint: Endpoint, kind: ClientKind): Promise<TestClient> {
-  const url =
-    endpoint === 'direct'
-      ? direct.url
-      : `${toolport.server.url}/mcp/${PROJECT}${endpoint === 'connector' ? `/${CONNECTOR}` : ''}`;
-  const client = await connectClient(kind, url, endpoint === 'direct' ? undefined : toolport.key);
-  open.push(client);
-  return client;
-}
+const { connect } = federationWorld();
 
 describe.each<Endpoint>(['direct', 'connector', 'aggregate'])('[issue #11] %s endpoint', (endpoint) => {
   describe.each<ClientKind>(CLIENT_KINDS)('%s client', (kind) => {

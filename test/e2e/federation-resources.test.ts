@@ -1,22 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CLIENT_KINDS,
   type ClientKind,
   type Endpoint,
-  type Handlers,
   type TestClient,
-  connectClient,
   nameAt,
   textOf,
   until,
 } from './federation-clients.js';
-import {
-  CONNECTOR,
-  type FederatedToolport,
-  PROJECT,
-  startDirectEverything,
-  startFederatedToolport,
-} from './federation-helpers.js';
+import { federationWorld } from './federation-helpers.js';
 
 /**
  * Issue #11, server features: resources (list, read, templates, subscribe → updated), prompts, completions,
@@ -28,30 +20,7 @@ import {
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 const NOTIFY_MS = 8_000;
 
-let direct: Awaited<ReturnType<typeof startDirectEverything>>;
-let toolport: FederatedToolport;
-const open: TestClient[] = [];
-
-beforeAll(async () => {
-  [direct, toolport] = await Promise.all([startDirectEverything(), startFederatedToolport()]);
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
-});
-afterAll(async () => {
-  await toolport?.server.stop();
-  await direct?.stop();
-});
-
-async function connect(endpoint: Endpoint, kind: ClientKind, handlers: Handlers = {}): Promise<TestClient> {
-  const url =
-    endpoint === 'direct'
-      ? direct.url
-      : `${toolport.server.url}/mcp/${PROJECT}${endpoint === 'connector' ? `/${CONNECTOR}` : ''}`;
-  const client = await connectClient(kind, url, endpoint === 'direct' ? undefined : toolport.key, handlers);
-  open.push(client);
-  return client;
-}
+const { connect } = federationWorld();
 
 /** The listed resource that stands for the fixture's `uri` at this endpoint. */
 async function listedUri(client: TestClient, endpoint: Endpoint, uri: string): Promise<string> {
