@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PNG } from '../fixtures/mcp/conformance-content.mjs';
 import {
   CLIENT_KINDS,
   type ClientKind,
@@ -17,7 +18,6 @@ import { federationWorld } from './federation-helpers.js';
  * aggregate endpoints. On the aggregate the tests find resources by what they are (the listed entry for the
  * fixture's URI), not by a particular URI scheme.
  */
-const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 const NOTIFY_MS = 8_000;
 
 const { connect } = federationWorld();

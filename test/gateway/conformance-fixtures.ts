@@ -2,10 +2,8 @@ import { type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CheckResult, InvokeContext, ToolCallResult, ToolDefinition, ToolSource } from '../../src/core/index.js';
 import { createError } from '../../src/core/index.js';
+import { fixedResult } from '../fixtures/mcp/conformance-content.mjs';
 
-// 1×1 red PNG and a 1-sample silent WAV: the smallest valid payloads the scenarios accept.
-const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
-const WAV = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQIAAAAAAA==';
 const NO_ARGS = { type: 'object', properties: {} };
 
 /**
@@ -41,41 +39,9 @@ export class ConformanceSource implements ToolSource {
   }
 
   async invoke(tool: string, _args: Record<string, unknown>, ctx?: InvokeContext): Promise<ToolCallResult> {
+    const fixed = fixedResult(tool);
+    if (fixed) return fixed as ToolCallResult;
     switch (tool) {
-      case 'test_simple_text':
-        return { content: [{ type: 'text', text: 'This is a simple text response for testing.' }] };
-      case 'test_image_content':
-        return { content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] };
-      case 'test_audio_content':
-        return { content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] };
-      case 'test_embedded_resource':
-        return {
-          content: [
-            {
-              type: 'resource',
-              resource: {
-                uri: 'test://embedded-resource',
-                mimeType: 'text/plain',
-                text: 'This is an embedded resource content.',
-              },
-            },
-          ],
-        };
-      case 'test_multiple_content_types':
-        return {
-          content: [
-            { type: 'text', text: 'Multiple content types test:' },
-            { type: 'image', data: PNG, mimeType: 'image/png' },
-            {
-              type: 'resource',
-              resource: {
-                uri: 'test://mixed-content-resource',
-                mimeType: 'application/json',
-                text: '{"test":"data","value":123}',
-              },
-            },
-          ],
-        };
       case 'test_error_handling':
         throw createError('tool_failed', 'This tool intentionally returns an error for testing');
       case 'test_tool_with_progress':
