@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { ChangeNotice, NodeMessage, Store } from '../store/index.js';
+import { type ChangeNotice, type NodeMessage, type Store, isNodeMessageFor } from '../store/index.js';
 
 /** Which worker of a `serve --workers N` this process is (1-based), from the environment the primary sets. */
 export interface WorkerRole {
@@ -67,7 +67,7 @@ export function shareSqliteNotices(store: Store, role: WorkerRole): void {
     if (message?.type === NODE_MESSAGE && message.message) {
       const sent = message.message;
       for (const [listener, node] of [...nodeListeners]) {
-        if (sent.to === undefined ? sent.from !== node : sent.to === node) listener(sent);
+        if (isNodeMessageFor(sent, node)) listener(sent);
       }
       return;
     }

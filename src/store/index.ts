@@ -25,4 +25,5 @@ export type {
 export { createSecretBox } from './secret-box.js';
 export type { SecretBox, SecretBoxOptions } from './secret-box.js';
 export { openStore, SQLITE_FILE_NAME } from './open-store.js';
+export { isFor as isNodeMessageFor } from './internal/driver.js';
 export type { OpenStoreOptions } from './open-store.js';

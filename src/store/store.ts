@@ -285,6 +285,8 @@ export interface Store {
   // What the nodes share of a 2025-era MCP session, keyed by a digest of its id. Rows carry the session id's own
   // expiry and are removed by purgeSessionShares once past it (or by endSessionShare when the client ends it).
   getSessionShare(key: string): Promise<SessionShareRecord>;
+  /** The nodes recorded as holding a copy of the session (sorted): `getSessionShare(key).nodes` alone. */
+  getSessionNodes(key: string): Promise<string[]>;
   /** Records that `node` holds a copy of the session (idempotent). */
   addSessionNode(key: string, node: string, expiresAt: string): Promise<void>;
   removeSessionNode(key: string, node: string): Promise<void>;

@@ -47,12 +47,15 @@ export function defineSessionShareTests(it: StoreTest, fixture: StoreDriverFixtu
       nodes: ['n1', 'n2'],
       ended: false,
     });
+    expect(await store.getSessionNodes('s1')).toEqual(['n1', 'n2']);
+    expect(await store.getSessionNodes('s4')).toEqual([]);
     expect(await store.purgeSessionShares(new Date().toISOString())).toBe(2);
     expect(await store.getSessionShare('s2')).toEqual(empty);
     expect((await store.getSessionShare('s1')).log_level).toBe('error');
     // Ended by the client: the state goes, the holders are returned, and the end is kept until the id expires.
     expect(await store.endSessionShare('s1', LATER)).toEqual(['n1', 'n2']);
     expect(await store.getSessionShare('s1')).toEqual({ ...empty, ended: true });
+    expect(await store.getSessionNodes('s1')).toEqual([]);
     expect(await store.endSessionShare('s1', LATER)).toEqual([]);
     await store.addSessionNode('s3', 'n1', PAST);
     expect(await store.endSessionShare('s3', PAST)).toEqual(['n1']);

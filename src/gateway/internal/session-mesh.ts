@@ -10,6 +10,7 @@ import type { Session, SessionOwner, SessionTable } from './sessions.js';
 export type SessionShareStore = Pick<
   Store,
   | 'getSessionShare'
+  | 'getSessionNodes'
   | 'addSessionNode'
   | 'removeSessionNode'
   | 'setSessionLogLevel'
@@ -128,13 +129,15 @@ export class SessionMesh {
     for (const [session, copy] of this.#copies) {
       copy.chain = copy.chain
         .then(() => this.#reapply(session, copy))
-        .then((alive) => {
-          if (alive) return;
-          this.#sessions.bury(session.id);
-          return this.#sessions.close(session);
-        })
+        .then((alive) => (alive ? undefined : this.#endHere(session.id, session)))
         .catch((err: unknown) => this.#debug(err, 'session not re-synced'));
     }
+  }
+
+  /** The client ended session `id`: refused here from now on (also by a rebuild under way), its copy closed. */
+  async #endHere(id: string, session: Session | undefined): Promise<void> {
+    this.#sessions.bury(id);
+    if (session?.kind === 'streamable') await this.#sessions.close(session);
   }
 
   /** Forgets this node's copy (closed or expired here). */
@@ -222,7 +225,7 @@ export class SessionMesh {
     if (!copy) return;
     try {
       // Only to a node recorded as holding this session: a made-up node id parks nothing in the store.
-      if (!(await this.#store.getSessionShare(copy.key)).nodes.includes(node)) return;
+      if (!(await this.#store.getSessionNodes(copy.key)).includes(node)) return;
       const body = { t: 'response', session: session.id, owner, message };
       await this.#store.sendNodeMessage({ from: this.node, to: node, body });
     } catch (err) {
@@ -256,7 +259,7 @@ export class SessionMesh {
 
   /** Tells every node the session's state changed; waits until the nodes holding a copy applied it. */
   async #announce(session: Session, copy: Copy): Promise<void> {
-    const others = new Set((await this.#store.getSessionShare(copy.key)).nodes.filter((n) => n !== this.node));
+    const others = new Set((await this.#store.getSessionNodes(copy.key)).filter((n) => n !== this.node));
     if (others.size === 0) return;
     await this.#tell({ t: 'state', session: session.id }, others);
     // A node that never answered is gone (or lost its copy): later changes do not wait for it.
@@ -300,9 +303,7 @@ export class SessionMesh {
     };
     if (body.t === 'ended') {
       // Refused from now on (also by a rebuild under way here), and this node's copy closes (its GET stream ends).
-      this.#sessions.bury(body.session);
-      if (!session || session.kind !== 'streamable') return ack();
-      void this.#sessions.close(session).finally(ack);
+      void this.#endHere(body.session, session).finally(ack);
       return;
     }
     if (body.t === 'state') {

@@ -7,6 +7,9 @@ const STATE = ['mcp_session_levels', 'mcp_session_subscriptions', 'mcp_session_n
 /** Tables that hold shared session rows, each with an `expires_at` column. */
 const EXPIRING = [...STATE, 'mcp_session_ended', 'node_messages'] as const;
 
+const NODES_SQL = 'SELECT node FROM mcp_session_nodes WHERE session_key = ? ORDER BY node';
+const nodeNames = (rows: Row[]): string[] => rows.map((r) => String(r.node));
+
 /** What the nodes share of 2025-era MCP sessions: log level, resource subscriptions, nodes holding a copy. */
 export class SessionQueries extends QueryGroup {
   getSessionShare(key: string): Promise<SessionShareRecord> {
@@ -14,16 +17,20 @@ export class SessionQueries extends QueryGroup {
       const [level, subscriptions, nodes, ended] = await Promise.all([
         this.db.get<Row>('SELECT log_level FROM mcp_session_levels WHERE session_key = ?', [key]),
         this.db.all<Row>('SELECT uri FROM mcp_session_subscriptions WHERE session_key = ? ORDER BY uri', [key]),
-        this.db.all<Row>('SELECT node FROM mcp_session_nodes WHERE session_key = ? ORDER BY node', [key]),
+        this.db.all<Row>(NODES_SQL, [key]),
         this.db.get<Row>('SELECT 1 AS ended FROM mcp_session_ended WHERE session_key = ?', [key]),
       ]);
       return {
         log_level: level ? String(level.log_level) : null,
         subscriptions: subscriptions.map((r) => String(r.uri)),
-        nodes: nodes.map((r) => String(r.node)),
+        nodes: nodeNames(nodes),
         ended: ended !== undefined,
       };
     });
+  }
+
+  getSessionNodes(key: string): Promise<string[]> {
+    return this.op('getSessionNodes', async () => nodeNames(await this.db.all<Row>(NODES_SQL, [key])));
   }
 
   addSessionNode(key: string, node: string, expiresAt: string): Promise<void> {
@@ -73,11 +80,9 @@ export class SessionQueries extends QueryGroup {
            ON CONFLICT (session_key) DO NOTHING`,
           [key, expiresAt],
         );
-        const nodes = await tx.all<Row>('SELECT node FROM mcp_session_nodes WHERE session_key = ? ORDER BY node', [
-          key,
-        ]);
+        const nodes = await tx.all<Row>(NODES_SQL, [key]);
         for (const table of STATE) await tx.run(`DELETE FROM ${table} WHERE session_key = ?`, [key]);
-        return nodes.map((r) => String(r.node));
+        return nodeNames(nodes);
       }),
     );
   }

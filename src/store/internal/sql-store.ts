@@ -301,6 +301,7 @@ export class SqlStore implements Store {
   // Shared 2025 session state: see session-queries.ts.
 
   readonly getSessionShare: Store['getSessionShare'] = (...args) => this.#sessions.getSessionShare(...args);
+  readonly getSessionNodes: Store['getSessionNodes'] = (...args) => this.#sessions.getSessionNodes(...args);
   readonly addSessionNode: Store['addSessionNode'] = (...args) => this.#sessions.addSessionNode(...args);
   readonly removeSessionNode: Store['removeSessionNode'] = (...args) => this.#sessions.removeSessionNode(...args);
   readonly setSessionLogLevel: Store['setSessionLogLevel'] = (...args) => this.#sessions.setSessionLogLevel(...args);
