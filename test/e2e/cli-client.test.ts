@@ -162,6 +162,33 @@ describe('the REST client commands through a started server', { timeout: 120_000
     expect((await cli(['connectors', 'list', '--project', 'cli-demo'])).stdout).toContain('no connectors');
   });
 
+  it('sends the optional flags it is given, and only those', async () => {
+    const described = await cli(['projects', 'create', 'flags', '--description', 'flag checks', '--json']);
+    expect(JSON.parse(described.stdout)).toMatchObject({ id: 'flags', description: 'flag checks' });
+    const file = join(home, 'flagged.yaml');
+    const manifest = (path: string): string =>
+      `name: flagged\nversion: 1.0.0\nkind: http\nhttp: { base_url: ${apiUrl} }\ntools:\n` +
+      `  - name: get\n    http: { method: GET, path: ${path} }\n`;
+    writeFileSync(file, manifest('/a'));
+    expect((await cli(['connectors', 'install', file, '--project', 'flags', '--disabled'])).code).toBe(0);
+    expect((await cli(['connectors', 'list', '--project', 'flags'])).stdout).toMatch(
+      /^flagged\s+http\s+1\.0\.0\s+false/m,
+    );
+    writeFileSync(file, manifest('/b'));
+    const unforced = await cli(['connectors', 'install', file, '--project', 'flags']);
+    expect(unforced.code).toBe(1);
+    expect((await cli(['connectors', 'install', file, '--project', 'flags', '--force'])).code).toBe(0);
+
+    const script = join(home, 'two.py');
+    writeFileSync(script, 'def one() -> int:\n    return 1\n\n\ndef two() -> int:\n    return 2\n');
+    const id = /script_id: (\w+)/.exec((await cli(['services', 'upload', script])).stdout)![1]!;
+    const generated = await cli(['services', 'generate', id, '--name', 'only-two', '--functions', 'two', '--activate']);
+    expect(generated.code).toBe(0);
+    const tools = await cli(['services', 'tools', 'only-two', '--json']);
+    const names = (JSON.parse(tools.stdout) as { tools: { name: string }[] }).tools.map((t) => t.name);
+    expect(names).toEqual([expect.stringMatching(/two$/)]);
+  });
+
   it('uploads a script and turns it into a service it can activate and call', async () => {
     const script = join(home, 'adder.py');
     writeFileSync(script, 'def add(a: int, b: int) -> int:\n    """Add two numbers."""\n    return a + b\n');

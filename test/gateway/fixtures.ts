@@ -178,18 +178,11 @@ export class TestProvider implements ToolProvider {
     return this.#projects.get(`${tenantId}/${projectId}`)?.snapshot;
   }
 
-  async callTool(
-    tenantId: string,
-    projectId: string,
-    connector: string,
-    tool: string,
-    args: Record<string, unknown>,
-    ctx?: InvokeContext,
-  ): Promise<ToolCallResult> {
+  readonly callTool: ToolProvider['callTool'] = async (tenantId, projectId, connector, tool, args, ctx) => {
     const found = this.#projects.get(`${tenantId}/${projectId}`)?.connectors.get(connector);
     if (!found?.enabled) throw createError('tool_not_found', 'no such tool');
     return found.source.invoke(tool, args, ctx);
-  }
+  };
 
   subscribe(listener: (event: RegistryEvent) => void): () => void {
     this.#listeners.add(listener);

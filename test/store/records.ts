@@ -1,16 +1,8 @@
 /** Record factories for the store tests: valid defaults, overridable per test. */
 import type { ConnectorManifest } from '../../src/manifest/types.js';
-import type {
-  ApiKeyRecord,
-  ConnectorRecord,
-  ConnectorVersionRecord,
-  HealthCheckRecord,
-  ProjectRecord,
-  ScriptRecord,
-  ToolUsageRecord,
-  WebhookDeliveryRecord,
-  WebhookRecord,
-} from '../../src/store/index.js';
+import type { ApiKeyRecord, ConnectorRecord, ConnectorVersionRecord } from '../../src/store/index.js';
+import type { HealthCheckRecord, ProjectRecord, ScriptRecord, ToolUsageRecord } from '../../src/store/index.js';
+import type { WebhookDeliveryRecord, WebhookRecord } from '../../src/store/index.js';
 
 /** ISO time `s` seconds after a fixed instant (sortable, distinct). */
 export const at = (s: number): string => new Date(Date.UTC(2025, 0, 1) + s * 1000).toISOString();

@@ -20,6 +20,11 @@ export interface Ctx {
 
 export const enc = encodeURIComponent;
 
+/** A request body from flags: a field whose flag was not given (undefined) or given empty ('') is left out. */
+export function bodyOf(fields: Record<string, Json>): Record<string, Json> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== ''));
+}
+
 /** Adds --url/--token/--json to a REST command and runs `action` with a bound client; errors exit 1 with a reason. */
 export function restCommand(
   parent: Command,

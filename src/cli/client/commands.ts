@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { enc, restCommand, type Rows } from './command-kit.js';
+import { bodyOf, enc, restCommand, type Rows } from './command-kit.js';
 import { col, printList, printObject } from './output.js';
 import { registerConnectors, registerServices, registerTools } from './project-commands.js';
 import { callApi, saveCliConfig } from './rest.js';
@@ -50,7 +50,7 @@ function registerTenants(program: Command): void {
     'create <id>',
     'create a tenant (with its default project)',
     async ({ api, output }, [id], o) => {
-      printObject(output, await api('POST', '/v1/tenants', { id, ...(o.name ? { name: o.name } : {}) }));
+      printObject(output, await api('POST', '/v1/tenants', bodyOf({ id, name: o.name })));
     },
   ).option('--name <name>', 'display name');
   restCommand(tenants, 'delete <id>', 'delete a tenant and everything it owns', async ({ api, output }, [id]) => {
@@ -66,7 +66,7 @@ function registerProjects(program: Command): void {
     printList(output, (await api('GET', '/v1/projects')).projects as Rows, cols, 'no projects');
   });
   restCommand(projects, 'create <id>', 'create a project', async ({ api, output }, [id], o) => {
-    const body = { id, ...(o.name ? { name: o.name } : {}), ...(o.description ? { description: o.description } : {}) };
+    const body = bodyOf({ id, name: o.name, description: o.description });
     printObject(output, await api('POST', '/v1/projects', body), ['id', 'name', 'description']);
   })
     .option('--name <name>', 'display name')

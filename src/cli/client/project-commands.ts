@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 
-import { collectPairs, configPairs, enc, restCommand, type Json, type Rows } from './command-kit.js';
+import { bodyOf, collectPairs, configPairs, enc, restCommand, type Json, type Rows } from './command-kit.js';
 import { col, printList, printObject } from './output.js';
 
 const project = (o: Record<string, Json>): string => `/v1/projects/${enc(String(o.project))}`;
@@ -33,12 +33,8 @@ export function registerConnectors(program: Command): void {
       'install <file>',
       'install a manifest file (or a new version of it)',
       async ({ api, output }, [file], o) => {
-        const body = {
-          ...(o.serverPath ? { file_path: file } : { manifest: await readFile(file!, 'utf8') }),
-          ...(o.config ? { config: o.config } : {}),
-          ...(o.disabled ? { enabled: false } : {}),
-          ...(o.force ? { force: true } : {}),
-        };
+        const source = o.serverPath ? { file_path: file } : { manifest: await readFile(file!, 'utf8') };
+        const body = bodyOf({ ...source, config: o.config, enabled: o.disabled ? false : undefined, force: o.force });
         if (!output.json) output.err(`installing ${basename(file!)} into ${o.project}…`);
         const res = await api(
           'POST',
@@ -207,12 +203,8 @@ export function registerServices(program: Command): void {
     'generate <script_id>',
     'turn an uploaded script into a registered service',
     async ({ api, output }, [id], o) => {
-      const body = {
-        ...(o.name ? { service_name: o.name } : {}),
-        type: o.type,
-        ...(o.functions ? { functions: String(o.functions).split(',') } : {}),
-        ...(o.activate ? { auto_activate: true } : {}),
-      };
+      const functions = o.functions ? String(o.functions).split(',') : undefined;
+      const body = bodyOf({ service_name: o.name, type: o.type, functions, auto_activate: o.activate });
       const res = await api('POST', `/api/v1/scripts/${enc(id!)}/generate_mcp_wrapper`, body);
       printObject(
         output,

@@ -1,22 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import {
-  createError,
-  isToolportError,
-  isSafeToProbe,
-  NO_SAFE_TOOL,
-  silentLogger,
-  systemClock,
-  textResult,
-  type CheckResult,
-  type Clock,
-  unavailableResult,
-  type InvokeContext,
-  type Logger,
-  type SourceInfo,
-  type ToolCallResult,
-  type ToolDefinition,
-  type ToolSource,
-} from '../../../core/index.js';
+import { createError, isToolportError, isSafeToProbe, NO_SAFE_TOOL, silentLogger } from '../../../core/index.js';
+import { systemClock, textResult, unavailableResult } from '../../../core/index.js';
+import type { CheckResult, Clock, InvokeContext, Logger, SourceInfo, ToolCallResult } from '../../../core/index.js';
+import type { ToolDefinition, ToolSource } from '../../../core/index.js';
 import type { ConnectorManifest, HttpConnectorSpec } from '../../../manifest/types.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import { OAuthTokenCache, TokenError } from './oauth-token-cache.js';

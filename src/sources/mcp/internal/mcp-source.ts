@@ -1,22 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
-import {
-  createError,
-  isSafeToProbe,
-  isToolportError,
-  NO_SAFE_TOOL,
-  silentLogger,
-  textResult,
-  type CheckResult,
-  unavailableResult,
-  type InvokeContext,
-  type Logger,
-  type SourceInfo,
-  type ToolCallResult,
-  type ToolDefinition,
-  type ToolSource,
-  type Trust,
-} from '../../../core/index.js';
+import { createError, isSafeToProbe, isToolportError, NO_SAFE_TOOL, silentLogger } from '../../../core/index.js';
+import { textResult, unavailableResult } from '../../../core/index.js';
+import type { CheckResult, InvokeContext, Logger, SourceInfo, ToolCallResult } from '../../../core/index.js';
+import type { ToolDefinition, ToolSource, Trust } from '../../../core/index.js';
 import type { ConnectorManifest } from '../../../manifest/types.js';
 import { openConnection, type UpstreamConnection } from './connection.js';
 import { describeLaunch, resolveLaunchSpec, type LaunchSpec } from './launch-spec.js';

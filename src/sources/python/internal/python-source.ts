@@ -2,19 +2,9 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 
-import {
-  type CheckResult,
-  createError,
-  type InvokeContext,
-  isToolportError,
-  type Logger,
-  silentLogger,
-  type SourceInfo,
-  type ToolCallResult,
-  type ToolDefinition,
-  type ToolSource,
-  type Trust,
-} from '../../../core/index.js';
+import { createError, isToolportError, silentLogger } from '../../../core/index.js';
+import type { CheckResult, InvokeContext, Logger, SourceInfo, ToolCallResult } from '../../../core/index.js';
+import type { ToolDefinition, ToolSource, Trust } from '../../../core/index.js';
 import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/types.js';
 
 import { cgroupManager, type TreeLimits } from './cgroup.js';
