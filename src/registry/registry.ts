@@ -1,4 +1,4 @@
-import { createError, silentLogger, type Logger } from '../core/index.js';
+import { createError, silentLogger, type ConnectorAddress, type Logger } from '../core/index.js';
 import type { ChangeNotice, Store } from '../store/store.js';
 import { CallPath } from './internal/call-path.js';
 import { ClusterSync } from './internal/cluster-sync.js';
@@ -44,7 +44,7 @@ export interface RegistryCoreOptions {
 export interface CoreHealthOptions {
   thresholds: HealthThresholds;
   historyKeep: number;
-  onProbe(tenantId: string, projectId: string, connector: string, tool: string, ok: boolean, message?: string): void;
+  onProbe(...args: [...ConnectorAddress, tool: string, ok: boolean, message?: string]): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/index.js';
+import type { ConnectorAddress, Logger } from '../../core/index.js';
 import type { ChangeNotice, Store } from '../../store/store.js';
 import type { RegistryEventType } from '../types.js';
 import type { RefreshOutcome } from './command-types.js';
@@ -10,7 +10,7 @@ export type SyncStore = Pick<Store, 'onChange' | 'onResync' | 'listening' | 'lis
 /** How cluster sync applies what it learns (each connector change serialised by the commands). */
 export interface SyncTarget {
   live: LiveView;
-  refreshConnector(tenantId: string, projectId: string, name: string): Promise<RefreshOutcome>;
+  refreshConnector(...connector: ConnectorAddress): Promise<RefreshOutcome>;
   adoptProject(tenantId: string, projectId: string): void;
   dropProject(tenantId: string, projectId: string): Promise<void>;
   /** Publishes an event on this node only (the change was made elsewhere). */
