@@ -140,18 +140,18 @@ export class RegistryCore {
       health.historyKeep,
       { onProbe: health.onProbe },
     );
-    this.#sync = new ClusterSync(
-      this.store,
-      {
+    this.#sync = new ClusterSync({
+      store: this.store,
+      target: {
         live: this.live,
         refreshConnector: (t, p, n) => this.commands.refreshFromStore(t, p, n),
         adoptProject: (t, p) => this.adoptProject(t, p),
         dropProject: (t, p) => this.dropProject(t, p),
         publishLocal: (type, t, p, c, data) => this.events.publish(type, t, p, c, { ...data }),
       },
-      this.nodeId,
-      this.logger,
-    );
+      nodeId: this.nodeId,
+      logger: this.logger,
+    });
   }
 
   /** Loads every project and connector from the store and starts enabled sources. */
