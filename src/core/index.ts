@@ -55,6 +55,7 @@ export type {
   UpstreamPeer,
 } from './upstream-peer.js';
 export type { Scope, Principal, Authenticate, Trust } from './principal.js';
+export type { ConnectorAddress } from './connector-address.js';
 export { trustOf } from './principal.js';
 export { isRecord } from './guards.js';
 export { AEAD_IV_BYTES, AEAD_TAG_BYTES, seal, unseal, type SealedParts } from './aead.js';

@@ -1,4 +1,4 @@
-import type { InvokeContext, ToolCallResult, Trust } from '../core/index.js';
+import type { ConnectorAddress, InvokeContext, ToolCallResult, Trust } from '../core/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 import type {
   ConnectorRecord,
@@ -108,30 +108,21 @@ export interface RegistryApi extends ToolProvider {
   // Connectors
   install(request: InstallRequest): Promise<InstallResult>;
   /** The descriptor of the current version (no config values). */
-  getManifest(tenantId: string, projectId: string, name: string): Promise<ConnectorManifest>;
+  getManifest(...connector: ConnectorAddress): Promise<ConnectorManifest>;
   listConnectors(tenantId: string, projectId: string): Promise<ConnectorSummary[]>;
-  getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorSummary>;
-  setEnabled(tenantId: string, projectId: string, name: string, enabled: boolean): Promise<ConnectorSummary>;
-  uninstall(tenantId: string, projectId: string, name: string): Promise<void>;
-  listVersions(tenantId: string, projectId: string, name: string): Promise<VersionSummary[]>;
+  getConnector(...connector: ConnectorAddress): Promise<ConnectorSummary>;
+  setEnabled(...args: [...ConnectorAddress, enabled: boolean]): Promise<ConnectorSummary>;
+  uninstall(...connector: ConnectorAddress): Promise<void>;
+  listVersions(...connector: ConnectorAddress): Promise<VersionSummary[]>;
   /**
    * Serves version `seq` again. Its content is admitted anew with `trust` (default `tenant`); `reuseSecrets` lets
    * stored secrets follow the version to another origin (see secret-origins).
    */
   rollback(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    seq: number,
-    options?: { trust?: Trust; reuseSecrets?: boolean },
+    ...args: [...ConnectorAddress, seq: number, options?: { trust?: Trust; reuseSecrets?: boolean }]
   ): Promise<ConnectorSummary>;
   /** Replaces config values (merged with the current ones; `null` removes a key). */
-  updateConfig(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    config: Record<string, string | null>,
-  ): Promise<ConnectorSummary>;
+  updateConfig(...args: [...ConnectorAddress, config: Record<string, string | null>]): Promise<ConnectorSummary>;
 
   // Tools
   listTools(
@@ -154,13 +145,13 @@ export interface RegistryApi extends ToolProvider {
   projectStats(tenantId: string, projectId: string): Promise<ProjectStats>;
   globalStats(tenantId?: string): Promise<Record<string, unknown>>;
   hotReload(tenantId: string, projectId: string): Promise<ReloadOutcome[]>;
-  checkHealth(tenantId: string, projectId: string, name: string): Promise<HealthCheckRecord>;
-  healthHistory(tenantId: string, projectId: string, name: string, limit?: number): Promise<HealthCheckRecord[]>;
+  checkHealth(...connector: ConnectorAddress): Promise<HealthCheckRecord>;
+  healthHistory(...args: [...ConnectorAddress, limit?: number]): Promise<HealthCheckRecord[]>;
   /**
    * Sets (or with `null` clears) a functional probe that overrides the manifest's; `validation_failed` names
    * the field.
    */
-  setProbe(tenantId: string, projectId: string, name: string, probe: unknown): Promise<ConnectorSummary>;
+  setProbe(...args: [...ConnectorAddress, probe: unknown]): Promise<ConnectorSummary>;
   /** Installs the bundled samples into a project. */
   /** Installs the bundled samples; `configFor` gives config values per connector name (the demo's local API). */
   installSamples(

@@ -1,4 +1,4 @@
-import { createError, silentLogger, type Logger } from '../core/index.js';
+import { createError, silentLogger, type ConnectorAddress, type Logger } from '../core/index.js';
 import type { ChangeNotice, Store } from '../store/store.js';
 import { CallPath } from './internal/call-path.js';
 import { ClusterSync } from './internal/cluster-sync.js';
@@ -44,7 +44,7 @@ export interface RegistryCoreOptions {
 export interface CoreHealthOptions {
   thresholds: HealthThresholds;
   historyKeep: number;
-  onProbe(tenantId: string, projectId: string, connector: string, tool: string, ok: boolean, message?: string): void;
+  onProbe(...args: [...ConnectorAddress, tool: string, ok: boolean, message?: string]): void;
 }
 
 /**
@@ -140,18 +140,18 @@ export class RegistryCore {
       health.historyKeep,
       { onProbe: health.onProbe },
     );
-    this.#sync = new ClusterSync(
-      this.store,
-      {
+    this.#sync = new ClusterSync({
+      store: this.store,
+      target: {
         live: this.live,
         refreshConnector: (t, p, n) => this.commands.refreshFromStore(t, p, n),
         adoptProject: (t, p) => this.adoptProject(t, p),
         dropProject: (t, p) => this.dropProject(t, p),
         publishLocal: (type, t, p, c, data) => this.events.publish(type, t, p, c, { ...data }),
       },
-      this.nodeId,
-      this.logger,
-    );
+      nodeId: this.nodeId,
+      logger: this.logger,
+    });
   }
 
   /** Loads every project and connector from the store and starts enabled sources. */

@@ -1,4 +1,5 @@
 import type {
+  ConnectorAddress,
   InvokeContext,
   PeerNotification,
   ToolCallResult,
@@ -78,12 +79,7 @@ export interface ToolProvider {
   getSnapshot(tenantId: string, projectId: string): ProjectSnapshot | undefined;
   /** Calls a tool of a connector (original name), recording usage; tool failures resolve as isError results. */
   callTool(
-    tenantId: string,
-    projectId: string,
-    connector: string,
-    tool: string,
-    args: Record<string, unknown>,
-    ctx?: InvokeContext,
+    ...call: [...ConnectorAddress, tool: string, args: Record<string, unknown>, ctx?: InvokeContext]
   ): Promise<ToolCallResult>;
   /** Subscribes to registry events; returns an unsubscribe function. */
   subscribe(listener: (event: RegistryEvent) => void): () => void;
@@ -91,7 +87,7 @@ export interface ToolProvider {
    * The federation facet of a connector — only an enabled upstream MCP connector whose source is running has one
    * (resources, prompts, completions, logging, server→client requests). Scoped to the tenant and project.
    */
-  peer?(tenantId: string, projectId: string, connector: string): UpstreamPeer | undefined;
+  peer?(...connector: ConnectorAddress): UpstreamPeer | undefined;
   /** Subscribes to the notifications upstream MCP connectors send (list changes, resource updates, log messages). */
   subscribeUpstream?(listener: (event: UpstreamEvent) => void): () => void;
 }
@@ -147,6 +143,6 @@ export interface InstallResult {
 /** Something that wraps every tool call (circuit breaker, metrics, tracing). */
 export interface CallInterceptor {
   /** Throws ToolportError('upstream_unavailable') to fail fast; returns a token passed to `after`. */
-  before(tenantId: string, projectId: string, connector: string, tool: string): unknown;
+  before(...call: [...ConnectorAddress, tool: string]): unknown;
   after(token: unknown, result: ToolCallResult, elapsedMs: number): void;
 }

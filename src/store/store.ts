@@ -9,7 +9,7 @@
  * - tenant scoping is explicit: every lookup below the tenant takes the tenant id;
  * - timestamps are ISO-8601 strings; JSON columns round-trip plain objects.
  */
-import type { Trust } from '../core/index.js';
+import type { ConnectorAddress, Trust } from '../core/index.js';
 import type { ConnectorManifest } from '../manifest/types.js';
 
 /** A tenant. */
@@ -211,27 +211,18 @@ export interface Store {
    * Updates only the observed status of a connector (status, status_reason, updated_at), so a status change
    * can never roll back a concurrent change of its version, enablement or config. False when absent.
    */
-  updateConnectorStatus(tenantId: string, projectId: string, name: string, change: StatusChange): Promise<boolean>;
+  updateConnectorStatus(...args: [...ConnectorAddress, change: StatusChange]): Promise<boolean>;
   /** Updates only a connector's metadata (and updated_at). False when absent. */
   updateConnectorMetadata(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    metadata: Record<string, unknown>,
-    updatedAt: string,
+    ...args: [...ConnectorAddress, metadata: Record<string, unknown>, updatedAt: string]
   ): Promise<boolean>;
-  getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null>;
+  getConnector(...connector: ConnectorAddress): Promise<ConnectorRecord | null>;
   /** All connectors; filter by tenant and/or project. */
   listConnectors(filter?: { tenantId?: string; projectId?: string }): Promise<ConnectorRecord[]>;
   /** Deletes a connector with its versions, usage and health history. */
-  deleteConnector(tenantId: string, projectId: string, name: string): Promise<boolean>;
-  listConnectorVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]>;
-  getConnectorVersion(
-    tenantId: string,
-    projectId: string,
-    name: string,
-    seq: number,
-  ): Promise<ConnectorVersionRecord | null>;
+  deleteConnector(...connector: ConnectorAddress): Promise<boolean>;
+  listConnectorVersions(...connector: ConnectorAddress): Promise<ConnectorVersionRecord[]>;
+  getConnectorVersion(...args: [...ConnectorAddress, seq: number]): Promise<ConnectorVersionRecord | null>;
 
   // Usage — additive upsert of a batch, one transaction.
   addToolUsage(batch: ToolUsageRecord[]): Promise<void>;
@@ -247,12 +238,7 @@ export interface Store {
 
   // Health history — keeps at most `keep` newest records per connector.
   addHealthCheck(check: HealthCheckRecord, keep: number): Promise<void>;
-  listHealthChecks(
-    tenantId: string,
-    projectId: string,
-    connectorName: string,
-    limit: number,
-  ): Promise<HealthCheckRecord[]>;
+  listHealthChecks(...args: [...ConnectorAddress, limit: number]): Promise<HealthCheckRecord[]>;
 
   // Webhooks
   createWebhook(hook: WebhookRecord): Promise<void>;

@@ -1,4 +1,12 @@
-import { createError, isUnavailable, isoTime, systemClock, type Clock, type ToolCallResult } from '../../core/index.js';
+import {
+  createError,
+  isUnavailable,
+  isoTime,
+  systemClock,
+  type Clock,
+  type ConnectorAddress,
+  type ToolCallResult,
+} from '../../core/index.js';
 import type { CallInterceptor } from '../types.js';
 
 /** States of a connector's circuit. */
@@ -22,7 +30,7 @@ export interface BreakerOptions {
   cooldownMs?: number;
   clock?: Clock;
   /** Called when a circuit opens or closes (the registry turns it into an event). */
-  onChange?: (tenantId: string, projectId: string, connector: string, status: BreakerStatus) => void;
+  onChange?: (...args: [...ConnectorAddress, status: BreakerStatus]) => void;
 }
 
 interface Circuit {

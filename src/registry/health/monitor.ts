@@ -1,4 +1,4 @@
-import { silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
+import { silentLogger, systemClock, type Clock, type ConnectorAddress, type Logger } from '../../core/index.js';
 import type { Store } from '../../store/store.js';
 
 /** One connector the monitor checks. */
@@ -15,7 +15,7 @@ export interface HealthMonitorHost {
   /** Every enabled connector, whatever its status (connectors in `error` recover through these checks). */
   healthTargets(): Iterable<HealthTarget>;
   /** Runs one health check (and applies its status transition). */
-  checkHealth(tenantId: string, projectId: string, name: string): Promise<unknown>;
+  checkHealth(...connector: ConnectorAddress): Promise<unknown>;
 }
 
 /** Timer functions, injectable so tests drive the scheduler with fake timers. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/index.js';
+import type { ConnectorAddress, Logger } from '../../core/index.js';
 import type { ChangeNotice, Store } from '../../store/store.js';
 import type { RegistryEventType } from '../types.js';
 import type { RefreshOutcome } from './command-types.js';
@@ -10,11 +10,20 @@ export type SyncStore = Pick<Store, 'onChange' | 'onResync' | 'listening' | 'lis
 /** How cluster sync applies what it learns (each connector change serialised by the commands). */
 export interface SyncTarget {
   live: LiveView;
-  refreshConnector(tenantId: string, projectId: string, name: string): Promise<RefreshOutcome>;
+  refreshConnector(...connector: ConnectorAddress): Promise<RefreshOutcome>;
   adoptProject(tenantId: string, projectId: string): void;
   dropProject(tenantId: string, projectId: string): Promise<void>;
   /** Publishes an event on this node only (the change was made elsewhere). */
   publishLocal(type: RegistryEventType, tenantId: string, projectId: string, connector?: string, data?: object): void;
+}
+
+/** What cluster sync works with: the store it listens to, the registry it updates, and who this node is. */
+export interface ClusterSyncOptions {
+  store: SyncStore;
+  target: SyncTarget;
+  /** This node's id: its own change notices are skipped. */
+  nodeId: string;
+  logger: Logger;
 }
 
 /**
@@ -23,29 +32,23 @@ export interface SyncTarget {
  * registry is reconciled with the store.
  */
 export class ClusterSync {
-  readonly #store: SyncStore;
-  readonly #target: SyncTarget;
-  readonly #nodeId: string;
-  readonly #logger: Logger;
+  readonly #o: ClusterSyncOptions;
   #off: (() => void) | undefined;
   #closed = false;
 
-  constructor(store: SyncStore, target: SyncTarget, nodeId: string, logger: Logger) {
-    this.#store = store;
-    this.#target = target;
-    this.#nodeId = nodeId;
-    this.#logger = logger;
+  constructor(options: ClusterSyncOptions) {
+    this.#o = options;
   }
 
   /** Subscribes, then waits until notices are received (so a change made while this node loads is not lost). */
   async start(): Promise<void> {
-    const offNotices = this.#store.onChange((notice) => void this.#apply(notice));
-    const offResync = this.#store.onResync(() => void this.resync());
+    const offNotices = this.#o.store.onChange((notice) => void this.#apply(notice));
+    const offResync = this.#o.store.onResync(() => void this.resync());
     this.#off = () => {
       offNotices();
       offResync();
     };
-    await this.#store.listening();
+    await this.#o.store.listening();
   }
 
   close(): void {
@@ -56,10 +59,10 @@ export class ClusterSync {
   /** Reconciles every project and connector with the store; changes are announced as remote events. */
   async resync(): Promise<void> {
     if (this.#closed) return;
-    const t = this.#target;
+    const t = this.#o.target;
     const data = { remote: true, resync: true };
     try {
-      const projects = await this.#store.listProjects();
+      const projects = await this.#o.store.listProjects();
       const stored = new Set(projects.map((p) => `${p.tenant_id}/${p.id}`));
       for (const p of projects) {
         if (t.live.project(p.tenant_id, p.id)) continue;
@@ -71,8 +74,8 @@ export class ClusterSync {
         await t.dropProject(p.tenantId, p.projectId);
         t.publishLocal('project.deleted', p.tenantId, p.projectId, undefined, data);
       }
-      const keys = new Map<string, [string, string, string]>();
-      for (const r of await this.#store.listConnectors()) {
+      const keys = new Map<string, ConnectorAddress>();
+      for (const r of await this.#o.store.listConnectors()) {
         keys.set(`${r.tenant_id}/${r.project_id}/${r.name}`, [r.tenant_id, r.project_id, r.name]);
       }
       for (const p of t.live.projects()) {
@@ -86,21 +89,21 @@ export class ClusterSync {
         t.publishLocal(type, tenantId, projectId, name, data);
       }
     } catch (err) {
-      this.#logger.warn({ err: (err as Error).message }, 'resync after a lost change listener failed');
+      this.#o.logger.warn({ err: (err as Error).message }, 'resync after a lost change listener failed');
     }
   }
 
   /** Applies a change made by another node. */
   async #apply(notice: ChangeNotice): Promise<void> {
-    if (notice.node === this.#nodeId || this.#closed) return;
+    if (notice.node === this.#o.nodeId || this.#closed) return;
     const { tenant_id: tenantId, project_id: projectId, connector_name: name } = notice;
     try {
-      if (notice.event === 'project.deleted') await this.#target.dropProject(tenantId, projectId);
-      else if (notice.event === 'project.created') this.#target.adoptProject(tenantId, projectId);
-      else if (name) await this.#target.refreshConnector(tenantId, projectId, name);
-      this.#target.publishLocal(notice.event as RegistryEventType, tenantId, projectId, name, { remote: true });
+      if (notice.event === 'project.deleted') await this.#o.target.dropProject(tenantId, projectId);
+      else if (notice.event === 'project.created') this.#o.target.adoptProject(tenantId, projectId);
+      else if (name) await this.#o.target.refreshConnector(tenantId, projectId, name);
+      this.#o.target.publishLocal(notice.event as RegistryEventType, tenantId, projectId, name, { remote: true });
     } catch (err) {
-      this.#logger.warn({ err: (err as Error).message, notice }, 'applying a change notice failed');
+      this.#o.logger.warn({ err: (err as Error).message, notice }, 'applying a change notice failed');
     }
   }
 }

@@ -1,4 +1,4 @@
-import { isoTime, isToolportError, type CheckResult } from '../../core/index.js';
+import { isoTime, isToolportError, type CheckResult, type ConnectorAddress } from '../../core/index.js';
 import type { HealthCheckRecord, Store } from '../../store/store.js';
 import { metadataProbe } from '../health/index.js';
 import type { ToolProvider } from '../types.js';
@@ -12,18 +12,18 @@ export interface HealthHost {
   live: LiveView;
   store: Pick<Store, 'addHealthCheck'>;
   /** The live connector; `not_found` when it does not exist. */
-  requireLive(tenantId: string, projectId: string, name: string): Promise<Readonly<LiveConnector>>;
-  restartSource(tenantId: string, projectId: string, name: string): Promise<boolean>;
+  requireLive(...connector: ConnectorAddress): Promise<Readonly<LiveConnector>>;
+  restartSource(...connector: ConnectorAddress): Promise<boolean>;
   setStatus: ConnectorCommands['setStatus'];
   callTool: ToolProvider['callTool'];
   /** Publishes `health.checked`. */
-  checked(tenantId: string, projectId: string, name: string, data: Record<string, unknown>): void;
+  checked(...args: [...ConnectorAddress, data: Record<string, unknown>]): void;
 }
 
 /** Observers of health checks (per-tool health, metrics). */
 export interface HealthHooks {
   /** A probe ran: `ok` includes its expectations, not only the call's own outcome. */
-  onProbe?(tenantId: string, projectId: string, connector: string, tool: string, ok: boolean, message?: string): void;
+  onProbe?(...args: [...ConnectorAddress, tool: string, ok: boolean, message?: string]): void;
 }
 
 /** Thresholds for status transitions driven by health checks. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isToolportError } from '../../core/index.js';
+import { isToolportError, type ConnectorAddress } from '../../core/index.js';
 import type { InstallRequest, InstallResult } from '../types.js';
 import type { ConnectorCommands } from './connector-commands.js';
 import { FileWatcher } from './file-watcher.js';
@@ -20,7 +20,7 @@ export interface ReloadTarget {
   install(request: InstallRequest): Promise<InstallResult>;
   setStatus: ConnectorCommands['setStatus'];
   /** Announces a reload (event `connector.reloaded`). */
-  reloaded(tenantId: string, projectId: string, name: string, data: Record<string, unknown>): void;
+  reloaded(...args: [...ConnectorAddress, data: Record<string, unknown>]): void;
 }
 
 const keyOf = (live: Readonly<LiveConnector>): string =>

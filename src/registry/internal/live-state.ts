@@ -1,3 +1,4 @@
+import type { ConnectorAddress } from '../../core/index.js';
 import type { ProjectSnapshot } from '../types.js';
 import { buildSnapshot, type LiveConnector, type LiveProject } from './live.js';
 
@@ -13,7 +14,7 @@ export interface LiveProjectView {
 export interface LiveView {
   snapshot(tenantId: string, projectId: string): ProjectSnapshot | undefined;
   project(tenantId: string, projectId: string): LiveProjectView | undefined;
-  connector(tenantId: string, projectId: string, name: string): Readonly<LiveConnector> | undefined;
+  connector(...connector: ConnectorAddress): Readonly<LiveConnector> | undefined;
   projects(): Iterable<LiveProjectView>;
 }
 

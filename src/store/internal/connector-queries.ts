@@ -1,5 +1,11 @@
 import { createError } from '../../core/index.js';
-import type { ConnectorRecord, ConnectorVersionRecord, HealthCheckRecord, ToolUsageRecord } from '../store.js';
+import type {
+  ConnectorRecord,
+  ConnectorVersionRecord,
+  HealthCheckRecord,
+  StatusChange,
+  ToolUsageRecord,
+} from '../store.js';
 import type { SqlParam } from './driver.js';
 import { QueryGroup, selectAll } from './query-group.js';
 import { toConnector, toHealthCheck, toJson, toUsage, toVersion, type Row } from './rows.js';
@@ -38,7 +44,7 @@ export class ConnectorQueries extends QueryGroup {
     return toConnector(r, JSON.parse(openSealed(this.box, r.config_enc, where)) as Record<string, string>);
   }
 
-  saveVersion(c: ConnectorRecord, v: ConnectorVersionRecord): Promise<void> {
+  saveConnectorVersion(c: ConnectorRecord, v: ConnectorVersionRecord): Promise<void> {
     const details = { tenant_id: c.tenant_id, project_id: c.project_id, connector: c.name, seq: v.seq };
     return this.op(
       'saveConnectorVersion',
@@ -84,7 +90,7 @@ export class ConnectorQueries extends QueryGroup {
     );
   }
 
-  update(c: ConnectorRecord): Promise<void> {
+  updateConnector(c: ConnectorRecord): Promise<void> {
     const details = { tenant_id: c.tenant_id, project_id: c.project_id, connector: c.name };
     return this.op('updateConnector', () =>
       this.db.transaction(async (tx) => {
@@ -114,8 +120,23 @@ export class ConnectorQueries extends QueryGroup {
     );
   }
 
+  updateConnectorStatus(tenantId: string, projectId: string, name: string, change: StatusChange): Promise<boolean> {
+    return this.#updateColumns('updateConnectorStatus', { t: tenantId, p: projectId, name }, change);
+  }
+
+  updateConnectorMetadata(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    metadata: Record<string, unknown>,
+    updated_at: string,
+  ): Promise<boolean> {
+    const columns = { metadata: toJson(metadata), updated_at };
+    return this.#updateColumns('updateConnectorMetadata', { t: tenantId, p: projectId, name }, columns);
+  }
+
   /** Sets some columns of one connector row (status-only or metadata-only updates); false when absent. */
-  updateColumns(
+  #updateColumns(
     operation: string,
     key: { t: string; p: string; name: string },
     columns: Record<string, SqlParam>,
@@ -134,7 +155,7 @@ export class ConnectorQueries extends QueryGroup {
     );
   }
 
-  get(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
+  getConnector(tenantId: string, projectId: string, name: string): Promise<ConnectorRecord | null> {
     return this.op('getConnector', async () => {
       const row = await this.db.get<Row>(
         'SELECT * FROM connectors WHERE tenant_id = ? AND project_id = ? AND name = ?',
@@ -144,7 +165,7 @@ export class ConnectorQueries extends QueryGroup {
     });
   }
 
-  list(filter: { tenantId?: string; projectId?: string }): Promise<ConnectorRecord[]> {
+  listConnectors(filter: { tenantId?: string; projectId?: string } = {}): Promise<ConnectorRecord[]> {
     const w = where([
       ['tenant_id', filter.tenantId],
       ['project_id', filter.projectId],
@@ -156,7 +177,7 @@ export class ConnectorQueries extends QueryGroup {
     );
   }
 
-  delete(tenantId: string, projectId: string, name: string): Promise<boolean> {
+  deleteConnector(tenantId: string, projectId: string, name: string): Promise<boolean> {
     return this.op(
       'deleteConnector',
       async () =>
@@ -168,7 +189,7 @@ export class ConnectorQueries extends QueryGroup {
     );
   }
 
-  listVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]> {
+  listConnectorVersions(tenantId: string, projectId: string, name: string): Promise<ConnectorVersionRecord[]> {
     return selectAll(
       this.db,
       this.op,
@@ -179,7 +200,12 @@ export class ConnectorQueries extends QueryGroup {
     );
   }
 
-  getVersion(tenantId: string, projectId: string, name: string, seq: number): Promise<ConnectorVersionRecord | null> {
+  getConnectorVersion(
+    tenantId: string,
+    projectId: string,
+    name: string,
+    seq: number,
+  ): Promise<ConnectorVersionRecord | null> {
     return this.op('getConnectorVersion', async () => {
       const row = await this.db.get<Row>(
         'SELECT * FROM connector_versions WHERE tenant_id = ? AND project_id = ? AND connector_name = ? AND seq = ?',
@@ -193,7 +219,7 @@ export class ConnectorQueries extends QueryGroup {
    * Adds a batch to the stored totals in one transaction. Rows of connectors deleted since the calls
    * were counted are dropped: usage of a removed connector has nowhere to go.
    */
-  addUsage(batch: ToolUsageRecord[]): Promise<void> {
+  addToolUsage(batch: ToolUsageRecord[]): Promise<void> {
     const merge = this.db.dialect.mergeCounts('tool_usage.latency_buckets', 'excluded.latency_buckets');
     const sql = `INSERT INTO tool_usage (tenant_id, project_id, connector_name, tool_name, calls, errors, total_latency_ms,
         last_used_at, latency_buckets)
@@ -239,7 +265,9 @@ export class ConnectorQueries extends QueryGroup {
     });
   }
 
-  listUsage(filter: { tenantId?: string; projectId?: string; connectorName?: string }): Promise<ToolUsageRecord[]> {
+  listToolUsage(
+    filter: { tenantId?: string; projectId?: string; connectorName?: string } = {},
+  ): Promise<ToolUsageRecord[]> {
     const w = where([
       ['tenant_id', filter.tenantId],
       ['project_id', filter.projectId],

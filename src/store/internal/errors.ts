@@ -14,6 +14,17 @@ export interface ViolationText {
 /** Runs one store operation with error translation (supplied by SqlStore to its query groups). */
 export type Op = <T>(operation: string, fn: () => Promise<T>, text?: ViolationText) => Promise<T>;
 
+/** The Op of a store over `dialect`: runs the operation, translating whatever the driver throws. */
+export function translatingOp(dialect: SqlDialect): Op {
+  return async (operation, fn, text) => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw translateError(operation, err, dialect, text);
+    }
+  };
+}
+
 /**
  * Translates a driver error into a ToolportError. Driver messages are never copied into ours:
  * they can embed parameter values (PostgreSQL's `Key (id)=(…)` detail); the cause keeps them for logs.

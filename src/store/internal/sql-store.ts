@@ -1,17 +1,10 @@
 import { createError } from '../../core/index.js';
 import type { SecretBox } from '../secret-box.js';
-import type {
-  ApiKeyRecord,
-  ConnectorRecord,
-  ProjectRecord,
-  ScriptRecord,
-  Store,
-  TenantRecord,
-  ToolUsageRecord,
-} from '../store.js';
+import type { ApiKeyRecord, ProjectRecord, ScriptRecord, Store, TenantRecord } from '../store.js';
+import { methodsOf, withMembers } from './composed.js';
 import { ConnectorQueries } from './connector-queries.js';
 import type { SqlDriver, SqlParam } from './driver.js';
-import { translateError, type Op, type ViolationText } from './errors.js';
+import { translatingOp, type Op, type ViolationText } from './errors.js';
 import { selectAll } from './query-group.js';
 import { toApiKey, toJson, toProject, toScript, toTenant, type Row } from './rows.js';
 import { SessionQueries } from './session-queries.js';
@@ -20,31 +13,66 @@ import { WebhookQueries } from './webhook-queries.js';
 
 const TENANT_MISSING: ViolationText = { foreignKey: 'Tenant does not exist' };
 
+/** The Store methods each query group answers, exposed on SqlStore as they are. */
+const CONNECTOR_METHODS = [
+  'saveConnectorVersion',
+  'updateConnector',
+  'updateConnectorStatus',
+  'updateConnectorMetadata',
+  'getConnector',
+  'listConnectors',
+  'deleteConnector',
+  'listConnectorVersions',
+  'getConnectorVersion',
+  'addToolUsage',
+  'listToolUsage',
+  'addHealthCheck',
+  'listHealthChecks',
+] as const;
+const WEBHOOK_METHODS = [
+  'createWebhook',
+  'listWebhooks',
+  'deleteWebhook',
+  'addWebhookDelivery',
+  'listWebhookDeliveries',
+] as const;
+const SESSION_METHODS = [
+  'getSessionShare',
+  'getSessionNodes',
+  'addSessionNode',
+  'removeSessionNode',
+  'setSessionLogLevel',
+  'setSessionSubscription',
+  'endSessionShare',
+  'purgeSessionShares',
+] as const;
+
+type QueryGroupMethods = Pick<ConnectorQueries, (typeof CONNECTOR_METHODS)[number]> &
+  Pick<WebhookQueries, (typeof WEBHOOK_METHODS)[number]> &
+  Pick<SessionQueries, (typeof SESSION_METHODS)[number]>;
+
 /**
  * The Store over any SqlDriver: SQL, encryption and error translation live here once; drivers supply
- * execution, transactions, migrations and cluster coordination.
+ * execution, transactions, migrations and cluster coordination. Connectors (with versions, usage and health),
+ * webhooks and shared sessions are answered by their query groups (connector-, webhook-, session-queries.ts),
+ * whose methods the instance carries as its own.
  */
-export class SqlStore implements Store {
+export class SqlStore extends withMembers<QueryGroupMethods>() implements Store {
   readonly driver: 'sqlite' | 'postgres';
   readonly #db: SqlDriver;
-  readonly #connectors: ConnectorQueries;
-  readonly #webhooks: WebhookQueries;
-  readonly #sessions: SessionQueries;
-  /** Runs one operation, translating driver failures into ToolportErrors (a field: the query groups share it). */
-  readonly #op: Op = async (operation, fn, text) => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw translateError(operation, err, this.#db.dialect, text);
-    }
-  };
+  /** Runs one operation, translating driver failures into ToolportErrors (shared with the query groups). */
+  readonly #op: Op;
 
   constructor(db: SqlDriver, box: SecretBox) {
+    const op = translatingOp(db.dialect);
+    super({
+      ...methodsOf(new ConnectorQueries(db, box, op), CONNECTOR_METHODS),
+      ...methodsOf(new WebhookQueries(db, box, op), WEBHOOK_METHODS),
+      ...methodsOf(new SessionQueries(db, box, op), SESSION_METHODS),
+    });
     this.driver = db.name;
     this.#db = db;
-    this.#connectors = new ConnectorQueries(db, box, this.#op);
-    this.#webhooks = new WebhookQueries(db, box, this.#op);
-    this.#sessions = new SessionQueries(db, box, this.#op);
+    this.#op = op;
   }
 
   /** Runs one write as the named operation, for its effect; `text` words the constraint violations it may hit. */
@@ -190,36 +218,6 @@ export class SqlStore implements Store {
     return this.#changesAny(operation, `DELETE FROM ${table} WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
   }
 
-  // Connectors, versions, usage and health: see connector-queries.ts.
-
-  readonly saveConnectorVersion: Store['saveConnectorVersion'] = (...args) => this.#connectors.saveVersion(...args);
-  readonly updateConnector: Store['updateConnector'] = (...args) => this.#connectors.update(...args);
-  readonly updateConnectorStatus: Store['updateConnectorStatus'] = (t, p, name, change) =>
-    this.#connectors.updateColumns('updateConnectorStatus', { t, p, name }, change);
-  readonly updateConnectorMetadata: Store['updateConnectorMetadata'] = (t, p, name, metadata, updated_at) =>
-    this.#connectors.updateColumns(
-      'updateConnectorMetadata',
-      { t, p, name },
-      { metadata: toJson(metadata), updated_at },
-    );
-  readonly getConnector: Store['getConnector'] = (...args) => this.#connectors.get(...args);
-  listConnectors(filter?: { tenantId?: string; projectId?: string }): Promise<ConnectorRecord[]> {
-    return this.#connectors.list(filter ?? {});
-  }
-  readonly deleteConnector: Store['deleteConnector'] = (...args) => this.#connectors.delete(...args);
-  readonly listConnectorVersions: Store['listConnectorVersions'] = (...args) => this.#connectors.listVersions(...args);
-  readonly getConnectorVersion: Store['getConnectorVersion'] = (...args) => this.#connectors.getVersion(...args);
-  readonly addToolUsage: Store['addToolUsage'] = (...args) => this.#connectors.addUsage(...args);
-  listToolUsage(filter?: {
-    tenantId?: string;
-    projectId?: string;
-    connectorName?: string;
-  }): Promise<ToolUsageRecord[]> {
-    return this.#connectors.listUsage(filter ?? {});
-  }
-  readonly addHealthCheck: Store['addHealthCheck'] = (...args) => this.#connectors.addHealthCheck(...args);
-  readonly listHealthChecks: Store['listHealthChecks'] = (...args) => this.#connectors.listHealthChecks(...args);
-
   // Scripts
 
   saveScript(s: ScriptRecord): Promise<ScriptRecord> {
@@ -288,27 +286,6 @@ export class SqlStore implements Store {
   deleteScript(tenantId: string, id: string): Promise<boolean> {
     return this.#deleteOfTenant('deleteScript', 'scripts', tenantId, id);
   }
-
-  // Webhooks: see webhook-queries.ts.
-
-  readonly createWebhook: Store['createWebhook'] = (...args) => this.#webhooks.createWebhook(...args);
-  readonly listWebhooks: Store['listWebhooks'] = (...args) => this.#webhooks.listWebhooks(...args);
-  readonly deleteWebhook: Store['deleteWebhook'] = (...args) => this.#webhooks.deleteWebhook(...args);
-  readonly addWebhookDelivery: Store['addWebhookDelivery'] = (...args) => this.#webhooks.addWebhookDelivery(...args);
-  readonly listWebhookDeliveries: Store['listWebhookDeliveries'] = (...args) =>
-    this.#webhooks.listWebhookDeliveries(...args);
-
-  // Shared 2025 session state: see session-queries.ts.
-
-  readonly getSessionShare: Store['getSessionShare'] = (...args) => this.#sessions.getSessionShare(...args);
-  readonly getSessionNodes: Store['getSessionNodes'] = (...args) => this.#sessions.getSessionNodes(...args);
-  readonly addSessionNode: Store['addSessionNode'] = (...args) => this.#sessions.addSessionNode(...args);
-  readonly removeSessionNode: Store['removeSessionNode'] = (...args) => this.#sessions.removeSessionNode(...args);
-  readonly setSessionLogLevel: Store['setSessionLogLevel'] = (...args) => this.#sessions.setSessionLogLevel(...args);
-  readonly setSessionSubscription: Store['setSessionSubscription'] = (...args) =>
-    this.#sessions.setSessionSubscription(...args);
-  readonly endSessionShare: Store['endSessionShare'] = (...args) => this.#sessions.endSessionShare(...args);
-  readonly purgeSessionShares: Store['purgeSessionShares'] = (...args) => this.#sessions.purgeSessionShares(...args);
 
   // Settings
 

@@ -93,7 +93,12 @@ export class PgDriver implements SqlDriver {
       this.#logger,
       options.listenerRetryMs,
     );
-    this.#messages = new PgNodeMessages(this.#exec, this.#listener, this.#schema, this.#logger);
+    this.#messages = new PgNodeMessages({
+      exec: this.#exec,
+      listener: this.#listener,
+      schema: this.#schema,
+      logger: this.#logger,
+    });
   }
 
   all<R extends object>(sql: string, params?: readonly SqlParam[]): Promise<R[]> {
