@@ -79,7 +79,12 @@ export interface ToolProvider {
   getSnapshot(tenantId: string, projectId: string): ProjectSnapshot | undefined;
   /** Calls a tool of a connector (original name), recording usage; tool failures resolve as isError results. */
   callTool(
-    ...call: [...ConnectorAddress, tool: string, args: Record<string, unknown>, ctx?: InvokeContext]
+    tenantId: string,
+    projectId: string,
+    connector: string,
+    tool: string,
+    args: Record<string, unknown>,
+    ctx?: InvokeContext,
   ): Promise<ToolCallResult>;
   /** Subscribes to registry events; returns an unsubscribe function. */
   subscribe(listener: (event: RegistryEvent) => void): () => void;
@@ -143,6 +148,6 @@ export interface InstallResult {
 /** Something that wraps every tool call (circuit breaker, metrics, tracing). */
 export interface CallInterceptor {
   /** Throws ToolportError('upstream_unavailable') to fail fast; returns a token passed to `after`. */
-  before(...call: [...ConnectorAddress, tool: string]): unknown;
+  before(tenantId: string, projectId: string, connector: string, tool: string): unknown;
   after(token: unknown, result: ToolCallResult, elapsedMs: number): void;
 }

@@ -3,7 +3,6 @@ import {
   isToolportError,
   textResult,
   unavailableResult,
-  type ConnectorAddress,
   type Logger,
   type ToolCallResult,
 } from '../../core/index.js';
@@ -12,7 +11,14 @@ import type { LiveView } from './live-state.js';
 import { callStarted } from './source-calls.js';
 
 /** Counts a finished call (usage analytics). */
-export type RecordCall = (...call: [...ConnectorAddress, tool: string, elapsedMs: number, isError: boolean]) => void;
+export type RecordCall = (
+  tenantId: string,
+  projectId: string,
+  connector: string,
+  tool: string,
+  elapsedMs: number,
+  isError: boolean,
+) => void;
 
 /**
  * The hot path of a tool call: look the connector up in the live view (no lock, no store), run the
