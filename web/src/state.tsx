@@ -113,6 +113,66 @@ export function useAction(): {
   return { busy, error, run, clear: () => setError(undefined) };
 }
 
+/** Data a page loads and changes: `useLoad` and `useAction` together, with one error and one busy flag. */
+export interface Managed<T> {
+  data: T | undefined;
+  /** The load's error, else the last action's. */
+  error: ApiError | Error | undefined;
+  loading: boolean;
+  /** An action is running. */
+  busy: boolean;
+  reload(): void;
+  /** Runs `fn` as the action and loads the data again when it succeeded; resolves to whether it did. */
+  change(fn: () => Promise<unknown>): Promise<boolean>;
+  /** Runs `fn` as the action without loading again (its effect comes back through the event stream). */
+  act(fn: () => Promise<unknown>): Promise<boolean>;
+}
+
+/** `useLoad(load, deps, live)` with an action whose success loads the data again (`change`). */
+export function useManaged<T>(load: () => Promise<T>, deps: unknown[], live = true): Managed<T> {
+  const loaded = useLoad(load, deps, live);
+  const action = useAction();
+  const act = async (fn: () => Promise<unknown>): Promise<boolean> =>
+    (await action.run(async () => {
+      await fn();
+      return true;
+    })) === true;
+  const change = async (fn: () => Promise<unknown>): Promise<boolean> => {
+    const done = await act(fn);
+    if (done) loaded.reload();
+    return done;
+  };
+  return {
+    data: loaded.data,
+    error: loaded.error ?? action.error,
+    loading: loaded.loading,
+    busy: action.busy,
+    reload: loaded.reload,
+    change,
+    act,
+  };
+}
+
+/** The path parameters of one connector's routes. */
+export interface ConnectorPath {
+  project_id: string;
+  name: string;
+}
+
+/**
+ * `useManaged` for data of one connector: `load` gets the client and the connector's path (also returned, for the
+ * actions), and runs again when the connector changes.
+ */
+export function useManagedConnector<T>(
+  project: string,
+  name: string,
+  load: (api: ApiClient, path: ConnectorPath) => Promise<T>,
+): Managed<T> & { path: ConnectorPath } {
+  const { api } = useApp();
+  const path = { project_id: project, name };
+  return { ...useManaged(() => load(api, path), [project, name]), path };
+}
+
 /** What every page receives from the shell. */
 export interface PageProps {
   params: URLSearchParams;

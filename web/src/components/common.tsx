@@ -214,3 +214,25 @@ export function TableHead({ columns }: { columns: readonly string[] }) {
     </thead>
   );
 }
+
+/** A labelled table with its header row, in a box that scrolls sideways when the table is wider than the page. */
+export function Table({
+  label,
+  columns,
+  class: className,
+  children,
+}: {
+  label: string;
+  columns: readonly string[];
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table aria-label={label} class={className}>
+        <TableHead columns={columns} />
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -7,11 +7,11 @@ import {
   Empty,
   ErrorBox,
   Section,
-  TableHead,
+  Table,
   TextField,
   when,
 } from '../components/common';
-import { useAction, useApp, useLoad, type PageProps } from '../state';
+import { useApp, useLoad, useManaged, type PageProps } from '../state';
 
 export function AccessPage(_props: PageProps) {
   const app = useApp();
@@ -26,60 +26,46 @@ export function AccessPage(_props: PageProps) {
 
 function Tenants() {
   const app = useApp();
-  const tenants = useLoad(async () => (await must(app.api.GET('/v1/tenants'))).tenants, []);
-  const action = useAction();
+  const tenants = useManaged(async () => (await must(app.api.GET('/v1/tenants'))).tenants, []);
   const [id, setId] = useState('');
   const create = async (): Promise<void> => {
-    const ok = await action.run(() => must(app.api.POST('/v1/tenants', { body: { id: id.trim() } })));
-    if (ok) {
+    await tenants.change(async () => {
+      await must(app.api.POST('/v1/tenants', { body: { id: id.trim() } }));
       setId('');
-      tenants.reload();
-    }
+    });
   };
   const remove = (tenant: string): void => {
-    void action.run(async () => {
-      await must(app.api.DELETE('/v1/tenants/{id}', { params: { path: { id: tenant } } }));
-      tenants.reload();
-    });
+    void tenants.change(() => must(app.api.DELETE('/v1/tenants/{id}', { params: { path: { id: tenant } } })));
   };
   const current = app.session.tenant ?? 'default';
   return (
     <Section title="Tenants (operator)">
-      <ErrorBox error={tenants.error ?? action.error} />
-      <div class="table-wrap">
-        <table aria-label="Tenants">
-          <TableHead columns={['Id', 'Name', 'Created', 'Actions']} />
-          <tbody>
-            {tenants.data?.map((t) => (
-              <tr key={t.id}>
-                <th scope="row">{t.id}</th>
-                <td>{t.name}</td>
-                <td>{when(t.created_at)}</td>
-                <td class="actions">
-                  {t.id === current ? (
-                    <span class="badge badge-active">acting in</span>
-                  ) : (
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() => app.actAs(t.id === 'default' ? undefined : t.id)}
-                    >
-                      Act in {t.id}
-                    </button>
-                  )}
-                  {t.id !== 'default' && <ConfirmButton label="Delete" onConfirm={() => remove(t.id ?? '')} />}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ErrorBox error={tenants.error} />
+      <Table label="Tenants" columns={['Id', 'Name', 'Created', 'Actions']}>
+        {tenants.data?.map((t) => (
+          <tr key={t.id}>
+            <th scope="row">{t.id}</th>
+            <td>{t.name}</td>
+            <td>{when(t.created_at)}</td>
+            <td class="actions">
+              {t.id === current ? (
+                <span class="badge badge-active">acting in</span>
+              ) : (
+                <button type="button" class="small" onClick={() => app.actAs(t.id === 'default' ? undefined : t.id)}>
+                  Act in {t.id}
+                </button>
+              )}
+              {t.id !== 'default' && <ConfirmButton label="Delete" onConfirm={() => remove(t.id ?? '')} />}
+            </td>
+          </tr>
+        ))}
+      </Table>
       <ActionForm
         class="row wrap"
         label="Create tenant"
         onSubmit={create}
         submit="Create tenant"
-        disabled={action.busy}
+        disabled={tenants.busy}
       >
         <TextField id="tenant-id" label="New tenant id" required value={id} onValue={setId} />
       </ActionForm>
@@ -89,27 +75,23 @@ function Tenants() {
 
 function ApiKeys() {
   const app = useApp();
-  const keys = useLoad(async () => (await must(app.api.GET('/v1/api-keys'))).api_keys, []);
-  const action = useAction();
+  const keys = useManaged(async () => (await must(app.api.GET('/v1/api-keys'))).api_keys, []);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Set<'admin' | 'invoke'>>(new Set(['invoke']));
   const [shown, setShown] = useState<{ name: string; key: string } | null>(null);
 
   const create = async (): Promise<void> => {
-    const created = await action.run(() =>
-      must(app.api.POST('/v1/api-keys', { body: { name: name.trim(), scopes: [...scopes] } })),
-    );
-    if (created?.key) {
+    await keys.change(async () => {
+      const created = await must(app.api.POST('/v1/api-keys', { body: { name: name.trim(), scopes: [...scopes] } }));
+      if (!created.key) return;
       setShown({ name: name.trim(), key: created.key });
       setName('');
-      keys.reload();
-    }
+    });
   };
   const revoke = (id: string): void => {
-    void action.run(async () => {
+    void keys.change(async () => {
       await must(app.api.DELETE('/v1/api-keys/{key_id}', { params: { path: { key_id: id } } }));
       app.notify('Key revoked');
-      keys.reload();
     });
   };
   const flip = (scope: 'admin' | 'invoke'): void => {
@@ -121,7 +103,7 @@ function ApiKeys() {
 
   return (
     <Section title={`API keys of tenant ${app.session.tenant ?? (app.caps.tenant || 'default')}`}>
-      <ErrorBox error={keys.error ?? action.error} />
+      <ErrorBox error={keys.error} />
       {shown && (
         <div class="result" role="status" data-testid="new-key">
           <p>
@@ -137,37 +119,32 @@ function ApiKeys() {
         </div>
       )}
       {keys.data?.length === 0 && <Empty>No API keys yet.</Empty>}
-      <div class="table-wrap">
-        <table aria-label="API keys">
-          <TableHead columns={['Name', 'Prefix', 'Scopes', 'Created', 'Last used', 'State']} />
-          <tbody>
-            {keys.data?.map((k) => (
-              <tr key={k.id} data-key={k.name}>
-                <th scope="row">{k.name}</th>
-                <td>
-                  <code>{k.prefix}…</code>
-                </td>
-                <td>{k.scopes?.join(', ')}</td>
-                <td>{when(k.created_at)}</td>
-                <td>{when(k.last_used_at)}</td>
-                <td>
-                  {k.revoked_at ? (
-                    <span class="badge badge-inactive">revoked</span>
-                  ) : (
-                    <ConfirmButton label="Revoke" onConfirm={() => revoke(k.id ?? '')} />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table label="API keys" columns={['Name', 'Prefix', 'Scopes', 'Created', 'Last used', 'State']}>
+        {keys.data?.map((k) => (
+          <tr key={k.id} data-key={k.name}>
+            <th scope="row">{k.name}</th>
+            <td>
+              <code>{k.prefix}…</code>
+            </td>
+            <td>{k.scopes?.join(', ')}</td>
+            <td>{when(k.created_at)}</td>
+            <td>{when(k.last_used_at)}</td>
+            <td>
+              {k.revoked_at ? (
+                <span class="badge badge-inactive">revoked</span>
+              ) : (
+                <ConfirmButton label="Revoke" onConfirm={() => revoke(k.id ?? '')} />
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
       <ActionForm
         class="stack"
         label="Create API key"
         onSubmit={create}
         submit="Create key"
-        disabled={action.busy || scopes.size === 0}
+        disabled={keys.busy || scopes.size === 0}
       >
         <h3>New key</h3>
         <TextField id="key-name" label="Name" required value={name} onValue={setName} />
@@ -190,38 +167,35 @@ function ApiKeys() {
 function Webhooks({ project }: { project: string }) {
   const app = useApp();
   const path = { project_id: project };
-  const hooks = useLoad(
+  const hooks = useManaged(
     async () =>
       (await must(app.api.GET('/v1/projects/{project_id}/webhooks', { params: { path } }))) as { webhooks?: Hook[] },
     [project],
   );
-  const action = useAction();
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const create = async (): Promise<void> => {
-    const created = await action.run(() =>
-      must(app.api.POST('/v1/projects/{project_id}/webhooks', { params: { path }, body: { url: url.trim() } })),
-    );
-    if (created) {
+    await hooks.change(async () => {
+      const created = await must(
+        app.api.POST('/v1/projects/{project_id}/webhooks', { params: { path }, body: { url: url.trim() } }),
+      );
       setSecret(created.secret ?? null);
       setUrl('');
-      hooks.reload();
-    }
+    });
   };
   const remove = (id: string): void => {
-    void action.run(async () => {
-      await must(
+    void hooks.change(() =>
+      must(
         app.api.DELETE('/v1/projects/{project_id}/webhooks/{webhook_id}', {
           params: { path: { ...path, webhook_id: id } },
         }),
-      );
-      hooks.reload();
-    });
+      ),
+    );
   };
   return (
     <Section title={`Webhooks of ${project}`}>
-      <ErrorBox error={hooks.error ?? action.error} />
+      <ErrorBox error={hooks.error} />
       {secret && (
         <div class="result" role="status">
           Signing secret (shown once): <code class="secret">{secret}</code> <CopyButton text={secret} />
@@ -250,7 +224,7 @@ function Webhooks({ project }: { project: string }) {
           </li>
         ))}
       </ul>
-      <ActionForm class="row wrap" label="Create webhook" onSubmit={create} submit="Add webhook" disabled={action.busy}>
+      <ActionForm class="row wrap" label="Create webhook" onSubmit={create} submit="Add webhook" disabled={hooks.busy}>
         <TextField
           id="webhook-url"
           label="Receiver URL"

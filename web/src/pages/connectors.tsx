@@ -1,6 +1,7 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, must, type Issue } from '../api/client';
+import { ApiError, must, type ApiClient, type Issue } from '../api/client';
+import { projectConnectors } from '../api/queries';
 import {
   ActionForm,
   ConfirmButton,
@@ -8,12 +9,13 @@ import {
   ErrorBox,
   Section,
   StatusBadge,
+  Table,
   TableHead,
   TextField,
   when,
 } from '../components/common';
 import { YamlEditor } from '../components/yaml-editor';
-import { useAction, useApp, useLoad, type PageProps } from '../state';
+import { useAction, useApp, useManaged, useManagedConnector, type ConnectorPath, type PageProps } from '../state';
 import { diffBetween, type VersionInfo } from './version-diff';
 
 const STARTER = `name: my-connector
@@ -37,16 +39,11 @@ export function ConnectorsPage(_props: PageProps) {
   const app = useApp();
   const project = app.project;
   const path = { project_id: project };
-  const list = useLoad(
-    async () =>
-      project ? (await must(app.api.GET('/v1/projects/{project_id}/connectors', { params: { path } }))).connectors : [],
-    [project],
-  );
-  const action = useAction();
+  const list = useManaged(() => projectConnectors(app.api, project), [project]);
   const [open, setOpen] = useState<string | null>(null);
 
   const toggle = (name: string, enable: boolean): void => {
-    void action.run(async () => {
+    void list.act(async () => {
       const params = { params: { path: { ...path, name } } };
       if (enable) await must(app.api.POST('/v1/projects/{project_id}/connectors/{name}/enable', params));
       else await must(app.api.POST('/v1/projects/{project_id}/connectors/{name}/disable', params));
@@ -54,75 +51,73 @@ export function ConnectorsPage(_props: PageProps) {
     });
   };
   const uninstall = (name: string): void => {
-    void action.run(async () => {
+    void list.change(async () => {
       await must(
         app.api.DELETE('/v1/projects/{project_id}/connectors/{name}', { params: { path: { ...path, name } } }),
       );
       app.notify(`${name} uninstalled`);
-      list.reload();
     });
   };
 
   return (
     <div class="stack">
       <Section title={`Connectors in ${project || '…'}`}>
-        <ErrorBox error={list.error ?? action.error} />
+        <ErrorBox error={list.error} />
         {list.data?.length === 0 && <Empty>No connectors yet: install one below.</Empty>}
-        <div class="table-wrap">
-          <table aria-label="Connectors" class="responsive">
-            <TableHead columns={['Name', 'Kind', 'Version', 'Status', 'Tools', 'Actions']} />
-            <tbody>
-              {list.data?.map((c) => (
-                <Fragment key={c.name}>
-                  <tr data-connector={c.name}>
-                    <th scope="row">
-                      {c.name}
-                      {c.description && <div class="muted small-text">{c.description}</div>}
-                    </th>
-                    <td data-label="Kind">{c.kind}</td>
-                    <td data-label="Version">
-                      {c.version} <span class="muted">(#{c.current_version})</span>
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={c.status} reason={c.status_reason} />
-                      {c.status_reason && <div class="muted small-text reason">{c.status_reason}</div>}
-                    </td>
-                    <td data-label="Tools">{c.tool_count}</td>
-                    <td class="actions">
-                      {app.caps.admin && (
-                        <button
-                          type="button"
-                          class="small"
-                          disabled={action.busy}
-                          onClick={() => toggle(c.name ?? '', !c.enabled)}
-                          aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
-                        >
-                          {c.enabled ? 'Disable' : 'Enable'}
-                        </button>
-                      )}
-                      <button
-                        type="button"
-                        class="small"
-                        aria-expanded={open === c.name}
-                        onClick={() => setOpen(open === c.name ? null : (c.name ?? null))}
-                      >
-                        Versions
-                      </button>
-                      {app.caps.admin && <ConfirmButton label="Uninstall" onConfirm={() => uninstall(c.name ?? '')} />}
-                    </td>
-                  </tr>
-                  {open === c.name && (
-                    <tr>
-                      <td colSpan={6}>
-                        <Versions project={project} name={c.name ?? ''} />
-                      </td>
-                    </tr>
+        <Table
+          label="Connectors"
+          class="responsive"
+          columns={['Name', 'Kind', 'Version', 'Status', 'Tools', 'Actions']}
+        >
+          {list.data?.map((c) => (
+            <Fragment key={c.name}>
+              <tr data-connector={c.name}>
+                <th scope="row">
+                  {c.name}
+                  {c.description && <div class="muted small-text">{c.description}</div>}
+                </th>
+                <td data-label="Kind">{c.kind}</td>
+                <td data-label="Version">
+                  {c.version} <span class="muted">(#{c.current_version})</span>
+                </td>
+                <td data-label="Status">
+                  <StatusBadge status={c.status} reason={c.status_reason} />
+                  {c.status_reason && <div class="muted small-text reason">{c.status_reason}</div>}
+                </td>
+                <td data-label="Tools">{c.tool_count}</td>
+                <td class="actions">
+                  {app.caps.admin && (
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={list.busy}
+                      onClick={() => toggle(c.name ?? '', !c.enabled)}
+                      aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
+                    >
+                      {c.enabled ? 'Disable' : 'Enable'}
+                    </button>
                   )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  <button
+                    type="button"
+                    class="small"
+                    aria-expanded={open === c.name}
+                    onClick={() => setOpen(open === c.name ? null : (c.name ?? null))}
+                  >
+                    Versions
+                  </button>
+                  {app.caps.admin && <ConfirmButton label="Uninstall" onConfirm={() => uninstall(c.name ?? '')} />}
+                </td>
+              </tr>
+              {open === c.name && (
+                <tr>
+                  <td colSpan={6}>
+                    <Versions project={project} name={c.name ?? ''} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          ))}
+        </Table>
       </Section>
       {app.caps.admin && project && <InstallManifest project={project} onInstalled={list.reload} />}
       {app.caps.operator && project && <InstallFromFile project={project} onInstalled={list.reload} />}
@@ -130,16 +125,15 @@ export function ConnectorsPage(_props: PageProps) {
   );
 }
 
+/** A connector's versions, newest first, each with its tool diff from the one before. */
+async function loadVersions(api: ApiClient, path: ConnectorPath): Promise<VersionInfo[]> {
+  return (await must(api.GET('/v1/projects/{project_id}/connectors/{name}/versions', { params: { path } })))
+    .versions as VersionInfo[];
+}
+
 function Versions({ project, name }: { project: string; name: string }) {
   const app = useApp();
-  const path = { project_id: project, name };
-  const versions = useLoad(
-    async () =>
-      (await must(app.api.GET('/v1/projects/{project_id}/connectors/{name}/versions', { params: { path } })))
-        .versions as VersionInfo[],
-    [project, name],
-  );
-  const action = useAction();
+  const versions = useManagedConnector(project, name, loadVersions);
   const list = versions.data ?? [];
   const [from, setFrom] = useState<number | undefined>(undefined);
   const [to, setTo] = useState<number | undefined>(undefined);
@@ -148,10 +142,10 @@ function Versions({ project, name }: { project: string; name: string }) {
   const diff = a !== undefined && b !== undefined ? diffBetween(list, a, b) : undefined;
 
   const rollback = (seq: number): void => {
-    void action.run(async () => {
+    void versions.act(async () => {
       await must(
         app.api.POST('/v1/projects/{project_id}/connectors/{name}/rollback', {
-          params: { path },
+          params: { path: versions.path },
           body: { version: seq },
         }),
       );
@@ -161,7 +155,7 @@ function Versions({ project, name }: { project: string; name: string }) {
 
   return (
     <div class="versions">
-      <ErrorBox error={versions.error ?? action.error} />
+      <ErrorBox error={versions.error} />
       <table aria-label={`Versions of ${name}`}>
         <TableHead columns={['#', 'Version', 'Created', 'Changes from the previous', '']} />
         <tbody>

@@ -1,9 +1,10 @@
 import { useMemo, useState } from 'preact/hooks';
 import uPlot, { type AlignedData, type Options } from 'uplot';
-import { must } from '../api/client';
+import { must, type ApiClient } from '../api/client';
+import { projectConnectors, projectTools } from '../api/queries';
 import { Chart } from '../components/chart';
-import { Empty, ErrorBox, Section, StatusBadge, TableHead, when } from '../components/common';
-import { useAction, useApp, useLoad, type PageProps } from '../state';
+import { Empty, ErrorBox, Section, StatusBadge, Table, when } from '../components/common';
+import { useApp, useLoad, useManagedConnector, type ConnectorPath, type PageProps } from '../state';
 
 /** p50 as bars centred on each tool. */
 const bars = uPlot.paths.bars?.({ size: [0.5, 60], align: 0 });
@@ -24,19 +25,8 @@ interface ToolUsage {
 export function HealthPage(_props: PageProps) {
   const app = useApp();
   const project = app.project;
-  const path = { project_id: project };
-  const connectors = useLoad(
-    async () =>
-      project ? (await must(app.api.GET('/v1/projects/{project_id}/connectors', { params: { path } }))).connectors : [],
-    [project],
-  );
-  const tools = useLoad(
-    async () =>
-      project
-        ? ((await must(app.api.GET('/v1/projects/{project_id}/tools', { params: { path } }))).tools as ToolUsage[])
-        : [],
-    [project],
-  );
+  const connectors = useLoad(() => projectConnectors(app.api, project), [project]);
+  const tools = useLoad(async () => (await projectTools(app.api, project)) as ToolUsage[], [project]);
   const [chosen, setChosen] = useState('');
   const name = chosen || connectors.data?.[0]?.name || '';
 
@@ -180,16 +170,15 @@ function ServicesOverview({ overview }: { overview: Record<string, Record<string
   );
 }
 
+/** A connector's recorded health checks. */
+async function loadChecks(api: ApiClient, path: ConnectorPath): Promise<Check[]> {
+  return ((await must(api.GET('/v1/projects/{project_id}/connectors/{name}/health', { params: { path } }))).checks ??
+    []) as Check[];
+}
+
 function HealthHistory({ project, name }: { project: string; name: string }) {
   const app = useApp();
-  const path = { project_id: project, name };
-  const history = useLoad(
-    async () =>
-      ((await must(app.api.GET('/v1/projects/{project_id}/connectors/{name}/health', { params: { path } }))).checks ??
-        []) as Check[],
-    [project, name],
-  );
-  const action = useAction();
+  const history = useManagedConnector(project, name, loadChecks);
   const checks = useMemo(
     () => [...(history.data ?? [])].sort((a, b) => Date.parse(a.checked_at) - Date.parse(b.checked_at)),
     [history.data],
@@ -222,10 +211,9 @@ function HealthHistory({ project, name }: { project: string; name: string }) {
   );
   const failures = checks.filter((c) => !c.ok).length;
   const check = (): void => {
-    void action.run(async () => {
-      await must(app.api.POST('/v1/projects/{project_id}/connectors/{name}/health', { params: { path } }));
-      history.reload();
-    });
+    void history.change(() =>
+      must(app.api.POST('/v1/projects/{project_id}/connectors/{name}/health', { params: { path: history.path } })),
+    );
   };
   return (
     <div class="stack">
@@ -235,12 +223,12 @@ function HealthHistory({ project, name }: { project: string; name: string }) {
           {checks.length ? ` (${((failures / checks.length) * 100).toFixed(0)}% error rate)` : ''}
         </span>
         {app.caps.admin && (
-          <button type="button" class="small" disabled={action.busy} onClick={check}>
+          <button type="button" class="small" disabled={history.busy} onClick={check}>
             Check now
           </button>
         )}
       </div>
-      <ErrorBox error={history.error ?? action.error} />
+      <ErrorBox error={history.error} />
       {checks.length === 0 ? (
         <Empty>No health checks recorded yet.</Empty>
       ) : (
@@ -307,28 +295,23 @@ function ToolLatency({ tools }: { tools: ToolUsage[] }) {
       ) : (
         <Chart options={options} data={data} label="Call latency percentiles by tool" />
       )}
-      <div class="table-wrap">
-        <table aria-label="Usage by tool">
-          <TableHead columns={['Tool', 'Calls', 'Errors', 'Error rate', 'p50 / p95 / p99 ms']} />
-          <tbody>
-            {tools.map((t) => {
-              const calls = t.usage?.calls ?? 0;
-              const errors = t.usage?.errors ?? 0;
-              return (
-                <tr key={t.qualified_name}>
-                  <th scope="row">{t.qualified_name}</th>
-                  <td>{calls}</td>
-                  <td>{errors}</td>
-                  <td>{calls ? `${((errors / calls) * 100).toFixed(1)}%` : '—'}</td>
-                  <td>
-                    {t.usage?.p50_ms ?? '—'} / {t.usage?.p95_ms ?? '—'} / {t.usage?.p99_ms ?? '—'}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <Table label="Usage by tool" columns={['Tool', 'Calls', 'Errors', 'Error rate', 'p50 / p95 / p99 ms']}>
+        {tools.map((t) => {
+          const calls = t.usage?.calls ?? 0;
+          const errors = t.usage?.errors ?? 0;
+          return (
+            <tr key={t.qualified_name}>
+              <th scope="row">{t.qualified_name}</th>
+              <td>{calls}</td>
+              <td>{errors}</td>
+              <td>{calls ? `${((errors / calls) * 100).toFixed(1)}%` : '—'}</td>
+              <td>
+                {t.usage?.p50_ms ?? '—'} / {t.usage?.p95_ms ?? '—'} / {t.usage?.p99_ms ?? '—'}
+              </td>
+            </tr>
+          );
+        })}
+      </Table>
     </>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { must } from '../api/client';
+import { projectConnectors } from '../api/queries';
 import { ConfirmButton, CopyButton, Empty, ErrorBox, Section } from '../components/common';
-import { useAction, useApp, useLoad, type PageProps } from '../state';
+import { useApp, useLoad, useManaged, type PageProps } from '../state';
 
 /** The client-config snippets the server builds for a project, by client. */
 const SNIPPETS: { key: string; label: string; pick(c: Record<string, unknown>): unknown }[] = [
@@ -22,14 +23,13 @@ const SNIPPETS: { key: string; label: string; pick(c: Record<string, unknown>): 
 
 export function ProjectsPage({ reloadProjects }: PageProps) {
   const app = useApp();
-  const projects = useLoad(async () => (await must(app.api.GET('/v1/projects'))).projects, []);
-  const action = useAction();
+  const projects = useManaged(async () => (await must(app.api.GET('/v1/projects'))).projects, []);
   const [form, setForm] = useState({ id: '', name: '', description: '' });
 
   const create = async (event: Event): Promise<void> => {
     event.preventDefault();
-    const created = await action.run(() =>
-      must(
+    await projects.change(async () => {
+      const created = await must(
         app.api.POST('/v1/projects', {
           body: {
             id: form.id.trim(),
@@ -37,34 +37,26 @@ export function ProjectsPage({ reloadProjects }: PageProps) {
             ...(form.description.trim() ? { description: form.description.trim() } : {}),
           },
         }),
-      ),
-    );
-    if (created) {
+      );
       setForm({ id: '', name: '', description: '' });
       app.notify(`Project ${created.id} created`);
       app.setProject(created.id ?? form.id);
-      projects.reload();
       reloadProjects();
-    }
+    });
   };
 
   const remove = async (id: string): Promise<void> => {
-    // DELETE answers 204 without a body: report success explicitly.
-    const deleted = await action.run(async () => {
+    await projects.change(async () => {
       await must(app.api.DELETE('/v1/projects/{project_id}', { params: { path: { project_id: id } } }));
-      return true;
-    });
-    if (deleted) {
       app.notify(`Project ${id} deleted`);
-      projects.reload();
       reloadProjects();
-    }
+    });
   };
 
   return (
     <div class="grid two">
       <Section title="Projects">
-        <ErrorBox error={projects.error ?? action.error} />
+        <ErrorBox error={projects.error} />
         {projects.data?.length === 0 && <Empty>No projects yet.</Empty>}
         <ul class="cards" aria-label="Project list">
           {projects.data?.map((p) => (
@@ -113,7 +105,7 @@ export function ProjectsPage({ reloadProjects }: PageProps) {
               value={form.description}
               onInput={(e) => setForm({ ...form, description: e.currentTarget.value })}
             />
-            <button type="submit" class="primary" disabled={action.busy}>
+            <button type="submit" class="primary" disabled={projects.busy}>
               Create project
             </button>
           </form>
@@ -134,12 +126,7 @@ function ProjectDetails({ project }: { project: string }) {
     [project],
     false,
   );
-  const connectors = useLoad(
-    async () =>
-      (await must(app.api.GET('/v1/projects/{project_id}/connectors', { params: { path: { project_id: project } } })))
-        .connectors,
-    [project],
-  );
+  const connectors = useLoad(() => projectConnectors(app.api, project), [project]);
   const c = config.data;
   const mcpUrl = typeof c?.mcp_url === 'string' ? c.mcp_url : `${location.origin}/mcp/${project}`;
   const sseUrl = typeof c?.sse_url === 'string' ? c.sse_url : `${location.origin}/sse/${project}`;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { must, postForm } from '../api/client';
 import { ConfirmButton, Empty, ErrorBox, Json, Section, StatusBadge } from '../components/common';
-import { useAction, useApp, useLoad, type PageProps } from '../state';
+import { useAction, useApp, useLoad, useManaged, type PageProps } from '../state';
 
 interface Analysis {
   functions?: {
@@ -299,17 +299,16 @@ function Services() {
   const app = useApp();
   const project = app.project;
   const query = project ? { project } : {};
-  const services = useLoad(
+  const services = useManaged(
     async () =>
       (await must(app.api.GET('/api/v1/services/', { params: { query } }))) as unknown as { services?: Service[] },
     [project],
   );
-  const action = useAction();
   const [health, setHealth] = useState<Record<string, unknown>>({});
 
   const act = (id: string, what: 'activate' | 'deactivate' | 'delete' | 'health'): void => {
     const params = { params: { path: { id }, query } };
-    void action.run(async () => {
+    void services.change(async () => {
       if (what === 'activate') await must(app.api.POST('/api/v1/services/{id}/activate', params));
       else if (what === 'deactivate') await must(app.api.POST('/api/v1/services/{id}/deactivate', params));
       else if (what === 'delete') await must(app.api.DELETE('/api/v1/services/{id}', params));
@@ -317,13 +316,12 @@ function Services() {
         const result = await must(app.api.POST('/api/v1/services/{id}/health', params));
         setHealth((h) => ({ ...h, [id]: result }));
       }
-      services.reload();
     });
   };
 
   return (
     <Section title={`Services in ${project || 'the default project'} (/api/v1/services)`}>
-      <ErrorBox error={services.error ?? action.error} />
+      <ErrorBox error={services.error} />
       {services.data?.services?.length === 0 && <Empty>No Python services yet.</Empty>}
       <ul class="cards" aria-label="Services">
         {services.data?.services?.map((s) => (

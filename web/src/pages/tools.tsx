@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { must } from '../api/client';
+import { projectTools } from '../api/queries';
 import { Empty, ErrorBox, Json, Section, StatusBadge, when } from '../components/common';
 import { initialValue, SchemaForm, type Schema } from '../components/schema-form';
 import { useAction, useApp, useLoad, type PageProps } from '../state';
@@ -27,14 +28,7 @@ interface ToolInfo {
 export function ToolsPage({ params }: PageProps) {
   const app = useApp();
   const project = app.project;
-  const tools = useLoad(
-    async () =>
-      project
-        ? ((await must(app.api.GET('/v1/projects/{project_id}/tools', { params: { path: { project_id: project } } })))
-            .tools as ToolInfo[])
-        : [],
-    [project],
-  );
+  const tools = useLoad(async () => (await projectTools(app.api, project)) as ToolInfo[], [project]);
   const [query, setQuery] = useState('');
   const wanted = params.get('tool');
   const [selected, setSelected] = useState<string | null>(wanted);
