@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Authenticate, type Logger, type Principal, isToolportError, silentLogger } from '../core/index.js';
+import {
+  type Authenticate,
+  type Logger,
+  type Principal,
+  isToolportError,
+  screenedJsonParser,
+  silentLogger,
+} from '../core/index.js';
 import type { ToolProvider } from '../registry/types.js';
 import { createChangeNotifier } from './internal/change-notifier.js';
 import { createHostGuard } from './internal/http-guard.js';
@@ -246,9 +253,15 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const register = async (app: FastifyInstance): Promise<void> => {
     await app.register(async (scope) => {
+      // The gateway's own JSON parser (scoped): it must hold wherever it is mounted, not only inside the REST app.
+      const parse = scope.getDefaultJsonParser('error', 'error');
+      scope.removeContentTypeParser('application/json');
+      scope.addContentTypeParser('application/json', { parseAs: 'string' }, screenedJsonParser(parse));
       scope.addHook('onRequest', admit);
       scope.addHook('preClose', close);
       scope.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+        // A body the parser refused for a reason of its own (e.g. nesting too deep): valid JSON, not a valid request.
+        if (isToolportError(err) && err.status < 500) return refuse(reply, err.status, err.message, RPC.invalidRequest);
         const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
         if (status === 413) return refuse(reply, 413, `Request body exceeds ${maxBodyBytes} bytes`, RPC.invalidRequest);
         if (status === 415) return refuse(reply, 415, 'Content-Type must be application/json', RPC.invalidRequest);

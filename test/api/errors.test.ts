@@ -80,6 +80,35 @@ describe('error translation', () => {
     expect(res.json().error.code).toBe('unsupported_media_type');
   });
 
+  it('400s a body nesting deeper than 128 levels, and stores nothing of it', async () => {
+    h = await createHarness();
+    const deep = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+    const refused = await h.call(ADMIN_TOKEN, {
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"id":"deep","description":"d","extra":${deep(20_000)}}`,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      error: {
+        code: 'bad_request',
+        message: 'The request body nests arrays and objects more than 128 levels deep.',
+        details: { max_depth: 128 },
+      },
+    });
+    expect((await h.call(ADMIN_TOKEN, { method: 'GET', url: '/v1/projects/deep' })).statusCode).toBe(404);
+    // At the limit the body is parsed and judged on its fields as usual.
+    const judged = await h.call(ADMIN_TOKEN, {
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"id":"deep","extra":${deep(127)}}`,
+    });
+    expect(judged.statusCode).toBe(400);
+    expect(judged.json().error.code).toBe('validation_failed');
+  });
+
   it('413s a body over the limit with payload_too_large', async () => {
     h = await createHarness({ bodyLimitBytes: 2048 });
     const res = await h.call(ADMIN_TOKEN, {

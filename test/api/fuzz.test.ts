@@ -183,7 +183,11 @@ describe('fuzzing every route of /openapi.json', () => {
               : await res.text();
             slow.push([Date.now() - t0, `${input.method} ${input.url.slice(0, 80)} ${res.status}`]);
             if (res.status >= 500) {
-              failures.push(`#${n} ${input.method} ${input.url.slice(0, 200)} -> ${res.status} ${text.slice(0, 300)}`);
+              const sent =
+                typeof input.body === 'string' ? input.body.slice(0, 400) : `${bodyLength(input.body)} bytes`;
+              failures.push(
+                `#${n} ${input.method} ${input.url.slice(0, 200)} ${JSON.stringify(input.headers)} ${sent} -> ${res.status} ${text.slice(0, 300)}`,
+              );
             }
           } catch (err) {
             clearTimeout(timer);
@@ -204,6 +208,15 @@ describe('fuzzing every route of /openapi.json', () => {
       console.log(
         `fuzz seed ${SEED}: ${sent} requests over ${routes.length} operations; statuses ${summary.join(' ')}`,
       );
+      if (failures.length)
+        console.log(
+          server
+            .output()
+            .split('\n')
+            .filter((l) => /error/i.test(l))
+            .slice(0, 20)
+            .join('\n'),
+        );
       expect(failures, `seed ${SEED}, ${sent} requests, statuses ${summary.join(' ')}`).toEqual([]);
       // A floor, not a speed assertion: a loaded machine still gets through this many within the time budget.
       expect(sent).toBeGreaterThanOrEqual(Math.min(MAX_REQUESTS, 500));

@@ -1,7 +1,14 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { type RunningGateway, TOKENS, type TestProvider, createFixtureProvider, startGateway } from './fixtures.js';
+import {
+  EchoSource,
+  type RunningGateway,
+  TOKENS,
+  type TestProvider,
+  createFixtureProvider,
+  startGateway,
+} from './fixtures.js';
 
 let provider: TestProvider;
 let gw: RunningGateway;
@@ -160,6 +167,69 @@ describe('DNS rebinding protection and limits', () => {
     const res = await raw('POST', '/mcp/p1', { token: TOKENS.tenantA, body: '{"jsonrpc":' });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).error.code).toBe(-32700);
+  });
+});
+
+describe('JSON nesting', () => {
+  /** `"leaf"` inside `depth` arrays, as text (JSON.stringify itself overflows on the deepest). */
+  const nested = (depth: number): string => `${'['.repeat(depth)}"leaf"${']'.repeat(depth)}`;
+  const ENVELOPE = JSON.stringify({
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  });
+  /** A tools/call of deep/echo whose arguments hold `depth` arrays: in a 2025 session, or a 2026 request. */
+  const callWith = (session: string | undefined, depth: number, id: number) => {
+    const args = `{"text":"x","deep":${nested(depth)}}`;
+    const meta = session === undefined ? `,"_meta":${ENVELOPE}` : '';
+    const era: Record<string, string> =
+      session === undefined ? { 'mcp-method': 'tools/call', 'mcp-name': 'echo__echo' } : {};
+    return raw('POST', '/mcp/deep', {
+      token: TOKENS.tenantA,
+      headers: {
+        ...(session === undefined ? {} : { 'mcp-session-id': session }),
+        'mcp-protocol-version': session === undefined ? '2026-07-28' : '2025-11-25',
+        ...era,
+      },
+      body: `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo__echo","arguments":${args}${meta}}}`,
+    });
+  };
+  const echo = new EchoSource();
+  beforeAll(async () => {
+    provider.createProject('a', 'deep');
+    await provider.install('a', 'deep', 'echo', echo);
+  });
+
+  it.each(['2025-11-25', '2026-07-28'])(
+    'answers 400 to a body nesting deeper than 128 levels, and serves one under it (%s)',
+    async (era) => {
+      const session = era === '2025-11-25' ? await initialize('/mcp/deep') : undefined;
+      const refused = await callWith(session, 20_000, 3);
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.body).error).toEqual({
+        code: -32600,
+        message: 'The request body nests arrays and objects more than 128 levels deep.',
+      });
+      // Body, params, arguments and 120 arrays: 123 levels, under the limit, reach the tool.
+      const before = echo.calls.length;
+      const served = await callWith(session, 120, 4);
+      expect(served.status).toBe(200);
+      expect(served.body).toContain('"id":4');
+      expect(echo.calls.length).toBe(before + 1);
+      expect(JSON.stringify(echo.calls.at(-1)!.args.deep)).toBe(nested(120));
+    },
+  );
+
+  it('answers 400 to a deep batch-shaped body, which overflowed the SDK and answered 500 before the limit', async () => {
+    const res = await raw('POST', '/mcp/deep', { token: TOKENS.tenantA, body: nested(20_000) });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error.message).toContain('128 levels');
+  });
+
+  it('answers 400 to a deep body on the legacy SSE message endpoint too', async () => {
+    const res = await raw('POST', '/sse/p1/messages?sessionId=none', { token: TOKENS.tenantA, body: nested(200) });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error.message).toContain('128 levels');
   });
 });
 

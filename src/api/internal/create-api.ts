@@ -1,6 +1,7 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
   createError,
+  screenedJsonParser,
   silentLogger,
   systemClock,
   type Authenticate,
@@ -181,15 +182,9 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   return { app, authenticate, metrics, onRevoke };
 }
 
-/** JSON bodies: an empty body counts as absent (clients send `Content-Type: application/json` on bodiless POSTs). */
+/** JSON bodies through the default parser, screened (empty → absent, too deep → 400): see screenedJsonParser. */
 function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, body: string, done) => {
-    if (body.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    parse(request, body, done);
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, screenedJsonParser(parse));
 }
