@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_RESPONSE_DEPTH } from '../../src/sources/http/internal/response.js';
 import { closeSources, manifest, sendJson, source, startServer, text, tool, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -37,6 +38,12 @@ beforeAll(async () => {
       case '/bad-json':
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{nope');
+      case '/deep':
+      case '/deepest': {
+        const depth = req.url === '/deep' ? MAX_RESPONSE_DEPTH - 1 : 20_000;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(`{"tree":${'['.repeat(depth)}1${']'.repeat(depth)}}`);
+      }
       default:
         return sendJson(res, { url: req.url }, 500);
     }
@@ -58,6 +65,8 @@ function api(max = 1_000_000, outputSchema?: Record<string, unknown>) {
     'missing',
     'redirect',
     'bad-json',
+    'deep',
+    'deepest',
   ];
   return source({
     manifest: manifest(
@@ -105,6 +114,20 @@ describe('HTTP source responses', () => {
     const result = await api().invoke('bad-json', {});
     expect(result.isError).toBe(true);
     expect(text(result)).toContain('does not parse');
+  });
+
+  it(`serves JSON nesting ${MAX_RESPONSE_DEPTH} levels, and refuses deeper JSON with a reason instead of failing`, async () => {
+    const s = api();
+    const deep = await s.invoke('deep', {});
+    expect(deep.isError).toBeUndefined();
+    expect(text(deep).startsWith(`{"tree":${'['.repeat(MAX_RESPONSE_DEPTH - 1)}1]`)).toBe(true);
+    // 20,000 levels overflowed the stack after parsing: "the HTTP call of tool 'deepest' failed unexpectedly".
+    expect(await s.invoke('deepest', {})).toEqual({
+      content: [
+        { type: 'text', text: `HTTP 200 OK: the response nests JSON more than ${MAX_RESPONSE_DEPTH} levels deep` },
+      ],
+      isError: true,
+    });
   });
 
   it('refuses bodies over max_response_bytes, declared or streamed', async () => {

@@ -1,8 +1,10 @@
 import type { ValidateFunction } from 'ajv';
-import { markUnavailable, type ToolCallResult } from '../../../core/index.js';
+import { markUnavailable, nestsDeeperThan, type ToolCallResult } from '../../../core/index.js';
 import type { Redactor } from './redactor.js';
 import type { WireResponse } from './transport.js';
 
+/** How deep a JSON response may nest (far above any real API; thousands of levels overflow the stack). */
+export const MAX_RESPONSE_DEPTH = 1_000;
 /** Longest body excerpt quoted in an HTTP error result. */
 export const EXCERPT_CHARS = 500;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
@@ -51,6 +53,10 @@ export function toToolResult(res: WireResponse, options: ResponseOptions): ToolC
   if (JSON_TYPE.test(contentType)) {
     let parsed: unknown;
     const raw = res.body.toString('utf8');
+    // Much deeper JSON parses, but the walks after it (redaction, schema checks, serialising) overflow the stack.
+    if (nestsDeeperThan(raw, MAX_RESPONSE_DEPTH)) {
+      return errorResult(`${statusLine}: the response nests JSON more than ${MAX_RESPONSE_DEPTH} levels deep`);
+    }
     try {
       parsed = JSON.parse(raw);
     } catch {
