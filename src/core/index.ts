@@ -60,3 +60,4 @@ export { trustOf } from './principal.js';
 export { isRecord } from './guards.js';
 export { AEAD_IV_BYTES, AEAD_TAG_BYTES, seal, unseal, type SealedParts } from './aead.js';
 export { MAX_JSON_DEPTH, nestsDeeperThan, screenedJsonParser, type ParseDone } from './json-body.js';
+export { RotatingEngine } from './rotating-engine.js';

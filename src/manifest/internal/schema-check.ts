@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { createLinearAjv, isRecord, linearRegExpProblem, type JsonSchema } from '../../core/index.js';
+import { createLinearAjv, isRecord, linearRegExpProblem, RotatingEngine, type JsonSchema } from '../../core/index.js';
 import { child, getAt } from './pointer.js';
 
 /** A problem inside an embedded JSON Schema; `pointer` is relative to the schema root. */
@@ -27,22 +27,35 @@ const CACHE_LIMIT = 2000;
 // Keys whose values are data, not subschemas: a `$ref` inside them is not a reference.
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example']);
 
+/** Bounds of a checker; the defaults suit a node whose tenants keep installing manifests. */
+export interface SchemaCheckerOptions {
+  /** Verdicts remembered (oldest go first). */
+  maxEntries?: number;
+  /** Schemas compiled by one Ajv instance before a fresh one takes over (see RotatingEngine). */
+  compilesPerEngine?: number;
+}
+
 /** Creates a checker: meta-schema validation (2020-12, draft-07 by `$schema`), local `$ref` resolution, then compile. */
-export function createSchemaChecker(): SchemaChecker {
-  const ajv = createLinearAjv({ logger: false });
+export function createSchemaChecker(options: SchemaCheckerOptions = {}): SchemaChecker {
   const require = createRequire(import.meta.url);
-  ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-07.json') as JsonSchema);
+  const draft07 = require('ajv/dist/refs/json-schema-draft-07.json') as JsonSchema;
+  const engines = new RotatingEngine(() => {
+    const ajv = createLinearAjv({ logger: false });
+    ajv.addMetaSchema(draft07);
+    return ajv;
+  }, options.compilesPerEngine);
+  const maxEntries = options.maxEntries ?? CACHE_LIMIT;
   const cache = new Map<string, SchemaVerdict>();
 
   const evaluate = (schema: JsonSchema): SchemaVerdict => {
-    const meta = metaProblems(ajv, schema);
+    const meta = metaProblems(engines.current, schema);
     const refs = refProblems(schema);
     if (meta.length > 0 || refs.problems.length > 0) return { problems: [...meta, ...refs.problems] };
     // Meta-schema and local-reference checks found nothing: only an external `$ref` can still fail to
     // compile, so only then is the schema compiled now; otherwise on first use.
-    if (refs.external.length === 0) return lazyVerdict(() => compileOnce(ajv, schema));
+    if (refs.external.length === 0) return lazyVerdict(() => compileOnce(engines.forCompile(), schema));
     try {
-      const validate = compileOnce(ajv, schema);
+      const validate = compileOnce(engines.forCompile(), schema);
       return { problems: [], validate };
     } catch (err) {
       const missing = (err as { missingRef?: string }).missingRef;
@@ -61,7 +74,7 @@ export function createSchemaChecker(): SchemaChecker {
       const hit = cache.get(key);
       if (hit) return hit;
       const verdict = evaluate(schema);
-      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
       cache.set(key, verdict);
       return verdict;
     },

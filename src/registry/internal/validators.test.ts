@@ -1,12 +1,7 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { heapGrowthMb } from '../../../test/helpers/heap.js';
 import type { JsonSchema } from '../../core/index.js';
 import { ValidatorCache } from './validators.js';
-
-// A real full collection: V8 hands out `gc` to a new context once the flag is set.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const schema = (i: number): JsonSchema => ({
   type: 'object',
@@ -16,12 +11,9 @@ const schema = (i: number): JsonSchema => ({
 
 /** Heap growth (MB, after full collections) of compiling and calling `count` distinct schemas through `cache`. */
 function growthMb(cache: ValidatorCache, count: number): number {
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < count; i++) cache.compile(schema(i))({});
-  gc();
-  gc();
-  return (process.memoryUsage().heapUsed - before) / 1e6;
+  return heapGrowthMb(() => {
+    for (let i = 0; i < count; i++) cache.compile(schema(i))({});
+  });
 }
 
 describe('ValidatorCache', () => {

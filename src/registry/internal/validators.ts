@@ -1,6 +1,7 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import {
   createLinearAjv,
+  RotatingEngine,
   withoutUnsupportedPatterns,
   type JsonSchema,
   type ValidationIssue,
@@ -25,16 +26,13 @@ export interface ValidatorCacheOptions {
  * `compilesPerEngine` compiles a fresh instance takes over; the old one is freed once no tool uses its validators.
  */
 export class ValidatorCache {
-  #ajv: Ajv2020;
-  #compiledOnEngine = 0;
+  readonly #engines: RotatingEngine<Ajv2020>;
   #cache = new Map<string, (args: unknown) => ValidationIssue[] | null>();
   readonly #maxEntries: number;
-  readonly #compilesPerEngine: number;
 
   constructor(options: ValidatorCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 5_000;
-    this.#compilesPerEngine = options.compilesPerEngine ?? 1_000;
-    this.#ajv = createLinearAjv();
+    this.#engines = new RotatingEngine(() => createLinearAjv(), options.compilesPerEngine ?? 1_000);
   }
 
   /** A validator for `schema`, compiled on its first call (a tool never called costs no compile). */
@@ -60,12 +58,8 @@ export class ValidatorCache {
   }
 
   #build(schema: JsonSchema): (args: unknown) => ValidationIssue[] | null {
-    if (this.#compiledOnEngine++ >= this.#compilesPerEngine) {
-      this.#ajv = createLinearAjv();
-      this.#compiledOnEngine = 1;
-    }
     try {
-      const fn = this.#ajv.compile(withoutUnsupportedPatterns(schema).schema);
+      const fn = this.#engines.forCompile().compile(withoutUnsupportedPatterns(schema).schema);
       return (args) => {
         if (fn(args)) return null;
         return (fn.errors ?? []).map((e) => {
