@@ -1,21 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleTestsRun, startConsole, type ConsoleHarness } from '../helpers/console-browser.js';
 import { startEchoApi } from '../helpers/registry-harness.js';
-import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { createRestClient, type ServerProcess } from '../helpers/server-process.js';
 
 // The web console end to end: Debian's chromium driven by playwright-core against a started Toolport.
-const CHROMIUM = '/usr/bin/chromium';
-const CONSOLE_INDEX = resolve(import.meta.dirname, '../../dist/console/index.html');
-const haveChromium = existsSync(CHROMIUM);
-const required = process.env.CI === 'true';
-if (!haveChromium && !required) {
-  console.warn(
-    `SKIPPED test/web/console.test.ts: ${CHROMIUM} is missing (apt-get install chromium); CI=true makes this a failure`,
-  );
-}
+const runs = consoleTestsRun('test/web/console.test.ts');
 
 const PYTHON_SCRIPT = readFileSync(resolve(import.meta.dirname, 'fixtures/calc.py'), 'utf8');
 
@@ -51,39 +43,20 @@ tools:
 `;
 }
 
-describe.skipIf(!haveChromium && !required)('web console in chromium', () => {
+describe.skipIf(!runs)('web console in chromium', () => {
+  let harness: ConsoleHarness;
   let server: ServerProcess;
   let echo: Awaited<ReturnType<typeof startEchoApi>>;
-  let browser: Browser;
   let page: Page;
-  let rest: ReturnType<typeof createRestClient>;
+  let rest: ConsoleHarness['rest'];
 
   beforeAll(async () => {
-    if (!existsSync(CONSOLE_INDEX)) throw new Error('dist/console is missing: run `npm run build` first');
-    [server, echo, browser] = await Promise.all([
-      startServerProcess(),
-      startEchoApi(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      }),
-    ]);
-    rest = createRestClient(server.url, server.adminToken);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(10_000);
+    [harness, echo] = await Promise.all([startConsole(), startEchoApi()]);
+    ({ server, page, rest } = harness);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await harness?.close();
     await echo?.close();
   });
 
@@ -251,8 +224,7 @@ describe.skipIf(!haveChromium && !required)('web console in chromium', () => {
     expect((await createRestClient(server.url, key)('GET', '/v1/projects')).status).toBe(200);
 
     // The key signs in too, and the console shows what an invoke-only key may do.
-    const other = await browser.newPage();
-    other.setDefaultTimeout(10_000);
+    const other = await harness.newPage();
     try {
       await other.goto(server.url);
       await other.getByLabel('Admin token or API key').fill(key);
