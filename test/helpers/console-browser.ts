@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH as CHROMIUM, launchChromium } from '../../scripts/chromium.mjs';
 import { createRestClient, startServerProcess, type ServerProcess } from './server-process.js';
 
 // What the web console's browser tests share: Debian's chromium driven by playwright-core against a started Toolport.
-const CHROMIUM = '/usr/bin/chromium';
 const CONSOLE_INDEX = resolve(import.meta.dirname, '../../dist/console/index.html');
 
 /**
@@ -34,21 +33,7 @@ export interface ConsoleHarness {
 /** Starts `toolport serve` (with `serverEnv` added to its environment) and chromium side by side. */
 export async function startConsole(options: { serverEnv?: Record<string, string> } = {}): Promise<ConsoleHarness> {
   if (!existsSync(CONSOLE_INDEX)) throw new Error('dist/console is missing: run `npm run build` first');
-  const [server, browser] = await Promise.all([
-    startServerProcess({ env: options.serverEnv }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    }),
-  ]);
+  const [server, browser] = await Promise.all([startServerProcess({ env: options.serverEnv }), launchChromium()]);
   const newPage = async (): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(10_000);

@@ -192,7 +192,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
 
   connectors.get(`${BASE}/:name/versions`, {
     summary: "List a connector's versions with their tool diffs",
-    response: { 200: list('versions', versionSchema, 'Versions, oldest first') },
+    response: { 200: list('versions', versionSchema, 'Versions, newest first') },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
       const versions = await registry.listVersions(tenantId, projectId, name);
