@@ -82,29 +82,24 @@ describe('error translation', () => {
 
   it('400s a body nesting deeper than 128 levels, and stores nothing of it', async () => {
     h = await createHarness();
-    const deep = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
-    const refused = await h.call(ADMIN_TOKEN, {
-      method: 'POST',
-      url: '/v1/projects',
-      headers: { 'content-type': 'application/json' },
-      payload: `{"id":"deep","description":"d","extra":${deep(20_000)}}`,
-    });
+    /** A project body whose `extra` field holds `depth` nested arrays, sent as text. */
+    const create = (depth: number) =>
+      h!.call(ADMIN_TOKEN, {
+        method: 'POST',
+        url: '/v1/projects',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"id":"deep","extra":${'['.repeat(depth)}1${']'.repeat(depth)}}`,
+      });
+    const refused = await create(20_000);
     expect(refused.statusCode).toBe(400);
-    expect(refused.json()).toEqual({
-      error: {
-        code: 'bad_request',
-        message: 'The request body nests arrays and objects more than 128 levels deep.',
-        details: { max_depth: 128 },
-      },
+    expect(refused.json().error).toEqual({
+      code: 'bad_request',
+      message: 'The request body nests arrays and objects more than 128 levels deep.',
+      details: { max_depth: 128 },
     });
     expect((await h.call(ADMIN_TOKEN, { method: 'GET', url: '/v1/projects/deep' })).statusCode).toBe(404);
     // At the limit the body is parsed and judged on its fields as usual.
-    const judged = await h.call(ADMIN_TOKEN, {
-      method: 'POST',
-      url: '/v1/projects',
-      headers: { 'content-type': 'application/json' },
-      payload: `{"id":"deep","extra":${deep(127)}}`,
-    });
+    const judged = await create(127);
     expect(judged.statusCode).toBe(400);
     expect(judged.json().error.code).toBe('validation_failed');
   });

@@ -1,14 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import {
-  EchoSource,
-  type RunningGateway,
-  TOKENS,
-  type TestProvider,
-  createFixtureProvider,
-  startGateway,
-} from './fixtures.js';
+import { type RunningGateway, TOKENS, type TestProvider, createFixtureProvider, startGateway } from './fixtures.js';
+import { EchoSource } from './fixtures.js';
 
 let provider: TestProvider;
 let gw: RunningGateway;

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { heapGrowthMb } from '../../../test/helpers/heap.js';
-import type { JsonSchema } from '../../core/index.js';
+import { distinctSchema, heapGrowthMb } from '../../../test/helpers/heap.js';
 import { ValidatorCache } from './validators.js';
 
-const schema = (i: number): JsonSchema => ({
-  type: 'object',
-  properties: { [`f${i}`]: { type: 'string', pattern: `^a${i}$` }, n: { type: 'integer', minimum: i } },
-  required: [`f${i}`],
-});
+const schema = distinctSchema;
 
 /** Heap growth (MB, after full collections) of compiling and calling `count` distinct schemas through `cache`. */
 function growthMb(cache: ValidatorCache, count: number): number {
