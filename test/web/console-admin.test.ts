@@ -7,7 +7,8 @@ import { echoManifest, startEchoApi } from '../helpers/registry-harness.js';
 import { waitFor } from '../helpers/wait.js';
 
 // The console's managing pages in chromium: tenants and webhooks (Access), connector versions and rollback
-// (Connectors), health checks on demand (Health). Each flow is checked in the page and through the REST API.
+// (Connectors), health checks on demand and their history (Health). Each flow is checked in the page and through the
+// REST API.
 const runs = consoleTestsRun('test/web/console-admin.test.ts');
 const PROJECT = 'ops';
 
@@ -16,15 +17,24 @@ interface Delivery {
   body: string;
 }
 
-/** A loopback webhook receiver answering 204; `next()` resolves with the next POST it receives. */
-async function startReceiver(): Promise<{ url: string; next(): Promise<Delivery>; close(): Promise<void> }> {
+/**
+ * A loopback webhook receiver answering 204; `next()` resolves with the next POST it receives. While `hold()` is in
+ * force it keeps its answers (and so the sender's logging of the attempt) until the returned release is called.
+ */
+async function startReceiver(): Promise<{
+  url: string;
+  next(): Promise<Delivery>;
+  hold(): () => void;
+  close(): Promise<void>;
+}> {
   const waiting: ((delivery: Delivery) => void)[] = [];
   const early: Delivery[] = [];
+  let gate: Promise<void> | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      res.writeHead(204).end();
+      void (gate ?? Promise.resolve()).then(() => res.writeHead(204).end());
       const delivery = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       const waiter = waiting.shift();
       if (waiter) waiter(delivery);
@@ -37,6 +47,14 @@ async function startReceiver(): Promise<{ url: string; next(): Promise<Delivery>
     next: () => {
       const delivery = early.shift();
       return delivery ? Promise.resolve(delivery) : new Promise((r) => waiting.push(r));
+    },
+    hold: () => {
+      let release = (): void => undefined;
+      gate = new Promise<void>((r) => (release = r));
+      return () => {
+        gate = undefined;
+        release();
+      };
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -74,6 +92,12 @@ describe.skipIf(!runs)('web console in chromium: managing tenants, webhooks, ver
     await select.selectOption(PROJECT);
     await waitFor(async () => (await select.inputValue()) === PROJECT, `project ${PROJECT} selected`);
   });
+
+  /** Opens a page of the console afresh (leaving it first when it is the one shown), so it loads everything anew. */
+  const visit = async (route: string): Promise<void> => {
+    await page.goto(`${url}/#/projects`);
+    await page.goto(`${url}/#/${route}`);
+  };
 
   afterAll(async () => {
     await harness?.close();
@@ -117,14 +141,40 @@ describe.skipIf(!runs)('web console in chromium: managing tenants, webhooks, ver
     expect((await rest('GET', '/v1/tenants/acme')).status).toBe(404);
   });
 
-  it('adds a webhook that delivers signed events to a loopback receiver, shows its log and deletes it', async () => {
-    await page.goto(`${url}/#/access`);
+  it('deletes a tenant that still holds a project only after a second, explicit confirmation', async () => {
+    expect((await rest('POST', '/v1/tenants', { id: 'busy' })).status).toBe(201);
+    expect((await rest('POST', '/v1/projects', { id: 'things' }, { 'x-tenant-id': 'busy' })).status).toBe(201);
+    await visit('access');
+    const section = page.getByRole('region', { name: 'Tenants (operator)' });
+    const table = section.getByRole('table', { name: 'Tenants' });
+    const row = table.locator('tbody tr', { has: page.getByRole('rowheader', { name: 'busy', exact: true }) });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Confirm delete' }).click();
+    // The server refuses (409) and says why; the console offers the forced delete, nothing deleted yet.
+    const refusal = section.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/^409 conflict:.*still holds 1 projects/);
+    const force = section.getByRole('button', { name: 'Delete tenant and everything it owns' });
+    await force.waitFor();
+    expect((await rest('GET', '/v1/tenants/busy')).status).toBe(200);
+    expect(await row.count()).toBe(1);
+
+    await force.click();
+    await row.waitFor({ state: 'detached' });
+    expect(await force.count()).toBe(0);
+    expect(await section.getByRole('alert').count()).toBe(0);
+    expect((await rest('GET', '/v1/tenants/busy')).status).toBe(404);
+  });
+
+  it('adds a webhook, shows a signed delivery logged while its log is open, and deletes it', async () => {
+    await visit('access');
     const section = page.getByRole('region', { name: `Webhooks of ${PROJECT}` });
     await section.getByText('No webhooks.').waitFor();
     const field = section.getByLabel('Receiver URL');
     await field.fill(receiver.url);
     await section.getByRole('button', { name: 'Add webhook' }).click();
-    const secret = (await section.getByRole('status').locator('code.secret').textContent()) ?? '';
+    const banner = section.getByRole('status').filter({ hasText: 'Signing secret' });
+    const secret = (await banner.locator('code.secret').textContent()) ?? '';
     expect(secret).toMatch(/^whsec_/);
     const card = section
       .getByRole('list', { name: 'Webhooks' })
@@ -137,35 +187,69 @@ describe.skipIf(!runs)('web console in chromium: managing tenants, webhooks, ver
     const [hook] = (await rest('GET', hooks)).body.webhooks as { id: string; url: string }[];
     expect(hook?.url).toBe(receiver.url);
 
-    // A connector event reaches the receiver, signed with the secret the console showed.
+    // The log is open before anything is delivered.
+    const logButton = card.getByRole('button', { name: 'Delivery log' });
+    await logButton.click();
+    expect(await logButton.getAttribute('aria-expanded')).toBe('true');
+    await card.getByText('No deliveries yet.').waitFor();
+
+    // A connector event reaches the receiver, signed with the secret the console showed. The receiver keeps its
+    // answer until the page has reloaded the log on that event, so the attempt is logged afterwards, and no event
+    // announces it: the open log has to show it by itself.
+    const release = receiver.hold();
     const delivered = receiver.next();
+    const logPath = `${hooks}/${hook!.id}/deliveries`;
+    const reloaded = page.waitForResponse((r) => new URL(r.url()).pathname === logPath);
     const installed = await rest('POST', `/v1/projects/${PROJECT}/connectors/install-from-manifest`, {
       manifest: echoManifest(echo.url, '1.0.0', ['get_item'], 'pinged'),
     });
     expect(installed.status).toBe(201);
     const delivery = await delivered;
+    await reloaded;
+    expect((await rest('GET', logPath)).body.deliveries).toEqual([]);
+    release();
     expect(delivery.headers['x-toolport-event']).toBe('connector.installed');
     const signature = {
       timestamp: delivery.headers['x-toolport-timestamp'] as string,
       signature: delivery.headers['x-toolport-signature'] as string,
     };
     expect(verifyWebhook(secret, signature, delivery.body)).toBe(true);
-    // The attempt is logged once the receiver answered: a background write no event announces.
-    const logPath = `${hooks}/${hook!.id}/deliveries`;
-    await waitFor(async () => (await rest('GET', logPath)).body.deliveries.length > 0, 'the delivery logged');
 
-    await card.getByRole('button', { name: 'Delivery log' }).click();
-    expect(await card.getByRole('button', { name: 'Delivery log' }).getAttribute('aria-expanded')).toBe('true');
     const entry = card.getByRole('listitem').filter({ hasText: 'connector.installed' });
     await entry.waitFor();
     expect(await entry.textContent()).toMatch(/^ok connector\.installed · attempt 1 · 204 /);
     expect(await card.getByText('No deliveries yet.').count()).toBe(0);
+    expect((await rest('GET', logPath)).body.deliveries).toHaveLength(1);
 
+    // Deleting the webhook takes its one-time secret off the page too.
     await card.getByRole('button', { name: 'Delete' }).click();
     await card.getByRole('button', { name: 'Confirm delete' }).click();
     await card.waitFor({ state: 'detached' });
     await section.getByText('No webhooks.').waitFor();
+    expect(await banner.count()).toBe(0);
     expect((await rest('GET', hooks)).body.webhooks).toEqual([]);
+  });
+
+  it("puts a new webhook's signing secret away with Done", async () => {
+    await visit('access');
+    const section = page.getByRole('region', { name: `Webhooks of ${PROJECT}` });
+    await section.getByText('No webhooks.').waitFor();
+    await section.getByLabel('Receiver URL').fill(receiver.url);
+    await section.getByRole('button', { name: 'Add webhook' }).click();
+    const banner = section.getByRole('status').filter({ hasText: 'Signing secret' });
+    await banner.locator('code.secret').waitFor();
+    await banner.getByRole('button', { name: 'Done' }).click();
+    await banner.waitFor({ state: 'detached' });
+    // The webhook stays.
+    await section
+      .getByRole('list', { name: 'Webhooks' })
+      .getByRole('listitem')
+      .filter({ hasText: receiver.url })
+      .waitFor();
+    const hooks = `/v1/projects/${PROJECT}/webhooks`;
+    const [hook] = (await rest('GET', hooks)).body.webhooks as { id: string }[];
+    expect(hook).toBeDefined();
+    expect((await rest('DELETE', `${hooks}/${hook!.id}`)).status).toBe(204);
   });
 
   it('lists both versions of a connector and rolls back to the first', async () => {
@@ -198,20 +282,75 @@ describe.skipIf(!runs)('web console in chromium: managing tenants, webhooks, ver
     expect(connector.body).toMatchObject({ current_version: 1, version: '1.0.0' });
   });
 
-  it('checks a connector now from the health page and counts the new check', async () => {
+  it('counts checks beyond the API\'s default 20 and says "last 100" once the window is full', async () => {
     const history = `/v1/projects/${PROJECT}/connectors/echo/health`;
-    const before = (await rest('GET', history)).body.checks.length as number;
-    expect(before).toBeGreaterThanOrEqual(1);
+    const recorded = async (): Promise<number> => (await rest('GET', `${history}?limit=500`)).body.checks.length;
+    const checkTimes = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) expect((await rest('POST', history)).status).toBe(200);
+    };
+    await checkTimes(25 - (await recorded()));
+    expect(await recorded()).toBe(25);
 
-    await page.goto(`${url}/#/health`);
+    await visit('health');
     const section = page.getByRole('region', { name: 'Health history' });
     await section.getByLabel('Connector').selectOption('echo');
-    const count = section.getByText(/^\d+ checks, \d+ failed/);
+    const count = section.getByText(/^(last )?\d+ checks, \d+ failed/);
     await count.waitFor();
-    expect(await count.textContent()).toMatch(new RegExp(`^${before} checks, 0 failed`));
+    expect(await count.textContent()).toBe('25 checks, 0 failed (0% error rate)');
 
     await section.getByRole('button', { name: 'Check now' }).click();
-    await section.getByText(new RegExp(`^${before + 1} checks, 0 failed`)).waitFor();
-    expect((await rest('GET', history)).body.checks.length).toBe(before + 1);
+    await section.getByText(/^26 checks, 0 failed/).waitFor();
+    expect(await recorded()).toBe(26);
+
+    // A full window (the page asks for the newest 100, which is also as many as the server keeps per connector):
+    // the summary says the numbers are of the last 100, older checks not counted.
+    await checkTimes(80);
+    await section.getByText(/^last 100 checks, 0 failed \(0% error rate\)$/).waitFor();
+    expect(await recorded()).toBe(100);
+  });
+
+  it('lists checks that share a time newest first, each keeping its element as new checks arrive', async () => {
+    // Two checks can carry the same time (they ran in the same millisecond); the API orders them newest first.
+    const at = (s: number): string => `2030-01-01T00:00:0${s}.000Z`;
+    const check = (s: number, message: string) => ({
+      connector_name: 'echo',
+      checked_at: at(s),
+      ok: true,
+      latency_ms: s,
+      message,
+      details: {},
+    });
+    const first = [check(2, 'B1'), check(1, 'A2'), check(1, 'A1')];
+    const answers = [first, [check(2, 'B2'), ...first]];
+    let answered = 0;
+    const history = `**/v1/projects/${PROJECT}/connectors/echo/health*`;
+    await page.route(history, async (route) => {
+      if (route.request().method() !== 'GET') return route.fallback();
+      await route.fulfill({ json: { checks: answers[Math.min(answered++, answers.length - 1)] } });
+    });
+    try {
+      await visit('health');
+      const section = page.getByRole('region', { name: 'Health history' });
+      await section.getByLabel('Connector').selectOption('echo');
+      await section.getByText('Recent checks').click();
+      const items = section.locator('details li');
+      const messages = async (): Promise<string[]> =>
+        (await items.allTextContents()).map((text) => text.split(' · ').pop() ?? '');
+      await expect.poll(messages).toEqual(['B1', 'A2', 'A1']);
+      // Mark each element with the check it shows, then let a fourth check arrive with B1's time.
+      await items.evaluateAll((elements) => {
+        for (const e of elements) e.setAttribute('data-shown', e.textContent?.split(' · ').pop() ?? '');
+      });
+      await section.getByRole('button', { name: 'Check now' }).click();
+      await expect.poll(messages).toEqual(['B2', 'B1', 'A2', 'A1']);
+      expect(await items.evaluateAll((elements) => elements.map((e) => e.getAttribute('data-shown')))).toEqual([
+        null,
+        'B1',
+        'A2',
+        'A1',
+      ]);
+    } finally {
+      await page.unroute(history);
+    }
   });
 });

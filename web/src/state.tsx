@@ -89,6 +89,18 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], live = true)
   return { data, error, loading, reload };
 }
 
+/**
+ * Loads `loaded` again `everyMs` after each of its loads ended, for as long as the calling component is mounted: for
+ * data that changes without an event saying so. The next poll is set only when a load has ended, so none pile up.
+ */
+export function usePolling({ loading, reload }: Pick<Loaded<unknown>, 'loading' | 'reload'>, everyMs: number): void {
+  useEffect(() => {
+    if (loading) return undefined;
+    const timer = setTimeout(reload, everyMs);
+    return () => clearTimeout(timer);
+  }, [loading, reload, everyMs]);
+}
+
 /** Runs an action, tracking busy state and the error it threw. */
 export function useAction(): {
   busy: boolean;

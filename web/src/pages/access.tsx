@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { must } from '../api/client';
+import { ApiError, must } from '../api/client';
 import {
   ActionForm,
   ConfirmButton,
@@ -11,7 +11,7 @@ import {
   TextField,
   when,
 } from '../components/common';
-import { useApp, useLoad, useManaged, type PageProps } from '../state';
+import { useApp, useLoad, useManaged, usePolling, type PageProps } from '../state';
 
 export function AccessPage(_props: PageProps) {
   const app = useApp();
@@ -34,8 +34,23 @@ function Tenants() {
       setId('');
     });
   };
-  const remove = (tenant: string): void => {
-    void tenants.change(() => must(app.api.DELETE('/v1/tenants/{id}', { params: { path: { id: tenant } } })));
+  // A tenant that still holds projects, connectors or scripts is refused (409, listing them) unless forced: the
+  // refusal is shown with a second, explicit button that forces the delete.
+  const [refused, setRefused] = useState<{ id: string; error: ApiError } | null>(null);
+  const remove = (tenant: string, force = false): void => {
+    setRefused(null);
+    void tenants.change(async () => {
+      try {
+        await must(
+          app.api.DELETE('/v1/tenants/{id}', { params: { path: { id: tenant }, query: force ? { force } : {} } }),
+        );
+      } catch (err) {
+        if (force || !(err instanceof ApiError && err.status === 409 && typeof err.details.projects === 'number')) {
+          throw err;
+        }
+        setRefused({ id: tenant, error: err });
+      }
+    });
   };
   const current = app.session.tenant ?? 'default';
   return (
@@ -60,6 +75,19 @@ function Tenants() {
           </tr>
         ))}
       </Table>
+      {refused && (
+        <div class="stack">
+          <ErrorBox error={refused.error} />
+          <div class="row wrap" role="group" aria-label={`Delete tenant ${refused.id} anyway`}>
+            <button type="button" class="small danger" disabled={tenants.busy} onClick={() => remove(refused.id, true)}>
+              Delete tenant and everything it owns
+            </button>
+            <button type="button" class="small" onClick={() => setRefused(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       <ActionForm
         class="row wrap"
         label="Create tenant"
@@ -173,32 +201,37 @@ function Webhooks({ project }: { project: string }) {
     [project],
   );
   const [url, setUrl] = useState('');
-  const [secret, setSecret] = useState<string | null>(null);
+  // The new webhook's signing secret, shown once: until Done or until that webhook is deleted.
+  const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const create = async (): Promise<void> => {
     await hooks.change(async () => {
       const created = await must(
         app.api.POST('/v1/projects/{project_id}/webhooks', { params: { path }, body: { url: url.trim() } }),
       );
-      setSecret(created.secret ?? null);
+      setSecret(created.secret ? { id: created.id ?? '', secret: created.secret } : null);
       setUrl('');
     });
   };
   const remove = (id: string): void => {
-    void hooks.change(() =>
-      must(
+    void hooks.change(async () => {
+      await must(
         app.api.DELETE('/v1/projects/{project_id}/webhooks/{webhook_id}', {
           params: { path: { ...path, webhook_id: id } },
         }),
-      ),
-    );
+      );
+      setSecret((shown) => (shown?.id === id ? null : shown));
+    });
   };
   return (
     <Section title={`Webhooks of ${project}`}>
       <ErrorBox error={hooks.error} />
       {secret && (
         <div class="result" role="status">
-          Signing secret (shown once): <code class="secret">{secret}</code> <CopyButton text={secret} />
+          Signing secret (shown once): <code class="secret">{secret.secret}</code> <CopyButton text={secret.secret} />{' '}
+          <button type="button" class="small" onClick={() => setSecret(null)}>
+            Done
+          </button>
         </div>
       )}
       {hooks.data?.webhooks?.length === 0 && <Empty>No webhooks.</Empty>}
@@ -258,6 +291,8 @@ function Deliveries({ project, id }: { project: string; id: string }) {
       ).deliveries,
     [project, id],
   );
+  // Attempts are logged once the receiver answered, and no event says so: the open log asks again every 2 s.
+  usePolling(deliveries, 2_000);
   return (
     <div>
       <ErrorBox error={deliveries.error} />

@@ -170,19 +170,39 @@ function ServicesOverview({ overview }: { overview: Record<string, Record<string
   );
 }
 
-/** A connector's recorded health checks. */
+/** How many of a connector's newest checks the page shows (the route answers 20 unless asked for more). */
+const HISTORY_WINDOW = 100;
+
+/** A connector's newest recorded health checks, at most `HISTORY_WINDOW`, newest first. */
 async function loadChecks(api: ApiClient, path: ConnectorPath): Promise<Check[]> {
-  return ((await must(api.GET('/v1/projects/{project_id}/connectors/{name}/health', { params: { path } }))).checks ??
-    []) as Check[];
+  const answer = await must(
+    api.GET('/v1/projects/{project_id}/connectors/{name}/health', {
+      params: { path, query: { limit: HISTORY_WINDOW } },
+    }),
+  );
+  return (answer.checks ?? []) as Check[];
+}
+
+/**
+ * The checks oldest first, each with a key of its own: checks carry no id and two can share a time, so the key is
+ * the time and how many older checks of the window share it (which stays put as newer checks arrive).
+ */
+function keyedOldestFirst(newestFirst: Check[]): (Check & { key: string })[] {
+  const oldestFirst = newestFirst
+    .map((check, i) => ({ check, i }))
+    .sort((a, b) => Date.parse(a.check.checked_at) - Date.parse(b.check.checked_at) || b.i - a.i);
+  const seen = new Map<string, number>();
+  return oldestFirst.map(({ check }) => {
+    const n = seen.get(check.checked_at) ?? 0;
+    seen.set(check.checked_at, n + 1);
+    return { ...check, key: `${check.checked_at}#${n}` };
+  });
 }
 
 function HealthHistory({ project, name }: { project: string; name: string }) {
   const app = useApp();
   const history = useManagedConnector(project, name, loadChecks);
-  const checks = useMemo(
-    () => [...(history.data ?? [])].sort((a, b) => Date.parse(a.checked_at) - Date.parse(b.checked_at)),
-    [history.data],
-  );
+  const checks = useMemo(() => keyedOldestFirst(history.data ?? []), [history.data]);
   const data = useMemo<AlignedData>(
     () => [
       checks.map((c) => Date.parse(c.checked_at) / 1000),
@@ -219,7 +239,8 @@ function HealthHistory({ project, name }: { project: string; name: string }) {
     <div class="stack">
       <div class="row wrap">
         <span>
-          {checks.length} checks, {failures} failed
+          {/* A full window may leave older checks out: say the numbers are of the newest only. */}
+          {checks.length >= HISTORY_WINDOW ? `last ${checks.length}` : checks.length} checks, {failures} failed
           {checks.length ? ` (${((failures / checks.length) * 100).toFixed(0)}% error rate)` : ''}
         </span>
         {app.caps.admin && (
@@ -242,7 +263,7 @@ function HealthHistory({ project, name }: { project: string; name: string }) {
               .slice(-10)
               .reverse()
               .map((c) => (
-                <li key={c.checked_at}>
+                <li key={c.key}>
                   <StatusBadge status={c.ok ? 'active' : 'error'} /> {when(c.checked_at)} · {c.latency_ms ?? '—'} ms
                   {c.message ? ` · ${c.message}` : ''}
                 </li>

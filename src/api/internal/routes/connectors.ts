@@ -260,7 +260,9 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
 
   connectors.get(`${BASE}/:name/health`, {
     summary: 'Health check history, newest first',
-    querystring: object({ limit: { type: 'integer', minimum: 1, maximum: 500, default: 20 } }),
+    querystring: object({
+      limit: { type: 'integer', minimum: 1, maximum: 500, default: 20, description: 'How many of the newest checks' },
+    }),
     response: { 200: list('checks', healthCheckSchema, 'Health checks') },
     handler: async (request) => {
       const { tenantId, projectId, name } = scoped(request);
