@@ -252,6 +252,53 @@ describe.skipIf(!runs)('web console in chromium: managing tenants, webhooks, ver
     expect((await rest('DELETE', `${hooks}/${hook!.id}`)).status).toBe(204);
   });
 
+  it('polls an open delivery log only while the tab is shown', async () => {
+    const hooks = `/v1/projects/${PROJECT}/webhooks`;
+    const created = await rest('POST', hooks, { url: receiver.url });
+    expect(created.status).toBe(201);
+    const logPath = `${hooks}/${created.body.id as string}/deliveries`;
+    // A page of its own on a fake clock: time passes only when the test says so.
+    const tab = await harness.newPage();
+    try {
+      await tab.clock.install();
+      await signIn(tab, url, harness.server.adminToken, 'operator (admin token)');
+      await tab.locator('#project-select').selectOption(PROJECT);
+      await tab.goto(`${url}/#/access`);
+      const polls: string[] = [];
+      tab.on('request', (r) => {
+        if (new URL(r.url()).pathname === logPath) polls.push(r.url());
+      });
+      const card = tab.getByRole('listitem').filter({ hasText: receiver.url });
+      await card.getByRole('button', { name: 'Delivery log' }).click();
+      await card.getByText('No deliveries yet.').waitFor();
+      const polled = async (count: number): Promise<void> =>
+        waitFor(() => polls.length >= count, `${count} loads of the delivery log`);
+      await polled(1);
+      // Shown: 2 s after a load the log loads again.
+      await tab.clock.runFor(2_100);
+      await polled(2);
+      // Hidden: however long it stays so, no load.
+      const setVisibility = (state: 'hidden' | 'visible') =>
+        tab.evaluate((value) => {
+          Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }, state);
+      await tab.clock.runFor(500);
+      await setVisibility('hidden');
+      await tab.clock.runFor(60_000);
+      // A request of the page's own after that: a load fired meanwhile would have been seen before it.
+      await tab.evaluate(() => fetch('/health').then((r) => r.status));
+      const whileHidden = polls.length;
+      // Shown again: the waiting poll runs at once.
+      await setVisibility('visible');
+      await polled(whileHidden + 1);
+      expect(whileHidden).toBe(2);
+    } finally {
+      await tab.close();
+      await rest('DELETE', `${hooks}/${created.body.id as string}`);
+    }
+  });
+
   it('lists both versions of a connector and rolls back to the first', async () => {
     await page.goto(`${url}/#/connectors`);
     const row = page.locator('tr[data-connector="echo"]');

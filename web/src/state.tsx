@@ -91,13 +91,21 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], live = true)
 
 /**
  * Loads `loaded` again `everyMs` after each of its loads ended, for as long as the calling component is mounted: for
- * data that changes without an event saying so. The next poll is set only when a load has ended, so none pile up.
+ * data that changes without an event saying so. The next poll is set only when a load has ended, so none pile up;
+ * while the tab is hidden, the poll waits until it is shown again.
  */
 export function usePolling({ loading, reload }: Pick<Loaded<unknown>, 'loading' | 'reload'>, everyMs: number): void {
   useEffect(() => {
     if (loading) return undefined;
-    const timer = setTimeout(reload, everyMs);
-    return () => clearTimeout(timer);
+    const poll = (): void => {
+      if (document.visibilityState === 'hidden') document.addEventListener('visibilitychange', poll, { once: true });
+      else reload();
+    };
+    const timer = setTimeout(poll, everyMs);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', poll);
+    };
   }, [loading, reload, everyMs]);
 }
 
