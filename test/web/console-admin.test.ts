@@ -271,8 +271,9 @@ describe.skipIf(!runs)('web console in chromium: managing tenants, webhooks, ver
       const card = tab.getByRole('listitem').filter({ hasText: receiver.url });
       await card.getByRole('button', { name: 'Delivery log' }).click();
       await card.getByText('No deliveries yet.').waitFor();
-      const polled = async (count: number): Promise<void> =>
-        waitFor(() => polls.length >= count, `${count} loads of the delivery log`);
+      const polled = async (count: number): Promise<void> => {
+        await waitFor(() => polls.length >= count, `${count} loads of the delivery log`);
+      };
       await polled(1);
       // Shown: 2 s after a load the log loads again.
       await tab.clock.runFor(2_100);
@@ -280,8 +281,10 @@ describe.skipIf(!runs)('web console in chromium: managing tenants, webhooks, ver
       // Hidden: however long it stays so, no load.
       const setVisibility = (state: 'hidden' | 'visible') =>
         tab.evaluate((value) => {
-          Object.defineProperty(document, 'visibilityState', { value, configurable: true });
-          document.dispatchEvent(new Event('visibilitychange'));
+          // The page's document (this file is typed for Node, without the DOM's names).
+          const page = (globalThis as unknown as { document: EventTarget }).document;
+          Object.defineProperty(page, 'visibilityState', { value, configurable: true });
+          page.dispatchEvent(new Event('visibilitychange'));
         }, state);
       await tab.clock.runFor(500);
       await setVisibility('hidden');
