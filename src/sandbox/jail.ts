@@ -10,8 +10,8 @@ export interface LimitHit {
 export interface LimitWording {
   /** Who ran into the limit, e.g. `the worker`, `the upstream`. */
   subject: string;
-  /** The setting(s) a message names per limit, e.g. `TOOLPORT_MCP_MAX_PROCESSES`. */
-  settings: Record<LimitHit['limit'], string>;
+  /** The setting(s) a message names per limit, e.g. `TOOLPORT_MCP_MAX_PROCESSES` (`scratch`: where one applies). */
+  settings: { processes: string; memory: string; scratch?: string };
 }
 
 /** The message of a hit limit, naming its value and setting (`scratch` needs `limits.scratchMb`). */
@@ -20,7 +20,7 @@ export function describeLimit(
   limits: ProcessLimits & { scratchMb?: number },
   wording: LimitWording,
 ): string {
-  const setting = wording.settings[limit];
+  const setting = wording.settings[limit] ?? 'no setting';
   switch (limit) {
     case 'processes':
       return `${wording.subject} reached its process limit (${limits.maxProcesses} processes; ${setting})`;
