@@ -17,6 +17,11 @@ export function pythonLimits(config: Config): { maxProcesses: number; maxMemoryM
   };
 }
 
+/** The server-wide caps on each tenant stdio MCP upstream's process tree, from the config. */
+export function mcpLimits(config: Config): { maxProcesses: number; maxMemoryMb: number } {
+  return { maxProcesses: config.mcpMaxProcesses, maxMemoryMb: config.mcpMaxMemoryMb };
+}
+
 /** Logs once at start when tenant python code cannot run because bubblewrap is missing (or runs without it). */
 function warnWithoutSandbox(config: Config, logger: Logger): void {
   const check =
@@ -26,7 +31,8 @@ function warnWithoutSandbox(config: Config, logger: Logger): void {
   if (limitMode() === 'rlimit') {
     logger.warn(
       {},
-      'no writable pids+memory cgroups: python process and memory limits apply per process (rlimits), not per worker tree',
+      'no writable pids+memory cgroups: python and tenant stdio MCP process and memory limits apply per process ' +
+        '(rlimits), not per process tree',
     );
   }
   void check.then((status) => {
@@ -79,6 +85,7 @@ export function createSourceFactories(deps: {
           readOnly: (entry?.leadingArgs ?? []).filter((arg) => isAbsolute(arg)),
           allowUnsandboxed: config.allowUnsandboxed,
           bwrap: config.bwrapPath,
+          limits: mcpLimits(config),
         },
         allowPrivateNetworks: config.allowPrivateNetworks,
         logger: logger.child({ connector }),

@@ -73,6 +73,10 @@ export const configSchema = z
     pythonMaxProcesses: z.coerce.number().int().min(4).max(65_536).default(32),
     /** Memory (MiB) of one python worker's whole tree, scratch included. */
     pythonMaxMemoryMb: z.coerce.number().int().min(32).default(512),
+    /** Processes (and threads) of one tenant stdio MCP upstream's whole tree, bwrap included. */
+    mcpMaxProcesses: z.coerce.number().int().min(4).max(65_536).default(64),
+    /** Memory (MiB) of one tenant stdio MCP upstream's whole tree. */
+    mcpMaxMemoryMb: z.coerce.number().int().min(32).default(1024),
     /** Scratch size (MiB) of one sandboxed python worker. */
     pythonScratchMb: z.coerce.number().int().min(1).default(64),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

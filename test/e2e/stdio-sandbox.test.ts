@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectBwrap } from '../../src/sandbox/index.js';
+import { cgroupManager, detectBwrap } from '../../src/sandbox/index.js';
 import { pidsWithMarker } from '../helpers/processes.js';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PROBE = fileURLToPath(new URL('../mcp/fixtures/probe-upstream.mjs', import.meta.url));
+const LIMITS = fileURLToPath(new URL('../mcp/fixtures/limits-upstream.py', import.meta.url));
+const PYTHON = '/usr/bin/python3';
 const NODE = process.execPath;
 const ALLOWLIST = `${NODE} ${PROBE}`;
 const bwrap = await detectBwrap();
@@ -18,8 +20,8 @@ if (!bwrap.available) {
   console.warn(`SKIPPED sandboxed stdio upstream tests: bubblewrap unavailable (${bwrap.reason})`);
 }
 
-const manifest = (name: string): string =>
-  `name: ${name}\nversion: 1.0.0\nkind: mcp\nmcp:\n  command: ${JSON.stringify(NODE)}\n  args: [${JSON.stringify(PROBE)}]\n`;
+const manifest = (name: string, command = NODE, script = PROBE): string =>
+  `name: ${name}\nversion: 1.0.0\nkind: mcp\nmcp:\n  command: ${JSON.stringify(command)}\n  args: [${JSON.stringify(script)}]\n`;
 
 type Rest = ReturnType<typeof createRestClient>;
 
@@ -44,14 +46,14 @@ async function probe(url: string, token: string, tool: string, args: Record<stri
   });
 }
 
-/** Installs the probe into project p1 of tenant acme (with the given client) and expects it active. */
-async function installProbe(rest: Rest, name: string, headers: Record<string, string> = {}): Promise<void> {
-  const res = await rest(
-    'POST',
-    '/v1/projects/p1/connectors/install-from-manifest',
-    { manifest: manifest(name) },
-    headers,
-  );
+/** Installs the probe (or another manifest) into project p1 of tenant acme and expects it active. */
+async function installProbe(
+  rest: Rest,
+  name: string,
+  headers: Record<string, string> = {},
+  yaml = manifest(name),
+): Promise<void> {
+  const res = await rest('POST', '/v1/projects/p1/connectors/install-from-manifest', { manifest: yaml }, headers);
   expect(res.status, res.text).toBe(201);
   const got = await rest('GET', `/v1/projects/p1/connectors/${name}`, undefined, headers);
   expect(got.body.status, got.text).toBe('active');
@@ -126,6 +128,64 @@ describe.skipIf(!bwrap.available)('a tenant stdio upstream runs in the bubblewra
     await waitFor(() => pidsWithMarker(marker).length === 1, 'the grandchild to run');
     expect((await tenant('DELETE', '/v1/projects/p1/connectors/probe')).status).toBe(204);
     await waitFor(() => pidsWithMarker(marker).length === 0, 'the grandchild to be gone');
+  });
+});
+
+// Process and memory limits are per tree only with writable cgroups; rlimits cannot be checked this way.
+const limitsMode = cgroupManager()?.mode ?? 'rlimit';
+if (bwrap.available && limitsMode === 'rlimit') {
+  console.warn('SKIPPED tenant stdio limit tests: no writable pids+memory cgroups here');
+}
+
+describe.skipIf(!bwrap.available || limitsMode === 'rlimit')('a tenant stdio upstream within its limits', () => {
+  let server: ServerProcess;
+  let tenant: Rest;
+  let key: string;
+  const url = (): string => `${server.url}/mcp/p1/limits`;
+
+  beforeAll(async () => {
+    ({ server, tenant, key } = await startWithTenant({
+      TOOLPORT_MCP_COMMANDS: `${PYTHON} ${LIMITS}`,
+      TOOLPORT_MCP_MAX_PROCESSES: '16',
+      TOOLPORT_MCP_MAX_MEMORY_MB: '64',
+    }));
+    await installProbe(tenant, 'limits', {}, manifest('limits', PYTHON, LIMITS));
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('gets no more than TOOLPORT_MCP_MAX_PROCESSES processes (bwrap counted) and stays healthy', async () => {
+    const answer = await probe(url(), key, 'spawn_children', { count: 40 });
+    const started = Number(/^STARTED (\d+) of 40/.exec(answer)?.[1]);
+    // bwrap, its init in the pid namespace and the server itself hold 3 of the 16.
+    expect(answer).toContain('Resource temporarily unavailable');
+    expect(started, answer).toBeGreaterThan(0);
+    expect(started, answer).toBeLessThanOrEqual(13);
+    expect(await probe(url(), key, 'ping')).toBe('pong');
+    const connector = await tenant('GET', '/v1/projects/p1/connectors/limits');
+    expect(connector.body.status).toBe('active');
+    expect(connector.body.runtime).toMatchObject({
+      restarts: 0,
+      limits: { mode: limitsMode, maxProcesses: 16, maxMemoryMb: 64 },
+    });
+  });
+
+  it('is killed past TOOLPORT_MCP_MAX_MEMORY_MB, the call naming the limit, and restarts', async () => {
+    const result = await withClient(url(), key, (client) =>
+      client.callTool({ name: 'allocate', arguments: { mb: 512 } }),
+    );
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(/memory limit \(64 MB; TOOLPORT_MCP_MAX_MEMORY_MB\) and was killed/);
+    const connector = await tenant('GET', '/v1/projects/p1/connectors/limits');
+    expect(connector.body.runtime.lastExit).toMatch(/memory limit \(64 MB; TOOLPORT_MCP_MAX_MEMORY_MB\)/);
+    // The supervisor restarts it after its backoff; a small allocation then works.
+    await waitFor(async () => {
+      const runtime = (await tenant('GET', '/v1/projects/p1/connectors/limits')).body.runtime;
+      return runtime.connected === true && runtime.restarts === 1;
+    }, 'the upstream to be restarted');
+    expect(await probe(url(), key, 'allocate', { mb: 8 })).toBe('ALLOCATED 8 MB');
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { ToolSource } from '../../core/index.js';
 
-import { cgroupManager, type LimitMode } from './internal/cgroup.js';
+import { cgroupManager, type LimitMode } from '../../sandbox/index.js';
 import { PythonSource, type PythonSourceOptions } from './internal/python-source.js';
 
 export { analyzeScript } from './internal/analyze.js';
@@ -14,7 +14,7 @@ export { buildStandaloneWrapper } from './internal/wrapper.js';
 export type { WrapperSpec } from './internal/wrapper.js';
 export { detectBwrap } from './internal/sandbox.js';
 export type { BwrapStatus } from './internal/sandbox.js';
-export type { LimitMode, TreeLimits } from './internal/cgroup.js';
+export type { LimitMode, TreeLimits } from '../../sandbox/index.js';
 
 /**
  * How worker-tree limits are enforced on this host: per-worker cgroups (v1 or v2) when writable, else rlimits.

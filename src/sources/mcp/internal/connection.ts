@@ -31,6 +31,8 @@ export interface UpstreamConnection {
   readonly lean?: LeanCalls;
   /** Closes the session; a stdio child's whole process group gets SIGTERM, then SIGKILL after `graceMs`. */
   close(graceMs: number): Promise<void>;
+  /** Once a stdio child has ended: the limits (processes, memory) its tree had hit, as one message. */
+  exitReason?(): string | undefined;
 }
 
 /** Inputs of {@link openConnection}. */
@@ -42,8 +44,11 @@ export interface OpenOptions {
   allowPrivateNetworks: boolean;
   logger: Logger;
   connectTimeoutMs: number;
-  /** The connection ended (child exit, transport closed) without {@link UpstreamConnection.close}. */
-  onClose: () => void;
+  /**
+   * The connection ended (child exit, transport closed) without {@link UpstreamConnection.close}; `reason` names
+   * the limits a stdio child's tree had hit.
+   */
+  onClose: (reason?: string) => void;
   /** The upstream sent `notifications/tools/list_changed`. */
   onToolsChanged: () => void;
   /** The upstream sent another notification a client may want (resources, prompts, logging). */
@@ -115,6 +120,7 @@ export async function openConnection(options: OpenOptions): Promise<UpstreamConn
         await client.close().catch(() => undefined);
         await transport.close();
       },
+      exitReason: () => exitReason(transport),
     };
   }
   // Every socket resolves through the guarded lookup: the address checked is the address connected to.
@@ -172,7 +178,7 @@ async function connectClient(transport: Transport, options: OpenOptions, negotia
   }
   let connected = false;
   client.onclose = () => {
-    if (connected) options.onClose();
+    if (connected) options.onClose(transport instanceof ProcessTransport ? exitReason(transport) : undefined);
   };
   try {
     await client.connect(transport, { timeout: options.connectTimeoutMs });
@@ -199,6 +205,12 @@ async function connectClient(transport: Transport, options: OpenOptions, negotia
     });
   }
   return client;
+}
+
+/** The limits a stdio child's tree had hit when it ended, as one message (undefined: none, or still running). */
+function exitReason(transport: ProcessTransport): string | undefined {
+  const hits = transport.exitLimits;
+  return hits.length ? hits.map((hit) => hit.message).join('; ') : undefined;
 }
 
 /** Whether the connection negotiated the 2026-07-28 era (or later): sessionless, questions as input_required. */

@@ -5,6 +5,7 @@ import { textResult, unavailableResult } from '../../../core/index.js';
 import type { CheckResult, InvokeContext, Logger, SourceInfo, ToolCallResult } from '../../../core/index.js';
 import type { ToolDefinition, ToolSource, Trust } from '../../../core/index.js';
 import type { ConnectorManifest } from '../../../manifest/types.js';
+import { cgroupManager, type LimitMode, type ProcessLimits } from '../../../sandbox/index.js';
 import { openConnection, type UpstreamConnection } from './connection.js';
 import { describeLaunch, resolveLaunchSpec, type LaunchSpec } from './launch-spec.js';
 import { toToolCallResult, toToolDefinition } from './mapping.js';
@@ -53,11 +54,17 @@ export class McpSource implements ToolSource {
   #toolsKey: string | undefined;
   /** Tools of the last list without an output schema: their results need no check beyond the SDK's result schema. */
   #unchecked = new Set<string>();
+  /** The process and memory limits of a tenant stdio upstream's tree, and how they are enforced here. */
+  readonly #limits: (ProcessLimits & { mode: LimitMode }) | undefined;
 
   constructor(options: McpSourceOptions) {
     this.#launch = resolveLaunchSpec(options.manifest, options.config);
     this.#logger = (options.logger ?? silentLogger).child({ upstream: describeLaunch(this.#launch) });
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const limits = options.sandbox?.limits;
+    if (limits && options.trust === 'tenant' && this.#launch.transport === 'stdio') {
+      this.#limits = { mode: cgroupManager()?.mode ?? 'rlimit', ...limits };
+    }
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.peer = new McpPeer({
       connect: async () => {
@@ -187,7 +194,11 @@ export class McpSource implements ToolSource {
   }
 
   info(): SourceInfo {
-    return { transport: this.#launch.transport, ...this.#supervisor.info() };
+    return {
+      transport: this.#launch.transport,
+      ...this.#supervisor.info(),
+      ...(this.#limits ? { limits: this.#limits } : {}),
+    };
   }
 
   onToolsChanged(listener: () => void): () => void {
@@ -234,7 +245,9 @@ export class McpSource implements ToolSource {
     }
     if (isTransportFailure(err)) {
       this.#supervisor.markLost(conn);
-      return unavailableResult(`upstream connection failed: ${errorMessage(err)}`);
+      // An upstream killed for its memory (or failing after its process limit) says so, naming the setting.
+      const limit = conn.exitReason?.();
+      return unavailableResult(`upstream connection failed: ${errorMessage(err)}${limit ? ` — ${limit}` : ''}`);
     }
     return textResult(`upstream call failed: ${errorMessage(err)}`, true);
   }

@@ -9,7 +9,8 @@ import {
   type JSONRPCMessage,
   type Transport,
 } from '@modelcontextprotocol/client';
-import { createUuid, isRecord } from '../../../core/index.js';
+import { createError, createUuid, isRecord } from '../../../core/index.js';
+import type { Jail, LimitHit } from '../../../sandbox/index.js';
 import { LineReader, MAX_LINE_BYTES } from './line-reader.js';
 import { killTagged, UPSTREAM_TAG } from './process-sweep.js';
 
@@ -24,6 +25,8 @@ export interface ProcessSpec {
    * may leave the group. A sandboxed one needs none — its pid namespace dies with bwrap.
    */
   tag?: boolean;
+  /** Wraps the command in a fresh jail (cgroup or rlimits) per spawn; released when the process is gone. */
+  confine?: (command: string, args: string[]) => Jail;
 }
 
 /** Who waits for the answer of a request sent with {@link ProcessTransport.sendLine}: the message, or why none came. */
@@ -55,6 +58,9 @@ export class ProcessTransport implements Transport {
   #closed = false;
   #graceMs = 2_000;
   readonly #tag: string | undefined;
+  #jail: Jail | undefined;
+  /** The limits the process tree had hit when it ended (read once, as its cgroup is released). */
+  #exitLimits: LimitHit[] = [];
   /** Serialised messages waiting for this turn's write, and the sends waiting on it. */
   #pending: string[] = [];
   #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
@@ -70,6 +76,11 @@ export class ProcessTransport implements Transport {
     return this.#child?.pid;
   }
 
+  /** Limits (processes, memory) the upstream's tree had run into when it ended; empty while it runs. */
+  get exitLimits(): readonly LimitHit[] {
+    return this.#exitLimits;
+  }
+
   /** Sets the time between SIGTERM and SIGKILL used by {@link close}. */
   setGrace(ms: number): void {
     this.#graceMs = ms;
@@ -77,8 +88,19 @@ export class ProcessTransport implements Transport {
 
   start(): Promise<void> {
     if (this.#child) throw new Error('ProcessTransport already started');
+    let command = this.#spec.command;
+    let args = this.#spec.args;
+    if (this.#spec.confine) {
+      try {
+        this.#jail = this.#spec.confine(command, args);
+      } catch (err) {
+        const reason = `cannot create the upstream's cgroup: ${(err as Error).message}`;
+        return Promise.reject(createError('upstream_unavailable', reason, {}, err));
+      }
+      ({ command, args } = this.#jail);
+    }
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#spec.command, this.#spec.args, {
+      const child = spawn(command, args, {
         env: this.#tag ? { ...this.#spec.env, [UPSTREAM_TAG]: this.#tag } : this.#spec.env,
         ...(this.#spec.cwd !== undefined ? { cwd: this.#spec.cwd } : {}),
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -92,6 +114,7 @@ export class ProcessTransport implements Transport {
         child.once('error', () => done());
       });
       child.once('error', (err) => {
+        this.#jail?.release();
         reject(err);
         this.onerror?.(err);
       });
@@ -234,6 +257,11 @@ export class ProcessTransport implements Transport {
     this.#closed = true;
     this.#reader.clear();
     child.stdin?.destroy();
+    if (this.#jail) {
+      // Kills what is left of the tree's cgroup; its counters say whether a limit ended it.
+      this.#jail.release();
+      this.#exitLimits = this.#jail.hits();
+    }
     const claims = [...this.#claims.values()];
     this.#claims.clear();
     // As the SDK client fails its own requests when the connection ends.

@@ -92,6 +92,30 @@ describe('planStdioProcess', () => {
     expect(spec.command).not.toBe('bwrap');
     expect(spec).toMatchObject({ cwd: box.scratch, tag: true, env: { HOME: box.scratch } });
   });
+
+  it('confines a tenant upstream to its limits, bwrap included; an operator upstream is not confined', async () => {
+    const limits = { maxProcesses: 16, maxMemoryMb: 64 };
+    const spec = await planStdioProcess({
+      launch,
+      trust: 'tenant',
+      sandbox: { ...sandbox(), limits },
+      logger: silentLogger,
+      detect: async () => ({ available: true }),
+      cgroups: null,
+    });
+    // Without writable cgroups: rlimits set by a shell that then execs bwrap.
+    const jail = spec.confine!(spec.command, spec.args);
+    expect(jail.command).toBe('/bin/sh');
+    expect(jail.args.slice(3, 6)).toEqual(['16', String(64 * 1024), 'bwrap']);
+    expect(jail.args.slice(5)).toEqual([spec.command, ...spec.args]);
+    const operator = await planStdioProcess({
+      launch,
+      trust: 'operator',
+      sandbox: { ...sandbox(), limits },
+      logger: silentLogger,
+    });
+    expect(operator.confine).toBeUndefined();
+  });
 });
 
 describe('tenantEnv', () => {

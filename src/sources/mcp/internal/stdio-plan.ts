@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { createError, type Logger, type Trust } from '../../../core/index.js';
-import { buildBwrapArgs, detectBwrap, resolveCommandMounts, type BwrapStatus } from '../../../sandbox/index.js';
+import {
+  buildBwrapArgs,
+  type BwrapStatus,
+  type CgroupManager,
+  cgroupManager,
+  createJail,
+  detectBwrap,
+  type LimitWording,
+  type ProcessLimits,
+  resolveCommandMounts,
+} from '../../../sandbox/index.js';
 import type { LaunchSpec } from './launch-spec.js';
 import type { ProcessSpec } from './process-transport.js';
 
@@ -17,7 +27,18 @@ export interface StdioSandboxOptions {
   allowUnsandboxed: boolean;
   /** The bubblewrap command (`TOOLPORT_BWRAP_PATH`; `bwrap` on PATH by default). */
   bwrap?: string;
+  /**
+   * Processes and memory of the upstream's whole tree, bwrap included (`TOOLPORT_MCP_MAX_PROCESSES|MAX_MEMORY_MB`):
+   * a cgroup per process when this host has writable ones, else per-process rlimits. Absent = unconfined.
+   */
+  limits?: ProcessLimits;
 }
+
+/** What a tenant upstream's limit messages name. */
+export const MCP_LIMIT_WORDING: LimitWording = {
+  subject: 'the upstream',
+  settings: { processes: 'TOOLPORT_MCP_MAX_PROCESSES', memory: 'TOOLPORT_MCP_MAX_MEMORY_MB' },
+};
 
 /** Inputs of {@link planStdioProcess}. */
 export interface StdioPlanInput {
@@ -27,6 +48,8 @@ export interface StdioPlanInput {
   logger: Logger;
   /** bubblewrap detection (injectable for tests). */
   detect?: (command: string) => Promise<BwrapStatus>;
+  /** The cgroups enforcing `sandbox.limits` (default: this host's, or rlimits when it has none writable). */
+  cgroups?: CgroupManager | null;
 }
 
 function safeLang(): string {
@@ -77,12 +100,26 @@ export async function planStdioProcess(input: StdioPlanInput): Promise<ProcessSp
       );
     }
     input.logger.warn({}, 'bubblewrap unavailable: running a tenant stdio upstream unsandboxed (allowUnsandboxed)');
-    return { command: mounts.executable, args: launch.args, env, cwd: sandbox.scratch, tag: true };
+    return { command: mounts.executable, args: launch.args, env, cwd: sandbox.scratch, tag: true, ...confine(input) };
   }
   // The environment reaches the sandbox through bwrap's own (scrubbed) environment, not through --setenv
   // arguments: manifest env values may hold secrets, and argv is visible to every local user.
   const bwrap = buildBwrapArgs({ network: false, readOnly: mounts.readOnly, scratch: sandbox.scratch });
-  return { command: bwrapCommand, args: [...bwrap, mounts.executable, ...launch.args], env, cwd: sandbox.scratch };
+  return {
+    command: bwrapCommand,
+    args: [...bwrap, mounts.executable, ...launch.args],
+    env,
+    cwd: sandbox.scratch,
+    ...confine(input),
+  };
+}
+
+/** A fresh jail per spawn (the spec may start several processes: a retry, each restart), when limits are set. */
+function confine(input: StdioPlanInput): Pick<ProcessSpec, 'confine'> {
+  const limits = input.sandbox?.limits;
+  if (!limits) return {};
+  const cgroups = input.cgroups === undefined ? cgroupManager() : input.cgroups;
+  return { confine: (command, args) => createJail(command, args, limits, cgroups, MCP_LIMIT_WORDING) };
 }
 
 /** Variables the sandbox owns, and those that change how the host's bwrap itself loads (glibc's unsecure list). */

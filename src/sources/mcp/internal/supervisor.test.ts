@@ -75,6 +75,17 @@ describe('Supervisor', () => {
     expect(h.attempts()).toBe(1);
   });
 
+  it('names why the upstream ended (a limit it hit) while waiting and in its info', async () => {
+    const h = createHarness([true]);
+    await h.supervisor.connect();
+    h.opened[0]!.hooks.onClose('the upstream exceeded its memory limit (64 MB; TOOLPORT_MCP_MAX_MEMORY_MB)');
+    expect(h.supervisor.downReason()).toBe(
+      'upstream not connected (restarting in 100 ms): the upstream exceeded its memory limit (64 MB; TOOLPORT_MCP_MAX_MEMORY_MB)',
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.supervisor.info()).toMatchObject({ connected: true, lastExit: expect.stringContaining('64 MB') });
+  });
+
   it('resets the backoff after a connection that stayed up, keeps doubling in a crash loop', async () => {
     const h = createHarness([]);
     await h.supervisor.connect();

@@ -9,7 +9,8 @@ export interface RestartPolicy {
 
 /** Hooks the supervisor wires into every connection it opens. */
 export interface ConnectionHooks {
-  onClose: () => void;
+  /** The connection ended on its own; `reason` says why when known (a limit its process tree hit). */
+  onClose: (reason?: string) => void;
   onToolsChanged: () => void;
   onNotification: (notification: PeerNotification) => void;
   onClientRequest: (method: ClientRequestMethod, params: unknown, signal: AbortSignal) => Promise<unknown>;
@@ -50,6 +51,8 @@ export class Supervisor {
   #failures = 0;
   #restarts = 0;
   #everConnected = false;
+  /** Why the last connection ended, when known (a limit hit): shown while waiting to restart, and in info. */
+  #lastExit: string | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -62,7 +65,8 @@ export class Supervisor {
     const state = this.#state;
     if (state.phase === 'closed') return 'upstream source is closed';
     if (state.phase === 'waiting') {
-      return `upstream not connected (restarting in ${Math.max(0, Math.round(state.until - Date.now()))} ms)`;
+      const down = `upstream not connected (restarting in ${Math.max(0, Math.round(state.until - Date.now()))} ms)`;
+      return this.#lastExit ? `${down}: ${this.#lastExit}` : down;
     }
     return undefined;
   }
@@ -84,12 +88,13 @@ export class Supervisor {
     this.#lost(state.since, 'transport failure');
   }
 
-  info(): { connected: boolean; restarts: number; pid?: number; restartInMs?: number } {
+  info(): { connected: boolean; restarts: number; pid?: number; restartInMs?: number; lastExit?: string } {
     const state = this.#state;
-    const out: { connected: boolean; restarts: number; pid?: number; restartInMs?: number } = {
+    const out: { connected: boolean; restarts: number; pid?: number; restartInMs?: number; lastExit?: string } = {
       connected: state.phase === 'connected',
       restarts: this.#restarts,
     };
+    if (this.#lastExit) out.lastExit = this.#lastExit;
     if (state.phase === 'connected' && state.conn.pid !== undefined) out.pid = state.conn.pid;
     if (state.phase === 'waiting') out.restartInMs = Math.max(0, Math.round(state.until - Date.now()));
     return out;
@@ -111,9 +116,11 @@ export class Supervisor {
     const generation = ++this.#generation;
     const ready = this.#options
       .open({
-        onClose: () => {
+        onClose: (reason) => {
           const state = this.#state;
-          if (generation === this.#generation && state.phase === 'connected') this.#lost(state.since, 'closed');
+          if (generation !== this.#generation || state.phase !== 'connected') return;
+          this.#lastExit = reason;
+          this.#lost(state.since, reason ? `closed: ${reason}` : 'closed');
         },
         onToolsChanged: () => {
           if (generation === this.#generation) this.#options.onToolsChanged();

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { createError, type JsonSchema, type Trust } from '../../../core/index.js';
 import type { ScriptParameter } from '../../../manifest/types.js';
 
-import { cgroupManager, type TreeLimits } from './cgroup.js';
+import { cgroupManager, type TreeLimits } from '../../../sandbox/index.js';
 import { createJail, type Jail } from './jail.js';
 import { DEFAULT_TREE_LIMITS, decideLaunch } from './launch-policy.js';
 import { runnerPath } from './runner-path.js';

@@ -1,6 +1,6 @@
 import { createError, type Trust } from '../../../core/index.js';
 
-import type { TreeLimits } from './cgroup.js';
+import type { TreeLimits } from '../../../sandbox/index.js';
 import type { BwrapStatus } from './sandbox.js';
 import type { NetworkMode } from './spawn-plan.js';
 

@@ -7,7 +7,7 @@ import type { CheckResult, InvokeContext, Logger, SourceInfo, ToolCallResult } f
 import type { ToolDefinition, ToolSource, Trust } from '../../../core/index.js';
 import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/types.js';
 
-import { cgroupManager, type TreeLimits } from './cgroup.js';
+import { cgroupManager, type TreeLimits } from '../../../sandbox/index.js';
 import { type EgressProxy, startEgressProxy } from './egress-proxy.js';
 import { DEFAULT_TREE_LIMITS, decideLaunch, effectiveLimits } from './launch-policy.js';
 import { WorkerPool, type PoolTuning } from './pool.js';

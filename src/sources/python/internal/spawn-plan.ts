@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createError, type Logger } from '../../../core/index.js';
 import type { ConnectorManifest, PythonConnectorSpec } from '../../../manifest/types.js';
 
-import type { CgroupManager, TreeLimits } from './cgroup.js';
+import type { CgroupManager, TreeLimits } from '../../../sandbox/index.js';
 import { baseEnv, bwrapArgs, type PythonInstall, SANDBOX_PRIVATE_DIR, sandboxRunnerArgs } from './sandbox.js';
 import type { SpawnSpec } from './worker.js';
 

@@ -1,6 +1,6 @@
 import { createError, markUnavailable, type ContentBlock, type ToolCallResult } from '../../../core/index.js';
 
-import type { TreeLimits } from './cgroup.js';
+import type { TreeLimits } from '../../../sandbox/index.js';
 import { type LimitHit, limitMessage } from './jail.js';
 import type { WorkerPool } from './pool.js';
 import { RpcError, type PythonWorker, WorkerExitError } from './worker.js';

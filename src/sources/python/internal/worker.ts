@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 import { createError } from '../../../core/index.js';
 
-import type { CgroupManager, TreeLimits } from './cgroup.js';
+import type { CgroupManager, TreeLimits } from '../../../sandbox/index.js';
 import { createJail, type Jail, type LimitHit } from './jail.js';
 
 /** How to start one runner process (already wrapped in bwrap when sandboxed). */

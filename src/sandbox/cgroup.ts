@@ -2,17 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The limits of one worker tree (a runner process and everything it starts). */
-export interface TreeLimits {
+/** The limits a cgroup (or rlimits) enforce on one process tree: a command and everything it starts. */
+export interface ProcessLimits {
   /** Processes (and threads) of the whole tree. */
   maxProcesses: number;
-  /** Memory of the whole tree, scratch tmpfs included, in MiB. */
+  /** Memory of the whole tree (a tmpfs it writes to included), in MiB. */
   maxMemoryMb: number;
+}
+
+/** The limits of one sandboxed tree with a size-limited scratch tmpfs (python workers). */
+export interface TreeLimits extends ProcessLimits {
   /** Size of the scratch tmpfs in MiB. */
   scratchMb: number;
 }
 
-/** Counters read from a worker's cgroup: how often each limit was hit so far. */
+/** Counters read from a tree's cgroup: how often each limit was hit so far. */
 export interface LimitCounters {
   pidsMax: number;
   oomKills: number;
@@ -21,18 +25,18 @@ export interface LimitCounters {
 /** How limits are enforced on this host. */
 export type LimitMode = 'cgroup-v1' | 'cgroup-v2' | 'rlimit';
 
-/** A per-worker cgroup: its `cgroup.procs` files (written by the launch shell), counters, cleanup. */
-export interface WorkerCgroup {
+/** A per-tree cgroup: its `cgroup.procs` files (written by the launch shell), counters, cleanup. */
+export interface TreeCgroup {
   procsFiles: string[];
   counters(): LimitCounters;
   /** Kills what is left in the group and removes it (retried while processes are still exiting). */
   release(): void;
 }
 
-/** Creates per-worker cgroups under one parent per server process. */
+/** Creates per-tree cgroups under one parent per server process. */
 export interface CgroupManager {
   mode: LimitMode;
-  create(limits: TreeLimits): WorkerCgroup;
+  create(limits: ProcessLimits): TreeCgroup;
 }
 
 const ROOT = '/sys/fs/cgroup';
@@ -92,7 +96,7 @@ function killAndRemove(dirs: string[], attempt = 0): void {
   if (left.length && attempt < 50) setTimeout(() => killAndRemove(left, attempt + 1), 100).unref();
 }
 
-/** Removes a `toolport-<pid>` parent and its worker groups, as far as they are empty. */
+/** Removes a `toolport-<pid>` parent and its tree groups, as far as they are empty. */
 function removeTree(parent: string): void {
   try {
     for (const entry of readdirSync(parent, { withFileTypes: true })) {
@@ -100,7 +104,7 @@ function removeTree(parent: string): void {
       try {
         rmdirSync(join(parent, entry.name));
       } catch {
-        // a worker still exiting
+        // a tree still exiting
       }
     }
     rmdirSync(parent);
