@@ -59,5 +59,12 @@ export type { ConnectorAddress } from './connector-address.js';
 export { trustOf } from './principal.js';
 export { isRecord } from './guards.js';
 export { AEAD_IV_BYTES, AEAD_TAG_BYTES, seal, unseal, type SealedParts } from './aead.js';
-export { MAX_JSON_DEPTH, nestsDeeperThan, screenedJsonParser, type ParseDone } from './json-body.js';
+export {
+  MAX_JSON_DEPTH,
+  MAX_RESULT_DEPTH,
+  nestsDeeperThan,
+  screenedJsonParser,
+  valueNestsDeeperThan,
+  type ParseDone,
+} from './json-body.js';
 export { RotatingEngine } from './rotating-engine.js';

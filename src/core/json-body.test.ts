@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, nestsDeeperThan, screenedJsonParser, type ParseDone } from './json-body.js';
+import {
+  MAX_JSON_DEPTH,
+  nestsDeeperThan,
+  screenedJsonParser,
+  valueNestsDeeperThan,
+  type ParseDone,
+} from './json-body.js';
 
 const deep = (depth: number, open = '[', close = ']'): string => `${open.repeat(depth)}${close.repeat(depth)}`;
 
@@ -43,5 +49,27 @@ describe('screenedJsonParser', () => {
     const refused = run(deep(MAX_JSON_DEPTH + 1));
     expect(refused.parsed).toBe(false);
     expect(refused.err).toMatchObject({ code: 'bad_request', status: 400, details: { max_depth: MAX_JSON_DEPTH } });
+  });
+});
+
+describe('valueNestsDeeperThan', () => {
+  /** `1` inside `depth` arrays, built without recursion. */
+  const arrays = (depth: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it('counts arrays and objects inside each other, at any depth without overflowing', () => {
+    expect(valueNestsDeeperThan(arrays(5), 5)).toBe(false);
+    expect(valueNestsDeeperThan(arrays(6), 5)).toBe(true);
+    expect(valueNestsDeeperThan({ a: { b: [1, { c: 2 }] } }, 4)).toBe(false);
+    expect(valueNestsDeeperThan({ a: { b: [1, { c: {} }] } }, 4)).toBe(true);
+    expect(valueNestsDeeperThan([[1], [2], [3], [4], [5]], 2)).toBe(false);
+    expect(valueNestsDeeperThan(arrays(100_000), 1_000)).toBe(true);
+  });
+
+  it('does not count strings and other scalars', () => {
+    for (const scalar of ['[[[[', 7, null, true, undefined]) expect(valueNestsDeeperThan(scalar, 0)).toBe(false);
   });
 });

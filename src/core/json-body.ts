@@ -43,6 +43,37 @@ function closingQuote(text: string, open: number): number {
   return text.length;
 }
 
+/**
+ * How deep a tool's result may nest (far above any real answer). Serialising a result thousands of levels deep
+ * overflows the stack (JSON.stringify is recursive), so deeper results are refused where every call passes.
+ */
+export const MAX_RESULT_DEPTH = 1_000;
+
+/** Whether a parsed value nests arrays or objects more than `max` levels deep. Iterative: safe at any depth. */
+export function valueNestsDeeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  // Two parallel stacks (node, its depth): no allocation per node on the call path.
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  const visit = (child: unknown, depth: number): void => {
+    if (child !== null && typeof child === 'object') {
+      nodes.push(child);
+      depths.push(depth);
+    }
+  };
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth > max) return true;
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child, depth + 1);
+    } else {
+      for (const key in node) visit((node as Record<string, unknown>)[key], depth + 1);
+    }
+  }
+  return false;
+}
+
 /** The callback an HTTP framework's body parser takes (Fastify's `done`). */
 export type ParseDone = (err: Error | null, value?: unknown) => void;
 

@@ -1,10 +1,12 @@
 import {
   createError,
   isToolportError,
+  MAX_RESULT_DEPTH,
   textResult,
   unavailableResult,
   type Logger,
   type ToolCallResult,
+  valueNestsDeeperThan,
 } from '../../core/index.js';
 import type { CallInterceptor, ToolProvider } from '../types.js';
 import type { LiveView } from './live-state.js';
@@ -55,6 +57,10 @@ export class CallPath {
     try {
       for (const interceptor of interceptors) tokens.push(interceptor.before(tenantId, projectId, connector, tool));
       result = await source.invoke(tool, args, ctx);
+      // Whatever the upstream sent, a result too deep to serialise must not fail the caller's request (REST 500).
+      if (valueNestsDeeperThan(result, MAX_RESULT_DEPTH)) {
+        result = textResult(`the tool's result nests JSON more than ${MAX_RESULT_DEPTH} levels deep`, true);
+      }
     } catch (err) {
       // A source that throws (instead of returning an error result) is failing, not the tool.
       const text = this.#safeFailure(err, connector, tool);

@@ -1,10 +1,13 @@
 import type { ValidateFunction } from 'ajv';
-import { markUnavailable, nestsDeeperThan, type ToolCallResult } from '../../../core/index.js';
+import { markUnavailable, MAX_RESULT_DEPTH, nestsDeeperThan, type ToolCallResult } from '../../../core/index.js';
 import type { Redactor } from './redactor.js';
 import type { WireResponse } from './transport.js';
 
-/** How deep a JSON response may nest (far above any real API; thousands of levels overflow the stack). */
-export const MAX_RESPONSE_DEPTH = 1_000;
+/**
+ * How deep a JSON response may nest: two levels less than a tool result may (MAX_RESULT_DEPTH), since the result
+ * carries it at most two levels down (`structuredContent.result`). Thousands of levels overflow the stack.
+ */
+export const MAX_RESPONSE_DEPTH = MAX_RESULT_DEPTH - 2;
 /** Longest body excerpt quoted in an HTTP error result. */
 export const EXCERPT_CHARS = 500;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
