@@ -107,6 +107,18 @@ describe('lean tools/call on a stdio upstream', () => {
       content: [{ type: 'text', text: 'upstream call failed: Invalid result for tools/call: not a JSON-RPC response' }],
       isError: true,
     });
+    // The SDK client's call too, at once instead of at its 60 s timeout.
+    expect(await s.invoke('not_rpc', {}, viaSdk)).toEqual({
+      content: [
+        {
+          type: 'text',
+          text: expect.stringMatching(
+            /^upstream error -32603: the upstream answered with a message that is not valid JSON-RPC/,
+          ),
+        },
+      ],
+      isError: true,
+    });
     const huge = await s.invoke('huge', {});
     expect(huge).toMatchObject({
       isError: true,

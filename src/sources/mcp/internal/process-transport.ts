@@ -174,6 +174,12 @@ export class ProcessTransport implements Transport {
       this.onmessage?.(parseJSONRPCMessage(parsed));
     } catch (err) {
       this.onerror?.(err as Error);
+      // An answer (an id, no method) that is not valid JSON-RPC fails its request now, not at its timeout.
+      if (isRecord(parsed) && parsed.method === undefined && isRequestId(parsed.id)) {
+        const message = `the upstream answered with a message that is not valid JSON-RPC: ${(err as Error).message}`;
+        const error = { code: ProtocolErrorCode.InternalError, message: message.slice(0, 500) };
+        this.onmessage?.({ jsonrpc: '2.0', id: parsed.id, error });
+      }
     }
   }
 
@@ -288,6 +294,10 @@ function answerId(head: string, tail: string): string | number | undefined {
   const raw = ID_FIRST.exec(head)?.[1] ?? (RESULT_FIRST.test(head) ? ID_LAST.exec(tail)?.[1] : undefined);
   if (raw === undefined) return undefined;
   return raw.startsWith('"') ? raw.slice(1, -1) : Number(raw);
+}
+
+function isRequestId(id: unknown): id is string | number {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
 }
 
 /** Signals every process of the group led by `pid`; a group already gone is fine. */
