@@ -68,3 +68,5 @@ export {
   type ParseDone,
 } from './json-body.js';
 export { RotatingEngine } from './rotating-engine.js';
+export { answerWorkerJobs, compiledWorkerUrl, createWorkerJobRunner } from './worker-jobs.js';
+export type { WorkerAnswer, WorkerJobEvent, WorkerJobOptions, WorkerJobRunner } from './worker-jobs.js';

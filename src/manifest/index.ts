@@ -14,6 +14,10 @@ export type * from './types.js';
 export { parseManifest } from './internal/parse.js';
 export type { ParseOptions, ParseResult } from './internal/parse.js';
 
+/** parseManifest for servers: texts of 64 KiB and more are parsed in a worker thread, off the event loop. */
+export { parseManifestOffThread, OFF_THREAD_MIN_CHARS } from './internal/off-thread.js';
+export type { OffThreadParseOptions } from './internal/off-thread.js';
+
 /** The published JSON Schema (draft-07) of the current format; schemas/manifest.schema.json holds the same object. */
 export { manifestJsonSchema } from './internal/manifest-schema.js';
 

@@ -3,13 +3,9 @@
  * parsing and mapping) never holds up the server's event loop. Each job has a size limit and a timeout; the
  * worker has a heap limit; a worker that times out or fails is replaced for the next job.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { createError, ERROR_CODES, type ErrorCode, type ErrorDetails } from '../../core/index.js';
+import { compiledWorkerUrl, createError, createWorkerJobRunner, type WorkerJobEvent } from '../../core/index.js';
 import type { ImportOptions } from './build.js';
-import type { ImportAnswer, ImportJob } from './import-worker.js';
+import type { ImportJob } from './import-worker.js';
 
 /** Limits of the off-thread importer. */
 export interface OffThreadImportOptions {
@@ -26,7 +22,7 @@ export interface OffThreadImportOptions {
 }
 
 /** What a running job tells listeners: it was handed to the worker, or it ended (either way). */
-export type ImportJobEvent = { type: 'start'; id: number } | { type: 'end'; id: number; ok: boolean };
+export type ImportJobEvent = WorkerJobEvent;
 
 /** The importer: `run` resolves to the preview as JSON text (`{manifest, tools, skipped, warnings, stats}`). */
 export interface OffThreadImporter {
@@ -37,110 +33,26 @@ export interface OffThreadImporter {
   close(): Promise<void>;
 }
 
-interface Pending {
-  job: ImportJob;
-  timeoutMs: number;
-  resolve: (json: string) => void;
-  reject: (err: unknown) => void;
-}
-
 /** Creates the importer; the worker starts with the first job and stays for the next ones. */
 export function createOffThreadImporter(options: OffThreadImportOptions = {}): OffThreadImporter {
   const maxSpecBytes = options.maxSpecBytes ?? 8 * 1024 * 1024;
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const maxQueued = options.maxQueued ?? 4;
-  const maxHeapMb = options.maxHeapMb ?? 1536;
-  const listeners = new Set<(event: ImportJobEvent) => void>();
-  const queue: Pending[] = [];
-  let worker: Worker | undefined;
-  let running: (Pending & { timer: NodeJS.Timeout; worker: Worker }) | undefined;
-  let nextId = 1;
-  let closed = false;
-
-  const emit = (event: ImportJobEvent): void => {
-    for (const listener of listeners) listener(event);
-  };
-
-  const finish = (outcome: { json: string } | { error: unknown }): void => {
-    const job = running;
-    if (!job) return;
-    running = undefined;
-    clearTimeout(job.timer);
-    emit({ type: 'end', id: job.job.id, ok: 'json' in outcome });
-    if ('json' in outcome) job.resolve(outcome.json);
-    else job.reject(outcome.error);
-    pump();
-  };
-
-  const discardWorker = (): void => {
-    const old = worker;
-    worker = undefined;
-    if (old) void old.terminate();
-  };
-
-  const startWorker = (): Worker => {
-    const url = options.workerUrl ?? defaultWorkerUrl();
-    if (!existsSync(fileURLToPath(url))) {
-      throw createError('internal', 'the OpenAPI import worker is missing (run `npm run build`)');
-    }
-    const w = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
-    w.unref();
-    w.on('message', (answer: ImportAnswer) => {
-      if (!running || answer.id !== running.job.id) return;
-      if (answer.ok) finish({ json: answer.json });
-      else finish({ error: rebuildError(answer.error) });
-    });
-    // Events of a worker already replaced (stopped after a timeout) concern no current job.
-    w.on('error', (err: Error & { code?: string }) => {
-      if (worker === w) worker = undefined;
-      if (running?.worker !== w) return;
-      const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      finish({
-        error: oom
-          ? createError('limit_exceeded', `spec: the import needed more than ${maxHeapMb} MB of memory`, {
-              pointer: '/spec',
-            })
-          : createError('internal', 'the OpenAPI import failed unexpectedly'),
-      });
-    });
-    w.on('exit', () => {
-      if (worker === w) worker = undefined;
-      if (running?.worker !== w) return;
-      finish({ error: createError('internal', 'the OpenAPI import worker stopped unexpectedly') });
-    });
-    return w;
-  };
-
-  const pump = (): void => {
-    if (running || closed) return;
-    const next = queue.shift();
-    if (!next) return;
-    let current: Worker;
-    try {
-      current = worker ??= startWorker();
-    } catch (err) {
-      next.reject(err);
-      pump();
-      return;
-    }
-    const timer = setTimeout(() => {
-      discardWorker();
-      finish({
-        error: createError(
-          'limit_exceeded',
-          `spec: the import took longer than ${next.timeoutMs / 1000} s; filter it with include/exclude or use toolport import-openapi`,
-          { pointer: '/spec', timeout_ms: next.timeoutMs },
-        ),
-      });
-    }, next.timeoutMs);
-    running = { ...next, timer, worker: current };
-    emit({ type: 'start', id: next.job.id });
-    current.postMessage(next.job);
-  };
-
+  const runner = createWorkerJobRunner<Omit<ImportJob, 'id'>, string>({
+    workerUrl: options.workerUrl ?? compiledWorkerUrl(import.meta.url, 'import-worker.js'),
+    timeoutMs: options.timeoutMs ?? 60_000,
+    maxQueued: options.maxQueued ?? 4,
+    maxHeapMb: options.maxHeapMb ?? 1536,
+    label: 'OpenAPI import',
+    timeoutError: (ms) =>
+      createError(
+        'limit_exceeded',
+        `spec: the import took longer than ${ms / 1000} s; filter it with include/exclude or use toolport import-openapi`,
+        { pointer: '/spec', timeout_ms: ms },
+      ),
+    outOfMemoryError: (mb) =>
+      createError('limit_exceeded', `spec: the import needed more than ${mb} MB of memory`, { pointer: '/spec' }),
+  });
   return {
     run(spec, importOptions, limits = {}) {
-      if (closed) return Promise.reject(createError('upstream_unavailable', 'the OpenAPI importer is closed'));
       const text = typeof spec === 'string' ? spec : JSON.stringify(spec);
       const bytes = Buffer.byteLength(text);
       if (bytes > maxSpecBytes) {
@@ -151,43 +63,9 @@ export function createOffThreadImporter(options: OffThreadImportOptions = {}): O
           }),
         );
       }
-      if (running && queue.length >= maxQueued) {
-        return Promise.reject(createError('rate_limited', 'too many OpenAPI imports at once; retry shortly'));
-      }
-      return new Promise<string>((resolve, reject) => {
-        const job = { id: nextId++, spec: text, options: importOptions };
-        queue.push({ job, timeoutMs: limits.timeoutMs ?? timeoutMs, resolve, reject });
-        pump();
-      });
+      return runner.run({ spec: text, options: importOptions }, limits);
     },
-    onJob(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async close() {
-      closed = true;
-      for (const pending of queue.splice(0)) pending.reject(createError('upstream_unavailable', 'server closing'));
-      const w = worker;
-      worker = undefined;
-      finish({ error: createError('upstream_unavailable', 'server closing') });
-      if (w) await w.terminate();
-    },
+    onJob: (listener) => runner.onJob(listener),
+    close: () => runner.close(),
   };
-}
-
-/** A worker error as the ToolportError it was (codes outside the catalogue become `internal`). */
-function rebuildError(error: { code: string; message: string; details?: unknown }): Error {
-  const code = (error.code in ERROR_CODES ? error.code : 'internal') as ErrorCode;
-  return createError(code, error.message, error.details as ErrorDetails | undefined);
-}
-
-/**
- * The compiled worker next to this module. Run from the TypeScript sources (tests), that is the same path
- * under dist/, which `npm run build` writes.
- */
-function defaultWorkerUrl(): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return new URL('./import-worker.js', import.meta.url);
-  const root = here.slice(0, here.lastIndexOf(`${sep}src${sep}`));
-  return pathToFileURL(join(root, 'dist', relative(join(root, 'src'), dirname(here)), 'import-worker.js'));
 }

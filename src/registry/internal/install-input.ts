@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { sha256, validationError, type ToolDefinition, type ValidationIssue } from '../../core/index.js';
-import { formatIssues, parseManifest } from '../../manifest/index.js';
+import { formatIssues, parseManifestOffThread } from '../../manifest/index.js';
 import type { ConnectorManifest } from '../../manifest/types.js';
 import type { InstallRequest } from '../types.js';
 
@@ -25,7 +25,7 @@ export async function parseInstallRequest(
       ]);
     }
   }
-  const parsed = parseManifest(input, file ? { file, baseDir: dirname(file) } : {});
+  const parsed = await parseManifestOffThread(input, file ? { file, baseDir: dirname(file) } : {});
   if (!parsed.ok) throw validationError(`manifest is invalid:\n${formatIssues(parsed.issues)}`, parsed.issues);
   const manifest = parsed.manifest;
   let scriptHash = '';
