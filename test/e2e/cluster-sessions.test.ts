@@ -12,6 +12,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCluster, startCluster } from '../helpers/cluster.js';
 import { openStream } from '../helpers/net.js';
+import { rawHeaders } from '../helpers/raw-mcp.js';
 import { createRestClient } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { stdioManifestYaml } from '../mcp/helpers.js';
@@ -32,9 +33,7 @@ async function rpc(url: string, apiKey: string, body: unknown, sessionId?: strin
   const res = await fetch(url, {
     method: 'POST',
     headers: {
-      Authorization: `Bearer ${apiKey}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
+      ...rawHeaders(apiKey),
       'mcp-protocol-version': PROTOCOL,
       ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
     },

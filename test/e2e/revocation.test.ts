@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStream } from '../helpers/net.js';
+import { rawHeaders } from '../helpers/raw-mcp.js';
 import { createRestClient, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { PG_URL, requirePostgres } from '../store/drivers.js';
 
@@ -30,12 +31,7 @@ tools:
 async function post(url: string, token: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method: 'POST',
-    headers: {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      ...headers,
-    },
+    headers: { ...rawHeaders(token), ...headers },
     body: JSON.stringify(body),
   });
   const text = await res.text();

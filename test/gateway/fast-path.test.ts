@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRawSession, postRaw, rpcAnswer, type RawSession } from '../helpers/raw-mcp.js';
 import {
   EchoSource,
   type RunningGateway,
@@ -25,67 +26,17 @@ afterAll(async () => {
   await gw.close();
 });
 
-interface Session {
-  url: string;
-  headers: Record<string, string>;
-}
-
-async function openSession(path: string): Promise<Session> {
-  const url = `${gw.baseUrl}${path}`;
-  const headers = {
-    authorization: `Bearer ${TOKENS.tenantA}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-  };
-  const init = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'fast-path-test', version: '1' } },
-    }),
-  });
-  await init.text();
-  const session: Session = {
-    url,
-    headers: {
-      ...headers,
-      'mcp-session-id': init.headers.get('mcp-session-id')!,
-      'mcp-protocol-version': '2025-11-25',
-    },
-  };
-  await (await post(session, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
-  return session;
-}
-
-function post(session: Session, body: unknown): Promise<Response> {
-  return fetch(session.url, { method: 'POST', headers: session.headers, body: JSON.stringify(body) });
-}
-
-/** The JSON-RPC answer of a response (plain JSON or the answer event of an SSE stream) and how it came. */
-async function answer(res: Response): Promise<{ type: string; message: Record<string, unknown>; sized: boolean }> {
-  const type = res.headers.get('content-type') ?? '';
-  // The lean path writes one sized body; the SDK's web-stream responses are chunked.
-  const sized = res.headers.get('content-length') !== null;
-  const text = await res.text();
-  if (type.includes('text/event-stream')) {
-    const messages = text
-      .split('\n')
-      .filter((l) => l.startsWith('data:'))
-      .map((l) => JSON.parse(l.slice(5)) as Record<string, unknown>);
-    return { type: 'sse', message: messages.find((m) => 'result' in m || 'error' in m)!, sized };
-  }
-  return { type: 'json', message: JSON.parse(text) as Record<string, unknown>, sized };
-}
+const openSession = (path: string): Promise<RawSession> =>
+  openRawSession(`${gw.baseUrl}${path}`, TOKENS.tenantA, 'fast-path-test');
 
 describe('gateway fast path', () => {
   it('answers tools/list as JSON, equal to the SDK path answer', async () => {
     const session = await openSession('/mcp/p1');
-    const fast = await answer(await post(session, { jsonrpc: '2.0', id: 'l1', method: 'tools/list', params: {} }));
-    const sdk = await answer(
-      await post(session, { jsonrpc: '2.0', id: 'l1b', method: 'tools/list', params: { cursor: 'x' } }),
+    const fast = await rpcAnswer(
+      await postRaw(session, { jsonrpc: '2.0', id: 'l1', method: 'tools/list', params: {} }),
+    );
+    const sdk = await rpcAnswer(
+      await postRaw(session, { jsonrpc: '2.0', id: 'l1b', method: 'tools/list', params: { cursor: 'x' } }),
     );
     expect(fast.type).toBe('json');
     expect(sdk.type).toBe('sse');
@@ -107,11 +58,11 @@ describe('gateway fast path', () => {
     let n = 0;
     for (const [name, args] of cases) {
       const id = ++n;
-      const fast = await answer(
-        await post(session, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
+      const fast = await rpcAnswer(
+        await postRaw(session, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
       );
-      const sdk = await answer(
-        await post(session, {
+      const sdk = await rpcAnswer(
+        await postRaw(session, {
           jsonrpc: '2.0',
           id: id + 1000,
           method: 'tools/call',
@@ -133,16 +84,16 @@ describe('gateway fast path', () => {
   it('aborts a running call on notifications/cancelled', async () => {
     const session = await openSession('/mcp/p2/slow');
     const before = echo.aborted;
-    const pending = post(session, { jsonrpc: '2.0', id: 'w1', method: 'tools/call', params: { name: 'wait' } });
+    const pending = postRaw(session, { jsonrpc: '2.0', id: 'w1', method: 'tools/call', params: { name: 'wait' } });
     // The source records the call when it starts; cancel once it runs.
     while (!echo.calls.some((c) => c.tool === 'wait')) await new Promise((r) => setTimeout(r, 5));
-    const cancel = await post(session, {
+    const cancel = await postRaw(session, {
       jsonrpc: '2.0',
       method: 'notifications/cancelled',
       params: { requestId: 'w1', reason: 'test' },
     });
     expect(cancel.status).toBe(202);
-    const res = await answer(await pending);
+    const res = await rpcAnswer(await pending);
     expect(echo.aborted).toBe(before + 1);
     expect(res.message.id).toBe('w1');
   });
@@ -154,7 +105,7 @@ describe('gateway fast path', () => {
       'io.modelcontextprotocol/clientCapabilities': {},
     };
     const modern = async (method: string, params: Record<string, unknown>, id: number, name?: string) =>
-      answer(
+      rpcAnswer(
         await fetch(`${gw.baseUrl}/mcp/p1/echo`, {
           method: 'POST',
           headers: {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMcpSource } from '../../src/sources/mcp/index.js';
-import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
+import { openRawSession, postRaw, rawHeaders, rpcAnswer } from '../helpers/raw-mcp.js';
+import { createRegistryHarness, MCP_SOURCES, type RegistryHarness } from '../helpers/registry-harness.js';
 import { stdioManifestYaml } from '../mcp/helpers.js';
 import { RAW_CASES } from '../mcp/raw-cases.js';
 import { type RunningGateway, TOKENS, startGateway } from './fixtures.js';
@@ -25,17 +25,11 @@ const CASES: [string, Record<string, unknown>][] = [...RAW_CASES, ['big', { size
 let h: RegistryHarness;
 let gw: RunningGateway;
 let callsFile: string;
-const headers = {
-  authorization: `Bearer ${TOKENS.operator}`,
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-};
+const headers = rawHeaders(TOKENS.operator);
 
 beforeAll(async () => {
   callsFile = join(mkdtempSync(join(tmpdir(), 'toolport-lean-gw-')), 'calls');
-  h = await createRegistryHarness({
-    sources: { mcp: ({ manifest, config }) => createMcpSource({ manifest, config }) },
-  });
+  h = await createRegistryHarness({ sources: MCP_SOURCES });
   await h.registry.createProject('default', { id: 'lean' });
   await h.registry.install({
     tenantId: 'default',
@@ -56,49 +50,18 @@ function upstreamIds(from: number): unknown[] {
   return lines.slice(from).map((l) => JSON.parse(l) as unknown);
 }
 
-/** The JSON-RPC answer of a response (plain JSON, or the answer event of an SSE stream) and its content type. */
-async function answer(res: Response): Promise<{ sse: boolean; message: Record<string, unknown> }> {
-  const text = await res.text();
-  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-    return { sse: false, message: JSON.parse(text) as Record<string, unknown> };
-  }
-  const messages = text
-    .split('\n')
-    .filter((l) => l.startsWith('data:'))
-    .map((l) => JSON.parse(l.slice(5)) as Record<string, unknown>);
-  return { sse: true, message: messages.find((m) => 'result' in m || 'error' in m)! };
-}
-
 describe('gateway fast path over the lean upstream call', () => {
   it('answers a 2025 session exactly as the SDK path does', async () => {
-    const url = `${gw.baseUrl}/mcp/lean/raw`;
-    const init = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'lean', version: '1' } },
-      }),
-    });
-    await init.text();
-    const session = {
-      ...headers,
-      'mcp-session-id': init.headers.get('mcp-session-id')!,
-      'mcp-protocol-version': '2025-11-25',
-    };
-    const post = (body: unknown): Promise<Response> =>
-      fetch(url, { method: 'POST', headers: session, body: JSON.stringify(body) });
-    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' })).text();
+    const session = await openRawSession(`${gw.baseUrl}/mcp/lean/raw`, TOKENS.operator, 'lean');
+    const post = (body: unknown): Promise<Response> => postRaw(session, body);
     let id = 0;
     for (const [name, args] of CASES) {
       const seen = upstreamIds(0).length;
       id++;
-      const fast = await answer(
+      const fast = await rpcAnswer(
         await post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
       );
-      const sdk = await answer(
+      const sdk = await rpcAnswer(
         await post({
           jsonrpc: '2.0',
           id,
@@ -106,7 +69,7 @@ describe('gateway fast path over the lean upstream call', () => {
           params: { name, arguments: args, _meta: { progressToken: `p${id}` } },
         }),
       );
-      expect([fast.sse, sdk.sse], name).toEqual([false, true]);
+      expect([fast.type, sdk.type], name).toEqual(['json', 'sse']);
       expect(fast.message, name).toEqual(sdk.message);
       // A tool with an output schema keeps the SDK client (which checks it); every other call went lean.
       const [leanId, sdkId] = upstreamIds(seen);
@@ -116,7 +79,7 @@ describe('gateway fast path over the lean upstream call', () => {
 
   it('answers 2026-07-28 sessionless requests exactly as the SDK handler does', async () => {
     const call = async (params: Record<string, unknown>, id: number, name: string) =>
-      answer(
+      rpcAnswer(
         await fetch(`${gw.baseUrl}/mcp/lean/raw`, {
           method: 'POST',
           headers: { ...headers, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': name },
@@ -129,7 +92,7 @@ describe('gateway fast path over the lean upstream call', () => {
       id++;
       const fast = await call({ name, arguments: args, _meta: ENVELOPE }, id, name);
       const sdk = await call({ name, arguments: args, _meta: { ...ENVELOPE, progressToken: 'tok' } }, id, name);
-      expect(fast.sse, name).toBe(false);
+      expect(fast.type, name).toBe('json');
       expect(fast.message, name).toEqual(sdk.message);
       const [leanId, sdkId] = upstreamIds(seen);
       expect([typeof leanId, typeof sdkId], name).toEqual([name === 'checked' ? 'number' : 'string', 'number']);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type RegistryEvent, type RegistryOptions } from '../../src/registry/index.js';
 import { createHttpSource } from '../../src/sources/http/index.js';
+import { createMcpSource } from '../../src/sources/mcp/index.js';
 import { createSecretBox, openStore, type Store } from '../../src/store/index.js';
 
 /** A registry over a real SQLite file and the real HTTP runtime, as the server wires it. */
@@ -14,6 +15,11 @@ export interface RegistryHarness {
   events: RegistryEvent[];
   close(): Promise<void>;
 }
+
+/** Sources for a harness of upstream MCP servers (the real mcp runtime, default options). */
+export const MCP_SOURCES: RegistryOptions['sources'] = {
+  mcp: ({ manifest, config }) => createMcpSource({ manifest, config }),
+};
 
 export async function createRegistryHarness(options: Partial<RegistryOptions> = {}): Promise<RegistryHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'toolport-registry-'));

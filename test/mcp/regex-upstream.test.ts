@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMcpSource } from '../../src/sources/mcp/index.js';
-import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
+import { createRegistryHarness, MCP_SOURCES, type RegistryHarness } from '../helpers/registry-harness.js';
 import { mcpManifestYaml } from './helpers.js';
 
 const EVIL = `${'a'.repeat(34)}!`;
@@ -15,9 +14,7 @@ describe('an upstream MCP server’s schema patterns never run on the backtracki
   let h: RegistryHarness;
 
   beforeEach(async () => {
-    h = await createRegistryHarness({
-      sources: { mcp: ({ manifest, config }) => createMcpSource({ manifest, config }) },
-    });
+    h = await createRegistryHarness({ sources: MCP_SOURCES });
     await h.registry.createProject('default', { id: 'p1' });
     await h.registry.install({
       tenantId: 'default',

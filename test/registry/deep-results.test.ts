@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RESULT_DEPTH } from '../../src/core/index.js';
-import { createMcpSource } from '../../src/sources/mcp/index.js';
-import { createRegistryHarness, type RegistryHarness } from '../helpers/registry-harness.js';
+import { createRegistryHarness, MCP_SOURCES, type RegistryHarness } from '../helpers/registry-harness.js';
 
 // A real stdio MCP upstream (stdlib python) whose `nested` tool answers with structuredContent nesting `depth`
 // arrays. Results that deep overflowed JSON.stringify wherever they were sent on: REST answered 500 and MCP -32603.
@@ -11,9 +10,7 @@ const FIXTURE = resolve(import.meta.dirname, '../mcp/fixtures/limits-upstream.py
 describe('tool results nesting too deep', () => {
   let h: RegistryHarness;
   beforeAll(async () => {
-    h = await createRegistryHarness({
-      sources: { mcp: ({ manifest, config }) => createMcpSource({ manifest, config }) },
-    });
+    h = await createRegistryHarness({ sources: MCP_SOURCES });
     const manifest = `name: deep\nversion: 1.0.0\nkind: mcp\nmcp:\n  command: python3\n  args: [${FIXTURE}]\n`;
     await h.registry.install({ tenantId: 'default', projectId: 'default', manifest });
   });
