@@ -66,7 +66,7 @@ export {
   screenedJsonParser,
   valueNestsDeeperThan,
   type ParseDone,
-} from './json-body.js';
+} from './json-depth.js';
 export { RotatingEngine } from './rotating-engine.js';
 export { answerWorkerJobs, compiledWorkerUrl, createWorkerJobRunner } from './worker-jobs.js';
 export type { WorkerAnswer, WorkerJobEvent, WorkerJobOptions, WorkerJobRunner } from './worker-jobs.js';

@@ -7,6 +7,16 @@ export interface RestartPolicy {
   maxMs: number;
 }
 
+/** What the supervisor shows of its upstream in a source's runtime info. */
+export interface SupervisorInfo {
+  connected: boolean;
+  restarts: number;
+  pid?: number;
+  restartInMs?: number;
+  /** Why the last connection ended, when known (a limit its process tree hit). */
+  lastExit?: string;
+}
+
 /** Hooks the supervisor wires into every connection it opens. */
 export interface ConnectionHooks {
   /** The connection ended on its own; `reason` says why when known (a limit its process tree hit). */
@@ -88,9 +98,9 @@ export class Supervisor {
     this.#lost(state.since, 'transport failure');
   }
 
-  info(): { connected: boolean; restarts: number; pid?: number; restartInMs?: number; lastExit?: string } {
+  info(): SupervisorInfo {
     const state = this.#state;
-    const out: { connected: boolean; restarts: number; pid?: number; restartInMs?: number; lastExit?: string } = {
+    const out: SupervisorInfo = {
       connected: state.phase === 'connected',
       restarts: this.#restarts,
     };

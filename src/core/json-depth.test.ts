@@ -5,7 +5,7 @@ import {
   screenedJsonParser,
   valueNestsDeeperThan,
   type ParseDone,
-} from './json-body.js';
+} from './json-depth.js';
 
 const deep = (depth: number, open = '[', close = ']'): string => `${open.repeat(depth)}${close.repeat(depth)}`;
 
